@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+// Every process reads the environment once, at its entry point, through loadConfig().
+// Defaults work against the local stack that `npm run infra:up` starts.
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .pipe(z.array(z.string()).min(1));
+
+const DEV_ADMIN_KEY = 'dev-admin-key';
+const DEV_JWT_SECRET = 'quizstream-dev-secret-change-me-0123456789';
+
+const envSchema = z
+  .object({
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    INGEST_PORT: port.default(8080),
+    PUSH_PORT: port.default(8090),
+    HOST: z.string().default('127.0.0.1'),
+
+    KAFKA_BROKERS: csv.default('127.0.0.1:9092'),
+    KAFKA_CLIENT_ID: z.string().default('quizstream'),
+    TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, dash, underscore').default(''),
+    TOPIC_PARTITIONS: positiveInt.default(12),
+    SCHEMA_REGISTRY_URL: z.string().url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
+
+    REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+    DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/quizstream'),
+    CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
+    CLICKHOUSE_DATABASE: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).default('quizstream'),
+
+    AUTH_MODE: z.enum(['dev', 'jwks']).default('dev'),
+    AUTH_JWKS_URL: z.string().url().optional(),
+    AUTH_ISSUER: z.string().optional(),
+    AUTH_AUDIENCE: z.string().optional(),
+    JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+    ADMIN_KEY: z.string().min(8, 'ADMIN_KEY must be at least 8 characters').optional(),
+
+    SNAPSHOT_THROTTLE_MS: positiveInt.default(500), // at most one ranking snapshot per quiz per window
+    SNAPSHOT_TOP_N: positiveInt.default(100),
+    BATCH_MAX_MESSAGES: positiveInt.default(500),
+    BATCH_MAX_WAIT_MS: positiveInt.default(500), // flush Postgres/ClickHouse batches at N messages or this, whichever first
+    PROCESSOR_GROUP_ID: z.string().default('quizstream-processors'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.AUTH_MODE === 'jwks' && !env.AUTH_JWKS_URL) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['AUTH_JWKS_URL'], message: 'required when AUTH_MODE=jwks' });
+    }
+    if (env.AUTH_MODE !== 'dev' && !env.ADMIN_KEY) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ADMIN_KEY'], message: 'required outside AUTH_MODE=dev' });
+    }
+  });
+
+export interface Config {
+  logLevel: string;
+  http: { host: string; ingestPort: number; pushPort: number };
+  kafka: { brokers: string[]; clientId: string; topicPrefix: string; partitions: number; groupId: string };
+  registry: { url: string };
+  redis: { url: string };
+  postgres: { url: string };
+  clickhouse: { url: string; database: string };
+  auth: {
+    mode: 'dev' | 'jwks';
+    jwksUrl?: string;
+    issuer?: string;
+    audience?: string;
+    jwtSecret: string;
+    adminKey: string;
+  };
+  processing: { snapshotThrottleMs: number; snapshotTopN: number; batchMaxMessages: number; batchMaxWaitMs: number };
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, ingestPort: e.INGEST_PORT, pushPort: e.PUSH_PORT },
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      topicPrefix: e.TOPIC_PREFIX,
+      partitions: e.TOPIC_PARTITIONS,
+      groupId: e.PROCESSOR_GROUP_ID,
+    },
+    registry: { url: e.SCHEMA_REGISTRY_URL },
+    redis: { url: e.REDIS_URL },
+    postgres: { url: e.DATABASE_URL },
+    clickhouse: { url: e.CLICKHOUSE_URL, database: e.CLICKHOUSE_DATABASE },
+    auth: {
+      mode: e.AUTH_MODE,
+      jwksUrl: e.AUTH_JWKS_URL,
+      issuer: e.AUTH_ISSUER,
+      audience: e.AUTH_AUDIENCE,
+      // Dev mode has well-known defaults so the README's two commands just work; jwks mode never uses them.
+      jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      adminKey: e.ADMIN_KEY ?? DEV_ADMIN_KEY,
+    },
+    processing: {
+      snapshotThrottleMs: e.SNAPSHOT_THROTTLE_MS,
+      snapshotTopN: e.SNAPSHOT_TOP_N,
+      batchMaxMessages: e.BATCH_MAX_MESSAGES,
+      batchMaxWaitMs: e.BATCH_MAX_WAIT_MS,
+    },
+  };
+}

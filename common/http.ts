@@ -1,0 +1,67 @@
+import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
+import type { Registry } from 'prom-client';
+import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from './errors';
+import type { Logger } from './logger';
+
+export type ReadinessCheck = () => Promise<void>;
+
+/** /healthz (the process lives), /readyz (its dependencies answer), /metrics (Prometheus). */
+export function mountOperationalRoutes(app: Express, checks: Record<string, ReadinessCheck>, metrics: Registry): void {
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      Object.entries(checks).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), 2_000, name);
+          return [name, 'ok'] as const;
+        } catch (err) {
+          return [name, (err as Error).message] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, r]) => r === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
+}
+
+export function notFoundHandler(): RequestHandler {
+  return (req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`, 'route_not_found'));
+}
+
+/** Maps every error to {"error": {...}}; bad input is always a 4xx, never a 5xx. */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    const appError = toAppError(err);
+    if (appError.status >= 500 && !(err instanceof AppError)) log.error({ err }, 'unhandled error');
+    if (appError.status === 503 || appError.status === 429) {
+      const retryAfter = (appError as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1;
+      res.setHeader('Retry-After', String(retryAfter));
+    }
+    res.status(appError.status).json(appError.toJSON());
+  };
+}
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { type?: string; status?: number; message?: string };
+  // body-parser's own errors carry a type and a 4xx status.
+  if (e?.type === 'entity.too.large') return new PayloadTooLargeError();
+  if (e?.type === 'entity.parse.failed') return new ValidationError('request body is not valid JSON');
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new AppError('bad_request', e.message ?? 'bad request', e.status);
+  }
+  return new AppError('internal', 'internal error', 500, true);
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,32 @@
+import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type Producer } from 'kafkajs';
+import type { Config } from './config';
+import type { Logger } from './logger';
+
+// kafkajs logs through its own logger; route it into pino so every line is JSON.
+function pinoLogCreator(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.NOTHING) logger.error(extra, message);
+      else if (level === KafkaLogLevel.WARN) logger.warn(extra, message);
+      else if (level === KafkaLogLevel.INFO) logger.info(extra, message);
+      else logger.debug(extra, message);
+    };
+}
+
+export function createKafka(config: Config['kafka'], logger: Logger, clientSuffix = ''): Kafka {
+  return new Kafka({
+    clientId: `${config.clientId}${clientSuffix}`,
+    brokers: config.brokers,
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: pinoLogCreator(logger.child({ component: 'kafkajs' })),
+    connectionTimeout: 3_000, // three seconds: fail fast so callers can answer 503
+    requestTimeout: 10_000,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+  });
+}
+
+/** Invariant 1: acks=all and idempotence, so a 202 means the answer is durably in Kafka exactly once. */
+export function createDurableProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+}

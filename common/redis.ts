@@ -1,0 +1,33 @@
+import Redis from 'ioredis';
+import type { Config } from './config';
+
+export function createRedis(config: Config['redis'], name: string): Redis {
+  return new Redis(config.url, {
+    connectionName: `quizstream-${name}`,
+    maxRetriesPerRequest: 2, // fail a command quickly when Redis is down instead of queueing forever
+    enableOfflineQueue: true,
+    connectTimeout: 3_000,
+    lazyConnect: false,
+  });
+}
+
+// Key layout. The quiz id sits in a {hash tag} so all keys of one quiz land on one Redis Cluster slot
+// and multi-key scripts stay legal.
+export const redisKeys = {
+  /** ingest: quiz definition cache without the answer key (JSON). */
+  quizMeta: (quizId: string) => `qs:{${quizId}}:meta`,
+  /** ingest: question open state, hash questionId -> JSON {openedAt, closesAt, closedAt?}. */
+  questionState: (quizId: string) => `qs:{${quizId}}:questions`,
+  /** ingest: players who joined, hash playerId -> displayName. */
+  joined: (quizId: string) => `qs:{${quizId}}:joined`,
+  /** ingest: cheap duplicate check, set of playerIds that answered one question. */
+  answered: (quizId: string, questionId: string) => `qs:{${quizId}}:answered:${questionId}`,
+  /** processors: live leaderboard, sorted set of playerId by composite score (see processors/ranking). */
+  leaderboard: (quizId: string) => `qs:{${quizId}}:lb`,
+  /** processors: hash playerId -> total points. */
+  totals: (quizId: string) => `qs:{${quizId}}:totals`,
+  /** processors: hash playerId -> display name. */
+  names: (quizId: string) => `qs:{${quizId}}:names`,
+  /** processors: latest ranking snapshot JSON, read by push for GET leaderboard and SSE connect. */
+  snapshot: (quizId: string) => `qs:{${quizId}}:snapshot`,
+};

@@ -1,0 +1,22 @@
+// Two projects: pure-logic unit tests, and integration tests that talk to the real local stack
+// (Kafka, schema registry, Redis, Postgres, ClickHouse) which `npm test` brings up first.
+const transform = { '^.+\\.ts$': ['@swc/jest'] };
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/**/*.int.test.ts'],
+      testTimeout: 120_000,
+    },
+  ],
+};

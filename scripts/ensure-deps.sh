@@ -1,0 +1,25 @@
+# Sourced by start.sh and test.sh: install node modules when missing or stale, then bring up the
+# local stack and migrate. Prints one line per step with the seconds it took.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+
+step() {
+  local name="$1"; shift
+  local t0=$SECONDS
+  echo "==> $name"
+  "$@"
+  echo "==> $name: done in $((SECONDS - t0)) s"
+}
+
+install_deps() {
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  else
+    echo "node_modules up to date"
+  fi
+}
+
+step "install dependencies" install_deps
+step "local stack up" bash infra/stack.sh up
+step "migrate" npx --no-install tsx infra/migrate.ts up
