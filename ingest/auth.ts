@@ -1,0 +1,144 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import type { Config } from '../common/config';
+import { UnauthorizedError, UnavailableError } from '../common/errors';
+import { ID_PATTERN, displayNameSchema } from './validation';
+
+export interface PlayerIdentity {
+  playerId: string;
+  /** The token's `name` claim when it holds a valid display name; join falls back to it. */
+  displayName?: string;
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<PlayerIdentity>;
+}
+
+/** Dev tokens name their issuer so a dev token is never mistaken for one from a real provider. */
+export const DEV_ISSUER = 'quizstream-dev';
+
+type AuthConfig = Config['auth'];
+
+function devKey(auth: AuthConfig): Uint8Array {
+  return new TextEncoder().encode(auth.jwtSecret);
+}
+
+export class DevTokenIssuer {
+  constructor(
+    private readonly auth: AuthConfig,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async issue(playerId: string, displayName: string): Promise<{ token: string; expiresAt: string }> {
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + this.ttlSeconds;
+    let jwt = new SignJWT({ name: displayName })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(playerId)
+      .setIssuedAt(now)
+      .setExpirationTime(exp)
+      .setIssuer(this.auth.issuer ?? DEV_ISSUER);
+    if (this.auth.audience) jwt = jwt.setAudience(this.auth.audience);
+    return { token: await jwt.sign(devKey(this.auth)), expiresAt: new Date(exp * 1000).toISOString() };
+  }
+}
+
+export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
+  if (auth.mode === 'jwks') {
+    if (!auth.jwksUrl) throw new Error('AUTH_JWKS_URL is required when AUTH_MODE=jwks');
+    // jose caches the key set and refetches on an unknown kid, with a cooldown against floods.
+    const keys = createRemoteJWKSet(new URL(auth.jwksUrl), { timeoutDuration: 2_000 });
+    const options: JWTVerifyOptions = { issuer: auth.issuer, audience: auth.audience, requiredClaims: ['sub', 'exp'] };
+    return new JwtVerifier(async (token) => (await jwtVerify(token, keys, options)).payload, true);
+  }
+  const key = devKey(auth);
+  const options: JWTVerifyOptions = {
+    issuer: auth.issuer ?? DEV_ISSUER,
+    audience: auth.audience,
+    algorithms: ['HS256'],
+    requiredClaims: ['sub', 'exp'],
+  };
+  return new JwtVerifier(async (token) => (await jwtVerify(token, key, options)).payload, false);
+}
+
+class JwtVerifier implements TokenVerifier {
+  constructor(
+    private readonly verifyJwt: (token: string) => Promise<JWTPayload>,
+    /** Keys come over the network, so some failures are the provider's, not the token's. */
+    private readonly remote: boolean,
+  ) {}
+
+  async verify(token: string): Promise<PlayerIdentity> {
+    let payload: JWTPayload;
+    try {
+      payload = await this.verifyJwt(token);
+    } catch (err) {
+      throw this.classify(err);
+    }
+    const playerId = payload.sub ?? '';
+    if (!ID_PATTERN.test(playerId)) {
+      throw new UnauthorizedError('token subject is not a valid player id (1-64 characters of A-Z a-z 0-9 _ -)', 'invalid_token');
+    }
+    const name = displayNameSchema.safeParse(payload.name);
+    return { playerId, ...(name.success ? { displayName: name.data } : {}) };
+  }
+
+  /** The token's fault is a 401; an identity provider we cannot reach is our outage, a 503. */
+  private classify(err: unknown): Error {
+    if (err instanceof joseErrors.JWTExpired) return new UnauthorizedError('token expired', 'token_expired');
+    const providerDown =
+      this.remote &&
+      (!(err instanceof joseErrors.JOSEError) ||
+        err instanceof joseErrors.JWKSTimeout ||
+        err instanceof joseErrors.JWKSInvalid ||
+        err.code === joseErrors.JOSEError.code);
+    if (providerDown) return new UnavailableError(`identity provider key set unavailable: ${(err as Error).message}`, 1, 'auth_unavailable');
+    return new UnauthorizedError(`invalid token: ${(err as Error).message}`, 'invalid_token');
+  }
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+export function playerOf(res: Response): PlayerIdentity {
+  const player = res.locals.player as PlayerIdentity | undefined;
+  if (!player) throw new Error('requirePlayer must run before this handler');
+  return player;
+}
+
+export function requirePlayer(verifier: TokenVerifier): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      throw new UnauthorizedError('missing bearer token (Authorization: Bearer <jwt>)');
+    }
+    try {
+      res.locals.player = await verifier.verify(token);
+    } catch (err) {
+      if (err instanceof UnauthorizedError) res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+      throw err;
+    }
+    next();
+  };
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Compares digests so the check takes the same time whatever the key's length or prefix. */
+export function requireAdmin(adminKey: string): RequestHandler {
+  const expected = digest(adminKey);
+  return (req, _res, next) => {
+    const given = req.headers['x-admin-key'];
+    if (typeof given !== 'string' || given.length === 0) {
+      throw new UnauthorizedError('missing admin key (x-admin-key header)', 'admin_key_required');
+    }
+    if (!timingSafeEqual(digest(given), expected)) throw new UnauthorizedError('wrong admin key', 'invalid_admin_key');
+    next();
+  };
+}

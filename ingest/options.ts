@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { ConfigError } from '../common/config';
+
+// Ingest-only settings. They live here rather than in common/config.ts because no other tier reads
+// them; main.ts parses them once, next to loadConfig(). Every value has a unit in its name.
+
+const positiveInt = z.coerce.number().int().positive();
+
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((v): boolean | number | string => {
+    if (v === 'true') return true;
+    if (v === 'false' || v === '') return false;
+    if (/^\d+$/.test(v)) return Number(v);
+    return v; // express also takes a list of addresses or subnets: "loopback, 10.0.0.0/8"
+  });
+
+const envSchema = z.object({
+  // Per player (JWT sub) on join and answer. A human taps at most a few times per question;
+  // 20 per second leaves room for client retries and for load tests that reuse a few players.
+  INGEST_RATE_PLAYER_MAX: positiveInt.default(20),
+  INGEST_RATE_PLAYER_WINDOW_MS: positiveInt.default(1_000),
+  // Per client IP on every /v1 route. A classroom or office behind one NAT address, or a load
+  // generator on one machine, must not be throttled at normal game rates: 2000 per second.
+  INGEST_RATE_IP_MAX: positiveInt.default(2_000),
+  INGEST_RATE_IP_WINDOW_MS: positiveInt.default(1_000),
+  // Redis key prefix of the counters; deployments sharing one Redis keep their counts apart with it.
+  INGEST_RATE_KEY_PREFIX: z.string().min(1).default('qs:rl:'),
+  // Kafka must acknowledge within this or the client gets 503 + Retry-After (never a hang).
+  INGEST_PRODUCE_TIMEOUT_MS: positiveInt.default(2_000),
+  // Sends still waiting for Kafka; past this, new writes get 503 at once instead of piling up in memory.
+  INGEST_MAX_PENDING_SENDS: positiveInt.default(10_000),
+  INGEST_BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
+  // Ingest's Redis cache entries live this long after their last write; Postgres rebuilds them.
+  INGEST_CACHE_TTL_SECONDS: positiveInt.default(24 * 3600),
+  // Lifetime of tokens from POST /v1/auth/dev-token.
+  INGEST_DEV_TOKEN_TTL_SECONDS: positiveInt.default(12 * 3600),
+  // Close an open question by itself at closesAt, so the reveal happens without the host.
+  INGEST_AUTO_CLOSE: z.enum(['true', 'false']).default('true'),
+  // Express "trust proxy": set it behind a load balancer so per-IP limits see the client's address.
+  INGEST_TRUST_PROXY: trustProxy,
+});
+
+export interface RateLimitOptions {
+  max: number; // requests
+  windowMs: number; // milliseconds
+}
+
+export interface IngestOptions {
+  rateLimit: { player: RateLimitOptions; ip: RateLimitOptions; keyPrefix: string };
+  produceTimeoutMs: number;
+  maxPendingSends: number;
+  bodyLimitBytes: number;
+  cacheTtlSeconds: number;
+  devTokenTtlSeconds: number;
+  autoClose: boolean;
+  trustProxy: boolean | number | string;
+}
+
+export function loadIngestOptions(env: NodeJS.ProcessEnv = process.env): IngestOptions {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    rateLimit: {
+      player: { max: e.INGEST_RATE_PLAYER_MAX, windowMs: e.INGEST_RATE_PLAYER_WINDOW_MS },
+      ip: { max: e.INGEST_RATE_IP_MAX, windowMs: e.INGEST_RATE_IP_WINDOW_MS },
+      keyPrefix: e.INGEST_RATE_KEY_PREFIX,
+    },
+    produceTimeoutMs: e.INGEST_PRODUCE_TIMEOUT_MS,
+    maxPendingSends: e.INGEST_MAX_PENDING_SENDS,
+    bodyLimitBytes: e.INGEST_BODY_LIMIT_BYTES,
+    cacheTtlSeconds: e.INGEST_CACHE_TTL_SECONDS,
+    devTokenTtlSeconds: e.INGEST_DEV_TOKEN_TTL_SECONDS,
+    autoClose: e.INGEST_AUTO_CLOSE === 'true',
+    trustProxy: e.INGEST_TRUST_PROXY,
+  };
+}

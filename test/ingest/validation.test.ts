@@ -1,0 +1,197 @@
+import fc from 'fast-check';
+import { ValidationError } from '../../common/errors';
+import {
+  answerSchema,
+  createQuizSchema,
+  devTokenSchema,
+  displayNameSchema,
+  idSchema,
+  joinSchema,
+  parse,
+  parseBody,
+  parseId,
+} from '../../ingest/validation';
+
+const quiz = () => ({
+  id: 'demo-1',
+  title: 'Capitals',
+  questions: [
+    { id: 'q1', prompt: 'Capital of France?', choices: [{ id: 'a', text: 'Paris' }, { id: 'b', text: 'Lyon' }], correct: ['a'] },
+    {
+      id: 'q2',
+      prompt: 'Capital of Italy?',
+      choices: [{ id: 'a', text: 'Rome' }, { id: 'b', text: 'Milan' }, { id: 'c', text: 'Turin' }],
+      correct: ['a'],
+      points: 500,
+      timeLimitMs: 10_000,
+    },
+  ],
+});
+
+function issuesOf(input: unknown): string[] {
+  const r = createQuizSchema.safeParse(input);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+describe('ids', () => {
+  test.each(['a', 'q1', 'demo-1', 'A_b-9', 'x'.repeat(64)])('accepts %s', (id) => {
+    expect(idSchema.safeParse(id).success).toBe(true);
+  });
+
+  test.each(['', 'x'.repeat(65), 'a b', 'a/b', 'a.b', 'ä', '../etc', 'a\n', '{q}', 'q:1'])('rejects %j', (id) => {
+    expect(idSchema.safeParse(id).success).toBe(false);
+  });
+
+  test('non-strings are rejected, and parseId reports a 400 naming the parameter', () => {
+    for (const v of [1, null, undefined, ['a'], { a: 1 }]) expect(idSchema.safeParse(v).success).toBe(false);
+    expect(() => parseId('a b', 'quizId')).toThrow(ValidationError);
+    expect(() => parseId('a b', 'quizId')).toThrow('invalid quizId');
+  });
+
+  test('property: accepted ids are exactly the 1-64 character strings of the safe alphabet', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (s) => {
+        expect(idSchema.safeParse(s).success).toBe(/^[A-Za-z0-9_-]{1,64}$/.test(s));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('display names', () => {
+  test('are trimmed and may hold any printable text, emoji with joiners included', () => {
+    expect(displayNameSchema.parse('  Ann  ')).toBe('Ann');
+    expect(displayNameSchema.parse('Zoë 🎉')).toBe('Zoë 🎉');
+    expect(displayNameSchema.parse('👨‍👩‍👧 family')).toBe('👨‍👩‍👧 family');
+    expect(displayNameSchema.parse('x'.repeat(40))).toHaveLength(40);
+    expect(displayNameSchema.parse('😀'.repeat(40))).toHaveLength(80); // 40 characters, 80 UTF-16 units
+  });
+
+  test.each([
+    ['empty', ''],
+    ['blank', '   '],
+    ['too long', 'x'.repeat(41)],
+    ['newline', 'Ann\nBob'],
+    ['escape', 'Ann\u001b[31m'],
+    ['NUL', 'Ann\u0000'],
+    ['C1 control', 'Ann\u0085'],
+    ['bidi override', 'Ann\u202Egnp.exe'],
+    ['lone surrogate', 'Ann\uD800'],
+  ])('rejects %s', (_what, name) => {
+    expect(displayNameSchema.safeParse(name).success).toBe(false);
+  });
+});
+
+describe('quiz definitions', () => {
+  test('a valid quiz parses with defaults for points and time limit', () => {
+    const parsed = createQuizSchema.parse(quiz());
+    expect(parsed.questions[0]).toMatchObject({ points: 1000, timeLimitMs: 20_000 });
+    expect(parsed.questions[1]).toMatchObject({ points: 500, timeLimitMs: 10_000 });
+  });
+
+  test('the id is optional', () => {
+    const { id: _id, ...rest } = quiz();
+    expect(createQuizSchema.safeParse(rest).success).toBe(true);
+  });
+
+  test('correct must name existing choices, once each', () => {
+    const q = quiz();
+    q.questions[0]!.correct = ['z'];
+    expect(issuesOf(q)).toEqual(['questions.0.correct.0: "z" is not one of the choices']);
+    q.questions[0]!.correct = ['a', 'a'];
+    expect(issuesOf(q)).toEqual(['questions.0.correct.1: "a" is listed twice']);
+    q.questions[0]!.correct = [];
+    expect(issuesOf(q)[0]).toMatch(/at least one choice must be correct/);
+  });
+
+  test('question ids and choice ids are unique', () => {
+    const q = quiz();
+    q.questions[1]!.id = 'q1';
+    expect(issuesOf(q)).toEqual(['questions.1.id: duplicate question id "q1"']);
+    const c = quiz();
+    c.questions[0]!.choices[1]!.id = 'a';
+    expect(issuesOf(c)).toContain('questions.0.choices.1.id: duplicate choice id "a"');
+  });
+
+  test('at least one question, each with at least two choices', () => {
+    expect(issuesOf({ ...quiz(), questions: [] })[0]).toMatch(/at least one question/);
+    const q = quiz();
+    q.questions[0]!.choices = [{ id: 'a', text: 'Paris' }];
+    expect(issuesOf(q)[0]).toMatch(/at least 2 choices/);
+  });
+
+  test.each([
+    ['points not an integer', { points: 1.5 }],
+    ['negative points', { points: -1 }],
+    ['points as a string', { points: '1000' }],
+    ['time limit too short', { timeLimitMs: 10 }],
+    ['time limit too long', { timeLimitMs: 3_600_001 }],
+    ['an unknown field', { timelimit: 5000 }],
+    ['an empty prompt', { prompt: '  ' }],
+  ])('rejects a question with %s', (_what, patch) => {
+    const q = quiz();
+    Object.assign(q.questions[0]!, patch);
+    expect(createQuizSchema.safeParse(q).success).toBe(false);
+  });
+
+  test('unknown top-level fields and bad titles are rejected', () => {
+    expect(createQuizSchema.safeParse({ ...quiz(), owner: 'me' }).success).toBe(false);
+    expect(createQuizSchema.safeParse({ ...quiz(), title: '' }).success).toBe(false);
+    expect(createQuizSchema.safeParse({ ...quiz(), title: 'a\u0007' }).success).toBe(false);
+    expect(createQuizSchema.safeParse({ ...quiz(), id: 'has space' }).success).toBe(false);
+  });
+});
+
+describe('player bodies', () => {
+  test('answers need a question and a choice; the answer id is optional and checked', () => {
+    expect(answerSchema.parse({ questionId: 'q1', choiceId: 'a' })).toEqual({ questionId: 'q1', choiceId: 'a' });
+    expect(answerSchema.parse({ questionId: 'q1', choiceId: 'a', answerId: 'ans-1' }).answerId).toBe('ans-1');
+    expect(answerSchema.safeParse({ questionId: 'q1', choiceId: 'a', answerId: '' }).success).toBe(false);
+    expect(answerSchema.safeParse({ questionId: 'q1', choiceId: 'a', answerId: 'x'.repeat(65) }).success).toBe(false);
+    expect(answerSchema.safeParse({ questionId: 'q1' }).success).toBe(false);
+    expect(answerSchema.safeParse({ questionId: 'q1', choiceId: 7 }).success).toBe(false);
+  });
+
+  test('join and dev-token bodies', () => {
+    expect(joinSchema.parse({})).toEqual({});
+    expect(joinSchema.parse({ displayName: ' Ann ' })).toEqual({ displayName: 'Ann' });
+    expect(devTokenSchema.safeParse({ playerId: 'p1', displayName: 'Ann' }).success).toBe(true);
+    expect(devTokenSchema.safeParse({ playerId: 'p 1', displayName: 'Ann' }).success).toBe(false);
+    expect(devTokenSchema.safeParse({ playerId: 'p1' }).success).toBe(false);
+  });
+
+  test('parseBody turns a missing or non-object body into a 400 that says what was expected', () => {
+    for (const body of [undefined, null, 'text', 42, [], [{ questionId: 'q1' }]]) {
+      expect(() => parseBody(answerSchema, body, 'answer')).toThrow(/must be a JSON object/);
+    }
+  });
+
+  test('parse reports each offending field in details', () => {
+    try {
+      parse(answerSchema, { questionId: 'bad id', choiceId: '' }, 'answer');
+      throw new Error('expected a ValidationError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ValidationError);
+      const e = err as ValidationError;
+      expect(e.status).toBe(400);
+      expect(e.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ path: 'questionId' }), expect.objectContaining({ path: 'choiceId' })]),
+      );
+    }
+  });
+
+  test('property: arbitrary JSON never throws anything but a ValidationError', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        for (const schema of [createQuizSchema, answerSchema, joinSchema, devTokenSchema]) {
+          try {
+            parseBody(schema, value, 'body');
+          } catch (err) {
+            expect(err).toBeInstanceOf(ValidationError);
+          }
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
