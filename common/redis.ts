@@ -20,7 +20,7 @@ export const redisKeys = {
   questionState: (quizId: string) => `qs:{${quizId}}:questions`,
   /** ingest: players who joined, hash playerId -> displayName. */
   joined: (quizId: string) => `qs:{${quizId}}:joined`,
-  /** ingest: cheap duplicate check, set of playerIds that answered one question. */
+  /** ingest: cheap duplicate check for one question, hash playerId -> marker (see ingest/answer-markers.ts). */
   answered: (quizId: string, questionId: string) => `qs:{${quizId}}:answered:${questionId}`,
   /** processors: live leaderboard, sorted set of playerId by composite score (see processors/ranking). */
   leaderboard: (quizId: string) => `qs:{${quizId}}:lb`,

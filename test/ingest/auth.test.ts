@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, type KeyLike } from 'jose';
 import { loadConfig, type Config } from '../../common/config';
 import { UnauthorizedError, UnavailableError } from '../../common/errors';
 import { DEV_ISSUER, DevTokenIssuer, createTokenVerifier } from '../../ingest/auth';
@@ -65,12 +65,12 @@ describe('JWKS tokens (AUTH_MODE=jwks)', () => {
   let server: Server;
   let jwksUrl: string;
   let serveKeys = true;
-  let privateKey: CryptoKey;
+  let privateKey: KeyLike;
   const kid = 'test-key-1';
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
-    privateKey = pair.privateKey as CryptoKey;
+    privateKey = pair.privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid, alg: 'RS256', use: 'sig' };
     server = createServer((_req, res) => {
       if (!serveKeys) {

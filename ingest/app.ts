@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import type Redis from 'ioredis';
+import type { Producer } from 'kafkajs';
+import type { Pool } from 'pg';
+import { pinoHttp } from 'pino-http';
+import type { Registry } from 'prom-client';
+import type { Config } from '../common/config';
+import { errorHandler, mountOperationalRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
+import type { Logger } from '../common/logger';
+import type { EventCodec } from '../common/registry';
+import { AnswerMarkers } from './answer-markers';
+import { Answers } from './answers';
+import { DevTokenIssuer, createTokenVerifier, requireAdmin, requirePlayer, type TokenVerifier } from './auth';
+import type { AutoCloser } from './auto-close';
+import { EventWriter } from './event-writer';
+import { Joins } from './joins';
+import { IngestMetrics } from './metrics';
+import { openApiDocument } from './openapi';
+import type { IngestOptions } from './options';
+import { QuizAdmin } from './quiz-admin';
+import { QuizStore } from './quiz-store';
+import { perIpLimiter, perPlayerLimiter } from './rate-limit';
+import { answerRoutes } from './routes/answers';
+import { devTokenRoutes } from './routes/auth';
+import type { RouteContext } from './routes/context';
+import { playerRoutes } from './routes/players';
+import { questionRoutes } from './routes/questions';
+import { quizRoutes } from './routes/quizzes';
+import { ID_PATTERN } from './validation';
+
+/** Everything the app talks to, built by main.ts (or a test) and injected here. */
+export interface IngestDeps {
+  config: Config;
+  options: IngestOptions;
+  log: Logger;
+  pg: Pool;
+  redis: Redis;
+  /** Connected or not: the event writer connects on first use if needed. */
+  producer: Producer;
+  /** Its topic prefix decides which quiz.events topic the app writes to. */
+  codec: EventCodec;
+  metricsRegistry: Registry;
+  readiness: Record<string, ReadinessCheck>;
+  /** Omit to disable closing questions at their time limit. */
+  autoCloser?: AutoCloser;
+  /** Defaults to the verifier AUTH_MODE selects. */
+  tokenVerifier?: TokenVerifier;
+}
+
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+function requestLogger(log: Logger): RequestHandler {
+  return pinoHttp({
+    logger: log,
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && ID_PATTERN.test(given) ? given : randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? '').split('?')[0]!) },
+    // A 503 is a dependency outage we answered correctly; other 5xx are our bugs.
+    customLogLevel: (_req, res) => (res.statusCode === 503 ? 'warn' : res.statusCode >= 500 ? 'error' : 'info'),
+    // Only what an operator needs: no headers (tokens, admin key) and no query strings.
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+        id: req.id,
+        method: req.method,
+        path: req.url.split('?')[0],
+        remoteAddress: req.remoteAddress,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  });
+}
+
+export function createIngestApp(deps: IngestDeps): Express {
+  const { config, options, log, pg, redis } = deps;
+  const metrics = new IngestMetrics(deps.metricsRegistry);
+  const store = new QuizStore(pg, redis, options.cacheTtlSeconds, log);
+  const writer = new EventWriter(
+    deps.codec,
+    deps.producer,
+    { timeoutMs: options.produceTimeoutMs, maxPending: options.maxPendingSends },
+    metrics,
+    log,
+  );
+  // A pending claim older than a few produce timeouts belongs to a request that died mid-write.
+  const markers = new AnswerMarkers(redis, Math.max(10_000, 5 * options.produceTimeoutMs), options.cacheTtlSeconds);
+  const limiterDeps = { redis, keyPrefix: options.rateLimit.keyPrefix, log };
+  const ctx: RouteContext = {
+    store,
+    admin: new QuizAdmin(pg, store, writer, log, options.autoClose ? deps.autoCloser : undefined, {
+      autoCloseGraceMs: options.produceTimeoutMs,
+    }),
+    joins: new Joins(store, writer, log),
+    answers: new Answers(store, markers, writer, metrics, log),
+    devTokens: config.auth.mode === 'dev' ? new DevTokenIssuer(config.auth, options.devTokenTtlSeconds) : undefined,
+    requireAdmin: requireAdmin(config.auth.adminKey),
+    requirePlayer: requirePlayer(deps.tokenVerifier ?? createTokenVerifier(config.auth)),
+    perPlayerLimit: perPlayerLimiter(limiterDeps, options.rateLimit.player),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy);
+  app.use(requestLogger(log));
+  app.use(metrics.middleware());
+
+  mountOperationalRoutes(app, deps.readiness, deps.metricsRegistry);
+  const document = openApiDocument({ devTokens: ctx.devTokens !== undefined });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+
+  app.use('/v1', perIpLimiter(limiterDeps, options.rateLimit.ip));
+  // Only POST routes take a body; a GET's body is never read, so it can be neither too large nor malformed.
+  const json = express.json({ limit: options.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
+  app.use('/v1', (req, res, next) => (req.method === 'POST' ? json(req, res, next) : next()));
+  app.use(devTokenRoutes(ctx));
+  app.use(quizRoutes(ctx));
+  app.use(questionRoutes(ctx));
+  app.use(playerRoutes(ctx));
+  app.use(answerRoutes(ctx));
+
+  app.use(notFoundHandler());
+  app.use(errorHandler(log));
+  return app;
+}

@@ -1,0 +1,31 @@
+// Ingest's entry point: read the configuration once, connect, serve, and stop gracefully on SIGTERM.
+import { ConfigError, loadConfig } from '../common/config';
+import { onShutdown } from '../common/lifecycle';
+import { createLogger } from '../common/logger';
+import { createIngestApp } from './app';
+import { buildIngestDeps } from './deps';
+import { loadIngestOptions } from './options';
+import { closeServer, serverUrl, startServer } from './server';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const options = loadIngestOptions();
+  const log = createLogger('ingest', config.logLevel);
+  const deps = await buildIngestDeps(config, options, log);
+  const app = createIngestApp(deps);
+  const server = await startServer(app, config.http.ingestPort, config.http.host);
+  log.info({ url: serverUrl(server), authMode: config.auth.mode, topicPrefix: config.kafka.topicPrefix, rateLimit: options.rateLimit }, 'ingest listening');
+  onShutdown(log, [
+    () => closeServer(server, 10_000), // no new connections; requests in flight finish (each awaits its Kafka ack)
+    () => deps.close(), // then the producer (flushed by now), the Kafka admin, Redis and Postgres
+  ]);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`ingest: ${err.message}\n`);
+  } else {
+    process.stderr.write(`ingest failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,354 @@
+// The v1 contract of ingest as OpenAPI 3.0, served at /openapi.json. Written by hand so it says
+// what we promise, not what the code happens to do; test/ingest/openapi.int.test.ts keeps the two
+// equal (every route and every status in both directions).
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json): Json => ({ 'application/json': { schema } });
+const response = (name: string): Json => ({ $ref: `#/components/responses/${name}` });
+
+const retryAfter: Json = {
+  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } },
+};
+
+function errorResponse(description: string, headers?: Json): Json {
+  return { description, ...(headers ? { headers } : {}), content: json(ref('Error')) };
+}
+
+const idParam = (name: string, what: string): Json => ({
+  name,
+  in: 'path',
+  required: true,
+  description: what,
+  schema: ref('Id'),
+});
+
+/** Every /v1 route may answer these: rate limited, or a dependency (at least Redis) down. */
+const v1Common: Record<string, Json> = {
+  '429': response('RateLimited'),
+  '503': response('Unavailable'),
+};
+
+/** Every /v1 POST reads a JSON body, which may be too large or in an encoding we do not decode. */
+const bodyCommon: Record<string, Json> = {
+  '413': response('PayloadTooLarge'),
+  '415': response('UnsupportedMediaType'),
+};
+
+const ok = (description: string, schema: Json, status = '200'): Record<string, Json> => ({
+  [status]: { description, content: json(schema) },
+});
+
+function v1Get(op: Json & { responses: Record<string, Json> }): Json {
+  return { ...op, responses: { ...op.responses, ...v1Common } };
+}
+
+function v1Post(op: Json & { responses: Record<string, Json> }): Json {
+  return { ...op, responses: { ...op.responses, ...v1Common, ...bodyCommon } };
+}
+
+const adminOnly = [{ adminKey: [] }];
+const playerOnly = [{ bearerAuth: [] }];
+
+const schemas: Record<string, Json> = {
+  Id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', example: 'demo-1' },
+  DisplayName: { type: 'string', minLength: 1, maxLength: 40, description: 'Trimmed; no control characters' },
+  Timestamp: { type: 'string', format: 'date-time' },
+  Error: {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string', example: 'question_not_open' },
+          message: { type: 'string' },
+          details: {},
+        },
+      },
+    },
+  },
+  Choice: {
+    type: 'object',
+    required: ['id', 'text'],
+    properties: { id: ref('Id'), text: { type: 'string', minLength: 1, maxLength: 200 } },
+  },
+  QuestionInput: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'prompt', 'choices', 'correct'],
+    properties: {
+      id: ref('Id'),
+      prompt: { type: 'string', minLength: 1, maxLength: 1000 },
+      choices: { type: 'array', minItems: 2, maxItems: 10, items: ref('Choice'), description: 'Choice ids unique within the question' },
+      correct: { type: 'array', minItems: 1, items: ref('Id'), description: 'Ids of the correct choices' },
+      points: { type: 'integer', minimum: 0, maximum: 100000, default: 1000 },
+      timeLimitMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 20000 },
+    },
+  },
+  QuizInput: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['title', 'questions'],
+    properties: {
+      id: { ...ref('Id'), description: 'Generated (a UUID) when omitted' },
+      title: { type: 'string', minLength: 1, maxLength: 200 },
+      questions: { type: 'array', minItems: 1, maxItems: 100, items: ref('QuestionInput'), description: 'Question ids unique' },
+    },
+  },
+  CreatedQuiz: {
+    type: 'object',
+    required: ['id', 'title', 'status', 'createdAt', 'questions'],
+    properties: {
+      id: ref('Id'),
+      title: { type: 'string' },
+      status: { type: 'string', enum: ['open', 'closed'] },
+      createdAt: ref('Timestamp'),
+      questions: {
+        type: 'array',
+        items: {
+          allOf: [ref('QuestionInput'), { type: 'object', properties: { position: { type: 'integer' } } }],
+        },
+      },
+    },
+  },
+  PublicQuestion: {
+    type: 'object',
+    required: ['id', 'position', 'state', 'points', 'timeLimitMs', 'openedAt', 'closesAt', 'closedAt'],
+    description: 'prompt and choices appear once the question has been opened; the answer key never does',
+    properties: {
+      id: ref('Id'),
+      position: { type: 'integer' },
+      state: { type: 'string', enum: ['pending', 'open', 'closed'] },
+      points: { type: 'integer' },
+      timeLimitMs: { type: 'integer' },
+      openedAt: { ...ref('Timestamp'), nullable: true },
+      closesAt: { ...ref('Timestamp'), nullable: true },
+      closedAt: { ...ref('Timestamp'), nullable: true },
+      prompt: { type: 'string' },
+      choices: { type: 'array', items: ref('Choice') },
+    },
+  },
+  PublicQuiz: {
+    type: 'object',
+    required: ['id', 'title', 'status', 'createdAt', 'closedAt', 'questions'],
+    properties: {
+      id: ref('Id'),
+      title: { type: 'string' },
+      status: { type: 'string', enum: ['open', 'closed'] },
+      createdAt: ref('Timestamp'),
+      closedAt: { ...ref('Timestamp'), nullable: true },
+      questions: { type: 'array', items: ref('PublicQuestion') },
+    },
+  },
+  Joined: {
+    type: 'object',
+    required: ['quizId', 'playerId', 'displayName'],
+    properties: {
+      quizId: ref('Id'),
+      playerId: ref('Id'),
+      displayName: ref('DisplayName'),
+      joinedAt: { ...ref('Timestamp'), description: 'Only on the first join (201)' },
+    },
+  },
+};
+
+const responses: Record<string, Json> = {
+  BadRequest: errorResponse('Malformed request: bad id, body or JSON (code invalid_request, or bad_request)'),
+  Unauthorized: errorResponse('Missing, expired or invalid credentials'),
+  NotFound: errorResponse('Unknown quiz (quiz_not_found) or question (question_not_found)'),
+  PayloadTooLarge: errorResponse('Body larger than the limit (64 kB by default)'),
+  UnsupportedMediaType: errorResponse('Body charset or Content-Encoding that the server does not decode'),
+  RateLimited: errorResponse('Too many requests from this client address or player', retryAfter),
+  Unavailable: errorResponse('A dependency (Kafka, Redis, Postgres, identity provider) cannot take the request now', retryAfter),
+};
+
+export function openApiDocument(opts: { devTokens: boolean }): Json {
+  const paths: Record<string, Json> = {
+    '/healthz': { get: { summary: 'The process is alive', responses: ok('Alive', { type: 'object' }) } },
+    '/readyz': {
+      get: {
+        summary: 'Kafka, Redis and Postgres answer',
+        responses: {
+          ...ok('Ready', { type: 'object' }),
+          '503': { description: 'A dependency does not answer', content: json({ type: 'object' }) },
+        },
+      },
+    },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics',
+        responses: { '200': { description: 'Text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
+    },
+    '/openapi.json': { get: { summary: 'This document', responses: ok('OpenAPI 3 document', { type: 'object' }) } },
+    '/v1/quizzes': {
+      post: v1Post({
+        summary: 'Create a quiz with its questions and answer key (admin)',
+        security: adminOnly,
+        requestBody: { required: true, content: json(ref('QuizInput')) },
+        responses: {
+          ...ok('Created; the admin gets the answer key back', ref('CreatedQuiz'), '201'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '409': errorResponse('A quiz with this id exists (quiz_exists)'),
+        },
+      }),
+    },
+    '/v1/quizzes/{quizId}': {
+      get: v1Get({
+        summary: 'A quiz as players see it: questions and their state, never the answer key',
+        parameters: [idParam('quizId', 'Quiz id')],
+        responses: { ...ok('The quiz', ref('PublicQuiz')), '400': response('BadRequest'), '404': response('NotFound') },
+      }),
+    },
+    '/v1/quizzes/{quizId}/close': {
+      post: v1Post({
+        summary: 'Close the quiz (admin): closes open questions (QuestionClosed each), then QuizClosed',
+        security: adminOnly,
+        parameters: [idParam('quizId', 'Quiz id')],
+        responses: {
+          ...ok('Closed', {
+            type: 'object',
+            required: ['closedAt', 'closedQuestions'],
+            properties: { closedAt: ref('Timestamp'), closedQuestions: { type: 'array', items: ref('Id') } },
+          }),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '409': errorResponse('Already closed (quiz_closed)'),
+        },
+      }),
+    },
+    '/v1/quizzes/{quizId}/questions/{questionId}/open': {
+      post: v1Post({
+        summary: 'Open a question (admin); answers are accepted until closesAt = openedAt + timeLimitMs',
+        security: adminOnly,
+        parameters: [idParam('quizId', 'Quiz id'), idParam('questionId', 'Question id')],
+        responses: {
+          ...ok('Opened', {
+            type: 'object',
+            required: ['openedAt', 'closesAt'],
+            properties: { openedAt: ref('Timestamp'), closesAt: ref('Timestamp') },
+          }),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '409': errorResponse('Already open (question_already_open), already closed (question_closed) or quiz closed (quiz_closed)'),
+        },
+      }),
+    },
+    '/v1/quizzes/{quizId}/questions/{questionId}/close': {
+      post: v1Post({
+        summary: 'Close a question (admin)',
+        security: adminOnly,
+        parameters: [idParam('quizId', 'Quiz id'), idParam('questionId', 'Question id')],
+        responses: {
+          ...ok('Closed', { type: 'object', required: ['closedAt'], properties: { closedAt: ref('Timestamp') } }),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '409': errorResponse('Never opened (question_not_open), already closed (question_closed) or quiz closed (quiz_closed)'),
+        },
+      }),
+    },
+    '/v1/quizzes/{quizId}/players': {
+      post: v1Post({
+        summary: 'Join a quiz (player); joining again returns the first join',
+        security: playerOnly,
+        parameters: [idParam('quizId', 'Quiz id')],
+        requestBody: {
+          required: false,
+          content: json({
+            type: 'object',
+            properties: { displayName: ref('DisplayName') },
+            description: "displayName defaults to the token's name claim",
+          }),
+        },
+        responses: {
+          ...ok('Already joined', ref('Joined')),
+          ...ok('Joined; PlayerJoined is in Kafka', ref('Joined'), '201'),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '422': errorResponse('The quiz is closed (quiz_closed)'),
+        },
+      }),
+    },
+    '/v1/quizzes/{quizId}/answers': {
+      post: v1Post({
+        summary: 'Answer the open question (player); 202 once the answer is durably in Kafka',
+        security: playerOnly,
+        parameters: [idParam('quizId', 'Quiz id')],
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['questionId', 'choiceId'],
+            properties: {
+              questionId: ref('Id'),
+              choiceId: ref('Id'),
+              answerId: { ...ref('Id'), description: 'Idempotency key; a UUID is generated when omitted' },
+            },
+          }),
+        },
+        responses: {
+          '202': {
+            description: 'Accepted (acks=all); a retry with the same answerId gets the same reply',
+            content: json({ type: 'object', required: ['answerId'], properties: { answerId: ref('Id') } }),
+          },
+          '400': errorResponse('Malformed body or id, or a choice the question does not have'),
+          '401': response('Unauthorized'),
+          '403': errorResponse('The player has not joined the quiz (not_joined)'),
+          '404': response('NotFound'),
+          '409': errorResponse('The player already answered this question (already_answered), or the same answerId is still being written (answer_pending)'),
+          '422': errorResponse('The question is not open, or its time ran out (question_not_open), or the quiz is closed (quiz_closed)'),
+        },
+      }),
+    },
+  };
+  if (opts.devTokens) {
+    paths['/v1/auth/dev-token'] = {
+      post: v1Post({
+        summary: 'Issue an HS256 player token (AUTH_MODE=dev only)',
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['playerId', 'displayName'],
+            properties: { playerId: ref('Id'), displayName: ref('DisplayName') },
+          }),
+        },
+        responses: {
+          ...ok('A token for the player, valid 12 h by default', {
+            type: 'object',
+            required: ['token', 'expiresAt', 'playerId'],
+            properties: { token: { type: 'string' }, expiresAt: ref('Timestamp'), playerId: ref('Id') },
+          }),
+          '400': response('BadRequest'),
+        },
+      }),
+    };
+  }
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'quizstream ingest',
+      version: '1.0.0',
+      description:
+        'The write side of quizstream: validates, authenticates and writes quiz events to Kafka. ' +
+        'Errors are always {"error": {"code", "message", "details"?}}.',
+    },
+    paths,
+    components: {
+      schemas,
+      responses,
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'sub is the player id' },
+        adminKey: { type: 'apiKey', in: 'header', name: 'x-admin-key' },
+      },
+    },
+  };
+}

@@ -1,0 +1,289 @@
+import type Redis from 'ioredis';
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from '../common/logger';
+import { ConflictError } from '../common/errors';
+import type { Choice } from '../common/events';
+import { redisKeys } from '../common/redis';
+import { guardPostgres, guardRedis } from './dependency-errors';
+import { withTransaction } from './pg-tx';
+import type { CreateQuizInput } from './validation';
+
+// Postgres is the source of truth for quizzes, question state and (with the processors) joined
+// players; Redis holds what the answer path must check in one round trip. Every cache entry can be
+// rebuilt from Postgres, so an empty Redis (restart, eviction, TTL) only costs a slower request.
+//
+// Two kinds of cache write keep readers and the admin from overwriting each other:
+//  - a reader that rebuilt an entry from Postgres writes it only if absent (SET NX, HSETNX), so it
+//    never replaces a newer state the admin wrote while the reader was querying;
+//  - the admin path, which holds the quiz's row lock, overwrites (SET, HSET).
+
+export interface QuestionDef {
+  id: string;
+  position: number;
+  prompt: string;
+  choices: Choice[];
+  points: number;
+  timeLimitMs: number;
+}
+
+/** The quiz as players may see it: no answer key. */
+export interface QuizMeta {
+  id: string;
+  title: string;
+  status: 'open' | 'closed';
+  createdAt: number;
+  closedAt: number | null;
+  questions: QuestionDef[];
+}
+
+/** Epoch milliseconds; `{}` means the question was never opened. */
+export interface QuestionState {
+  openedAt?: number;
+  closesAt?: number;
+  closedAt?: number;
+}
+
+export type QuestionPhase = 'pending' | 'open' | 'expired' | 'closed';
+
+/** `expired`: its time ran out but nobody closed it yet (answers are refused, the close event is due). */
+export function phaseOf(state: QuestionState, now: number): QuestionPhase {
+  if (state.closedAt !== undefined) return 'closed';
+  if (state.openedAt === undefined || state.closesAt === undefined) return 'pending';
+  return now <= state.closesAt ? 'open' : 'expired';
+}
+
+export interface LoadedQuiz {
+  meta: QuizMeta;
+  states: Map<string, QuestionState>;
+}
+
+export interface AnswerContext {
+  quiz: QuizMeta | null;
+  /** Undefined when the quiz has no such question. */
+  state: QuestionState | undefined;
+  /** Display name if the player joined, else null. */
+  joinedAs: string | null;
+}
+
+interface QuestionRow {
+  id: string;
+  position: number;
+  prompt: string;
+  choices: Choice[];
+  points: number;
+  time_limit_ms: number;
+  opened_at: Date | null;
+  closes_at: Date | null;
+  closed_at: Date | null;
+}
+
+interface QuizRow {
+  id: string;
+  title: string;
+  status: 'open' | 'closed';
+  created_at: Date;
+  closed_at: Date | null;
+}
+
+const QUESTION_COLUMNS = 'id, position, prompt, choices, points, time_limit_ms, opened_at, closes_at, closed_at';
+
+export function stateOfRow(row: Pick<QuestionRow, 'opened_at' | 'closes_at' | 'closed_at'>): QuestionState {
+  return {
+    ...(row.opened_at ? { openedAt: row.opened_at.getTime() } : {}),
+    ...(row.closes_at ? { closesAt: row.closes_at.getTime() } : {}),
+    ...(row.closed_at ? { closedAt: row.closed_at.getTime() } : {}),
+  };
+}
+
+function metaOf(quiz: QuizRow, questions: QuestionRow[]): QuizMeta {
+  return {
+    id: quiz.id,
+    title: quiz.title,
+    status: quiz.status,
+    createdAt: quiz.created_at.getTime(),
+    closedAt: quiz.closed_at ? quiz.closed_at.getTime() : null,
+    questions: questions.map((q) => ({
+      id: q.id,
+      position: q.position,
+      prompt: q.prompt,
+      choices: q.choices,
+      points: q.points,
+      timeLimitMs: q.time_limit_ms,
+    })),
+  };
+}
+
+export class QuizStore {
+  constructor(
+    private readonly pg: Pool,
+    private readonly redis: Redis,
+    private readonly ttlSeconds: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Inserts the quiz and its answer key in one transaction; 409 if the id is taken. */
+  async createQuiz(id: string, input: CreateQuizInput): Promise<QuizMeta> {
+    const meta = await guardPostgres('create quiz', () =>
+      withTransaction(this.pg, async (client) => {
+        const inserted = await client.query<QuizRow>(
+          `INSERT INTO quizzes (id, title) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING
+           RETURNING id, title, status, created_at, closed_at`,
+          [id, input.title],
+        );
+        const quiz = inserted.rows[0];
+        if (!quiz) throw new ConflictError(`quiz "${id}" already exists`, 'quiz_exists');
+        const rows: QuestionRow[] = [];
+        for (const [position, q] of input.questions.entries()) {
+          const r = await client.query<QuestionRow>(
+            `INSERT INTO questions (quiz_id, id, position, prompt, choices, correct, points, time_limit_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${QUESTION_COLUMNS}`,
+            [id, q.id, position, q.prompt, JSON.stringify(q.choices), q.correct, q.points, q.timeLimitMs],
+          );
+          rows.push(r.rows[0]!);
+        }
+        return metaOf(quiz, rows);
+      }),
+    );
+    // Only a warm-up: the first reader rebuilds a missing entry, so a Redis hiccup must not fail the create.
+    await this.cacheQuiz(meta, true).catch((err: unknown) => this.log.warn({ err, quizId: id }, 'could not cache the new quiz'));
+    return meta;
+  }
+
+  async getQuiz(quizId: string): Promise<QuizMeta | null> {
+    const cached = await guardRedis(this.redis, 'read quiz', () => this.redis.get(redisKeys.quizMeta(quizId)));
+    if (cached) return JSON.parse(cached) as QuizMeta;
+    return (await this.rebuild(quizId))?.meta ?? null;
+  }
+
+  /** Every question's state, Redis first, Postgres for whatever Redis lacks. */
+  async getQuestionStates(quiz: QuizMeta): Promise<Map<string, QuestionState>> {
+    const hash = await guardRedis(this.redis, 'read question states', () => this.redis.hgetall(redisKeys.questionState(quiz.id)));
+    // Own properties only: a question may be called "constructor".
+    const cached = new Map(Object.entries(hash).map(([id, json]) => [id, JSON.parse(json) as QuestionState]));
+    if (quiz.questions.every((q) => cached.has(q.id))) return cached;
+    const fromPg = (await this.rebuild(quiz.id))?.states ?? new Map<string, QuestionState>();
+    // A state that is in Redis may be newer than Postgres (a close marks Redis first), so it wins.
+    return new Map(quiz.questions.map((q) => [q.id, cached.get(q.id) ?? fromPg.get(q.id) ?? {}]));
+  }
+
+  /** What the answer path checks, in one Redis round trip when the cache is warm. */
+  async answerContext(quizId: string, questionId: string, playerId: string): Promise<AnswerContext> {
+    const replies = await guardRedis(this.redis, 'read answer context', () =>
+      this.redis
+        .pipeline()
+        .get(redisKeys.quizMeta(quizId))
+        .hget(redisKeys.questionState(quizId), questionId)
+        .hget(redisKeys.joined(quizId), playerId)
+        .exec(),
+    );
+    const [metaJson, stateJson, joinedJson] = (replies ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value as string | null;
+    });
+    let quiz = metaJson ? (JSON.parse(metaJson) as QuizMeta) : null;
+    let state = stateJson ? (JSON.parse(stateJson) as QuestionState) : undefined;
+    if (!quiz || (state === undefined && quiz.questions.some((q) => q.id === questionId))) {
+      const rebuilt = await this.rebuild(quizId);
+      quiz = rebuilt?.meta ?? null;
+      state ??= rebuilt?.states.get(questionId);
+    }
+    if (!quiz) return { quiz: null, state: undefined, joinedAs: null };
+    const joinedAs = joinedJson ?? (await this.joinedFromPostgres(quizId, playerId));
+    return { quiz, state, joinedAs };
+  }
+
+  async joinedAs(quizId: string, playerId: string): Promise<string | null> {
+    const cached = await guardRedis(this.redis, 'read joined', () => this.redis.hget(redisKeys.joined(quizId), playerId));
+    return cached ?? (await this.joinedFromPostgres(quizId, playerId));
+  }
+
+  /**
+   * Remembers a join in Redis (so the player's next answer passes at once) and in Postgres (so it
+   * survives a Redis restart before the processors have written the row themselves). The insert
+   * never overwrites: the processors' row for the same PlayerJoined event carries the same values.
+   */
+  async recordJoin(quizId: string, playerId: string, displayName: string, joinedAt: number): Promise<void> {
+    const key = redisKeys.joined(quizId);
+    const results = await Promise.allSettled([
+      guardRedis(this.redis, 'record join', () => this.redis.multi().hset(key, playerId, displayName).expire(key, this.ttlSeconds).exec()),
+      guardPostgres('record join', () =>
+        this.pg.query(
+          `INSERT INTO players (quiz_id, player_id, display_name, joined_at) VALUES ($1, $2, $3, to_timestamp($4 / 1000.0))
+           ON CONFLICT (quiz_id, player_id) DO NOTHING`,
+          [quizId, playerId, displayName, joinedAt],
+        ),
+      ),
+    ]);
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // One copy is enough to recognise the player; only losing both is worth failing for.
+    if (failed.length === results.length) throw failed[0]!.reason;
+  }
+
+  /** Admin path (holds the quiz lock): the state is now authoritative. */
+  async cacheQuestionState(quizId: string, questionId: string, state: QuestionState): Promise<void> {
+    const key = redisKeys.questionState(quizId);
+    await guardRedis(this.redis, 'write question state', () =>
+      this.redis.multi().hset(key, questionId, JSON.stringify(state)).expire(key, this.ttlSeconds).exec(),
+    );
+  }
+
+  /** Drops a cached state so readers go to Postgres until the admin writes the new one. */
+  async forgetQuestionState(quizId: string, questionId: string): Promise<void> {
+    await guardRedis(this.redis, 'forget question state', () => this.redis.hdel(redisKeys.questionState(quizId), questionId));
+  }
+
+  async cacheQuiz(meta: QuizMeta, authoritative: boolean): Promise<void> {
+    const key = redisKeys.quizMeta(meta.id);
+    const json = JSON.stringify(meta);
+    await guardRedis(this.redis, 'write quiz', () =>
+      authoritative ? this.redis.set(key, json, 'EX', this.ttlSeconds) : this.redis.set(key, json, 'EX', this.ttlSeconds, 'NX'),
+    );
+  }
+
+  async forgetQuiz(quizId: string): Promise<void> {
+    await guardRedis(this.redis, 'forget quiz', () => this.redis.del(redisKeys.quizMeta(quizId)));
+  }
+
+  /** Reads the quiz from Postgres and refills the cache where it is empty. */
+  private async rebuild(quizId: string): Promise<LoadedQuiz | null> {
+    const loaded = await guardPostgres('load quiz', () => loadQuiz(this.pg, quizId));
+    if (!loaded) return null;
+    const { meta, states } = loaded;
+    const stateKey = redisKeys.questionState(quizId);
+    const fill = this.redis.multi().set(redisKeys.quizMeta(quizId), JSON.stringify(meta), 'EX', this.ttlSeconds, 'NX');
+    for (const [questionId, state] of states) fill.hsetnx(stateKey, questionId, JSON.stringify(state));
+    fill.expire(stateKey, this.ttlSeconds);
+    await guardRedis(this.redis, 'refill quiz cache', () => fill.exec());
+    return loaded;
+  }
+
+  private async joinedFromPostgres(quizId: string, playerId: string): Promise<string | null> {
+    const { rows } = await guardPostgres('read joined', () =>
+      this.pg.query<{ display_name: string }>('SELECT display_name FROM players WHERE quiz_id = $1 AND player_id = $2', [quizId, playerId]),
+    );
+    const name = rows[0]?.display_name;
+    if (name === undefined) return null;
+    const key = redisKeys.joined(quizId);
+    await guardRedis(this.redis, 'refill joined', () => this.redis.multi().hsetnx(key, playerId, name).expire(key, this.ttlSeconds).exec());
+    return name;
+  }
+}
+
+/** Works on the pool or on a client inside the admin's transaction. */
+export async function loadQuiz(
+  db: Pool | PoolClient,
+  quizId: string,
+  lock = false,
+): Promise<LoadedQuiz | null> {
+  const quiz = await db.query<QuizRow>(
+    `SELECT id, title, status, created_at, closed_at FROM quizzes WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+    [quizId],
+  );
+  const row = quiz.rows[0];
+  if (!row) return null;
+  const questions = await db.query<QuestionRow>(`SELECT ${QUESTION_COLUMNS} FROM questions WHERE quiz_id = $1 ORDER BY position`, [quizId]);
+  return {
+    meta: metaOf(row, questions.rows),
+    states: new Map(questions.rows.map((q) => [q.id, stateOfRow(q)])),
+  };
+}

@@ -1,0 +1,84 @@
+import type { Request, RequestHandler, Response } from 'express';
+import rateLimit, { type IncrementResponse, type Options, type Store } from 'express-rate-limit';
+import type Redis from 'ioredis';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { RateLimitedError } from '../common/errors';
+import type { Logger } from '../common/logger';
+import { guardRedis } from './dependency-errors';
+import type { RateLimitOptions } from './options';
+
+// Fixed-window counters in Redis, shared by every ingest instance. When Redis cannot count, the
+// request gets a 503 (the answer path needs Redis anyway) rather than passing unlimited.
+
+class OutageAwareStore implements Store {
+  readonly localKeys = false;
+  readonly prefix: string;
+
+  constructor(
+    private readonly inner: RedisStore,
+    private readonly redis: Redis,
+  ) {
+    this.prefix = inner.prefix;
+  }
+
+  init(options: Options): void {
+    this.inner.init(options);
+  }
+
+  increment(key: string): Promise<IncrementResponse> {
+    return guardRedis(this.redis, 'rate limit', () => this.inner.increment(key));
+  }
+
+  decrement(key: string): Promise<void> {
+    return guardRedis(this.redis, 'rate limit', () => this.inner.decrement(key));
+  }
+
+  resetKey(key: string): Promise<void> {
+    return guardRedis(this.redis, 'rate limit', () => this.inner.resetKey(key));
+  }
+}
+
+function redisStore(redis: Redis, prefix: string, scope: string, log: Logger): Store {
+  const inner = new RedisStore({
+    prefix: `${prefix}${scope}:`,
+    sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+  });
+  // The store loads its Lua scripts as soon as it is built; with Redis down that load fails, and
+  // the store reloads on first use. Observe the failure here so it is logged, not unhandled.
+  for (const loading of [inner.incrementScriptSha, inner.getScriptSha]) {
+    loading.catch((err: unknown) => log.warn({ err, scope }, 'rate limiter could not preload its script; it retries on use'));
+  }
+  return new OutageAwareStore(inner, redis);
+}
+
+export interface LimiterDeps {
+  redis: Redis;
+  keyPrefix: string;
+  log: Logger;
+}
+
+function limiter(deps: LimiterDeps, scope: string, limits: RateLimitOptions, key: (req: Request, res: Response) => string): RequestHandler {
+  return rateLimit({
+    windowMs: limits.windowMs,
+    limit: limits.max,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    store: redisStore(deps.redis, deps.keyPrefix, scope, deps.log),
+    keyGenerator: key,
+    handler: (req, _res, next) => {
+      const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : Math.ceil(limits.windowMs / 1000);
+      next(new RateLimitedError(Math.max(1, seconds)));
+    },
+  });
+}
+
+/** Every /v1 request, by client address (see INGEST_TRUST_PROXY behind a load balancer). */
+export function perIpLimiter(deps: LimiterDeps, limits: RateLimitOptions): RequestHandler {
+  return limiter(deps, 'ip', limits, (req) => req.ip ?? req.socket.remoteAddress ?? 'unknown');
+}
+
+/** Player routes, by the token's subject, after authentication. */
+export function perPlayerLimiter(deps: LimiterDeps, limits: RateLimitOptions): RequestHandler {
+  return limiter(deps, 'player', limits, (_req, res) => (res.locals.player as { playerId: string }).playerId);
+}

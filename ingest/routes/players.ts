@@ -1,0 +1,18 @@
+import { Router } from 'express';
+import { playerOf } from '../auth';
+import { joinSchema, parseBody, parseId } from '../validation';
+import type { RouteContext } from './context';
+
+export function playerRoutes(ctx: RouteContext): Router {
+  const router = Router();
+
+  router.post('/v1/quizzes/:quizId/players', ctx.requirePlayer, ctx.perPlayerLimit, async (req, res) => {
+    const quizId = parseId(req.params.quizId, 'quizId');
+    // An empty body is fine here: the token's name claim may supply the display name.
+    const { displayName } = parseBody(joinSchema, req.body ?? {}, 'join body');
+    const { created, body } = await ctx.joins.join(quizId, playerOf(res), displayName);
+    res.status(created ? 201 : 200).json(body);
+  });
+
+  return router;
+}

@@ -1,0 +1,44 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+
+/** Listens on host:port (port 0 picks a free one) and resolves once bound. */
+export function startServer(app: Express, port: number, host: string): Promise<Server> {
+  const server = createServer(app);
+  // Slow-loris protection: a client gets this long to send its headers and body.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  // Longer than typical load-balancer idle timeouts, so the balancer closes idle connections first.
+  server.keepAliveTimeout = 65_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+export function serverUrl(server: Server): string {
+  const { address, port, family } = server.address() as AddressInfo;
+  const host = family === 'IPv6' ? `[${address}]` : address;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+}
+
+/**
+ * Stops accepting connections and waits for requests in flight (each of which waits for its
+ * Kafka acknowledgement), closing idle keep-alive connections at once. Whatever is still running
+ * after graceMs is cut off.
+ */
+export function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    server.close((err) => {
+      clearTimeout(timer);
+      if (err && (err as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING') reject(err);
+      else resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,241 @@
+import '../helpers/cleanup';
+import type { Express } from 'express';
+import { openApiDocument } from '../../ingest/openapi';
+import { uniqueId } from '../helpers/ids';
+import { startIngestWithoutRedis, startTestIngest, type TestIngest } from '../helpers/ingest-app';
+import { IngestClient, sampleQuiz, type Reply } from '../helpers/ingest-client';
+
+// Keeps /openapi.json true: the app registers exactly the documented routes, and for every
+// documented (route, status) there is a request below that gets exactly that status, and no
+// scenario here gets a status the document does not list.
+
+jest.setTimeout(45_000);
+
+type Doc = { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+const doc = openApiDocument({ devTokens: true }) as unknown as Doc;
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+/** The routes express will dispatch, as "METHOD /openapi/{style}" strings. */
+function registeredRoutes(app: Express): string[] {
+  const out: string[] = [];
+  const walk = (stack: Layer[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const [method, on] of Object.entries(layer.route.methods)) {
+          if (on && method !== '_all') out.push(`${method.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+        }
+      } else if (layer.handle?.stack) {
+        walk(layer.handle.stack);
+      }
+    }
+  };
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+  return out.sort();
+}
+
+function documentedRoutes(): string[] {
+  return Object.entries(doc.paths)
+    .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
+    .sort();
+}
+
+let ingest: TestIngest;
+let api: IngestClient;
+let limitedApi: IngestClient;
+let brokenApi: IngestClient;
+
+beforeAll(async () => {
+  ingest = await startTestIngest();
+  api = new IngestClient(ingest.url);
+  // One request per minute per address: the second request to any route is a 429.
+  const limited = await startTestIngest({ options: (o) => ({ ...o, rateLimit: { ...o.rateLimit, ip: { max: 1, windowMs: 60_000 } } }) });
+  limitedApi = new IngestClient(limited.url);
+  await limitedApi.request('GET', `/v1/quizzes/${uniqueId('warmup')}`);
+  // Redis where nothing listens: every /v1 route and /readyz answer 503.
+  const broken = await startIngestWithoutRedis();
+  brokenApi = new IngestClient(broken.url);
+});
+
+test('the app registers exactly the documented routes (dev mode)', () => {
+  expect(registeredRoutes(ingest.app)).toEqual(documentedRoutes());
+});
+
+test('in jwks mode the dev-token route is neither registered nor documented', async () => {
+  const jwks = await startTestIngest({
+    config: (c) => ({ ...c, auth: { ...c.auth, mode: 'jwks', jwksUrl: 'http://127.0.0.1:1/jwks.json' } }),
+  });
+  const jwksDoc = openApiDocument({ devTokens: false }) as unknown as Doc;
+  expect(jwksDoc.paths['/v1/auth/dev-token']).toBeUndefined();
+  expect(registeredRoutes(jwks.app)).not.toContain('POST /v1/auth/dev-token');
+  expect(registeredRoutes(jwks.app)).toHaveLength(documentedRoutes().length - 1);
+  expect((await new IngestClient(jwks.url).request('GET', '/openapi.json')).body.paths['/v1/auth/dev-token']).toBeUndefined();
+});
+
+describe('every documented status is produced by a real request', () => {
+  type Scenario = () => Promise<Reply>;
+  const big = { padding: 'x'.repeat(70 * 1024) };
+  const latin1 = { 'content-type': 'application/json; charset=latin1' };
+
+  async function fixture() {
+    const quizId = uniqueId('quiz');
+    await api.createQuiz(sampleQuiz(quizId));
+    const playerId = uniqueId('p');
+    const token = await api.token(playerId, 'Ann');
+    return { quizId, playerId, token };
+  }
+
+  /** What every /v1 route shares: 429 from the limited app, 503 from the one without Redis. */
+  function common(method: string, path: () => Promise<string>, body?: unknown): Record<string, Scenario> {
+    // Getters: the clients exist only once beforeAll has run.
+    const send = (client: () => IngestClient) => async () => client().request(method, await path(), { body });
+    const out: Record<string, Scenario> = { '429': send(() => limitedApi), '503': send(() => brokenApi) };
+    if (method === 'POST') {
+      out['413'] = async () => api.request(method, await path(), { body: big });
+      out['415'] = async () => api.request(method, await path(), { rawBody: '{}', headers: latin1 });
+    }
+    return out;
+  }
+
+  const scenarios: Record<string, Record<string, Scenario>> = {
+    'GET /healthz': { '200': () => api.request('GET', '/healthz') },
+    'GET /readyz': { '200': () => api.request('GET', '/readyz'), '503': () => brokenApi.request('GET', '/readyz') },
+    'GET /metrics': { '200': () => api.request('GET', '/metrics') },
+    'GET /openapi.json': { '200': () => api.request('GET', '/openapi.json') },
+    'POST /v1/auth/dev-token': {
+      '200': () => api.request('POST', '/v1/auth/dev-token', { body: { playerId: 'p1', displayName: 'Ann' } }),
+      '400': () => api.request('POST', '/v1/auth/dev-token', { body: { playerId: 'p1' } }),
+      ...common('POST', async () => '/v1/auth/dev-token', { playerId: 'p1', displayName: 'Ann' }),
+    },
+    'POST /v1/quizzes': {
+      '201': () => api.createQuiz(sampleQuiz(uniqueId('quiz'))),
+      '400': () => api.createQuiz({ title: 'no questions', questions: [] }),
+      '401': () => api.request('POST', '/v1/quizzes', { body: sampleQuiz(uniqueId('quiz')) }),
+      '409': async () => {
+        const quiz = sampleQuiz(uniqueId('quiz'));
+        await api.createQuiz(quiz);
+        return api.createQuiz(quiz);
+      },
+      ...common('POST', async () => '/v1/quizzes', sampleQuiz(uniqueId('quiz'))),
+    },
+    'GET /v1/quizzes/{quizId}': {
+      '200': async () => api.request('GET', `/v1/quizzes/${(await fixture()).quizId}`),
+      '400': () => api.request('GET', '/v1/quizzes/bad%20id'),
+      '404': () => api.request('GET', `/v1/quizzes/${uniqueId('nope')}`),
+      ...common('GET', async () => `/v1/quizzes/${uniqueId('quiz')}`),
+    },
+    'POST /v1/quizzes/{quizId}/close': {
+      '200': async () => api.closeQuiz((await fixture()).quizId),
+      '400': () => api.closeQuiz('bad%20id'),
+      '401': async () => api.request('POST', `/v1/quizzes/${(await fixture()).quizId}/close`),
+      '404': () => api.closeQuiz(uniqueId('nope')),
+      '409': async () => {
+        const { quizId } = await fixture();
+        await api.closeQuiz(quizId);
+        return api.closeQuiz(quizId);
+      },
+      ...common('POST', async () => `/v1/quizzes/${uniqueId('quiz')}/close`),
+    },
+    'POST /v1/quizzes/{quizId}/questions/{questionId}/open': {
+      '200': async () => api.open((await fixture()).quizId, 'q1'),
+      '400': () => api.open('bad%20id', 'q1'),
+      '401': async () => api.request('POST', `/v1/quizzes/${(await fixture()).quizId}/questions/q1/open`),
+      '404': async () => api.open((await fixture()).quizId, 'q9'),
+      '409': async () => {
+        const { quizId } = await fixture();
+        await api.open(quizId, 'q1');
+        return api.open(quizId, 'q1');
+      },
+      ...common('POST', async () => `/v1/quizzes/${uniqueId('quiz')}/questions/q1/open`),
+    },
+    'POST /v1/quizzes/{quizId}/questions/{questionId}/close': {
+      '200': async () => {
+        const { quizId } = await fixture();
+        await api.open(quizId, 'q1');
+        return api.close(quizId, 'q1');
+      },
+      '400': () => api.close('q', 'bad%20id'),
+      '401': async () => api.request('POST', `/v1/quizzes/${(await fixture()).quizId}/questions/q1/close`),
+      '404': () => api.close(uniqueId('nope'), 'q1'),
+      '409': async () => api.close((await fixture()).quizId, 'q1'),
+      ...common('POST', async () => `/v1/quizzes/${uniqueId('quiz')}/questions/q1/close`),
+    },
+    'POST /v1/quizzes/{quizId}/players': {
+      '200': async () => {
+        const { quizId, token } = await fixture();
+        await api.join(quizId, token);
+        return api.join(quizId, token);
+      },
+      '201': async () => {
+        const { quizId, token } = await fixture();
+        return api.join(quizId, token);
+      },
+      '400': async () => {
+        const { quizId, token } = await fixture();
+        return api.join(quizId, token, '');
+      },
+      '401': async () => api.request('POST', `/v1/quizzes/${(await fixture()).quizId}/players`, { body: {} }),
+      '404': async () => api.join(uniqueId('nope'), (await fixture()).token),
+      '422': async () => {
+        const { quizId, token } = await fixture();
+        await api.closeQuiz(quizId);
+        return api.join(quizId, token);
+      },
+      ...common('POST', async () => `/v1/quizzes/${uniqueId('quiz')}/players`, {}),
+    },
+    'POST /v1/quizzes/{quizId}/answers': {
+      '202': async () => {
+        const { quizId, token } = await fixture();
+        await api.open(quizId, 'q1');
+        await api.join(quizId, token);
+        return api.answer(quizId, token, { questionId: 'q1', choiceId: 'a' });
+      },
+      '400': async () => api.answer(uniqueId('quiz'), (await fixture()).token, { questionId: 'q1' }),
+      '401': () => api.request('POST', `/v1/quizzes/${uniqueId('quiz')}/answers`, { body: { questionId: 'q1', choiceId: 'a' } }),
+      '403': async () => {
+        const { quizId, token } = await fixture();
+        await api.open(quizId, 'q1');
+        return api.answer(quizId, token, { questionId: 'q1', choiceId: 'a' });
+      },
+      '404': async () => api.answer(uniqueId('nope'), (await fixture()).token, { questionId: 'q1', choiceId: 'a' }),
+      '409': async () => {
+        const { quizId, token } = await fixture();
+        await api.open(quizId, 'q1');
+        await api.join(quizId, token);
+        await api.answer(quizId, token, { questionId: 'q1', choiceId: 'a' });
+        return api.answer(quizId, token, { questionId: 'q1', choiceId: 'b' });
+      },
+      '422': async () => {
+        const { quizId, token } = await fixture();
+        await api.join(quizId, token);
+        return api.answer(quizId, token, { questionId: 'q1', choiceId: 'a' });
+      },
+      ...common('POST', async () => `/v1/quizzes/${uniqueId('quiz')}/answers`, { questionId: 'q1', choiceId: 'a' }),
+    },
+  };
+
+  test('there is a scenario for each documented (route, status) and no other', () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) => Object.keys(op.responses).map((s) => `${method.toUpperCase()} ${path} ${s}`)),
+    );
+    const covered = Object.entries(scenarios).flatMap(([route, byStatus]) => Object.keys(byStatus).map((s) => `${route} ${s}`));
+    expect(covered.sort()).toEqual(documented.sort());
+  });
+
+  const cases = Object.entries(scenarios).flatMap(([route, byStatus]) =>
+    Object.entries(byStatus).map(([status, run]) => [route, status, run] as const),
+  );
+  test.each(cases)('%s answers %s', async (route, status, run) => {
+    const reply = await run();
+    expect(reply.status).toBe(Number(status));
+    if (reply.status >= 400 && route.includes(' /v1/')) {
+      expect(reply.body).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
+    }
+    if (route.includes(' /v1/') && (status === '429' || status === '503')) {
+      expect(Number(reply.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
