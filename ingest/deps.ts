@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
 import { createPgPool } from '../common/postgres';
 import { createRedis } from '../common/redis';
-import { EventCodec } from '../common/registry';
+import { EventCodec, subjectFor } from '../common/registry';
 import type { IngestDeps } from './app';
 import { AutoCloser } from './auto-close';
 import type { IngestOptions } from './options';
@@ -14,6 +14,16 @@ import type { IngestOptions } from './options';
 export interface OwnedIngestDeps extends IngestDeps {
   /** Stops timers, flushes and disconnects the producer, closes the pools; in that order. */
   close(): Promise<void>;
+}
+
+/** Every write needs its schema id; this fails if the registry is down or migrate has not registered them. */
+function registryReadiness(registryUrl: string, codec: EventCodec): ReadinessCheck {
+  const subject = subjectFor(codec.topics.quizEvents, 'AnswerSubmitted');
+  const url = `${registryUrl}/subjects/${encodeURIComponent(subject)}/versions/latest`;
+  return async () => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    if (!res.ok) throw new Error(`subject ${subject}: HTTP ${res.status}`);
+  };
 }
 
 /** Readiness asks the broker for our topic's metadata through one long-lived admin client. */
@@ -71,6 +81,7 @@ export async function buildIngestDeps(config: Config, options: IngestOptions, lo
     metricsRegistry: createMetricsRegistry('ingest'),
     readiness: {
       kafka: kafkaCheck.check,
+      'schema-registry': registryReadiness(config.registry.url, codec),
       redis: async () => {
         await redis.ping();
       },

@@ -170,7 +170,7 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
     '/healthz': { get: { summary: 'The process is alive', responses: ok('Alive', { type: 'object' }) } },
     '/readyz': {
       get: {
-        summary: 'Kafka, Redis and Postgres answer',
+        summary: 'Kafka, the schema registry (with our subjects), Redis and Postgres answer',
         responses: {
           ...ok('Ready', { type: 'object' }),
           '503': { description: 'A dependency does not answer', content: json({ type: 'object' }) },

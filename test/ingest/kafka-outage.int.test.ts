@@ -15,10 +15,12 @@ import { forQuiz, readQuizEvents } from '../helpers/ingest-kafka';
 jest.setTimeout(120_000);
 
 const REPO = join(__dirname, '..', '..');
+// The project's stack script; QS_STACK_SCRIPT points elsewhere when Kafka runs under another one.
+const STACK_SCRIPT = process.env.QS_STACK_SCRIPT ?? join(REPO, 'infra/stack.sh');
 const run = promisify(execFile);
 
 async function stack(...args: string[]): Promise<string> {
-  const { stdout, stderr } = await run('bash', [join(REPO, 'infra/stack.sh'), ...args], { cwd: REPO, timeout: 90_000 });
+  const { stdout, stderr } = await run('bash', [STACK_SCRIPT, ...args], { cwd: REPO, timeout: 90_000 });
   return `${stdout}${stderr}`;
 }
 

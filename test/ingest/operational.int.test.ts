@@ -31,11 +31,11 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 }
 
 describe('operational routes', () => {
-  test('/healthz and /readyz answer 200 when Kafka, Redis and Postgres do', async () => {
+  test('/healthz and /readyz answer 200 when Kafka, the schema registry, Redis and Postgres do', async () => {
     expect(await api.request('GET', '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
     const ready = await api.request('GET', '/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok', postgres: 'ok' } });
+    expect(ready.body).toEqual({ status: 'ready', checks: { kafka: 'ok', 'schema-registry': 'ok', redis: 'ok', postgres: 'ok' } });
   });
 
   test('with Redis unreachable, /readyz is 503 naming it and /v1 calls are 503 with Retry-After, never 500', async () => {
