@@ -85,6 +85,16 @@ interface QuizRow {
   closed_at: Date | null;
 }
 
+// Remembered for a few seconds so a flood of requests for a quiz that does not exist does not turn
+// into a flood of Postgres queries. Creating the quiz overwrites it at once.
+const MISSING = 'missing';
+const MISSING_TTL_SECONDS = 5;
+
+function parseMeta(json: string | null): QuizMeta | null | undefined {
+  if (json === null) return undefined; // not cached
+  return json === MISSING ? null : (JSON.parse(json) as QuizMeta);
+}
+
 const QUESTION_COLUMNS = 'id, position, prompt, choices, points, time_limit_ms, opened_at, closes_at, closed_at';
 
 export function stateOfRow(row: Pick<QuestionRow, 'opened_at' | 'closes_at' | 'closed_at'>): QuestionState {
@@ -150,8 +160,8 @@ export class QuizStore {
   }
 
   async getQuiz(quizId: string): Promise<QuizMeta | null> {
-    const cached = await guardRedis(this.redis, 'read quiz', () => this.redis.get(redisKeys.quizMeta(quizId)));
-    if (cached) return JSON.parse(cached) as QuizMeta;
+    const cached = parseMeta(await guardRedis(this.redis, 'read quiz', () => this.redis.get(redisKeys.quizMeta(quizId))));
+    if (cached !== undefined) return cached;
     return (await this.rebuild(quizId))?.meta ?? null;
   }
 
@@ -180,9 +190,9 @@ export class QuizStore {
       if (err) throw err;
       return value as string | null;
     });
-    let quiz = metaJson ? (JSON.parse(metaJson) as QuizMeta) : null;
+    let quiz = parseMeta(metaJson ?? null);
     let state = stateJson ? (JSON.parse(stateJson) as QuestionState) : undefined;
-    if (!quiz || (state === undefined && quiz.questions.some((q) => q.id === questionId))) {
+    if (quiz === undefined || (quiz !== null && state === undefined && quiz.questions.some((q) => q.id === questionId))) {
       const rebuilt = await this.rebuild(quizId);
       quiz = rebuilt?.meta ?? null;
       state ??= rebuilt?.states.get(questionId);
@@ -247,7 +257,12 @@ export class QuizStore {
   /** Reads the quiz from Postgres and refills the cache where it is empty. */
   private async rebuild(quizId: string): Promise<LoadedQuiz | null> {
     const loaded = await guardPostgres('load quiz', () => loadQuiz(this.pg, quizId));
-    if (!loaded) return null;
+    if (!loaded) {
+      await guardRedis(this.redis, 'remember missing quiz', () =>
+        this.redis.set(redisKeys.quizMeta(quizId), MISSING, 'EX', MISSING_TTL_SECONDS, 'NX'),
+      );
+      return null;
+    }
     const { meta, states } = loaded;
     const stateKey = redisKeys.questionState(quizId);
     const fill = this.redis.multi().set(redisKeys.quizMeta(quizId), JSON.stringify(meta), 'EX', this.ttlSeconds, 'NX');

@@ -117,6 +117,13 @@ describe('GET /v1/quizzes/:quizId', () => {
     const bad = await api.request('GET', '/v1/quizzes/bad%20id');
     expect(bad.status).toBe(400);
   });
+
+  test('a quiz that was looked up before it existed is found as soon as it is created', async () => {
+    const id = uniqueId('quiz');
+    expect((await api.request('GET', `/v1/quizzes/${id}`)).status).toBe(404); // remembered as missing for a few seconds
+    expect((await api.createQuiz(sampleQuiz(id))).status).toBe(201);
+    expect((await api.request('GET', `/v1/quizzes/${id}`)).status).toBe(200);
+  });
 });
 
 describe('opening and closing questions', () => {
