@@ -1,6 +1,6 @@
-import type { Producer } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
 import { UnavailableError } from '../common/errors';
-import type { PlayerJoined, QuestionClosed, QuestionOpened, AnswerSubmitted, QuizClosed } from '../common/events';
+import type { AnswerSubmitted, PlayerJoined, QuestionClosed, QuestionOpened, QuizClosed } from '../common/events';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/registry';
 import type { IngestMetrics } from './metrics';
@@ -16,19 +16,43 @@ export type QuizEvent =
 export interface EventWriterOptions {
   /** Kafka must acknowledge within this many milliseconds, else the caller gets a 503. */
   timeoutMs: number;
-  /** Writes still waiting for Kafka (including ones whose caller already got a 503). */
+  /** Writes queued or in flight; past this, new writes get a 503 at once instead of piling up. */
   maxPending: number;
+  /** Most messages in one produce request. */
+  maxBatch?: number;
+}
+
+type Encoded = { ok: true; messages: Message[] } | { ok: false; error: unknown };
+
+interface Entry {
+  quizId: string;
+  types: string[];
+  started: bigint;
+  encoded: Promise<Encoded>;
+  /** queued: waiting for its batch; sending: in a produce request; abandoned: its caller gave up first. */
+  state: 'queued' | 'sending' | 'abandoned';
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  timedOut: boolean;
 }
 
 /**
  * Encodes events with their registered Avro schemas and writes them with acks=all through the
- * idempotent producer. A write either is acknowledged within the timeout or fails with a 503
- * (retriable): never a hang, never a 500 for an outage.
+ * idempotent producer. A write is acknowledged within the timeout or fails with a 503 (retriable):
+ * never a hang, never a 500 for an outage.
+ *
+ * Writes are group-committed: the idempotent producer allows one request in flight, so writes
+ * that arrive while one is out go together in the next request (in arrival order, which keeps each
+ * quiz's order). Each caller still gets its answer only after Kafka acknowledged its own message.
+ * A write whose caller already timed out before its batch left is dropped, never sent late.
  */
 export class EventWriter {
-  private pending = 0;
+  private readonly queue: Entry[] = [];
+  private inFlight = 0;
+  private flushing = false;
   private connected = false;
   private connecting: Promise<void> | undefined;
+  private readonly maxBatch: number;
 
   constructor(
     private readonly codec: EventCodec,
@@ -37,6 +61,7 @@ export class EventWriter {
     private readonly metrics: IngestMetrics,
     private readonly log: Logger,
   ) {
+    this.maxBatch = options.maxBatch ?? 1_000;
     producer.on(producer.events.CONNECT, () => {
       this.connected = true;
     });
@@ -46,69 +71,128 @@ export class EventWriter {
   }
 
   get pendingWrites(): number {
-    return this.pending;
+    return this.queue.length + this.inFlight;
   }
 
   /** Several events in one call go out in one request, so they land together and in this order. */
   async write(quizId: string, events: QuizEvent[]): Promise<void> {
-    if (this.pending >= this.options.maxPending) {
+    if (this.pendingWrites >= this.options.maxPending) {
       this.metrics.produceRejected.inc();
-      throw new UnavailableError(`kafka: ${this.pending} writes already waiting for an acknowledgement`, 1, 'kafka_unavailable');
+      throw new UnavailableError(`kafka: ${this.pendingWrites} writes already waiting for an acknowledgement`, 1, 'kafka_unavailable');
     }
-    const started = process.hrtime.bigint();
-    const work = this.send(quizId, events);
-    this.pending++;
-    this.metrics.pendingSends.set(this.pending);
-    let timedOut = false;
-    const settle = (outcome: 'ok' | 'error') => {
-      this.pending--;
-      this.metrics.pendingSends.set(this.pending);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.metrics.produceDuration.observe({ result: outcome }, seconds);
-      if (timedOut && outcome === 'ok') {
-        // The client was told 503; the event landed anyway. The processors' first-answer-wins
-        // rule (and a retry that reuses the answerId) keeps this from counting twice.
-        this.log.warn({ quizId, types: events.map((e) => e.type), seconds }, 'kafka acknowledged a write after its caller timed out');
-      }
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const entry: Entry = {
+      quizId,
+      types: events.map((e) => e.type),
+      started: process.hrtime.bigint(),
+      encoded: this.encode(quizId, events),
+      state: 'queued',
+      resolve,
+      reject,
+      timedOut: false,
     };
-    work.then(
-      () => settle('ok'),
-      () => settle('error'),
-    );
+    this.queue.push(entry);
+    this.metrics.pendingSends.set(this.pendingWrites);
+    this.kick();
+
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
+    const deadline = new Promise<never>((_, rej) => {
       timer = setTimeout(() => {
-        timedOut = true;
-        reject(new UnavailableError(`kafka did not acknowledge within ${this.options.timeoutMs} ms`, 1, 'kafka_unavailable'));
+        entry.timedOut = true;
+        if (entry.state === 'queued') this.abandon(entry);
+        rej(new UnavailableError(`kafka did not acknowledge within ${this.options.timeoutMs} ms`, 1, 'kafka_unavailable'));
       }, this.options.timeoutMs);
     });
     try {
-      await Promise.race([work, deadline]);
+      await Promise.race([done, deadline]);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private async send(quizId: string, events: QuizEvent[]): Promise<void> {
+  /** Never rejects: an encoding error belongs to its own write only, not to the batch. */
+  private async encode(quizId: string, events: QuizEvent[]): Promise<Encoded> {
     const topic = this.codec.topics.quizEvents;
-    // An encode error is either the registry being down (already a 503) or an event that does not
-    // fit its schema: our bug, left to surface as a 500.
-    const messages = await Promise.all(
-      events.map(async (e) => ({
-        key: quizId,
-        value: await this.codec.encode(topic, e.type, e.payload),
-        headers: { 'event-type': e.type },
-      })),
-    );
     try {
-      if (!this.connected) await this.connect();
-      await this.producer.send({ topic, acks: -1, messages });
-    } catch (err) {
-      throw new UnavailableError(`kafka cannot take the write: ${(err as Error).message}`, 1, 'kafka_unavailable');
+      const messages = await Promise.all(
+        events.map(async (e) => ({ key: quizId, value: await this.codec.encode(topic, e.type, e.payload), headers: { 'event-type': e.type } })),
+      );
+      return { ok: true, messages };
+    } catch (error) {
+      // The registry being down is already a 503; an event that does not fit its schema is our
+      // bug and surfaces as a 500.
+      return { ok: false, error };
     }
   }
 
-  /** One connect at a time; a failed one is forgotten so the next write tries again. */
+  private abandon(entry: Entry): void {
+    entry.state = 'abandoned';
+    this.queue.splice(this.queue.indexOf(entry), 1);
+    this.metrics.pendingSends.set(this.pendingWrites);
+    this.observe(entry, 'timeout');
+  }
+
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    void this.flush().finally(() => {
+      this.flushing = false;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      for (const e of batch) e.state = 'sending';
+      this.inFlight = batch.length;
+      const encoded = await Promise.all(batch.map((e) => e.encoded));
+      const ready: Array<{ entry: Entry; messages: Message[] }> = [];
+      batch.forEach((entry, i) => {
+        const result = encoded[i]!;
+        if (result.ok) ready.push({ entry, messages: result.messages });
+        else this.settle(entry, 'error', result.error);
+      });
+      if (ready.length > 0) await this.send(ready);
+      this.inFlight = 0;
+      this.metrics.pendingSends.set(this.pendingWrites);
+    }
+  }
+
+  private async send(ready: Array<{ entry: Entry; messages: Message[] }>): Promise<void> {
+    try {
+      if (!this.connected) await this.connect();
+      await this.producer.send({ topic: this.codec.topics.quizEvents, acks: -1, messages: ready.flatMap((r) => r.messages) });
+    } catch (err) {
+      const error = new UnavailableError(`kafka cannot take the write: ${(err as Error).message}`, 1, 'kafka_unavailable');
+      for (const { entry } of ready) this.settle(entry, 'error', error);
+      return;
+    }
+    const late = ready.filter((r) => r.entry.timedOut);
+    if (late.length > 0) {
+      // Those callers were told 503, yet their events are in Kafka. The processors' "first answer
+      // wins" rule, and clients retrying with the same answerId, keep this from counting twice.
+      this.log.warn({ count: late.length, quizIds: [...new Set(late.map((r) => r.entry.quizId))] }, 'kafka acknowledged writes after their callers timed out');
+    }
+    for (const { entry } of ready) this.settle(entry, 'ok');
+  }
+
+  private settle(entry: Entry, outcome: 'ok' | 'error', error?: unknown): void {
+    this.observe(entry, outcome);
+    if (outcome === 'ok') entry.resolve();
+    else entry.reject(error);
+  }
+
+  private observe(entry: Entry, result: 'ok' | 'error' | 'timeout'): void {
+    this.metrics.produceDuration.observe({ result }, Number(process.hrtime.bigint() - entry.started) / 1e9);
+  }
+
+  /** One connect at a time; a failed one is forgotten so the next batch tries again. */
   private connect(): Promise<void> {
     this.connecting ??= this.producer.connect().finally(() => {
       this.connecting = undefined;

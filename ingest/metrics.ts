@@ -31,14 +31,14 @@ export class IngestMetrics {
     });
     this.produceDuration = new Histogram({
       name: 'ingest_kafka_produce_duration_seconds',
-      help: 'Time from send to Kafka acknowledgement (acks=all), by outcome',
+      help: 'Time from a write to its Kafka acknowledgement (acks=all), by outcome (ok, error, timeout: dropped before it was sent)',
       labelNames: ['result'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
       registers: [registry],
     });
     this.pendingSends = new Gauge({
       name: 'ingest_kafka_pending_sends',
-      help: 'Writes waiting for a Kafka acknowledgement',
+      help: 'Writes queued or in flight to Kafka',
       registers: [registry],
     });
     this.produceRejected = new Counter({
