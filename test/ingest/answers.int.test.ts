@@ -163,6 +163,31 @@ describe('POST /v1/quizzes/:quizId/answers', () => {
     expect(replies.map((r) => r.status).sort()).toEqual([202, 409, 409, 409, 409]);
   });
 
+  test('the same answerId sent twice at once: one write to Kafka, and every reply is 202 or 409 answer_pending', async () => {
+    const { quizId, token } = await liveQuiz();
+    const answerId = uniqueId('ans');
+    const replies = await Promise.all([1, 2, 3].map(() => api.answer(quizId, token, { questionId: 'q1', choiceId: 'c', answerId })));
+    expect(replies.filter((r) => r.status === 202).length).toBeGreaterThanOrEqual(1);
+    for (const r of replies.filter((x) => x.status !== 202)) expect(r).toMatchObject({ status: 409, body: { error: { code: 'answer_pending' } } });
+    await reader.waitFor((e) => forQuiz(quizId)(e) && e.event.type === 'AnswerSubmitted');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(reader.events.filter((e) => forQuiz(quizId)(e) && e.event.type === 'AnswerSubmitted')).toHaveLength(1);
+    expect((await api.answer(quizId, token, { questionId: 'q1', choiceId: 'c', answerId })).status).toBe(202);
+  });
+
+  test('a claim left behind by a request that died is taken over once stale; a fresh one is respected', async () => {
+    const { quizId, playerId, token } = await liveQuiz();
+    const key = redisKeys.answered(quizId, 'q1');
+    await ingest.deps.redis.hset(key, playerId, `p|${Date.now()}|someone-elses-write`);
+    const blocked = await api.answer(quizId, token, { questionId: 'q1', choiceId: 'a' });
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.error.code).toBe('already_answered');
+    await ingest.deps.redis.hset(key, playerId, `p|${Date.now() - 60_000}|someone-elses-write`);
+    const taken = await api.answer(quizId, token, { questionId: 'q1', choiceId: 'a' });
+    expect(taken.status).toBe(202);
+    expect(await ingest.deps.redis.hget(key, playerId)).toBe(`a|${taken.body.answerId}`);
+  });
+
   test('403 for a player who has not joined', async () => {
     const { quizId } = await liveQuiz();
     const stranger = await api.token(uniqueId('p'), 'Stranger');
