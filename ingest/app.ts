@@ -13,6 +13,7 @@ import { AnswerMarkers } from './answer-markers';
 import { Answers } from './answers';
 import { DevTokenIssuer, createTokenVerifier, requireAdmin, requirePlayer, type TokenVerifier } from './auth';
 import type { AutoCloser } from './auto-close';
+import { corsMiddleware } from './cors';
 import { EventWriter } from './event-writer';
 import { Joins } from './joins';
 import { IngestMetrics } from './metrics';
@@ -114,6 +115,8 @@ export function createIngestApp(deps: IngestDeps): Express {
     res.json(document);
   });
 
+  // Before the limiter: a preflight is the browser's question, not a client request to count.
+  app.use('/v1', corsMiddleware(options.corsOrigins));
   app.use('/v1', perIpLimiter(limiterDeps, options.rateLimit.ip));
   // Only POST routes take a body; a GET's body is never read, so it can be neither too large nor malformed.
   const json = express.json({ limit: options.bodyLimitBytes, type: ['application/json', 'application/*+json'] });

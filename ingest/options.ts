@@ -16,6 +16,10 @@ const trustProxy = z
     return v; // express also takes a list of addresses or subnets: "loopback, 10.0.0.0/8"
   });
 
+const origins = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
 const envSchema = z.object({
   // Per player (JWT sub) on join and answer. A human taps at most a few times per question;
   // 20 per second leaves room for client retries and for load tests that reuse a few players.
@@ -40,6 +44,9 @@ const envSchema = z.object({
   INGEST_AUTO_CLOSE: z.enum(['true', 'false']).default('true'),
   // Express "trust proxy": set it behind a load balancer so per-IP limits see the client's address.
   INGEST_TRUST_PROXY: trustProxy,
+  // Browser origins allowed to call the API (CORS): the web pages push serves. "*" allows any; an
+  // empty value none. Players use bearer tokens, never cookies, so no credentials are involved.
+  INGEST_CORS_ORIGINS: origins.default('http://127.0.0.1:8090,http://localhost:8090'),
 });
 
 export interface RateLimitOptions {
@@ -56,6 +63,8 @@ export interface IngestOptions {
   devTokenTtlSeconds: number;
   autoClose: boolean;
   trustProxy: boolean | number | string;
+  /** Exact origins, or ['*']; empty disables CORS. */
+  corsOrigins: string[];
 }
 
 export function loadIngestOptions(env: NodeJS.ProcessEnv = process.env): IngestOptions {
@@ -77,5 +86,6 @@ export function loadIngestOptions(env: NodeJS.ProcessEnv = process.env): IngestO
     devTokenTtlSeconds: e.INGEST_DEV_TOKEN_TTL_SECONDS,
     autoClose: e.INGEST_AUTO_CLOSE === 'true',
     trustProxy: e.INGEST_TRUST_PROXY,
+    corsOrigins: e.INGEST_CORS_ORIGINS,
   };
 }
