@@ -1,0 +1,201 @@
+import { UnavailableError } from '../common/errors';
+import type { AnswerScored, QuestionOpened, QuestionRevealed } from '../common/events';
+import type { Logger } from '../common/logger';
+import { LeaderboardFanOut } from './leaderboard-fan-out';
+import type { PushMetrics, StreamKind } from './metrics';
+import type { ViewerLimits } from './options';
+import { PersonalFanOut } from './personal-fan-out';
+import { answerResult, personalFrame, questionClosed, questionOpened } from './personal-events';
+import { snapshotFrame, type SnapshotWire } from './snapshot-wire';
+import { commentFrame, retryFrame } from './sse-frames';
+import { Viewer, type Frame, type SseSink, type ViewerObserver } from './viewer';
+
+export interface HubOptions {
+  viewer: ViewerLimits;
+  maxConnections: number;
+  heartbeatMs: number; // milliseconds of silence before a keep-alive comment
+  retryMs: number; // reconnection advice sent on connect
+}
+
+export interface HubStats {
+  leaderboardViewers: number;
+  personalViewers: number;
+  /** Sum over open streams of bytes written but not yet sent. */
+  bufferedBytes: number;
+  /** The largest single viewer's unsent bytes. */
+  maxViewerBufferedBytes: number;
+}
+
+// Housekeeping (stall checks, held snapshots, heartbeats) runs this often, whatever the heartbeat.
+const TICK_MS = 1_000;
+
+/**
+ * Every open stream of this instance. Kafka events come in through publishSnapshot / answerScored /
+ * questionOpened / questionRevealed; each is serialized once, only if someone is watching, and the
+ * same bytes go to every viewer that should get them.
+ */
+export class StreamHub {
+  readonly leaderboard = new LeaderboardFanOut();
+  readonly personal = new PersonalFanOut();
+  private readonly open: Record<StreamKind, number> = { leaderboard: 0, personal: 0 };
+  private readonly heartbeat: Frame = { kind: 'heartbeat', bytes: commentFrame('hb') };
+  private readonly hello: Frame;
+  private timer: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly options: HubOptions,
+    private readonly metrics: PushMetrics,
+    private readonly log: Logger,
+  ) {
+    // One write at connect: a comment so the client sees bytes at once, then the retry advice.
+    this.hello = { kind: 'hello', bytes: Buffer.concat([commentFrame('ok'), retryFrame(options.retryMs)]) };
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.tick(), Math.min(TICK_MS, this.options.heartbeatMs));
+    this.timer.unref();
+  }
+
+  get connections(): number {
+    return this.open.leaderboard + this.open.personal;
+  }
+
+  /**
+   * Throws 503 when this instance is full or stopping. Call it before writing the response head,
+   * and connect in the same synchronous turn so no other connection takes the slot in between.
+   */
+  ensureCapacity(stream: StreamKind): void {
+    if (this.closing) {
+      this.metrics.connectionsRejected.inc({ reason: 'shutting_down' });
+      throw new UnavailableError('this instance is shutting down; reconnect to another', 1, 'shutting_down');
+    }
+    if (this.connections >= this.options.maxConnections) {
+      this.metrics.connectionsRejected.inc({ reason: 'connection_limit' });
+      this.log.warn({ stream, limit: this.options.maxConnections }, 'push: connection limit reached');
+      throw new UnavailableError(`this instance already serves ${this.options.maxConnections} streams; retry shortly`, 2, 'too_many_connections');
+    }
+  }
+
+  connectLeaderboard(quizId: string, sink: SseSink, lastSeq = -1): Viewer {
+    const viewer = this.createViewer('leaderboard', sink, lastSeq, (v) => this.leaderboard.remove(quizId, v));
+    this.leaderboard.add(quizId, viewer);
+    viewer.send(this.hello);
+    return viewer;
+  }
+
+  connectPersonal(quizId: string, playerId: string, sink: SseSink): Viewer {
+    const viewer = this.createViewer('personal', sink, -1, (v) => this.personal.remove(quizId, playerId, v));
+    this.personal.add(quizId, playerId, viewer);
+    viewer.send(this.hello);
+    return viewer;
+  }
+
+  /**
+   * A new viewer's first snapshot: the newer of Redis's (`stored`, read after the viewer joined so
+   * nothing published meanwhile is missed) and the newest this instance has seen from Kafka. The
+   * viewer itself refuses anything not newer than its Last-Event-ID or than what it already got.
+   */
+  sendInitialSnapshot(quizId: string, viewer: Viewer, stored: (SnapshotWire & { createdAt?: number }) | undefined): void {
+    let latest = this.leaderboard.latest(quizId);
+    if (stored && (!latest || stored.seq > latest.seq)) {
+      latest = this.leaderboard.remember(quizId, snapshotFrame(stored, stored.createdAt));
+    }
+    if (latest) viewer.sendSnapshot(latest);
+  }
+
+  publishSnapshot(snapshot: SnapshotWire, createdAt: number): void {
+    if (!this.leaderboard.has(snapshot.quizId)) {
+      this.metrics.kafkaMessages.inc({ type: 'LeaderboardSnapshot', result: 'no_viewers' });
+      return;
+    }
+    const result = this.leaderboard.publish(snapshot.quizId, snapshotFrame(snapshot, createdAt));
+    if (!result.newer) {
+      this.metrics.kafkaMessages.inc({ type: 'LeaderboardSnapshot', result: 'stale' });
+      return;
+    }
+    this.metrics.kafkaMessages.inc({ type: 'LeaderboardSnapshot', result: 'delivered' });
+    if (result.written > 0) this.metrics.snapshotDelay.observe(Math.max(0, Date.now() - createdAt) / 1000);
+  }
+
+  answerScored(e: AnswerScored): void {
+    if (!this.personal.hasPlayer(e.quizId, e.playerId)) {
+      this.metrics.kafkaMessages.inc({ type: 'AnswerScored', result: 'no_viewers' });
+      return;
+    }
+    this.personal.toPlayer(e.quizId, e.playerId, personalFrame('answer-result', answerResult(e)));
+    this.metrics.kafkaMessages.inc({ type: 'AnswerScored', result: 'delivered' });
+  }
+
+  questionOpened(e: QuestionOpened): void {
+    this.toQuiz('QuestionOpened', e.quizId, () => personalFrame('question-opened', questionOpened(e)));
+  }
+
+  questionRevealed(e: QuestionRevealed): void {
+    this.toQuiz('QuestionRevealed', e.quizId, () => personalFrame('question-closed', questionClosed(e)));
+  }
+
+  stats(): HubStats {
+    let bufferedBytes = 0;
+    let maxViewerBufferedBytes = 0;
+    for (const viewer of this.allViewers()) {
+      const b = viewer.bufferedBytes;
+      bufferedBytes += b;
+      if (b > maxViewerBufferedBytes) maxViewerBufferedBytes = b;
+    }
+    return { leaderboardViewers: this.open.leaderboard, personalViewers: this.open.personal, bufferedBytes, maxViewerBufferedBytes };
+  }
+
+  /**
+   * Graceful stop: refuse new streams, tell every viewer to reconnect after a randomized delay
+   * (so they spread over the remaining instances instead of arriving in one burst), and close.
+   */
+  closeAll(retryBaseMs: number): number {
+    this.closing = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const viewers = [...this.allViewers()];
+    for (const viewer of viewers) {
+      viewer.close({ kind: 'retry', bytes: retryFrame(retryBaseMs + Math.random() * retryBaseMs) });
+    }
+    return viewers.length;
+  }
+
+  private toQuiz(type: 'QuestionOpened' | 'QuestionRevealed', quizId: string, frame: () => Frame): void {
+    if (!this.personal.hasQuiz(quizId)) {
+      this.metrics.kafkaMessages.inc({ type, result: 'no_viewers' });
+      return;
+    }
+    this.personal.toQuiz(quizId, frame());
+    this.metrics.kafkaMessages.inc({ type, result: 'delivered' });
+  }
+
+  private createViewer(stream: StreamKind, sink: SseSink, lastSeq: number, leave: (v: Viewer) => void): Viewer {
+    const counters = this.metrics.forStream(stream);
+    const observer: ViewerObserver = {
+      written: counters.written,
+      skipped: counters.skipped,
+      dropped: (reason) => {
+        counters.dropped(reason);
+        this.log.info({ stream, reason }, 'push: slow viewer disconnected');
+      },
+      closed: (v) => {
+        leave(v);
+        this.open[stream] -= 1;
+        this.metrics.connections.dec({ stream });
+      },
+    };
+    this.open[stream] += 1;
+    this.metrics.connections.inc({ stream });
+    return new Viewer(sink, this.options.viewer, observer, lastSeq);
+  }
+
+  private *allViewers(): IterableIterator<Viewer> {
+    yield* this.leaderboard.viewers();
+    yield* this.personal.viewers();
+  }
+
+  private tick(): void {
+    for (const viewer of [...this.allViewers()]) viewer.tick(this.heartbeat, this.options.heartbeatMs);
+  }
+}

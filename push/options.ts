@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { ConfigError } from '../common/config';
+
+// Push-only settings. They live here rather than in common/config.ts because no other tier reads
+// them; main.ts parses them once, next to loadConfig(). Every value has its unit in its name.
+
+const positiveInt = z.coerce.number().int().positive();
+
+const origins = z
+  .string()
+  .default('*')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .pipe(z.array(z.string()).min(1, 'give "*" or a comma-separated list of origins'));
+
+const envSchema = z.object({
+  // Origins allowed to read the streams and leaderboards from a browser; "*" for any. Leaderboards
+  // are public and the personal stream authenticates with a token, not cookies, so "*" is safe.
+  PUSH_CORS_ORIGINS: origins,
+  // A comment line this often keeps proxies and load balancers from closing an idle stream.
+  PUSH_HEARTBEAT_MS: positiveInt.default(15_000),
+  // The `retry:` advice: how long EventSource waits before reconnecting after a drop.
+  PUSH_RETRY_MS: positiveInt.default(2_000),
+  // Open SSE connections per instance; past it a new one gets 503 + Retry-After.
+  PUSH_MAX_CONNECTIONS: positiveInt.default(10_000),
+  // A viewer with this many bytes still unsent gets no new snapshot; it is skipped forward to the
+  // latest one once its socket drains. Bounds each viewer's buffer to this plus one snapshot.
+  PUSH_VIEWER_SKIP_BYTES: positiveInt.default(64 * 1024),
+  // Events that cannot be skipped (a player's own results) are never buffered past this: the
+  // viewer is disconnected instead and reconnects to read its totals afresh.
+  PUSH_VIEWER_MAX_BYTES: positiveInt.default(1024 * 1024),
+  // A viewer whose buffer has not drained for this long is disconnected as stalled.
+  PUSH_VIEWER_STALL_MS: positiveInt.default(60_000),
+  // Each instance joins its own consumer group (prefix + host + pid + random) to read every partition.
+  PUSH_GROUP_ID_PREFIX: z.string().min(1).default('quizstream-push'),
+  // Largest ?limit on GET leaderboard; snapshots hold at most SNAPSHOT_TOP_N entries anyway.
+  PUSH_LEADERBOARD_MAX_LIMIT: positiveInt.default(1_000),
+  // On SIGTERM viewers are told to reconnect after this plus a random share of it, so a fleet's
+  // viewers do not all land on the remaining instances in the same instant.
+  PUSH_SHUTDOWN_RETRY_MS: positiveInt.default(1_000),
+  // Express "trust proxy": set it behind a load balancer so logs show the client's address.
+  PUSH_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+});
+
+export interface ViewerLimits {
+  skipBytes: number; // bytes
+  maxBytes: number; // bytes
+  stallMs: number; // milliseconds
+}
+
+export interface PushOptions {
+  /** ['*'] or exact origins. */
+  corsOrigins: string[];
+  heartbeatMs: number;
+  retryMs: number;
+  maxConnections: number;
+  viewer: ViewerLimits;
+  groupIdPrefix: string;
+  leaderboardMaxLimit: number;
+  shutdownRetryMs: number;
+  trustProxy: boolean;
+}
+
+export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptions {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  if (e.PUSH_VIEWER_MAX_BYTES < e.PUSH_VIEWER_SKIP_BYTES) {
+    throw new ConfigError(['PUSH_VIEWER_MAX_BYTES: must be at least PUSH_VIEWER_SKIP_BYTES']);
+  }
+  return {
+    corsOrigins: e.PUSH_CORS_ORIGINS,
+    heartbeatMs: e.PUSH_HEARTBEAT_MS,
+    retryMs: e.PUSH_RETRY_MS,
+    maxConnections: e.PUSH_MAX_CONNECTIONS,
+    viewer: { skipBytes: e.PUSH_VIEWER_SKIP_BYTES, maxBytes: e.PUSH_VIEWER_MAX_BYTES, stallMs: e.PUSH_VIEWER_STALL_MS },
+    groupIdPrefix: e.PUSH_GROUP_ID_PREFIX,
+    leaderboardMaxLimit: e.PUSH_LEADERBOARD_MAX_LIMIT,
+    shutdownRetryMs: e.PUSH_SHUTDOWN_RETRY_MS,
+    trustProxy: e.PUSH_TRUST_PROXY === 'true',
+  };
+}

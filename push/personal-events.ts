@@ -1,0 +1,61 @@
+import type { AnswerScored, QuestionOpened, QuestionRevealed } from '../common/events';
+import { eventFrame } from './sse-frames';
+import type { Frame } from './viewer';
+
+// The personal stream's events (v1: answer-result, question-opened, question-closed). Each payload
+// is built field by field from the Avro record, never spread: a field added to a schema later must
+// not reach players unless someone decides it should (the answer key must never leak early).
+
+export interface AnswerResultWire {
+  answerId: string;
+  questionId: string;
+  correct: boolean;
+  points: number;
+  total: number;
+  rank: number;
+  late: boolean;
+}
+
+export function answerResult(e: AnswerScored): AnswerResultWire {
+  return { answerId: e.answerId, questionId: e.questionId, correct: e.correct, points: e.points, total: e.total, rank: e.rank, late: e.late };
+}
+
+export interface QuestionOpenedWire {
+  questionId: string;
+  prompt: string;
+  choices: Array<{ id: string; text: string }>;
+  points: number;
+  timeLimitMs: number;
+  openedAt: string;
+  closesAt: string;
+}
+
+export function questionOpened(e: QuestionOpened): QuestionOpenedWire {
+  return {
+    questionId: e.questionId,
+    prompt: e.prompt,
+    choices: e.choices.map((c) => ({ id: c.id, text: c.text })),
+    points: e.points,
+    timeLimitMs: e.timeLimitMs,
+    openedAt: new Date(e.openedAt).toISOString(),
+    closesAt: new Date(e.closesAt).toISOString(),
+  };
+}
+
+export interface QuestionClosedWire {
+  questionId: string;
+  correct: string[];
+  counts: Record<string, number>;
+  closedAt: string;
+}
+
+export function questionClosed(e: QuestionRevealed): QuestionClosedWire {
+  return { questionId: e.questionId, correct: [...e.correct], counts: { ...e.counts }, closedAt: new Date(e.closedAt).toISOString() };
+}
+
+export type PersonalEventName = 'answer-result' | 'question-opened' | 'question-closed';
+
+/** No SSE id: these are not replayed on reconnect (the player's totals are in GET players/:playerId). */
+export function personalFrame(event: PersonalEventName, payload: object): Frame {
+  return { kind: event, bytes: eventFrame({ event, data: JSON.stringify(payload) }) };
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { LeaderboardSnapshot } from '../common/events';
+import { eventFrame } from './sse-frames';
+import type { SnapshotFrame } from './viewer';
+
+/** The v1 leaderboard body (GET leaderboard and the SSE `snapshot` data); fields may be added, never renamed. */
+export interface SnapshotWire {
+  quizId: string;
+  seq: number;
+  players: number;
+  answers: number;
+  entries: Array<{ rank: number; playerId: string; displayName: string; score: number }>;
+}
+
+const count = z.number().int().nonnegative();
+
+// Processors write this JSON to Redis. It is checked rather than trusted so a bad write shows up
+// as one clear error here instead of a broken frame in every browser.
+const storedSnapshot = z.object({
+  quizId: z.string(),
+  seq: count,
+  players: count,
+  answers: count,
+  entries: z.array(z.object({ rank: z.number().int().positive(), playerId: z.string(), displayName: z.string(), score: z.number() })),
+  createdAt: z.union([z.number(), z.string()]).optional(),
+});
+
+export class SnapshotFormatError extends Error {}
+
+/** Only the contract's fields, in the contract's order, so both sources serialize to the same bytes. */
+function wire(s: SnapshotWire): SnapshotWire {
+  return {
+    quizId: s.quizId,
+    seq: s.seq,
+    players: s.players,
+    answers: s.answers,
+    entries: s.entries.map((e) => ({ rank: e.rank, playerId: e.playerId, displayName: e.displayName, score: e.score })),
+  };
+}
+
+export function snapshotFromEvent(event: LeaderboardSnapshot): SnapshotWire {
+  return wire(event);
+}
+
+export function parseStoredSnapshot(json: string): SnapshotWire & { createdAt?: number } {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new SnapshotFormatError(`snapshot in Redis is not JSON: ${(err as Error).message}`);
+  }
+  const parsed = storedSnapshot.safeParse(value);
+  if (!parsed.success) {
+    throw new SnapshotFormatError(`snapshot in Redis does not match the v1 shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const createdAt = parsed.data.createdAt === undefined ? undefined : new Date(parsed.data.createdAt).getTime();
+  return { ...wire(parsed.data), ...(createdAt !== undefined && Number.isFinite(createdAt) ? { createdAt } : {}) };
+}
+
+/** Serializes a snapshot once, as the SSE frame every viewer of the quiz gets. */
+export function snapshotFrame(s: SnapshotWire, createdAt?: number): SnapshotFrame {
+  return {
+    kind: 'snapshot',
+    seq: s.seq,
+    createdAt,
+    bytes: eventFrame({ event: 'snapshot', id: s.seq, data: JSON.stringify(wire(s)) }),
+  };
+}
+
+/** GET leaderboard?limit=N: the first N entries; players and answers still count everyone. */
+export function limitEntries(s: SnapshotWire, limit: number | undefined): SnapshotWire {
+  return limit === undefined ? wire(s) : { ...wire(s), entries: s.entries.slice(0, limit).map((e) => ({ ...e })) };
+}
