@@ -1,0 +1,45 @@
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+import type { Config } from '../common/config';
+import { errorHandler, mountOperationalRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
+import type { Logger } from '../common/logger';
+import { createTokenVerifier, type TokenVerifier } from '../ingest/auth';
+import { cors } from './cors';
+import type { StreamHub } from './hub';
+import type { LeaderboardStore } from './leaderboard-store';
+import type { PushOptions } from './options';
+import { readRoutes } from './read-routes';
+import { requestLog } from './request-log';
+import { streamRoutes } from './stream-routes';
+
+/** Everything the app talks to, built by deps.ts (or a test) and injected here. */
+export interface PushDeps {
+  config: Config;
+  options: PushOptions;
+  log: Logger;
+  store: LeaderboardStore;
+  /** Fed by the Kafka consumer (event-feed.ts); the app only adds and removes viewers. */
+  hub: StreamHub;
+  metricsRegistry: Registry;
+  readiness: Record<string, ReadinessCheck>;
+  /** Defaults to the verifier AUTH_MODE selects (the same as ingest's). */
+  tokenVerifier?: TokenVerifier;
+}
+
+export function createPushApp(deps: PushDeps): Express {
+  const { options, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy);
+  app.use(requestLog(log));
+
+  mountOperationalRoutes(app, deps.readiness, deps.metricsRegistry);
+  app.use('/v1', cors(options.corsOrigins));
+  app.use(readRoutes(deps.store, options.leaderboardMaxLimit));
+  app.use(streamRoutes(deps.hub, deps.store, deps.tokenVerifier ?? createTokenVerifier(deps.config.auth), log));
+  // Web pages (web/) mount here, before the 404 handler.
+
+  app.use(notFoundHandler());
+  app.use(errorHandler(log));
+  return app;
+}

@@ -1,0 +1,82 @@
+import type { Config } from '../common/config';
+import { createKafka } from '../common/kafka';
+import type { Logger } from '../common/logger';
+import { createMetricsRegistry } from '../common/metrics';
+import { createRedis } from '../common/redis';
+import { EventCodec } from '../common/registry';
+import type { PushDeps } from './app';
+import { EventFeed, instanceGroupId } from './event-feed';
+import { StreamHub } from './hub';
+import { LeaderboardStore } from './leaderboard-store';
+import { PushMetrics } from './metrics';
+import type { PushOptions } from './options';
+
+export interface OwnedPushDeps extends PushDeps {
+  feed: EventFeed;
+  metrics: PushMetrics;
+  /** Starts the heartbeat timer and the Kafka consumer (retrying in the background while Kafka is down). */
+  start(): void;
+  /** Tells every viewer to reconnect elsewhere and closes the streams; returns how many there were. */
+  closeStreams(): number;
+  /** Stops the consumer and closes Redis. */
+  close(): Promise<void>;
+}
+
+const KAFKA_RETRY_MS = 2_000;
+
+export function buildPushDeps(config: Config, options: PushOptions, log: Logger): OwnedPushDeps {
+  const redis = createRedis(config.redis, 'push');
+  // Without a listener a lost connection's 'error' would crash the process; ioredis reconnects by itself.
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
+  const store = new LeaderboardStore(redis);
+  const metricsRegistry = createMetricsRegistry('push');
+  // The buffered-bytes gauge asks the hub on each scrape; the hub needs the metrics to exist first.
+  const bufferedBytes = { read: (): number => 0 };
+  const metrics = new PushMetrics(metricsRegistry, () => bufferedBytes.read());
+  const hub = new StreamHub(
+    { viewer: options.viewer, maxConnections: options.maxConnections, heartbeatMs: options.heartbeatMs, retryMs: options.retryMs },
+    metrics,
+    log,
+  );
+  const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix);
+  const kafka = createKafka(config.kafka, log, '-push');
+  const feed = new EventFeed(kafka, codec, hub, metrics, log, { groupId: instanceGroupId(options.groupIdPrefix) });
+  bufferedBytes.read = () => hub.stats().bufferedBytes;
+
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const startFeed = (): void => {
+    feed.start().catch((err: unknown) => {
+      if (stopped) return;
+      // Streams still open and get their first snapshot from Redis; /readyz says Kafka is missing.
+      log.warn({ err }, `push: kafka consumer not started; retrying in ${KAFKA_RETRY_MS} ms`);
+      retryTimer = setTimeout(startFeed, KAFKA_RETRY_MS);
+    });
+  };
+
+  return {
+    config,
+    options,
+    log,
+    store,
+    hub: hub,
+    feed,
+    metrics,
+    metricsRegistry,
+    readiness: {
+      kafka: () => feed.check(),
+      redis: () => store.ping(),
+    },
+    start: () => {
+      hub.start();
+      startFeed();
+    },
+    closeStreams: () => hub.closeAll(options.shutdownRetryMs),
+    close: async () => {
+      stopped = true;
+      clearTimeout(retryTimer);
+      await feed.stop();
+      await redis.quit();
+    },
+  };
+}

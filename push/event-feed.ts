@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import { PoisonMessageError } from '../common/errors';
+import type { Logger } from '../common/logger';
+import type { EventCodec } from '../common/registry';
+import type { StreamHub } from './hub';
+import type { PushMetrics } from './metrics';
+import { snapshotFromEvent } from './snapshot-wire';
+
+/**
+ * A consumer group of its own per instance: every push instance must see every snapshot and every
+ * result, whichever instance a viewer landed on, so instances must not share partitions. Nothing is
+ * committed (a restarted instance starts from the latest offsets, and the initial snapshot comes
+ * from Redis), which also lets Kafka forget the group as soon as the instance leaves it.
+ */
+export function instanceGroupId(prefix: string): string {
+  return `${prefix}.${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`;
+}
+
+export interface EventFeedOptions {
+  groupId: string;
+}
+
+/** Reads quiz.snapshots and quiz.results from the latest offsets and hands each event to the hub. */
+export class EventFeed {
+  private readonly consumer: Consumer;
+  private joined = false;
+  private crashed: Error | undefined;
+  private positioned: Promise<void>;
+  private markPositioned: () => void = () => undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly codec: EventCodec,
+    private readonly hub: StreamHub,
+    private readonly metrics: PushMetrics,
+    private readonly log: Logger,
+    readonly options: EventFeedOptions,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      // An empty poll returns after this; data returns at once. Short, so "positioned" is known fast.
+      maxWaitTimeInMs: 500,
+      allowAutoTopicCreation: false,
+    });
+    this.positioned = new Promise((resolve) => (this.markPositioned = resolve));
+    const { GROUP_JOIN, FETCH, CRASH, STOP } = this.consumer.events;
+    let awaitingFetch = false;
+    this.consumer.on(GROUP_JOIN, (e) => {
+      this.joined = true;
+      this.crashed = undefined;
+      awaitingFetch = true;
+      this.log.info({ groupId: e.payload.groupId, assigned: e.payload.memberAssignment }, 'push: consumer joined');
+    });
+    // kafkajs resolves the starting offsets of every assigned partition before its first fetch
+    // after a join; once that fetch is done, anything produced from now on will be read.
+    this.consumer.on(FETCH, () => {
+      if (!awaitingFetch) return;
+      awaitingFetch = false;
+      this.markPositioned();
+    });
+    this.consumer.on(CRASH, (e) => {
+      this.joined = false;
+      this.crashed = e.payload.error;
+      this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'push: consumer crashed');
+    });
+    this.consumer.on(STOP, () => {
+      this.joined = false;
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.codec.topics.snapshots, this.codec.topics.results], fromBeginning: false });
+    await this.consumer.run({ autoCommit: false, eachMessage: (payload) => this.onMessage(payload) });
+  }
+
+  /** Resolves once the consumer has joined and taken its starting offsets (tests wait for it before producing). */
+  whenPositioned(timeoutMs = 30_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`push consumer not positioned within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([this.positioned, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Readiness: joined, and the group coordinator answers (so the broker is reachable now). */
+  async check(): Promise<void> {
+    if (this.crashed) throw new Error(`consumer crashed: ${this.crashed.message}`);
+    if (!this.joined) throw new Error('consumer has not joined its group');
+    const group = await this.consumer.describeGroup();
+    if (group.state !== 'Stable') throw new Error(`consumer group is ${group.state}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+
+  private async onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    let decoded;
+    try {
+      decoded = await this.codec.decode(message.value);
+    } catch (err) {
+      // Registry outages are rethrown: kafkajs retries the message, then restarts the consumer.
+      if (!(err instanceof PoisonMessageError)) throw err;
+      this.metrics.kafkaMessages.inc({ type: 'unknown', result: 'undecodable' });
+      this.log.warn({ topic, partition, offset: message.offset, reason: err.message }, 'push: skipping a message it cannot decode');
+      return;
+    }
+    try {
+      switch (decoded.type) {
+        case 'LeaderboardSnapshot':
+          this.hub.publishSnapshot(snapshotFromEvent(decoded.payload), decoded.payload.createdAt);
+          break;
+        case 'AnswerScored':
+          this.hub.answerScored(decoded.payload);
+          break;
+        case 'QuestionOpened':
+          this.hub.questionOpened(decoded.payload);
+          break;
+        case 'QuestionRevealed':
+          this.hub.questionRevealed(decoded.payload);
+          break;
+        default:
+          this.metrics.kafkaMessages.inc({ type: decoded.type, result: 'ignored' });
+      }
+    } catch (err) {
+      // A bug in delivering one event must not stop every stream of this instance: log and go on.
+      this.metrics.kafkaMessages.inc({ type: decoded.type, result: 'error' });
+      this.log.error({ err, topic, partition, offset: message.offset, type: decoded.type }, 'push: failed to deliver an event');
+    }
+  }
+}

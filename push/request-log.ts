@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../common/logger';
+import { ID_PATTERN } from '../ingest/validation';
+
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * One line per request when its response closes (for a stream: when the viewer leaves, with how
+ * long it stayed). Logs the path only: the query string can hold a player's token.
+ */
+export function requestLog(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && ID_PATTERN.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    if (QUIET_PATHS.has(req.path)) {
+      next();
+      return;
+    }
+    const started = Date.now();
+    res.once('close', () => {
+      const line = {
+        reqId: id,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        durationMs: Date.now() - started,
+        // An SSE response never "finishes" normally: the client leaves or we close it.
+        completed: res.writableFinished,
+      };
+      if (res.statusCode >= 500 && res.statusCode !== 503) log.error(line, 'request');
+      else if (res.statusCode === 503) log.warn(line, 'request');
+      else log.info(line, 'request');
+    });
+    next();
+  };
+}
