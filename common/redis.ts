@@ -30,4 +30,10 @@ export const redisKeys = {
   names: (quizId: string) => `qs:{${quizId}}:names`,
   /** processors: latest ranking snapshot JSON, read by push for GET leaderboard and SSE connect. */
   snapshot: (quizId: string) => `qs:{${quizId}}:snapshot`,
+  /** processors: first answer scored per player for one question, hash playerId -> answerId (replay guard). */
+  scored: (quizId: string, questionId: string) => `qs:{${quizId}}:scored:${questionId}`,
+  /** processors: how many first answers picked each choice of one question, hash choiceId -> count. */
+  choiceCounts: (quizId: string, questionId: string) => `qs:{${quizId}}:choices:${questionId}`,
+  /** processors: per-quiz counters, hash field `answers` -> scored answers. */
+  stats: (quizId: string) => `qs:{${quizId}}:stats`,
 };

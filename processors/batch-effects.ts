@@ -1,0 +1,41 @@
+import type { Message } from 'kafkajs';
+import type { OffsetRow, PgBatch, PlayerRow, ScoredRow } from './pg-batch';
+
+// What one batch of quiz.events messages must make durable before its offset is committed:
+// Kafka outputs (already encoded), Postgres rows, and the quizzes whose ranking moved (with the seq
+// of the last message that moved it).
+export class BatchEffects {
+  readonly outputs = new Map<string, Message[]>();
+  readonly players: PlayerRow[] = [];
+  readonly answers: ScoredRow[] = [];
+  readonly changedQuizzes = new Map<string, number>();
+  private readonly answerIds = new Set<string>();
+  messages = 0;
+  firstAt = 0;
+  lastOffset: string | undefined;
+
+  output(topic: string, key: string, value: Buffer): void {
+    const list = this.outputs.get(topic) ?? [];
+    list.push({ key, value });
+    this.outputs.set(topic, list);
+  }
+
+  player(row: PlayerRow): void {
+    this.players.push(row);
+  }
+
+  /** The same answer twice in one batch (a redelivered message) is written once. */
+  answer(row: ScoredRow): void {
+    if (this.answerIds.has(row.answerId)) return;
+    this.answerIds.add(row.answerId);
+    this.answers.push(row);
+  }
+
+  changed(quizId: string, seq: number): void {
+    this.changedQuizzes.set(quizId, Math.max(seq, this.changedQuizzes.get(quizId) ?? 0));
+  }
+
+  toPgBatch(offsets: OffsetRow[]): PgBatch {
+    return { players: this.players, answers: this.answers, offsets };
+  }
+}

@@ -1,0 +1,41 @@
+// The processor's entry point: read the configuration once, join the consumer group, serve the
+// operational routes, and stop gracefully on SIGTERM (finish the chunk, flush, commit, leave).
+import express from 'express';
+import { ConfigError, loadConfig } from '../common/config';
+import { mountOperationalRoutes } from '../common/http';
+import { onShutdown } from '../common/lifecycle';
+import { createLogger } from '../common/logger';
+import { loadProcessorOptions } from './options';
+import { createProcessor } from './processor';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const options = loadProcessorOptions();
+  const log = createLogger('processor', config.logLevel);
+  const processor = createProcessor(config, options, log);
+
+  const app = express();
+  app.disable('x-powered-by');
+  mountOperationalRoutes(app, processor.readiness, processor.metricsRegistry);
+  const server = app.listen(options.port, config.http.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+
+  onShutdown(log, [
+    () => processor.stop(),
+    () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+  ]);
+  await processor.start();
+  log.info(
+    { port: options.port, groupId: config.kafka.groupId, topicPrefix: config.kafka.topicPrefix, batch: config.processing },
+    'processor started',
+  );
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) process.stderr.write(`processor: ${err.message}\n`);
+  else process.stderr.write(`processor failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,147 @@
+import type { Pool, PoolClient } from 'pg';
+
+// One Postgres transaction per flushed batch: joined players, scored answers, the totals they add
+// to, and the Kafka position they bring the partition to. Every insert is keyed so that a replay
+// (after a crash or a rebalance) inserts nothing, and totals only grow by the answers this very
+// transaction inserted (RETURNING), so a replay can never count an answer twice.
+
+export interface PlayerRow {
+  quizId: string;
+  playerId: string;
+  displayName: string;
+  joinedAt: number;
+}
+
+export interface ScoredRow {
+  quizId: string;
+  questionId: string;
+  playerId: string;
+  answerId: string;
+  choiceId: string;
+  correct: boolean;
+  late: boolean;
+  points: number;
+  latencyMs: number;
+  acceptedAt: number;
+  scoredAt: number;
+}
+
+export interface OffsetRow {
+  topic: string;
+  partition: number;
+  nextOffset: string;
+}
+
+export interface PgBatch {
+  players: PlayerRow[];
+  answers: ScoredRow[];
+  offsets: OffsetRow[];
+}
+
+// Exact millisecond timestamps (to_timestamp(ms / 1000.0) goes through a float).
+const TS = (col: string) => `timestamptz 'epoch' + ${col} * interval '1 millisecond'`;
+
+const INSERT_PLAYERS = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS t(quiz_id, player_id, display_name, joined_ms)
+  ), players_in AS (
+    INSERT INTO players (quiz_id, player_id, display_name, joined_at)
+    SELECT quiz_id, player_id, display_name, ${TS('joined_ms')} FROM input
+    ON CONFLICT DO NOTHING
+  )
+  INSERT INTO player_totals (quiz_id, player_id, total, answers, reached_at)
+  SELECT quiz_id, player_id, 0, 0, ${TS('joined_ms')} FROM input
+  ON CONFLICT DO NOTHING`;
+
+// reached_at is when the player reached their current total: the latest acceptance of an answer
+// that scored points, else (still at 0) the join, the same tie-breaker the Redis composite encodes.
+const INSERT_ANSWERS = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::bool[],
+                         $8::int[], $9::bigint[], $10::bigint[], $11::bigint[]) WITH ORDINALITY
+      AS t(quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, accepted_ms, scored_ms, ord)
+  ), ins AS (
+    INSERT INTO scored_answers (quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, accepted_at, scored_at)
+    SELECT quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, ${TS('accepted_ms')}, ${TS('scored_ms')}
+    FROM input ORDER BY ord
+    ON CONFLICT DO NOTHING
+    RETURNING quiz_id, player_id, points, accepted_at
+  ), agg AS (
+    SELECT quiz_id, player_id, sum(points)::bigint AS total, count(*)::int AS answers,
+           max(accepted_at) FILTER (WHERE points > 0) AS reached, min(accepted_at) AS first_at
+    FROM ins GROUP BY quiz_id, player_id
+  ), totals AS (
+    INSERT INTO player_totals AS pt (quiz_id, player_id, total, answers, reached_at)
+    SELECT quiz_id, player_id, total, answers, coalesce(reached, first_at) FROM agg
+    ON CONFLICT (quiz_id, player_id) DO UPDATE SET
+      total = pt.total + EXCLUDED.total,
+      answers = pt.answers + EXCLUDED.answers,
+      reached_at = CASE WHEN EXCLUDED.total > 0 THEN greatest(pt.reached_at, EXCLUDED.reached_at) ELSE pt.reached_at END
+  )
+  SELECT count(*)::int AS inserted FROM ins`;
+
+// Offsets only move forward: a previous owner of the partition finishing late must not move it back.
+const UPSERT_OFFSETS = `
+  INSERT INTO consumer_offsets AS co (group_id, topic, partition, next_offset, updated_at)
+  SELECT $1, topic, partition, next_offset, now() FROM unnest($2::text[], $3::int[], $4::bigint[]) AS t(topic, partition, next_offset)
+  ON CONFLICT (group_id, topic, partition) DO UPDATE SET
+    next_offset = greatest(co.next_offset, EXCLUDED.next_offset), updated_at = now()`;
+
+/** Writes the batch in one transaction; returns how many answers were new to Postgres. */
+export async function writePgBatch(pg: Pool, groupId: string, batch: PgBatch): Promise<{ insertedAnswers: number }> {
+  const client = await pg.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const inserted = await writeInTransaction(client, groupId, batch);
+    await client.query('COMMIT');
+    return { insertedAnswers: inserted };
+  } catch (err) {
+    broken = err as Error;
+    await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+      // The connection is unusable; release(err) below destroys it instead of pooling it.
+      broken = rollbackErr as Error;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+async function writeInTransaction(client: PoolClient, groupId: string, b: PgBatch): Promise<number> {
+  if (b.players.length > 0) {
+    await client.query(INSERT_PLAYERS, [
+      b.players.map((p) => p.quizId),
+      b.players.map((p) => p.playerId),
+      b.players.map((p) => p.displayName),
+      b.players.map((p) => p.joinedAt),
+    ]);
+  }
+  let inserted = 0;
+  if (b.answers.length > 0) {
+    const a = b.answers;
+    const { rows } = await client.query<{ inserted: number }>(INSERT_ANSWERS, [
+      a.map((r) => r.quizId),
+      a.map((r) => r.questionId),
+      a.map((r) => r.playerId),
+      a.map((r) => r.answerId),
+      a.map((r) => r.choiceId),
+      a.map((r) => r.correct),
+      a.map((r) => r.late),
+      a.map((r) => r.points),
+      a.map((r) => r.latencyMs),
+      a.map((r) => r.acceptedAt),
+      a.map((r) => r.scoredAt),
+    ]);
+    inserted = rows[0]?.inserted ?? 0;
+  }
+  if (b.offsets.length > 0) {
+    await client.query(UPSERT_OFFSETS, [
+      groupId,
+      b.offsets.map((o) => o.topic),
+      b.offsets.map((o) => o.partition),
+      b.offsets.map((o) => o.nextOffset),
+    ]);
+  }
+  return inserted;
+}

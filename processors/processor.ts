@@ -1,0 +1,147 @@
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type Redis from 'ioredis';
+import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
+import type { Config } from '../common/config';
+import type { ReadinessCheck } from '../common/http';
+import { createDurableProducer, createKafka } from '../common/kafka';
+import type { Logger } from '../common/logger';
+import { createMetricsRegistry } from '../common/metrics';
+import { createPgPool } from '../common/postgres';
+import { createRedis } from '../common/redis';
+import { EventCodec } from '../common/registry';
+import { EventApplier } from './event-applier';
+import { LeaderboardStore } from './leaderboard-store';
+import { ProcessorMetrics } from './metrics';
+import type { ProcessorOptions } from './options';
+import { QuizCatalog } from './quiz-catalog';
+import { QuizEventsHandler } from './quiz-events-handler';
+import { SerialLock } from './serial-lock';
+import { SnapshotPublisher } from './snapshot-publisher';
+import { SnapshotThrottle } from './snapshot-throttle';
+
+// Wires one processor instance: a member of the PROCESSOR_GROUP_ID consumer group on quiz.events,
+// with its Redis, Postgres and producer clients, the snapshot timer, and a readiness view.
+
+export interface Processor {
+  readonly metricsRegistry: Registry;
+  readonly readiness: Record<string, ReadinessCheck>;
+  start(): Promise<void>;
+  /** Finishes and flushes the chunk in progress, commits, leaves the group, closes every client. */
+  stop(): Promise<void>;
+}
+
+export function createProcessor(config: Config, options: ProcessorOptions, log: Logger): Processor {
+  const metricsRegistry = createMetricsRegistry('processor');
+  const metrics = new ProcessorMetrics(metricsRegistry);
+  const pg: Pool = createPgPool(config.postgres, 5);
+  pg.on('error', (err) => log.warn({ err }, 'postgres: idle client error'));
+  const redis: Redis = createRedis(config.redis, 'processor');
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
+  const kafka: Kafka = createKafka(config.kafka, log, '-processor');
+  const producer: Producer = createDurableProducer(kafka);
+  const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix);
+  const store = new LeaderboardStore(redis);
+  const catalog = new QuizCatalog(pg, options.quizCacheSize);
+  const throttle = new SnapshotThrottle(config.processing.snapshotThrottleMs, Date.now);
+  const lock = new SerialLock();
+  const publisher = new SnapshotPublisher(store, codec, producer, throttle, config.processing.snapshotTopN, metrics, log);
+  const applier = new EventApplier(catalog, store, codec, metrics);
+
+  const publishDue = () => lock.run(() => publisher.publishDue());
+  const handler = new QuizEventsHandler(
+    {
+      codec,
+      applier,
+      producer,
+      pg,
+      lock,
+      metrics,
+      log,
+      onFlushed: async (changed) => {
+        for (const [quizId, seq] of changed) throttle.changed(quizId, seq);
+        if (changed.size > 0) await publishDue();
+      },
+    },
+    {
+      groupId: config.kafka.groupId,
+      maxMessages: config.processing.batchMaxMessages,
+      maxWaitMs: config.processing.batchMaxWaitMs,
+      retryMaxMs: options.retryMaxMs,
+    },
+  );
+
+  const consumer: Consumer = kafka.consumer({
+    groupId: config.kafka.groupId,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: options.heartbeatIntervalMs,
+    rebalanceTimeout: Math.max(options.sessionTimeoutMs, 30_000),
+    maxWaitTimeInMs: config.processing.batchMaxWaitMs,
+    allowAutoTopicCreation: false,
+  });
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    joined = true;
+    // Partitions may have moved: another member may have applied opens and closes for quizzes
+    // this process cached, so question metadata is reloaded from Postgres on next use.
+    catalog.clear();
+    log.info({ assignment: e.payload.memberAssignment }, 'joined the consumer group');
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    joined = false;
+    log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+  });
+
+  let ticker: NodeJS.Timeout | undefined;
+  let ticking = false;
+  const tick = () => {
+    if (ticking) return;
+    ticking = true;
+    publishDue()
+      .catch((err: unknown) => log.warn({ err }, 'snapshot tick failed'))
+      .finally(() => {
+        ticking = false;
+      });
+  };
+
+  return {
+    metricsRegistry,
+    readiness: {
+      kafka: async () => {
+        if (!joined) throw new Error('not a member of the consumer group');
+      },
+      redis: async () => {
+        await redis.ping();
+      },
+      postgres: async () => {
+        await pg.query('SELECT 1');
+      },
+    },
+    async start() {
+      await codec.registerAll();
+      await producer.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topic: codec.topics.quizEvents, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: handler.eachBatch,
+      });
+      ticker = setInterval(tick, options.snapshotTickMs);
+    },
+    async stop() {
+      if (ticker) clearInterval(ticker);
+      await consumer.disconnect();
+      // The last chunks' changes still deserve their trailing snapshot: wait out the window.
+      const deadline = Date.now() + config.processing.snapshotThrottleMs + 1_000;
+      while (throttle.pending() && Date.now() < deadline) {
+        await publishDue().catch((err: unknown) => log.warn({ err }, 'final snapshots not published'));
+        if (throttle.pending()) await new Promise((r) => setTimeout(r, options.snapshotTickMs));
+      }
+      await producer.disconnect();
+      await redis.quit();
+      await pg.end();
+    },
+  };
+}

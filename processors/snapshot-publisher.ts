@@ -1,0 +1,50 @@
+import type { Producer } from 'kafkajs';
+import type { Logger } from '../common/logger';
+import type { EventCodec } from '../common/registry';
+import type { LeaderboardStore } from './leaderboard-store';
+import type { ProcessorMetrics } from './metrics';
+import type { SnapshotThrottle } from './snapshot-throttle';
+
+// Builds and publishes the ranking snapshots the throttle lets through: stored in Redis first
+// (only if no newer seq is there), then on quiz.snapshots. A snapshot Redis refuses is not
+// produced either, so a processor replaying old offsets never publishes an older ranking.
+
+export class SnapshotPublisher {
+  constructor(
+    private readonly store: LeaderboardStore,
+    private readonly codec: EventCodec,
+    private readonly producer: Producer,
+    private readonly throttle: SnapshotThrottle,
+    private readonly topN: number,
+    private readonly metrics: ProcessorMetrics,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Publishes every due snapshot; a failure leaves the quiz due, so the next tick retries it. */
+  async publishDue(): Promise<void> {
+    for (const { quizId, seq } of this.throttle.due()) {
+      try {
+        await this.publish(quizId, seq);
+        this.throttle.emitted(quizId, seq);
+      } catch (err) {
+        this.metrics.retries.inc({ stage: 'snapshot' });
+        this.log.warn({ err, quizId, seq }, 'snapshot not published; will retry');
+      }
+    }
+    this.throttle.prune();
+  }
+
+  private async publish(quizId: string, seq: number): Promise<void> {
+    const view = await this.store.ranking(quizId, this.topN);
+    const snapshot = { quizId, seq, players: view.players, answers: view.answers, entries: view.entries };
+    if (!(await this.store.storeSnapshot(snapshot))) {
+      this.metrics.snapshots.inc({ result: 'superseded' });
+      return;
+    }
+    const topic = this.codec.topics.snapshots;
+    const value = await this.codec.encode(topic, 'LeaderboardSnapshot', { ...snapshot, createdAt: this.now() });
+    await this.producer.send({ topic, messages: [{ key: quizId, value }] });
+    this.metrics.snapshots.inc({ result: 'published' });
+  }
+}

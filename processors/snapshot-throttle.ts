@@ -1,0 +1,72 @@
+// Decides when a quiz's ranking snapshot may go out: at most one per quiz per window, and only
+// after something changed. Pure (the clock is injected) so the rule is unit-tested on a fake clock.
+//
+// The first change after a quiet window goes out at once (leading edge); changes inside a window
+// are folded into one snapshot at the window's end (trailing edge), so the final ranking is always
+// published even when the stream stops.
+
+interface QuizState {
+  /** Seq of the latest change seen (Kafka offset + 1 of the last quiz.events message applied). */
+  seq: number;
+  /** Seq of the latest snapshot that went out, 0 if none yet. */
+  emittedSeq: number;
+  /** Time of the latest snapshot that went out; -Infinity if none. */
+  emittedAt: number;
+}
+
+export interface DueSnapshot {
+  quizId: string;
+  seq: number;
+}
+
+export class SnapshotThrottle {
+  private readonly quizzes = new Map<string, QuizState>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** The quiz's ranking may have changed; `seq` identifies the state it is in now. */
+  changed(quizId: string, seq: number): void {
+    const s = this.quizzes.get(quizId);
+    if (!s) this.quizzes.set(quizId, { seq, emittedSeq: 0, emittedAt: -Infinity });
+    else if (seq > s.seq) s.seq = seq;
+  }
+
+  /** Quizzes with an unpublished change whose window has passed. */
+  due(): DueSnapshot[] {
+    const now = this.now();
+    const out: DueSnapshot[] = [];
+    for (const [quizId, s] of this.quizzes) {
+      if (s.seq > s.emittedSeq && now - s.emittedAt >= this.windowMs) out.push({ quizId, seq: s.seq });
+    }
+    return out;
+  }
+
+  /** A snapshot with this seq went out (or was superseded by a newer one another process stored). */
+  emitted(quizId: string, seq: number): void {
+    const s = this.quizzes.get(quizId);
+    if (!s) return;
+    s.emittedAt = this.now();
+    s.emittedSeq = Math.max(s.emittedSeq, seq);
+  }
+
+  /** True while some quiz has a change no snapshot has published yet. */
+  pending(): boolean {
+    for (const s of this.quizzes.values()) if (s.seq > s.emittedSeq) return true;
+    return false;
+  }
+
+  /** Drops quizzes that are settled and whose window is over, so memory stays bounded. */
+  prune(): void {
+    const now = this.now();
+    for (const [quizId, s] of this.quizzes) {
+      if (s.seq <= s.emittedSeq && now - s.emittedAt >= this.windowMs) this.quizzes.delete(quizId);
+    }
+  }
+
+  get size(): number {
+    return this.quizzes.size;
+  }
+}
