@@ -1,0 +1,114 @@
+import express, { type Express, type RequestHandler } from 'express';
+import type { Config } from '../common/config';
+import { DEFAULT_DIST, ensureWebPagesBuilt } from './build';
+
+// Serves the three web pages (scoreboard, play, host) and /config.json, which tells them where
+// ingest is (they call push, their own origin, for the streams and ingest for everything else).
+
+export interface WebPagesOptions {
+  /** Ingest's base URL as a browser reaches it, e.g. http://127.0.0.1:8080. */
+  ingestUrl: string;
+  /**
+   * Pre-filled into the host page's admin key field. Only ever the well-known local default:
+   * /config.json is public, so a real key must never be put here.
+   */
+  devAdminKey?: string;
+  /** Where the built pages are; defaults to web/dist. */
+  distDir?: string;
+  /** Build the pages when the output is missing or older than the sources (default true). */
+  buildIfStale?: boolean;
+  /** Where a failed build is reported (the tier's logger); the tier keeps running without pages. */
+  log?: { error(obj: object, msg: string): void };
+}
+
+const WELL_KNOWN_DEV_ADMIN_KEY = 'dev-admin-key';
+
+/**
+ * The options for a tier's config: PUBLIC_INGEST_URL (default: ingest on this host), and the dev
+ * admin key only when the process runs in dev auth mode with the key everyone already knows.
+ */
+export function webPagesOptions(config: Config, env: NodeJS.ProcessEnv = process.env): WebPagesOptions {
+  const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+  const ingestUrl = (env.PUBLIC_INGEST_URL ?? `http://${host}:${config.http.ingestPort}`).replace(/\/+$/, '');
+  const devKey = config.auth.mode === 'dev' && config.auth.adminKey === WELL_KNOWN_DEV_ADMIN_KEY;
+  return { ingestUrl, ...(devKey ? { devAdminKey: WELL_KNOWN_DEV_ADMIN_KEY } : {}) };
+}
+
+/** Content-Security-Policy: our own scripts and styles only, and fetches to ourselves and ingest. */
+function securityHeaders(ingestUrl: string): RequestHandler {
+  let ingestOrigin = '';
+  try {
+    ingestOrigin = new URL(ingestUrl).origin;
+  } catch (err) {
+    throw new Error(`web pages: PUBLIC_INGEST_URL is not a URL: ${ingestUrl} (${(err as Error).message})`);
+  }
+  const csp = [
+    "default-src 'self'",
+    `connect-src 'self' ${ingestOrigin}`,
+    "img-src 'self' data:",
+    "style-src 'self'",
+    "script-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', csp);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    // The play page's stream URL carries the player's token; never leak page URLs elsewhere.
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  };
+}
+
+export const WEB_PAGES = ['/scoreboard.html', '/play.html', '/host.html'] as const;
+// Only these reach the static handler: the build stamp and anything else in the output folder
+// stay private, and the app's other routes (and its 404s) are untouched.
+const PAGE_PATHS = /^\/(?:$|index(?:\.html)?$|(?:scoreboard|play|host)(?:\.html)?$|style\.css$|js\/)/;
+
+/**
+ * Mounts `/`, `/scoreboard.html`, `/play.html`, `/host.html` (also without `.html`), their
+ * scripts and styles, and `/config.json`. Mount it before the app's 404 handler. Builds the
+ * pages synchronously first if needed (esbuild takes well under a second).
+ */
+export function mountWebPages(app: Express, options: WebPagesOptions): void {
+  const distDir = options.distDir ?? DEFAULT_DIST;
+  if (options.buildIfStale ?? true) {
+    try {
+      ensureWebPagesBuilt(distDir);
+    } catch (err) {
+      // Broken page sources must not take the streams down with them: report it, and answer the
+      // page paths with a 503 that says why.
+      const message = `web pages failed to build: ${(err as Error).message.split('\n')[0]}`;
+      (options.log ?? { error: (_o: object, msg: string) => process.stderr.write(`${msg}\n`) }).error({ err }, message);
+      app.use((req, res, next) => {
+        if (req.method === 'GET' && PAGE_PATHS.test(req.path)) res.status(503).type('text/plain').send(`${message}\n`);
+        else next();
+      });
+      return;
+    }
+  }
+  const headers = securityHeaders(options.ingestUrl);
+  const config = JSON.stringify({
+    ingestUrl: options.ingestUrl,
+    ...(options.devAdminKey ? { devAdminKey: options.devAdminKey } : {}),
+  });
+
+  app.get('/config.json', headers, (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('application/json').send(config);
+  });
+  const pages = express.static(distDir, {
+    extensions: ['html'],
+    index: 'index.html',
+    // File names carry no content hash, so browsers revalidate (cheap: ETag) rather than cache.
+    setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache'),
+  });
+  app.use((req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !PAGE_PATHS.test(req.path)) {
+      next();
+      return;
+    }
+    headers(req, res, () => pages(req, res, next));
+  });
+}

@@ -1,0 +1,131 @@
+import type { PublicQuiz } from './logic';
+
+// A small client for ingest's v1 API (another origin: ingest answers CORS for the push origin).
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+interface RequestOptions {
+  body?: unknown;
+  token?: string;
+  adminKey?: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class IngestApi {
+  constructor(private readonly base: string) {}
+
+  async request<T>(method: 'GET' | 'POST', path: string, opts: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.adminKey) headers['x-admin-key'] = opts.adminKey;
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      // Offline, refused, CORS refused or timed out: the browser says little more than that.
+      throw new ApiError(0, 'network', `Cannot reach the quiz server (${(err as Error).message}).`, 1);
+    }
+    const text = await res.text();
+    let body: unknown = undefined;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch (err) {
+        throw new ApiError(res.status, 'bad_reply', `The server sent something that is not JSON (${(err as Error).message}).`, undefined);
+      }
+    }
+    if (!res.ok) {
+      const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const retryAfter = Number(res.headers.get('retry-after'));
+      throw new ApiError(
+        res.status,
+        error?.code ?? `http_${res.status}`,
+        error?.message ?? `HTTP ${res.status}`,
+        Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+      );
+    }
+    return body as T;
+  }
+
+  /**
+   * Retries what the server asks to be retried (429, 503, network errors) after its Retry-After.
+   * Only for calls that are safe to repeat: joins are idempotent, answers carry an answerId.
+   */
+  async withRetry<T>(call: () => Promise<T>, attempts = 4): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        const retriable = err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status === 503);
+        if (!retriable || attempt >= attempts) throw err;
+        await sleep(Math.min(5, err.retryAfterSeconds ?? 1) * 1000);
+      }
+    }
+  }
+
+  devToken(playerId: string, displayName: string) {
+    return this.request<{ token: string; expiresAt: string; playerId: string }>('POST', '/v1/auth/dev-token', { body: { playerId, displayName } });
+  }
+
+  join(quizId: string, token: string, displayName: string) {
+    return this.withRetry(() =>
+      this.request<{ playerId: string; displayName: string }>('POST', `/v1/quizzes/${encodeURIComponent(quizId)}/players`, {
+        token,
+        body: { displayName },
+      }),
+    );
+  }
+
+  quiz(quizId: string) {
+    return this.request<PublicQuiz>('GET', `/v1/quizzes/${encodeURIComponent(quizId)}`);
+  }
+
+  answer(quizId: string, token: string, body: { questionId: string; choiceId: string; answerId: string }) {
+    return this.withRetry(() => this.request<{ answerId: string }>('POST', `/v1/quizzes/${encodeURIComponent(quizId)}/answers`, { token, body }));
+  }
+
+  createQuiz(adminKey: string, quiz: unknown) {
+    return this.request<{ id: string; title: string; questions: Array<{ id: string; prompt: string; choices: Array<{ id: string; text: string }>; correct: string[]; timeLimitMs: number }> }>(
+      'POST',
+      '/v1/quizzes',
+      { adminKey, body: quiz },
+    );
+  }
+
+  openQuestion(adminKey: string, quizId: string, questionId: string) {
+    return this.request<{ openedAt: string; closesAt: string }>(
+      'POST',
+      `/v1/quizzes/${encodeURIComponent(quizId)}/questions/${encodeURIComponent(questionId)}/open`,
+      { adminKey },
+    );
+  }
+
+  closeQuestion(adminKey: string, quizId: string, questionId: string) {
+    return this.request<{ closedAt: string }>(
+      'POST',
+      `/v1/quizzes/${encodeURIComponent(quizId)}/questions/${encodeURIComponent(questionId)}/close`,
+      { adminKey },
+    );
+  }
+
+  closeQuiz(adminKey: string, quizId: string) {
+    return this.request<{ closedAt: string }>('POST', `/v1/quizzes/${encodeURIComponent(quizId)}/close`, { adminKey });
+  }
+}

@@ -1,0 +1,300 @@
+import { ApiError, IngestApi } from './lib/api';
+import { loadPageConfig } from './lib/config';
+import { $, h, queryParam, randomBytes, say, show } from './lib/dom';
+import {
+  openQuestionOf,
+  ordinal,
+  parseAnswerResult,
+  parseQuestionOpened,
+  parseReveal,
+  randomAnswerId,
+  randomPlayerId,
+  remainingMs,
+  type AnswerResult,
+  type OpenQuestion,
+  type QuestionReveal,
+} from './lib/logic';
+import { openLiveStream, showStreamStatus } from './lib/stream';
+
+// The players' page: join with a name, then follow the quiz on the personal stream (question
+// opened, own answer scored, question closed with the reveal) and answer with one tap. The
+// question itself comes from ingest's public quiz view, which never holds the answer key; the
+// reveal arrives only once the question is closed.
+
+interface Session {
+  quizId: string;
+  playerId: string;
+  displayName: string;
+  token: string;
+}
+
+interface MyAnswer {
+  answerId: string;
+  choiceId: string;
+  state: 'sending' | 'accepted' | 'failed';
+}
+
+let api: IngestApi;
+let session: Session;
+let current: (OpenQuestion & { receivedAt: number }) | undefined;
+const answers = new Map<string, MyAnswer>();
+const results = new Map<string, AnswerResult>();
+const reveals = new Map<string, QuestionReveal>();
+let ticker: number | undefined;
+
+const storageKey = (quizId: string) => `quizstream.play.${quizId}`;
+
+function loadSession(quizId: string): Session | undefined {
+  // Per tab (sessionStorage): a reload keeps the player, a second tab is a second player.
+  const raw = sessionStorage.getItem(storageKey(quizId));
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as Session;
+  } catch (err) {
+    console.warn('forgetting an unreadable saved session', err);
+    sessionStorage.removeItem(storageKey(quizId));
+    return undefined;
+  }
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.code === 'quiz_not_found') return 'There is no quiz with that id.';
+    if (err.code === 'quiz_closed') return 'This quiz is already over.';
+    return err.message;
+  }
+  return (err as Error).message;
+}
+
+function showStanding(total: number, rank: number): void {
+  $('#total').textContent = String(total);
+  $('#rank').textContent = rank > 0 ? ordinal(rank) : '–';
+}
+
+async function refreshStanding(): Promise<void> {
+  // Push's read of one player: the totals a missed answer-result would have carried.
+  const res = await fetch(`v1/quizzes/${encodeURIComponent(session.quizId)}/players/${encodeURIComponent(session.playerId)}`, { cache: 'no-store' });
+  if (res.status === 404) return; // not scored yet: the join is still on its way through the pipeline
+  if (!res.ok) throw new Error(`standing: HTTP ${res.status}`);
+  const body = (await res.json()) as { score?: number; rank?: number };
+  if (typeof body.score === 'number' && typeof body.rank === 'number') showStanding(body.score, body.rank);
+}
+
+function stopTicker(): void {
+  if (ticker !== undefined) window.clearInterval(ticker);
+  ticker = undefined;
+}
+
+function choiceButtons(): HTMLButtonElement[] {
+  return Array.from(document.querySelectorAll<HTMLButtonElement>('#choices button'));
+}
+
+function setChoicesEnabled(enabled: boolean): void {
+  for (const b of choiceButtons()) b.disabled = !enabled;
+}
+
+function tick(): void {
+  if (!current) return;
+  const left = remainingMs(current, Date.now(), current.receivedAt);
+  const total = current.timeLimitMs ?? left;
+  const bar = $('#countdown') as HTMLProgressElement;
+  bar.max = Math.max(1, total);
+  bar.value = left;
+  $('#seconds').textContent = `${Math.ceil(left / 1000)} s`;
+  if (left <= 0) {
+    stopTicker();
+    setChoicesEnabled(false);
+    if (!answers.has(current.questionId) && !reveals.has(current.questionId)) say($('#result'), "Time's up. Waiting for the reveal…");
+  }
+}
+
+function showQuestion(q: OpenQuestion, receivedAt: number): void {
+  if (current?.questionId === q.questionId) return;
+  current = { ...q, receivedAt };
+  show($('#waiting'), false);
+  show($('#question'), true);
+  $('#prompt').textContent = q.prompt;
+  const list = $('#choices');
+  list.replaceChildren(
+    ...q.choices.map((c, i) => {
+      const button = h('button', { class: `choice c${i % 4}`, attrs: { type: 'button', 'data-choice-id': c.id, 'aria-pressed': 'false' } }, [
+        h('span', { class: 'choice-text', text: c.text }),
+        h('span', { class: 'choice-note' }),
+      ]);
+      button.addEventListener('click', () => void answer(q.questionId, c.id));
+      return h('li', {}, [button]);
+    }),
+  );
+  say($('#result'), 'Pick an answer.');
+  show($('#reveal-note'), false);
+  stopTicker();
+  ticker = window.setInterval(tick, 200);
+  tick();
+  choiceButtons()[0]?.focus();
+}
+
+async function answer(questionId: string, choiceId: string): Promise<void> {
+  if (answers.has(questionId) && answers.get(questionId)?.state !== 'failed') return;
+  // One id per question, kept for retries: ingest then treats a repeat as the same answer.
+  const answerId = answers.get(questionId)?.answerId ?? randomAnswerId(randomBytes);
+  const mine: MyAnswer = { answerId, choiceId, state: 'sending' };
+  answers.set(questionId, mine);
+  setChoicesEnabled(false);
+  for (const b of choiceButtons()) b.setAttribute('aria-pressed', String(b.dataset.choiceId === choiceId));
+  const text = current?.choices.find((c) => c.id === choiceId)?.text ?? choiceId;
+  say($('#result'), `Sending “${text}”…`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await api.answer(session.quizId, session.token, { questionId, choiceId, answerId });
+      mine.state = 'accepted';
+      if (!results.has(questionId) && !reveals.has(questionId)) say($('#result'), `Locked in: “${text}”. Waiting for the result…`);
+      return;
+    } catch (err) {
+      // The first request with this id is still being written: the same id again is safe.
+      if (err instanceof ApiError && err.code === 'answer_pending' && attempt < 5) {
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (err instanceof ApiError && err.code === 'already_answered') {
+        mine.state = 'accepted';
+        say($('#result'), 'You already answered this question.');
+        return;
+      }
+      if (err instanceof ApiError && (err.code === 'question_not_open' || err.code === 'quiz_closed')) {
+        mine.state = 'accepted';
+        say($('#result'), 'Too late: the question has closed.', 'error');
+        return;
+      }
+      mine.state = 'failed';
+      say($('#result'), `Your answer did not go through: ${messageOf(err)} Tap again to retry.`, 'error');
+      if (current && current.questionId === questionId && remainingMs(current, Date.now(), current.receivedAt) > 0) setChoicesEnabled(true);
+      return;
+    }
+  }
+}
+
+function showResult(r: AnswerResult): void {
+  results.set(r.questionId, r);
+  showStanding(r.total, r.rank);
+  if (current?.questionId !== r.questionId) return;
+  const verdict = r.correct ? `Correct! +${r.points} points.` : r.late ? 'Too late: no points.' : 'Wrong: no points.';
+  say($('#result'), `${verdict} Total ${r.total}, ${ordinal(r.rank)} place.`, r.correct ? 'ok' : 'error');
+  $('#question').dataset.verdict = r.correct ? 'correct' : 'wrong';
+}
+
+function showReveal(reveal: QuestionReveal): void {
+  reveals.set(reveal.questionId, reveal);
+  if (current?.questionId !== reveal.questionId) return;
+  stopTicker();
+  setChoicesEnabled(false);
+  $('#seconds').textContent = 'closed';
+  ($('#countdown') as HTMLProgressElement).value = 0;
+  for (const b of choiceButtons()) {
+    const id = b.dataset.choiceId ?? '';
+    const right = reveal.correct.includes(id);
+    const n = reveal.counts[id] ?? 0;
+    b.classList.toggle('correct', right);
+    b.classList.toggle('incorrect', !right);
+    const note = b.querySelector<HTMLElement>('.choice-note');
+    if (note) note.textContent = `${right ? '✓ correct · ' : ''}${n} ${n === 1 ? 'answer' : 'answers'}`;
+  }
+  show($('#reveal-note'), true);
+  const mine = answers.get(reveal.questionId);
+  const result = results.get(reveal.questionId);
+  if (!mine) say($('#result'), 'You did not answer this one.');
+  else if (!result) say($('#result'), reveal.correct.includes(mine.choiceId) ? 'Your answer was right! Waiting for your points…' : 'Your answer was wrong.');
+}
+
+async function syncQuiz(): Promise<void> {
+  const quiz = await api.quiz(session.quizId);
+  $('#title').textContent = quiz.title;
+  const open = openQuestionOf(quiz, Date.now());
+  if (open) showQuestion(open, Date.now());
+  if (quiz.status === 'closed') {
+    stopTicker();
+    show($('#over'), true);
+  }
+}
+
+async function startGame(): Promise<void> {
+  show($('#join'), false);
+  show($('#game'), true);
+  $('#me').textContent = session.displayName;
+  $('#title').textContent = `Quiz ${session.quizId}`;
+  const scoreboard = $('#scoreboard-link') as HTMLAnchorElement;
+  scoreboard.href = `scoreboard.html?quiz=${encodeURIComponent(session.quizId)}`;
+  showStanding(0, 0);
+  openLiveStream(
+    `v1/quizzes/${encodeURIComponent(session.quizId)}/me/stream?token=${encodeURIComponent(session.token)}`,
+    {
+      'question-opened': (data) => {
+        const q = parseQuestionOpened(data);
+        if (q) showQuestion(q, Date.now());
+        else void syncQuiz().catch((err: unknown) => console.warn('quiz refresh failed', err));
+      },
+      'answer-result': (data) => {
+        const r = parseAnswerResult(data);
+        if (r) showResult(r);
+      },
+      'question-closed': (data) => {
+        const r = parseReveal(data);
+        if (r) showReveal(r);
+      },
+    },
+    (status) => {
+      showStreamStatus($('#conn'), status);
+      // Personal events are not replayed: after a reconnect, read the state afresh.
+      if (status.state === 'live' && status.reconnects > 0) {
+        void syncQuiz().catch((err: unknown) => console.warn('quiz refresh failed', err));
+        void refreshStanding().catch((err: unknown) => console.warn('standing refresh failed', err));
+      }
+    },
+  );
+  await Promise.all([
+    syncQuiz(),
+    refreshStanding().catch((err: unknown) => console.warn('standing unavailable', err)),
+  ]);
+}
+
+async function join(quizId: string, displayName: string): Promise<void> {
+  const playerId = randomPlayerId(randomBytes);
+  const { token } = await api.devToken(playerId, displayName);
+  const joined = await api.join(quizId, token, displayName);
+  session = { quizId, playerId, displayName: joined.displayName, token };
+  sessionStorage.setItem(storageKey(quizId), JSON.stringify(session));
+  const url = new URL(window.location.href);
+  url.searchParams.set('quiz', quizId);
+  window.history.replaceState(null, '', url);
+  await startGame();
+}
+
+async function main(): Promise<void> {
+  const config = await loadPageConfig();
+  api = new IngestApi(config.ingestUrl);
+  const quizParam = queryParam('quiz');
+  const saved = quizParam ? loadSession(quizParam) : undefined;
+  if (saved) {
+    session = saved;
+    await startGame();
+    return;
+  }
+  const form = $('#join-form') as HTMLFormElement;
+  const quizInput = $('#quiz-input') as HTMLInputElement;
+  const nameInput = $('#name-input') as HTMLInputElement;
+  if (quizParam) quizInput.value = quizParam;
+  (quizParam ? nameInput : quizInput).focus();
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const button = form.querySelector('button');
+    if (button) button.disabled = true;
+    say($('#join-status'), 'Joining…');
+    join(quizInput.value.trim(), nameInput.value.trim()).catch((err: unknown) => {
+      say($('#join-status'), `Could not join: ${messageOf(err)}`, 'error');
+      if (button) button.disabled = false;
+    });
+  });
+}
+
+main().catch((err: unknown) => {
+  $('#fatal').textContent = `Something went wrong: ${(err as Error).message}`;
+});
