@@ -1,0 +1,46 @@
+import type { Registry } from 'prom-client';
+import type { Config } from '../../common/config';
+import { createKafka } from '../../common/kafka';
+import type { Logger } from '../../common/logger';
+import { createMetricsRegistry } from '../../common/metrics';
+import { EventCodec } from '../../common/registry';
+import { ClickHouseWriter, createSinkClickHouse } from './clickhouse-writer';
+import { createSinkMetrics } from './metrics';
+import type { SinkOptions } from './options';
+import { ClickHouseSink } from './sink';
+
+export interface BuiltSink {
+  sink: ClickHouseSink;
+  writer: ClickHouseWriter;
+  registry: Registry;
+  /** Readiness checks for /readyz. */
+  checks: Record<string, () => Promise<void>>;
+  /** Stops the sink (flush, commit, leave) and closes the ClickHouse client. */
+  stop(): Promise<void>;
+}
+
+/** Wires the sink from a configuration; main.ts and the tests build it the same way. */
+export function buildSink(config: Config, options: SinkOptions, log: Logger, registry = createMetricsRegistry('clickhouse-sink')): BuiltSink {
+  const ch = createSinkClickHouse(config.clickhouse);
+  const metrics = createSinkMetrics(registry);
+  const writer = new ClickHouseWriter(ch, log, metrics, { initialMs: options.retryInitialMs, maxMs: options.retryMaxMs });
+  const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix);
+  const kafka = createKafka(config.kafka, log, '-clickhouse-sink');
+  const sink = new ClickHouseSink({ kafka, codec, writer, log, metrics, options });
+  let stopped: Promise<void> | undefined;
+  return {
+    sink,
+    writer,
+    registry,
+    checks: {
+      clickhouse: () => writer.ping(),
+      kafka: async () => {
+        if (!sink.inGroup) throw new Error('not a member of the consumer group');
+      },
+    },
+    stop: () => {
+      stopped ??= sink.stop().finally(() => ch.close());
+      return stopped;
+    },
+  };
+}
