@@ -106,6 +106,8 @@ function wrap(req: ClientRequest, res: IncomingMessage): SseConnection {
   const parser = new SseParser();
   const events: SseMessage[] = [];
   const waiters = new Set<() => void>();
+  // Only an error response's body is kept whole; a stream's text goes through the parser only.
+  const isStream = (res.headers['content-type'] ?? '').startsWith('text/event-stream');
   let raw = '';
   const wake = () => {
     for (const w of [...waiters]) w();
@@ -118,7 +120,7 @@ function wrap(req: ClientRequest, res: IncomingMessage): SseConnection {
   });
   res.setEncoding('utf8'); // decodes multi-byte characters split across chunks correctly
   res.on('data', (chunk: string) => {
-    raw += chunk;
+    if (!isStream) raw += chunk;
     events.push(...parser.push(chunk));
     wake();
   });

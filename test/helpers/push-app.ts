@@ -1,0 +1,56 @@
+import type { Server } from 'node:http';
+import type { Config } from '../../common/config';
+import type { EventCodec } from '../../common/registry';
+import { createPushApp } from '../../push/app';
+import { buildPushDeps, type OwnedPushDeps } from '../../push/deps';
+import { loadPushOptions, type PushOptions } from '../../push/options';
+import { closeServer, serverUrl, startServer } from '../../ingest/server';
+import { onCleanup } from './cleanup';
+import { testTopics } from './ingest-app';
+import { testConfig, testLog } from './stack';
+
+// Starts a push instance in this process on a free port, against the real stack, reading this test
+// file's own topics. It resolves once its consumer has joined and taken its starting offsets, so
+// whatever the test produces afterwards is delivered. Everything it opens is closed at cleanup.
+
+export interface TestPush {
+  url: string;
+  server: Server;
+  deps: OwnedPushDeps;
+  codec: EventCodec;
+  options: PushOptions;
+  stop(): Promise<void>;
+}
+
+export async function startTestPush(overrides: { options?: (o: PushOptions) => PushOptions } = {}): Promise<TestPush> {
+  const { prefix, codec } = await testTopics();
+  const config: Config = { ...testConfig, kafka: { ...testConfig.kafka, topicPrefix: prefix } };
+  const base = loadPushOptions({ PUSH_GROUP_ID_PREFIX: 'quizstream-push-test' });
+  const options = overrides.options ? overrides.options(base) : base;
+  const deps = buildPushDeps(config, options, testLog);
+  const server = await startServer(createPushApp(deps), 0, '127.0.0.1');
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    deps.closeStreams();
+    await closeServer(server, 2_000);
+    await deps.close();
+  };
+  onCleanup(stop);
+  deps.start();
+  await deps.feed.whenPositioned(60_000);
+  return { url: serverUrl(server), server, deps, codec, options, stop };
+}
+
+/** Reads one sample of a metric from /metrics (sum over the series matching `labels`). */
+export async function metricValue(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const matches = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
+    if (matches) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}

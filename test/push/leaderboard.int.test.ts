@@ -1,0 +1,168 @@
+import { onCleanup } from '../helpers/cleanup';
+import { uniqueId } from '../helpers/ids';
+import { metricValue, startTestPush, type TestPush } from '../helpers/push-app';
+import { entries, processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
+import { connectSse } from '../helpers/sse-client';
+
+jest.setTimeout(120_000);
+
+let push: TestPush;
+let out: ProcessorOutputs;
+
+beforeAll(async () => {
+  push = await startTestPush();
+  out = await processorOutputs(push.codec);
+});
+
+const snap = (quizId: string, seq: number, n = 3) => ({ quizId, seq, players: n, answers: seq, entries: entries(n) });
+const ids = (events: Array<{ id: string }>) => events.map((e) => Number(e.id));
+
+describe('GET leaderboard and player standing', () => {
+  test('404 with a clear code for a quiz without a snapshot; 400 for a malformed id', async () => {
+    const res = await fetch(`${push.url}/v1/quizzes/${uniqueId('none')}/leaderboard`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: 'leaderboard_not_found' } });
+    const bad = await fetch(`${push.url}/v1/quizzes/bad%20id!/leaderboard`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'invalid_request' } });
+  });
+
+  test('returns the stored snapshot in the v1 shape; ?limit keeps the top N', async () => {
+    const quizId = uniqueId('lb');
+    await out.storeSnapshot(snap(quizId, 4, 5));
+    const res = await fetch(`${push.url}/v1/quizzes/${quizId}/leaderboard`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual(snap(quizId, 4, 5));
+    const top2 = await (await fetch(`${push.url}/v1/quizzes/${quizId}/leaderboard?limit=2`)).json();
+    expect(top2).toEqual({ ...snap(quizId, 4, 5), entries: entries(5).slice(0, 2) });
+    for (const limit of ['0', '-1', 'abc', '1001']) {
+      expect((await fetch(`${push.url}/v1/quizzes/${quizId}/leaderboard?limit=${limit}`)).status).toBe(400);
+    }
+  });
+
+  test('player standing: rank from the sorted set (ZREVRANK + 1), score and name from the hashes', async () => {
+    const quizId = uniqueId('pl');
+    await out.storeSnapshot(snap(quizId, 2, 4));
+    const res = await fetch(`${push.url}/v1/quizzes/${quizId}/players/p3`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ playerId: 'p3', displayName: entries(4)[2]!.displayName, score: 200, rank: 3 });
+    const missing = await fetch(`${push.url}/v1/quizzes/${quizId}/players/nobody`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'player_not_found' } });
+  });
+});
+
+describe('GET leaderboard/stream', () => {
+  test('a viewer connecting mid-quiz gets the current snapshot first, then each newer one', async () => {
+    const quizId = uniqueId('mid');
+    await out.storeSnapshot(snap(quizId, 7));
+    const sse = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`);
+    onCleanupClose(sse);
+    expect(sse.status).toBe(200);
+    expect(sse.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(sse.headers['cache-control']).toMatch(/no-cache/);
+    expect(sse.headers['x-accel-buffering']).toBe('no');
+    expect(sse.headers['access-control-allow-origin']).toBe('*');
+
+    const first = await sse.nth(0);
+    expect(first.event).toBe('snapshot');
+    expect(first.id).toBe('7');
+    expect(JSON.parse(first.data)).toEqual(snap(quizId, 7));
+    expect(sse.parser.retryMs).toBe(push.options.retryMs);
+
+    await out.snapshot(snap(quizId, 8));
+    await out.snapshot(snap(quizId, 6)); // a processor replay: older than what the viewer has
+    await out.snapshot(snap(quizId, 9));
+    await sse.waitFor((e) => e.id === '9');
+    expect(ids(sse.events)).toEqual([7, 8, 9]);
+    expect(JSON.parse(sse.events[2]!.data)).toEqual(snap(quizId, 9));
+  });
+
+  test('a viewer reconnecting with Last-Event-ID gets nothing older, only what is newer', async () => {
+    const quizId = uniqueId('resume');
+    await out.storeSnapshot(snap(quizId, 10));
+    const resumed = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`, { headers: { 'Last-Event-ID': '10' } });
+    onCleanupClose(resumed);
+    const viaQuery = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream?lastEventId=10`);
+    onCleanupClose(viaQuery);
+    const behind = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`, { headers: { 'Last-Event-ID': '5' } });
+    onCleanupClose(behind);
+    await behind.waitFor((e) => e.id === '10'); // the control: one that is behind does get 10
+
+    await out.snapshot(snap(quizId, 9));
+    await out.snapshot(snap(quizId, 10));
+    await out.snapshot(snap(quizId, 11));
+    await resumed.waitFor((e) => e.id === '11');
+    await viaQuery.waitFor((e) => e.id === '11');
+    await behind.waitFor((e) => e.id === '11');
+    expect(ids(resumed.events)).toEqual([11]);
+    expect(ids(viaQuery.events)).toEqual([11]);
+    expect(ids(behind.events)).toEqual([10, 11]);
+  });
+
+  test('a quiz with no snapshot yet: the stream opens and the first published snapshot arrives', async () => {
+    const quizId = uniqueId('empty');
+    const sse = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`);
+    onCleanupClose(sse);
+    expect(sse.status).toBe(200);
+    await out.snapshot(snap(quizId, 1));
+    expect((await sse.nth(0)).id).toBe('1');
+  });
+
+  test('sent events and bytes, open connections and the publish-to-write delay are in /metrics', async () => {
+    const quizId = uniqueId('metrics');
+    const before = await metricValue(push.url, 'push_events_sent_total', { stream: 'leaderboard', event: 'snapshot' });
+    const sse = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`);
+    await out.snapshot(snap(quizId, 3));
+    await sse.nth(0);
+    expect(await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(push.url, 'push_events_sent_total', { stream: 'leaderboard', event: 'snapshot' })).toBe(before + 1);
+    expect(await metricValue(push.url, 'push_bytes_sent_total', { stream: 'leaderboard' })).toBeGreaterThan(0);
+    expect(await metricValue(push.url, 'push_snapshot_publish_to_write_seconds_count')).toBeGreaterThanOrEqual(1);
+    const open = await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' });
+    sse.close();
+    await waitUntil(async () => (await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' })) === open - 1);
+  });
+
+  test('/healthz and /readyz (Kafka consumer joined, Redis answers)', async () => {
+    expect((await fetch(`${push.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${push.url}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok' } });
+    expect(ready.status).toBe(200);
+  });
+});
+
+describe('connection limit', () => {
+  test('past the per-instance limit a new stream gets a clean 503 JSON with Retry-After', async () => {
+    const small = await startTestPush({ options: (o) => ({ ...o, maxConnections: 2 }) });
+    const quizId = uniqueId('limit');
+    const a = await connectSse(`${small.url}/v1/quizzes/${quizId}/leaderboard/stream`);
+    const b = await connectSse(`${small.url}/v1/quizzes/${quizId}/leaderboard/stream`);
+    onCleanupClose(a);
+    onCleanupClose(b);
+    const refused = await fetch(`${small.url}/v1/quizzes/${quizId}/leaderboard/stream`);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('2');
+    expect(await refused.json()).toMatchObject({ error: { code: 'too_many_connections' } });
+    expect(await metricValue(small.url, 'push_connections_rejected_total', { reason: 'connection_limit' })).toBe(1);
+    // A slot freed is a slot usable again.
+    a.close();
+    await waitUntil(() => small.deps.hub.connections === 1);
+    const c = await connectSse(`${small.url}/v1/quizzes/${quizId}/leaderboard/stream`);
+    onCleanupClose(c);
+    expect(c.status).toBe(200);
+  });
+});
+
+async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function onCleanupClose(sse: { close(): void }): void {
+  onCleanup(() => sse.close());
+}
