@@ -1,0 +1,81 @@
+import type { AnswerScored } from '../../common/events';
+import { DevTokenIssuer } from '../../ingest/auth';
+import { onCleanup } from '../helpers/cleanup';
+import { uniqueId } from '../helpers/ids';
+import { startTestPush, type TestPush } from '../helpers/push-app';
+import { processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
+import { connectSse, type SseConnection } from '../helpers/sse-client';
+import { testConfig } from '../helpers/stack';
+
+jest.setTimeout(120_000);
+
+let push: TestPush;
+let out: ProcessorOutputs;
+const issuer = new DevTokenIssuer(testConfig.auth, 600);
+
+beforeAll(async () => {
+  push = await startTestPush();
+  out = await processorOutputs(push.codec);
+});
+
+async function meStream(quizId: string, playerId: string, via: 'header' | 'query' = 'header'): Promise<SseConnection> {
+  const { token } = await issuer.issue(playerId, playerId.toUpperCase());
+  const url = `${push.url}/v1/quizzes/${quizId}/me/stream`;
+  const sse =
+    via === 'header'
+      ? await connectSse(url, { headers: { Authorization: `Bearer ${token}` } })
+      : await connectSse(`${url}?token=${encodeURIComponent(token)}`);
+  onCleanup(() => sse.close());
+  expect(sse.status).toBe(200);
+  return sse;
+}
+
+function scored(quizId: string, playerId: string, answerId: string, correct: boolean, points: number, total: number, rank: number): AnswerScored {
+  const now = Date.now();
+  return { answerId, quizId, questionId: 'q1', playerId, choiceId: correct ? 'a' : 'b', correct, late: false, points, total, rank, latencyMs: 1234, acceptedAt: now - 50, scoredAt: now };
+}
+
+test('without a token, or with a bad one, the personal stream is 401 with WWW-Authenticate', async () => {
+  const quizId = uniqueId('auth');
+  const none = await fetch(`${push.url}/v1/quizzes/${quizId}/me/stream`);
+  expect(none.status).toBe(401);
+  expect(none.headers.get('www-authenticate')).toBe('Bearer');
+  expect(await none.json()).toMatchObject({ error: { code: 'unauthorized' } });
+  const bad = await fetch(`${push.url}/v1/quizzes/${quizId}/me/stream?token=not.a.jwt`);
+  expect(bad.status).toBe(401);
+  expect(await bad.json()).toMatchObject({ error: { code: 'invalid_token' } });
+});
+
+test('a player sees their own result after AnswerScored, and question open/close, but not other players\' results', async () => {
+  const quizId = uniqueId('me');
+  const ann = await meStream(quizId, 'ann');
+  const annQuery = await meStream(quizId, 'ann', 'query');
+  const bob = await meStream(quizId, 'bob');
+
+  const openedAt = Date.now();
+  await out.questionOpened({
+    eventId: uniqueId('ev'), quizId, questionId: 'q1', prompt: 'Which is a prime?',
+    choices: [{ id: 'a', text: '7' }, { id: 'b', text: '8' }], points: 1000, timeLimitMs: 20_000, openedAt, closesAt: openedAt + 20_000,
+  });
+  await out.answerScored(scored(quizId, 'bob', 'ans-bob', false, 0, 0, 2));
+  await out.answerScored(scored(quizId, 'ann', 'ans-ann', true, 940, 940, 1));
+  await out.answerScored(scored(uniqueId('other-quiz'), 'ann', 'ans-elsewhere', true, 1000, 1000, 1));
+  await out.questionRevealed({ quizId, questionId: 'q1', correct: ['a'], counts: { a: 1, b: 1 }, closedAt: openedAt + 20_000 });
+
+  for (const sse of [ann, annQuery, bob]) await sse.waitFor((e) => e.event === 'question-closed');
+
+  expect(ann.events.map((e) => e.event)).toEqual(['question-opened', 'answer-result', 'question-closed']);
+  expect(annQuery.events.map((e) => e.event)).toEqual(['question-opened', 'answer-result', 'question-closed']);
+  expect(bob.events.map((e) => e.event)).toEqual(['question-opened', 'answer-result', 'question-closed']);
+
+  const opened = JSON.parse(ann.events[0]!.data);
+  expect(opened).toEqual({
+    questionId: 'q1', prompt: 'Which is a prime?', choices: [{ id: 'a', text: '7' }, { id: 'b', text: '8' }],
+    points: 1000, timeLimitMs: 20_000, openedAt: new Date(openedAt).toISOString(), closesAt: new Date(openedAt + 20_000).toISOString(),
+  });
+  expect(ann.events[0]!.data).not.toMatch(/correct/);
+
+  expect(JSON.parse(ann.events[1]!.data)).toEqual({ answerId: 'ans-ann', questionId: 'q1', correct: true, points: 940, total: 940, rank: 1, late: false });
+  expect(JSON.parse(bob.events[1]!.data)).toMatchObject({ answerId: 'ans-bob', correct: false, points: 0, total: 0, rank: 2 });
+  expect(JSON.parse(ann.events[2]!.data)).toEqual({ questionId: 'q1', correct: ['a'], counts: { a: 1, b: 1 }, closedAt: new Date(openedAt + 20_000).toISOString() });
+});
