@@ -1,0 +1,103 @@
+import { connect, type Socket } from 'node:net';
+import { onCleanup } from '../helpers/cleanup';
+import { uniqueId } from '../helpers/ids';
+import { metricValue, startTestPush, type TestPush } from '../helpers/push-app';
+import { entries, processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
+import { connectSse } from '../helpers/sse-client';
+
+jest.setTimeout(180_000);
+
+// Invariant 7: a client that stops reading must not make push buffer without bound. A raw socket
+// that never reads sits next to a normal viewer while many large snapshots are published; the
+// bytes push holds for it must stay near PUSH_VIEWER_SKIP_BYTES, the skips must be counted, and
+// once it has been behind for PUSH_VIEWER_STALL_MS it must be disconnected and counted.
+
+const SKIP_BYTES = 32 * 1024;
+const STALL_MS = 8_000;
+const SNAPSHOTS = 240;
+const PER_SEND = 5; // five ~100 KB records stay under the broker's 1 MB batch limit
+
+let push: TestPush;
+let out: ProcessorOutputs;
+
+beforeAll(async () => {
+  push = await startTestPush({ options: (o) => ({ ...o, viewer: { skipBytes: SKIP_BYTES, maxBytes: 1024 * 1024, stallMs: STALL_MS } }) });
+  out = await processorOutputs(push.codec);
+});
+
+/** Sends the request and then never reads: the kernel buffers fill and push's writes back up. */
+function stalledClient(path: string): Promise<Socket> {
+  const { port } = push.server.address() as { port: number };
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+      socket.pause();
+      resolve(socket);
+    });
+    socket.once('error', reject);
+    onCleanup(() => socket.destroy());
+  });
+}
+
+async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('a stalled client is skipped forward, then dropped; its buffer stays bounded and a normal viewer gets everything', async () => {
+  const quizId = uniqueId('stall');
+  const path = `/v1/quizzes/${quizId}/leaderboard/stream`;
+  await stalledClient(path);
+  const reader = await connectSse(`${push.url}${path}`);
+  onCleanup(() => reader.close());
+  await waitUntil(() => push.deps.hub.connections === 2, 10_000, 'both viewers to connect');
+
+  const big = entries(100, 1_000); // about 100 KB of JSON per snapshot
+  const frameBytes = JSON.stringify({ quizId, seq: 1, players: 100, answers: 1, entries: big }).length + 64;
+
+  let maxBuffered = 0;
+  const sampler = setInterval(() => {
+    maxBuffered = Math.max(maxBuffered, push.deps.hub.stats().maxViewerBufferedBytes);
+  }, 10);
+  try {
+    for (let seq = 1; seq <= SNAPSHOTS; seq += PER_SEND) {
+      const batch = [];
+      for (let s = seq; s < seq + PER_SEND && s <= SNAPSHOTS; s++) batch.push({ quizId, seq: s, players: 100, answers: s, entries: big });
+      await out.snapshots(batch);
+    }
+    await reader.waitFor((e) => e.id === String(SNAPSHOTS), 1, 60_000);
+  } finally {
+    clearInterval(sampler);
+  }
+
+  // The normal viewer kept up: every id, in order (it may skip only if it too fell behind).
+  const ids = reader.events.map((e) => Number(e.id));
+  expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+  expect(ids[ids.length - 1]).toBe(SNAPSHOTS);
+
+  // About 24 MB were published to the stalled client; push never held more than the threshold
+  // plus one snapshot for any viewer (the kernel's socket buffers hold a few MB on top of that).
+  const published = SNAPSHOTS * frameBytes;
+  expect(published).toBeGreaterThan(20 * 1024 * 1024);
+  expect(maxBuffered).toBeGreaterThan(0);
+  expect(maxBuffered).toBeLessThanOrEqual(SKIP_BYTES + 2 * frameBytes);
+  const skipped = await metricValue(push.url, 'push_snapshots_skipped_total', { stream: 'leaderboard' });
+  expect(skipped).toBeGreaterThan(SNAPSHOTS / 2);
+
+  // Still behind after STALL_MS: disconnected, counted, and its slot and buffer are freed.
+  await waitUntil(
+    async () => (await metricValue(push.url, 'push_viewers_dropped_total', { stream: 'leaderboard', reason: 'stalled' })) === 1,
+    STALL_MS + 15_000,
+    'the stalled viewer to be dropped',
+  );
+  await waitUntil(() => push.deps.hub.connections === 1, 5_000, 'the slot to be freed');
+  expect(push.deps.hub.stats().maxViewerBufferedBytes).toBeLessThan(SKIP_BYTES);
+  expect(await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' })).toBe(1);
+
+  // The normal viewer is unaffected and still live.
+  await out.snapshot({ quizId, seq: SNAPSHOTS + 1, players: 1, answers: 1, entries: big.slice(0, 1) });
+  await reader.waitFor((e) => e.id === String(SNAPSHOTS + 1));
+});
