@@ -90,8 +90,9 @@ export class ClickHouseSink {
       await this.batchInProgress;
       await this.flush();
     } catch (err) {
+      // An abandoned flush was logged with its rows in flushNow(); anything else is a real failure.
       if (!(err instanceof AbortedError)) throw err;
-      this.deps.log.warn({ graceMs, rows: this.pending.rowCount }, 'stopping without flushing: ClickHouse did not take the rows in time; they will be read again');
+      this.deps.log.info({ graceMs }, 'stopped without flushing everything');
     } finally {
       clearTimeout(giveUp);
       if (this.flushTimer) clearTimeout(this.flushTimer);
@@ -180,7 +181,14 @@ export class ClickHouseSink {
     if (this.pending.isEmpty) return;
     const batch = this.pending.drain();
     this.deps.metrics.bufferedRows.set(0);
-    await this.deps.writer.insertAll(batch, this.abort.signal);
+    try {
+      await this.deps.writer.insertAll(batch, this.abort.signal);
+    } catch (err) {
+      if (err instanceof AbortedError) {
+        this.deps.log.warn({ rows: batch.rowCount, commits: batch.commits }, 'stopping before ClickHouse took these rows: offsets stay uncommitted, the group reads them again');
+      }
+      throw err;
+    }
     try {
       await this.consumer.commitOffsets(batch.commits);
     } catch (err) {
