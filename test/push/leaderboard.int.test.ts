@@ -155,6 +155,17 @@ describe('connection limit', () => {
   });
 });
 
+describe('heartbeats', () => {
+  test('an idle stream gets a comment every heartbeat interval', async () => {
+    const fast = await startTestPush({ options: (o) => ({ ...o, heartbeatMs: 300 }) });
+    const sse = await connectSse(`${fast.url}/v1/quizzes/${uniqueId('idle')}/leaderboard/stream`);
+    onCleanupClose(sse);
+    await waitUntil(() => sse.parser.comments.filter((c) => c === 'hb').length >= 2, 10_000);
+    expect(sse.events).toEqual([]);
+    expect(await metricValue(fast.url, 'push_events_sent_total', { stream: 'leaderboard', event: 'heartbeat' })).toBeGreaterThanOrEqual(2);
+  });
+});
+
 async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
