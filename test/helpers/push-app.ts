@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Config } from '../../common/config';
 import type { EventCodec } from '../../common/registry';
-import { createPushApp } from '../../push/app';
+import { createPushApp, type PushDeps } from '../../push/app';
 import { buildPushDeps, type OwnedPushDeps } from '../../push/deps';
 import { loadPushOptions, type PushOptions } from '../../push/options';
 import { closeServer, serverUrl, startServer } from '../../ingest/server';
@@ -22,13 +22,19 @@ export interface TestPush {
   stop(): Promise<void>;
 }
 
-export async function startTestPush(overrides: { options?: (o: PushOptions) => PushOptions } = {}): Promise<TestPush> {
+export interface TestPushOverrides {
+  options?: (o: PushOptions) => PushOptions;
+  /** Replace what the app is given (a store on a dead Redis...); the Kafka feed still feeds the real hub. */
+  deps?: (d: OwnedPushDeps) => Partial<PushDeps>;
+}
+
+export async function startTestPush(overrides: TestPushOverrides = {}): Promise<TestPush> {
   const { prefix, codec } = await testTopics();
   const config: Config = { ...testConfig, kafka: { ...testConfig.kafka, topicPrefix: prefix } };
   const base = loadPushOptions({ PUSH_GROUP_ID_PREFIX: 'quizstream-push-test' });
   const options = overrides.options ? overrides.options(base) : base;
   const deps = buildPushDeps(config, options, testLog);
-  const server = await startServer(createPushApp(deps), 0, '127.0.0.1');
+  const server = await startServer(createPushApp({ ...deps, ...(overrides.deps ? overrides.deps(deps) : {}) }), 0, '127.0.0.1');
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

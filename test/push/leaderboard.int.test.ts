@@ -1,5 +1,7 @@
 import { onCleanup } from '../helpers/cleanup';
+import { LeaderboardStore } from '../../push/leaderboard-store';
 import { uniqueId } from '../helpers/ids';
+import { deadRedis } from '../helpers/ingest-app';
 import { metricValue, startTestPush, type TestPush } from '../helpers/push-app';
 import { entries, processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
 import { connectSse } from '../helpers/sse-client';
@@ -152,6 +154,27 @@ describe('connection limit', () => {
     const c = await connectSse(`${small.url}/v1/quizzes/${quizId}/leaderboard/stream`);
     onCleanupClose(c);
     expect(c.status).toBe(200);
+  });
+});
+
+describe('Redis unavailable', () => {
+  test('GETs answer 503 + Retry-After; a stream still opens and gets the next snapshot from Kafka', async () => {
+    const { redis } = deadRedis();
+    const store = new LeaderboardStore(redis);
+    const cut = await startTestPush({ deps: (d) => ({ store, readiness: { ...d.readiness, redis: () => store.ping() } }) });
+    const quizId = uniqueId('noredis');
+    for (const path of [`/v1/quizzes/${quizId}/leaderboard`, `/v1/quizzes/${quizId}/players/p1`]) {
+      const res = await fetch(`${cut.url}${path}`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(await res.json()).toMatchObject({ error: { code: 'redis_unavailable' } });
+    }
+    expect((await fetch(`${cut.url}/readyz`)).status).toBe(503);
+    const sse = await connectSse(`${cut.url}/v1/quizzes/${quizId}/leaderboard/stream`);
+    onCleanupClose(sse);
+    expect(sse.status).toBe(200);
+    await out.snapshot(snap(quizId, 2));
+    expect((await sse.nth(0)).id).toBe('2');
   });
 });
 
