@@ -144,7 +144,7 @@ function renderQuestions(): void {
           'ul',
           { class: 'choice-counts' },
           choices.map((c) => {
-            const n = reveal?.counts[c.id];
+            const n = reveal ? (reveal.counts[c.id] ?? 0) : undefined;
             const right = (reveal?.correct ?? q.correct ?? []).includes(c.id);
             const li = h('li', { attrs: { 'data-choice-id': c.id } }, [
               h('span', { class: 'choice-label', text: `${c.text}${right ? ' ✓' : ''}` }),

@@ -1,0 +1,199 @@
+import type { Server } from 'node:http';
+import express, { type Response } from 'express';
+import type { Browser } from 'playwright-core';
+import { startTestIngest, type TestIngest } from '../helpers/ingest-app';
+import { IngestClient, sampleQuiz } from '../helpers/ingest-client';
+import { uniqueId } from '../helpers/ids';
+import { onCleanup } from '../helpers/cleanup';
+import { closeServer, serverUrl, startServer } from '../../ingest/server';
+import { mountWebPages } from '../../web/serve';
+import { boardNames, launchBrowser, newPage, screenshot } from './browser';
+
+// The pages against the real ingest and a scripted push: a stand-in that serves the pages and
+// speaks the v1 stream contract (events, ids, drops) exactly when the test says. It checks what
+// the real pipeline cannot make happen on cue: a reconnect, an out-of-order snapshot, a reveal.
+// browser-e2e.int.test.ts runs the same pages against the whole real stack.
+
+interface Streams {
+  leaderboard: Set<Response>;
+  personal: Set<Response>;
+}
+
+function scriptedPush(streams: Streams) {
+  const app = express();
+  const open = (res: Response, set: Set<Response>) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.write('retry: 200\n\n'); // reconnect fast after the test drops a stream
+    set.add(res);
+    res.on('close', () => set.delete(res));
+  };
+  app.get('/v1/quizzes/:quizId/leaderboard/stream', (_req, res) => open(res, streams.leaderboard));
+  app.get('/v1/quizzes/:quizId/me/stream', (req, res) => {
+    if (typeof req.query.token !== 'string' || !req.query.token) {
+      res.status(401).json({ error: { code: 'unauthorized', message: 'token required' } });
+      return;
+    }
+    open(res, streams.personal);
+  });
+  app.get('/v1/quizzes/:quizId/players/:playerId', (_req, res) => {
+    res.status(404).json({ error: { code: 'player_not_found', message: 'not yet' } });
+  });
+  return app;
+}
+
+const send = (set: Set<Response>, event: string, data: unknown, id?: number) => {
+  for (const res of set) res.write(`event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`);
+};
+
+const entry = (rank: number, playerId: string, score: number) => ({ rank, playerId, displayName: playerId.toUpperCase(), score });
+
+let browser: Browser;
+let ingest: TestIngest;
+let client: IngestClient;
+let pushUrl: string;
+const streams: Streams = { leaderboard: new Set(), personal: new Set() };
+
+jest.setTimeout(60_000);
+
+beforeAll(async () => {
+  const app = scriptedPush(streams);
+  const server: Server = await startServer(app, 0, '127.0.0.1');
+  onCleanup(async () => {
+    for (const res of [...streams.leaderboard, ...streams.personal]) res.destroy();
+    await closeServer(server, 1_000);
+  });
+  pushUrl = serverUrl(server);
+  ingest = await startTestIngest({ options: (o) => ({ ...o, corsOrigins: [pushUrl] }) });
+  client = new IngestClient(ingest.url);
+  mountWebPages(app, { ingestUrl: ingest.url, devAdminKey: 'dev-admin-key' });
+  browser = await launchBrowser();
+});
+
+const waitFor = async (what: string, check: () => boolean, timeoutMs = 5_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+test('the scoreboard follows snapshots, ignores an older one, and shows a reconnect', async () => {
+  const { page, logs } = await newPage(browser, { width: 390, height: 800 }); // a phone
+  await page.goto(`${pushUrl}/scoreboard.html?quiz=demo-1`);
+  await waitFor('the scoreboard stream', () => streams.leaderboard.size === 1);
+  await page.locator('#conn[data-state="live"]').waitFor();
+
+  send(streams.leaderboard, 'snapshot', { quizId: 'demo-1', seq: 5, players: 3, answers: 0, entries: [entry(1, 'ann', 0), entry(2, 'bob', 0), entry(3, 'cyd', 0)] }, 5);
+  await page.locator('#board li').nth(2).waitFor();
+  expect(await boardNames(page)).toEqual(['ANN', 'BOB', 'CYD']);
+
+  send(streams.leaderboard, 'snapshot', { quizId: 'demo-1', seq: 9, players: 3, answers: 3, entries: [entry(1, 'cyd', 950), entry(2, 'ann', 800), entry(3, 'bob', 0)] }, 9);
+  await page.locator('#board li[data-rank="1"] .name', { hasText: 'CYD' }).waitFor();
+  expect(await boardNames(page)).toEqual(['CYD', 'ANN', 'BOB']);
+  expect(await page.locator('#answers').textContent()).toBe('3');
+  expect(await page.locator('#players').textContent()).toBe('3');
+  expect(await page.locator('#board li').first().getAttribute('aria-label')).toBe('1. CYD, 950 points');
+
+  // An older ranking after a newer one is never shown.
+  send(streams.leaderboard, 'snapshot', { quizId: 'demo-1', seq: 7, players: 3, answers: 1, entries: [entry(1, 'bob', 5000)] }, 7);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await boardNames(page)).toEqual(['CYD', 'ANN', 'BOB']);
+
+  // The server drops the stream: the indicator says so, and says it came back.
+  for (const res of streams.leaderboard) res.destroy();
+  await page.locator('#conn[data-reconnects="1"][data-state="live"]').waitFor();
+  expect(await page.locator('#conn').textContent()).toContain('reconnected 1×');
+  await screenshot(page, 'scripted-scoreboard-phone');
+  expect(logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});
+
+test('a player joins through ingest, sees the question, answers with one tap, then sees the result and the reveal', async () => {
+  const quizId = uniqueId('webq');
+  expect((await client.createQuiz(sampleQuiz(quizId, { questions: 2 }))).status).toBe(201);
+
+  const { page, logs } = await newPage(browser, { width: 390, height: 800 });
+  await page.goto(`${pushUrl}/play.html?quiz=${quizId}`);
+  await page.getByLabel('Your name').fill('Dana');
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.locator('#game').waitFor();
+  await waitFor('the personal stream', () => streams.personal.size === 1);
+  expect(await page.locator('#me').textContent()).toBe('Dana');
+  expect(await page.locator('#waiting').isVisible()).toBe(true);
+
+  const opened = await client.open(quizId, 'q1');
+  expect(opened.status).toBe(200);
+  send(streams.personal, 'question-opened', {
+    questionId: 'q1',
+    prompt: 'Question 1?',
+    choices: [
+      { id: 'a', text: 'Alpha' },
+      { id: 'b', text: 'Bravo' },
+      { id: 'c', text: 'Charlie' },
+    ],
+    points: 1000,
+    timeLimitMs: 20_000,
+    openedAt: opened.body.openedAt,
+    closesAt: opened.body.closesAt,
+  });
+  await page.getByRole('button', { name: 'Bravo' }).waitFor();
+  expect(await page.locator('#prompt').textContent()).toBe('Question 1?');
+  const secondsLeft = Number((await page.locator('#seconds').textContent())?.replace(' s', ''));
+  expect(secondsLeft).toBeGreaterThan(15);
+  expect(secondsLeft).toBeLessThanOrEqual(20);
+
+  await page.getByRole('button', { name: 'Bravo' }).click();
+  await page.locator('#result', { hasText: 'Locked in' }).waitFor();
+  expect(await page.getByRole('button', { name: 'Alpha' }).isDisabled()).toBe(true);
+
+  send(streams.personal, 'answer-result', { answerId: 'x', questionId: 'q1', correct: true, points: 950, total: 950, rank: 1, late: false });
+  await page.locator('#result', { hasText: 'Correct! +950 points. Total 950, 1st place.' }).waitFor();
+  expect(await page.locator('#total').textContent()).toBe('950');
+  expect(await page.locator('#rank').textContent()).toBe('1st');
+
+  send(streams.personal, 'question-closed', { questionId: 'q1', correct: ['b'], counts: { a: 1, b: 4, c: 0 }, closedAt: new Date().toISOString() });
+  await page.locator('button.correct[data-choice-id="b"]').waitFor();
+  expect(await page.locator('button[data-choice-id="b"] .choice-note').textContent()).toBe('✓ correct · 4 answers');
+  expect(await page.locator('button[data-choice-id="a"] .choice-note').textContent()).toBe('1 answer');
+  await screenshot(page, 'scripted-play-phone');
+
+  // A reload keeps the player (per-tab session) and shows the next question from ingest's view.
+  await client.close(quizId, 'q1');
+  await client.open(quizId, 'q2');
+  await page.reload();
+  await page.locator('#prompt', { hasText: 'Question 2?' }).waitFor();
+  expect(await page.locator('#me').textContent()).toBe('Dana');
+  expect(logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});
+
+test('the host creates a quiz from pasted JSON, opens and closes a question, and sees the reveal counts', async () => {
+  const quizId = uniqueId('webh');
+  const { page, logs } = await newPage(browser);
+  await page.goto(`${pushUrl}/host.html`);
+  expect(await page.getByLabel('Admin key').inputValue()).toBe('dev-admin-key');
+  await page.locator('summary').click();
+  await page.getByLabel('Quiz JSON').fill(JSON.stringify(sampleQuiz(quizId, { questions: 2 })));
+  await page.getByRole('button', { name: 'Create from JSON' }).click();
+  await page.locator('#manage').waitFor();
+  expect(await page.locator('#quiz-id').textContent()).toBe(quizId);
+  await waitFor('the host streams', () => streams.leaderboard.size >= 1 && streams.personal.size >= 1);
+
+  const q1 = page.locator('li[data-question-id="q1"]');
+  await q1.getByRole('button', { name: 'Open' }).click();
+  await page.locator('li[data-question-id="q1"][data-state="open"]').waitFor();
+  const publicView = await client.request('GET', `/v1/quizzes/${quizId}`);
+  expect(publicView.body.questions[0].state).toBe('open');
+
+  send(streams.leaderboard, 'snapshot', { quizId, seq: 1, players: 2, answers: 0, entries: [entry(1, 'ann', 0), entry(2, 'bob', 0)] }, 1);
+  send(streams.leaderboard, 'snapshot', { quizId, seq: 4, players: 2, answers: 2, entries: [entry(1, 'bob', 900), entry(2, 'ann', 0)] }, 4);
+  await q1.locator('.answers-so-far', { hasText: '2 answers so far' }).waitFor();
+
+  await q1.getByRole('button', { name: 'Close' }).click();
+  await page.locator('li[data-question-id="q1"][data-state="closed"]').waitFor();
+  send(streams.personal, 'question-closed', { questionId: 'q1', correct: ['b'], counts: { a: 1, b: 1 }, closedAt: new Date().toISOString() });
+  await q1.locator('li[data-choice-id="b"] .count', { hasText: '1' }).waitFor();
+  expect(await q1.locator('li[data-choice-id="a"] .count').textContent()).toBe('1');
+  expect(await q1.locator('li[data-choice-id="c"] .count').textContent()).toBe('0');
+  expect((await client.request('GET', `/v1/quizzes/${quizId}`)).body.questions[0].state).toBe('closed');
+  await screenshot(page, 'scripted-host');
+  expect(logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});
