@@ -1,0 +1,85 @@
+import type Redis from 'ioredis';
+import type { Pool } from 'pg';
+import { redisKeys } from '../../common/redis';
+import type { RefResult } from './reference-ranking';
+
+// Reads what the processors left in Redis and Postgres for one quiz, in the shapes the reference
+// ranking produces, and waits for the pipeline to go idle.
+
+export interface RankRow {
+  playerId: string;
+  score: number;
+  reachedAt?: number;
+}
+
+export interface QuizState {
+  redisOrder: RankRow[];
+  redisAnswers: number;
+  names: Record<string, string>;
+  snapshot: { quizId: string; seq: number; players: number; answers: number; entries: Array<{ rank: number; playerId: string; displayName: string; score: number }> } | null;
+  pgOrder: RankRow[];
+  pgAnswers: Map<string, number>;
+  pgPlayers: number;
+}
+
+export async function readQuizState(redis: Redis, pg: Pool, quizId: string): Promise<QuizState> {
+  const [ids, totals, names, answers, snapshot] = await Promise.all([
+    redis.zrevrange(redisKeys.leaderboard(quizId), 0, -1),
+    redis.hgetall(redisKeys.totals(quizId)),
+    redis.hgetall(redisKeys.names(quizId)),
+    redis.hget(redisKeys.stats(quizId), 'answers'),
+    redis.get(redisKeys.snapshot(quizId)),
+  ]);
+  const pgTotals = await pg.query<{ player_id: string; total: string; reached_ms: string }>(
+    `SELECT player_id, total, round(extract(epoch FROM reached_at) * 1000)::bigint AS reached_ms
+     FROM player_totals WHERE quiz_id = $1 ORDER BY total DESC, reached_at ASC, player_id DESC`,
+    [quizId],
+  );
+  const pgScored = await pg.query<{ answer_id: string; points: number }>('SELECT answer_id, points FROM scored_answers WHERE quiz_id = $1', [quizId]);
+  const pgPlayers = await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM players WHERE quiz_id = $1', [quizId]);
+  return {
+    redisOrder: ids.map((playerId) => ({ playerId, score: Number(totals[playerId] ?? NaN) })),
+    redisAnswers: Number(answers ?? 0),
+    names,
+    snapshot: snapshot ? JSON.parse(snapshot) : null,
+    pgOrder: pgTotals.rows.map((r) => ({ playerId: r.player_id, score: Number(r.total), reachedAt: Number(r.reached_ms) })),
+    pgAnswers: new Map(pgScored.rows.map((r) => [r.answer_id, r.points])),
+    pgPlayers: pgPlayers.rows[0]!.n,
+  };
+}
+
+/** Polls until every quiz has all its answers in Redis, Postgres and the latest snapshot. */
+export async function waitForIdle(
+  redis: Redis,
+  pg: Pool,
+  expected: Array<{ quizId: string; ref: RefResult }>,
+  timeoutMs: number,
+): Promise<Map<string, QuizState>> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const states = new Map<string, QuizState>();
+    let done = true;
+    const progress: string[] = [];
+    for (const { quizId, ref } of expected) {
+      const s = await readQuizState(redis, pg, quizId);
+      states.set(quizId, s);
+      progress.push(`${quizId}: redis ${s.redisAnswers}/${ref.answers} pg ${s.pgAnswers.size}/${ref.answers} snapshot ${s.snapshot?.answers ?? '-'}`);
+      if (s.redisAnswers < ref.answers || s.pgAnswers.size < ref.answers || (s.snapshot?.answers ?? -1) < ref.answers) done = false;
+    }
+    last = progress.join('; ');
+    if (done) return states;
+    if (Date.now() > deadline) throw new Error(`pipeline not idle after ${timeoutMs} ms: ${last}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Deletes every processor key of a quiz (all carry the {quizId} hash tag). */
+export async function deleteQuizKeys(redis: Redis, quizId: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `qs:{${quizId}}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
