@@ -4,6 +4,7 @@ import type { Config } from '../common/config';
 import { errorHandler, mountOperationalRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
 import type { Logger } from '../common/logger';
 import { createTokenVerifier, type TokenVerifier } from '../ingest/auth';
+import { mountWebPages, webPagesOptions } from '../web/serve';
 import { cors } from './cors';
 import type { StreamHub } from './hub';
 import type { LeaderboardStore } from './leaderboard-store';
@@ -38,6 +39,7 @@ export function createPushApp(deps: PushDeps): Express {
   app.use(readRoutes(deps.store, options.leaderboardMaxLimit));
   app.use(streamRoutes(deps.hub, deps.store, deps.tokenVerifier ?? createTokenVerifier(deps.config.auth), log));
   // Web pages (web/) mount here, before the 404 handler.
+  mountWebPages(app, { ...webPagesOptions(deps.config), log });
 
   app.use(notFoundHandler());
   app.use(errorHandler(log));
