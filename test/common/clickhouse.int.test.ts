@@ -26,8 +26,8 @@ describe('ClickHouse', () => {
     // The same answer twice, as a replay after a crash would write it.
     await ch.insert({ table: 'answers', values: [row, row], format: 'JSONEachRow' });
     const result = await ch.query({
-      query: 'SELECT player_id, points, count() AS n FROM answers FINAL WHERE quiz_id = {quiz:String} GROUP BY player_id, points',
-      query_params: { quiz: 'quiz-1' },
+      // ClickHouse 18.16 has no query parameters; this database is the test's own, so a literal is safe.
+      query: "SELECT player_id, points, count() AS n FROM answers FINAL WHERE quiz_id = 'quiz-1' GROUP BY player_id, points",
       format: 'JSONEachRow',
     });
     const rows = await result.json<{ player_id: string; points: number; n: string | number }>();
