@@ -1,4 +1,4 @@
-// Runs ingest, one processor and push as child processes on this machine, forwards SIGTERM/SIGINT
+// Runs ingest, one processor, the ClickHouse sink and push as child processes on this machine, forwards SIGTERM/SIGINT
 // to them and waits for their graceful shutdown. If one dies, the others are stopped too, so a
 // broken tier is never hidden behind a half-running system.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,6 +11,7 @@ const config = loadConfig();
 const tiers: Array<{ name: string; entry: string }> = [
   { name: 'ingest', entry: 'ingest/main.ts' },
   { name: 'processor', entry: 'processors/main.ts' },
+  { name: 'clickhouse-sink', entry: 'processors/clickhouse-sink/main.ts' },
   { name: 'push', entry: 'push/main.ts' },
 ];
 
@@ -64,6 +65,9 @@ void (async () => {
       'quizstream is running (Ctrl-C stops it):',
       `  ingest API     ${ingest}/v1   (OpenAPI: ${ingest}/openapi.json)`,
       `  push API/SSE   ${push}/v1`,
+      `  scoreboard     ${push}/scoreboard.html?quiz=<quizId>`,
+      `  play           ${push}/play.html`,
+      `  host           ${push}/host.html`,
       '',
     ].join('\n') + '\n',
   );

@@ -4,6 +4,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/ensure-deps.sh"
 
 step "lint" npx --no-install eslint .
-step "typecheck" npx --no-install tsc --noEmit -p tsconfig.json
+step "typecheck" npm run --silent typecheck
 step "unit tests" npx --no-install jest --selectProjects unit
 step "integration tests" npx --no-install jest --selectProjects integration --runInBand
