@@ -6,6 +6,9 @@
 #   infra/stack.sh up | down | status
 #   infra/stack.sh start|stop|restart <kafka|registry|redis|postgres|clickhouse>
 #
+# QS_LOCAL_DIR and the QS_*_PORT variables below run a second, private stack beside the default one
+# (fault drills use that, so stopping its Kafka or emptying its Redis disturbs nobody else).
+#
 # Redis and PostgreSQL: the machine's running servers are used when they answer; otherwise Debian's
 # packages are installed and started. `down` stops only what this script started itself (Kafka, the
 # registry, ClickHouse); the fault drills use stop/start on single services, including Redis and
@@ -19,15 +22,15 @@ RUN="$LOCAL/run"
 mkdir -p "$LOGS" "$RUN"
 
 KAFKA_VERSION="${QS_KAFKA_VERSION:-3.9.1}"
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+KAFKA_PORT="${QS_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${QS_KAFKA_CONTROLLER_PORT:-9093}"
 REGISTRY_VERSION="${QS_REGISTRY_VERSION:-3.3.3}"
-REGISTRY_PORT=8081
-REGISTRY_MANAGEMENT_PORT=9091 # Quarkus' health/metrics interface; its default 9000 is ClickHouse's native port
-REGISTRY_DB=quizstream_registry
-CLICKHOUSE_HTTP_PORT=8123
+REGISTRY_PORT="${QS_REGISTRY_PORT:-8081}"
+REGISTRY_MANAGEMENT_PORT="${QS_REGISTRY_MANAGEMENT_PORT:-9091}" # Quarkus' health/metrics interface; its default 9000 is ClickHouse's native port
+REGISTRY_DB="${QS_REGISTRY_DB:-quizstream_registry}"
+CLICKHOUSE_HTTP_PORT="${QS_CLICKHOUSE_HTTP_PORT:-8123}"
 CLICKHOUSE_TCP_PORT="${QS_CLICKHOUSE_TCP_PORT:-9000}"
-REDIS_PORT=6379
+REDIS_PORT="${QS_REDIS_PORT:-6379}"
 PG_PORT=5432
 WAIT_SECONDS="${QS_WAIT_SECONDS:-120}"
 
