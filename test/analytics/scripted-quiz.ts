@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Partitioners, type Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import type { Config } from '../../common/config';
 import type { AnswerScored, EventMap, EventType, LeaderboardSnapshot } from '../../common/events';
 import { createKafka } from '../../common/kafka';
@@ -217,4 +218,23 @@ export async function waitForRows(ch: ClickHouseClient, quizId: string, counts: 
     const [a, e, s] = await Promise.all([rawCount(ch, 'answers', quizId), rawCount(ch, 'quiz_events', quizId), rawCount(ch, 'snapshots', quizId)]);
     return a >= counts.answers * times && e >= counts.quizEvents * times && s >= counts.snapshots * times;
   });
+}
+
+/** The sum of a sink metric's samples, optionally only those with the given labels. */
+export async function counterTotal(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  const { values } = await metric.get();
+  return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
+}
+
+/**
+ * Waits until this sink has inserted at least `counts` rows into each table. Raw table counts
+ * cannot tell: a background merge of the ReplacingMergeTree may already have collapsed duplicates.
+ */
+export async function waitForInserted(sink: BuiltSink, counts: ScriptedCounts): Promise<void> {
+  const inserted = (table: string) => counterTotal(sink.registry, 'quizstream_sink_rows_inserted_total', { table });
+  await waitFor('the sink to insert the scripted rows', async () =>
+    (await inserted('answers')) >= counts.answers && (await inserted('quiz_events')) >= counts.quizEvents && (await inserted('snapshots')) >= counts.snapshots,
+  );
 }

@@ -6,7 +6,7 @@ import { createKafka } from '../../common/kafka';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testConfig, testLog } from '../helpers/stack';
-import { playScriptedQuiz, rawCount, send, startSink, testStack, waitFor, waitForRows, type TestStack } from '../analytics/scripted-quiz';
+import { counterTotal, playScriptedQuiz, rawCount, send, startSink, testStack, waitFor, waitForRows, type TestStack } from '../analytics/scripted-quiz';
 
 // The sink against the real Kafka and ClickHouse. ClickHouse "outages" are a port where nothing
 // listens (the shared ClickHouse is never stopped); it becomes reachable when a plain TCP relay to
@@ -57,13 +57,6 @@ async function relayToClickHouse(port: number): Promise<Server> {
 
 function withClickHouseAt(url: string): Config {
   return { ...stack.config, clickhouse: { ...stack.config.clickhouse, url } };
-}
-
-async function counterTotal(registry: import('prom-client').Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) throw new Error(`no metric ${name}`);
-  const { values } = await metric.get();
-  return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
 }
 
 /** Offsets the group committed minus the topics' high watermarks, summed over partitions: 0 when all committed. */
