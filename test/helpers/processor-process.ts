@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { onCleanup } from './cleanup';
 
-// The processor as a real child process (`npx tsx processors/main.ts`), so tests can SIGKILL it.
-// It runs in its own process group: npx and tsx start node underneath, and a signal must reach the
-// whole group, not only the npx at the top.
+// The processor as a real child process (`tsx processors/main.ts`, what `npm run processor` runs),
+// so tests can SIGKILL it. tsx starts node underneath and relays signals to it, exiting with its
+// code: SIGTERM goes to tsx alone (the group would deliver it twice, and a second signal means
+// "exit now"), SIGKILL to the whole process group (tsx cannot relay it).
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -19,7 +20,7 @@ export interface ChildProcessor {
 }
 
 export function spawnProcessor(name: string, env: Record<string, string>): ChildProcessor {
-  const child = spawn('npx', ['--no-install', 'tsx', 'processors/main.ts'], {
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['processors/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', PROCESSOR_PORT: '0', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     detached: true,
@@ -38,7 +39,7 @@ export function spawnProcessor(name: string, env: Record<string, string>): Child
     running = false;
   });
   const kill = async (signal: NodeJS.Signals) => {
-    if (running && child.pid !== undefined) process.kill(-child.pid, signal);
+    if (running && child.pid !== undefined) process.kill(signal === 'SIGKILL' ? -child.pid : child.pid, signal);
     return exited;
   };
   onCleanup(() => (running ? kill('SIGKILL') : undefined));
