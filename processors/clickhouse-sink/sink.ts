@@ -30,6 +30,7 @@ export class ClickHouseSink {
   private readonly roles: Record<string, TopicRole>;
   private pending = new PendingBatch();
   private flushChain: Promise<void> = Promise.resolve();
+  private queuedFlush: Promise<void> | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private batchInProgress: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
@@ -102,7 +103,14 @@ export class ClickHouseSink {
 
   /** Inserts whatever is buffered, then commits its offsets. Flushes run one at a time, in order. */
   flush(): Promise<void> {
-    const run = this.flushChain.then(() => this.flushNow());
+    // A flush that is queued but has not started yet drains everything buffered when it starts, so
+    // it serves this caller too; during a long outage the queue stays one flush deep.
+    if (this.queuedFlush) return this.queuedFlush;
+    const run = this.flushChain.then(() => {
+      this.queuedFlush = null;
+      return this.flushNow();
+    });
+    this.queuedFlush = run;
     // A flush that failed (only on abort) must not block the ones after it; the caller sees its error.
     this.flushChain = run.catch((err: unknown) => {
       this.deps.log.debug({ err }, 'flush abandoned');
