@@ -1,4 +1,4 @@
-import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel as KafkaLogLevel, type LogEntry, type Producer } from 'kafkajs';
 import type { Config } from './config';
 import type { Logger } from './logger';
 
@@ -28,5 +28,11 @@ export function createKafka(config: Config['kafka'], logger: Logger, clientSuffi
 
 /** Invariant 1: acks=all and idempotence, so a 202 means the answer is durably in Kafka exactly once. */
 export function createDurableProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // murmur2 like the Java clients, so any producer of ours or theirs sends a quiz to the same partition.
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }
