@@ -118,6 +118,7 @@ export class ClickHouseSink {
     return run;
   }
 
+  /** Remembers the batch in progress so stop() can wait for it; kafkajs gets (and handles) its error. */
   private trackBatch(work: Promise<void>): Promise<void> {
     this.batchInProgress = work.then(
       () => undefined,
