@@ -1,12 +1,11 @@
 // The processor's entry point: read the configuration once, join the consumer group, serve the
 // operational routes, and stop gracefully on SIGTERM (finish the chunk, flush, commit, leave).
-import express from 'express';
 import { ConfigError, loadConfig } from '../common/config';
-import { mountOperationalRoutes } from '../common/http';
 import { onShutdown } from '../common/lifecycle';
 import { createLogger } from '../common/logger';
 import { loadProcessorOptions } from './options';
 import { createProcessor } from './processor';
+import { closeOperationalServer, startOperationalServer } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -14,18 +13,11 @@ async function main(): Promise<void> {
   const log = createLogger('processor', config.logLevel);
   const processor = createProcessor(config, options, log);
 
-  const app = express();
-  app.disable('x-powered-by');
-  mountOperationalRoutes(app, processor.readiness, processor.metricsRegistry);
-  const server = app.listen(options.port, config.http.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  const server = await startOperationalServer(processor, options.port, config.http.host);
 
   onShutdown(log, [
     () => processor.stop(),
-    () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+    () => closeOperationalServer(server),
   ]);
   await processor.start();
   log.info(
