@@ -8,6 +8,7 @@ export class ProcessorMetrics {
   readonly flushDuration: Histogram;
   readonly lag: Gauge<'partition'>;
   readonly snapshots: Counter<'result'>;
+  readonly snapshotPublishDuration: Histogram;
   readonly retries: Counter<'stage'>;
 
   constructor(registry: Registry) {
@@ -51,6 +52,12 @@ export class ProcessorMetrics {
       name: 'processor_snapshots_total',
       help: 'Ranking snapshots: published, or superseded (Redis already held a newer seq)',
       labelNames: ['result'],
+      registers: [registry],
+    });
+    this.snapshotPublishDuration = new Histogram({
+      name: 'processor_snapshot_publish_duration_seconds',
+      help: 'Time to publish one due ranking snapshot: read the ranking from Redis, store it, produce it to quiz.snapshots',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     });
     this.retries = new Counter({

@@ -36,6 +36,7 @@ export class SnapshotPublisher {
   }
 
   private async publish(quizId: string, seq: number): Promise<void> {
+    const timer = this.metrics.snapshotPublishDuration.startTimer();
     const view = await this.store.ranking(quizId, this.topN);
     const snapshot = { quizId, seq, players: view.players, answers: view.answers, entries: view.entries };
     if (!(await this.store.storeSnapshot(snapshot))) {
@@ -46,5 +47,6 @@ export class SnapshotPublisher {
     const value = await this.codec.encode(topic, 'LeaderboardSnapshot', { ...snapshot, createdAt: this.now() });
     await this.producer.send({ topic, messages: [{ key: quizId, value }] });
     this.metrics.snapshots.inc({ result: 'published' });
+    timer();
   }
 }

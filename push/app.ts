@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Config } from '../common/config';
 import { errorHandler, mountOperationalRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
+import { httpMetricsMiddleware } from '../common/http-metrics';
 import type { Logger } from '../common/logger';
 import { createTokenVerifier, type TokenVerifier } from '../ingest/auth';
 import { mountWebPages, webPagesOptions } from '../web/serve';
@@ -33,6 +34,7 @@ export function createPushApp(deps: PushDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy);
   app.use(requestLog(log));
+  app.use(httpMetricsMiddleware(deps.metricsRegistry));
 
   mountOperationalRoutes(app, deps.readiness, deps.metricsRegistry);
   app.use('/v1', cors(options.corsOrigins));
