@@ -16,6 +16,7 @@ import { ProcessorMetrics } from './metrics';
 import type { ProcessorOptions } from './options';
 import { QuizCatalog } from './quiz-catalog';
 import { QuizEventsHandler } from './quiz-events-handler';
+import { RedisRebuild } from './redis-rebuild';
 import { SerialLock } from './serial-lock';
 import { SnapshotPublisher } from './snapshot-publisher';
 import { SnapshotThrottle } from './snapshot-throttle';
@@ -31,7 +32,11 @@ export interface Processor {
   stop(): Promise<void>;
 }
 
-export function createProcessor(config: Config, options: ProcessorOptions, log: Logger): Processor {
+/**
+ * `onFatal` runs when the consumer crashed and kafkajs will not restart it: the process should
+ * exit so its supervisor starts a fresh one (its partitions move to the others meanwhile).
+ */
+export function createProcessor(config: Config, options: ProcessorOptions, log: Logger, onFatal: (err: unknown) => void = () => undefined): Processor {
   const metricsRegistry = createMetricsRegistry('processor');
   const metrics = new ProcessorMetrics(metricsRegistry);
   const pg: Pool = createPgPool(config.postgres, 5);
@@ -47,8 +52,13 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
   const lock = new SerialLock();
   const publisher = new SnapshotPublisher(store, codec, producer, throttle, config.processing.snapshotTopN, metrics, log);
   const applier = new EventApplier(catalog, store, codec, metrics);
+  const rebuild = new RedisRebuild(redis, pg, store, config.processing.snapshotTopN, log);
 
-  const publishDue = () => lock.run(() => publisher.publishDue());
+  // A snapshot is only built once its quiz's state is known to be in Redis (see redis-rebuild.ts).
+  const publishDue = () =>
+    lock.run(async () => {
+      if (await rebuild.readyToPublish(throttle.due().map((d) => d.quizId))) await publisher.publishDue();
+    });
   const handler = new QuizEventsHandler(
     {
       codec,
@@ -60,6 +70,7 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
       log,
       onFlushed: async (changed) => {
         for (const [quizId, seq] of changed) throttle.changed(quizId, seq);
+        rebuild.noteChanged(changed);
         if (changed.size > 0) await publishDue();
       },
     },
@@ -90,14 +101,20 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
   consumer.on(consumer.events.CRASH, (e) => {
     joined = false;
     log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    if (!e.payload.restart) onFatal(e.payload.error);
   });
 
   let ticker: NodeJS.Timeout | undefined;
   let ticking = false;
+  let lastMarkerCheck = 0;
   const tick = () => {
     if (ticking) return;
     ticking = true;
-    publishDue()
+    const checkMarker = Date.now() - lastMarkerCheck >= 1_000;
+    if (checkMarker) lastMarkerCheck = Date.now();
+    (checkMarker ? lock.run(() => rebuild.checkProcessMarker()) : Promise.resolve())
+      .catch((err: unknown) => log.warn({ err }, 'redis state check failed'))
+      .then(publishDue)
       .catch((err: unknown) => log.warn({ err }, 'snapshot tick failed'))
       .finally(() => {
         ticking = false;
@@ -118,7 +135,8 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
       },
     },
     async start() {
-      await codec.registerAll();
+      // Schemas are registered by migrate; encode looks their ids up lazily (and retries while the
+      // registry is down), so start-up does not depend on the registry.
       await producer.connect();
       await consumer.connect();
       await consumer.subscribe({ topic: codec.topics.quizEvents, fromBeginning: true });

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import type Redis from 'ioredis';
+import type { Pool } from 'pg';
+import type { Logger } from '../common/logger';
+import { redisKeys } from '../common/redis';
+import type { LeaderboardStore } from './leaderboard-store';
+import { TIME_SPAN, rankingEpoch, reachedOffset } from './ranking';
+
+// Rebuilds a quiz's leaderboard state in Redis from Postgres after Redis lost it (a restart of a
+// Redis without persistence, a failover to an empty replica, a flush). Without this, the next
+// answers would be added to empty totals and every viewer would see a wrong ranking.
+//
+// How a loss is noticed: each quiz carries a marker key (`qs:{quizId}:built`) written together
+// with its state. Before a snapshot of a quiz is built, the marker is checked; when it is missing
+// the quiz's state is rewritten from Postgres first. This runs under the processor's serial lock
+// after the chunk was flushed, so Postgres then holds every message this process applied: answers
+// applied to the emptied Redis meanwhile are in Postgres too, and the rewrite replaces the partial
+// totals they left. No snapshot is published from a Redis that lost its state.
+//
+// Quizzes that go idle would never be checked that way, so each process also keeps a marker of its
+// own; when that one is gone, every quiz it published recently is rebuilt and its latest snapshot
+// stored again (same seq: viewers already have it, a GET of the leaderboard needs it in Redis).
+
+const SEEN_LIMIT = 10_000;
+const PROCESS_MARKER_TTL_S = 600;
+
+export const builtKey = (quizId: string) => `qs:{${quizId}}:built`;
+
+interface PlayerRow {
+  player_id: string;
+  display_name: string;
+  total: string;
+  reached_ms: string;
+}
+
+export class RedisRebuild {
+  /** Quizzes this process published, with the seq of their latest state (insertion order = LRU). */
+  private readonly seen = new Map<string, number>();
+  private readonly processMarker = `qs:processors:alive:${randomBytes(8).toString('hex')}`;
+  private processMarkerSet = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly pg: Pool,
+    private readonly store: LeaderboardStore,
+    private readonly topN: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Called after a chunk is durable: these quizzes' Redis state now matches Postgres up to `seq`. */
+  noteChanged(changed: Map<string, number>): void {
+    for (const [quizId, seq] of changed) {
+      this.seen.delete(quizId);
+      this.seen.set(quizId, seq);
+    }
+    while (this.seen.size > SEEN_LIMIT) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest === undefined) break;
+      this.seen.delete(oldest);
+    }
+  }
+
+  /**
+   * Makes sure every quiz about to be published has its state in Redis. False (logged) if a
+   * dependency failed: the caller then publishes nothing now, and the next tick tries again.
+   */
+  async readyToPublish(quizIds: string[]): Promise<boolean> {
+    try {
+      for (const quizId of quizIds) await this.ensureQuiz(quizId);
+      return true;
+    } catch (err) {
+      this.log.warn({ err }, 'redis rebuild check failed; snapshots wait');
+      return false;
+    }
+  }
+
+  /** The per-process check for idle quizzes (see the header). Throws if Redis or Postgres fails. */
+  async checkProcessMarker(): Promise<void> {
+    const present = (await this.redis.exists(this.processMarker)) === 1;
+    if (present) {
+      await this.redis.expire(this.processMarker, PROCESS_MARKER_TTL_S);
+      return;
+    }
+    if (this.processMarkerSet) {
+      this.log.warn({ quizzes: this.seen.size }, 'redis lost its state; rebuilding the quizzes this process published');
+      for (const [quizId, seq] of [...this.seen]) {
+        if (await this.ensureQuiz(quizId)) {
+          const view = await this.store.ranking(quizId, this.topN);
+          await this.store.storeSnapshot({ quizId, seq, players: view.players, answers: view.answers, entries: view.entries });
+        }
+      }
+    }
+    await this.redis.set(this.processMarker, '1', 'EX', PROCESS_MARKER_TTL_S);
+    this.processMarkerSet = true;
+  }
+
+  /** True if the quiz had to be rebuilt. */
+  async ensureQuiz(quizId: string): Promise<boolean> {
+    if ((await this.redis.exists(builtKey(quizId))) === 1) return false;
+    await this.rebuild(quizId);
+    return true;
+  }
+
+  private async rebuild(quizId: string): Promise<void> {
+    const started = Date.now();
+    // player_totals, not players: ingest inserts a player when it accepts the join, before the
+    // processors applied PlayerJoined; the board must hold exactly what the processed stream holds.
+    const [quiz, players, answers, questions] = await Promise.all([
+      this.pg.query<{ created_ms: string }>(
+        'SELECT round(extract(epoch FROM created_at) * 1000)::bigint AS created_ms FROM quizzes WHERE id = $1',
+        [quizId],
+      ),
+      this.pg.query<PlayerRow>(
+        `SELECT t.player_id, coalesce(p.display_name, t.player_id) AS display_name, t.total,
+                round(extract(epoch FROM t.reached_at) * 1000)::bigint AS reached_ms
+         FROM player_totals t LEFT JOIN players p ON p.quiz_id = t.quiz_id AND p.player_id = t.player_id
+         WHERE t.quiz_id = $1`,
+        [quizId],
+      ),
+      this.pg.query<{ question_id: string; player_id: string; answer_id: string; choice_id: string }>(
+        'SELECT question_id, player_id, answer_id, choice_id FROM scored_answers WHERE quiz_id = $1',
+        [quizId],
+      ),
+      this.pg.query<{ id: string }>('SELECT id FROM questions WHERE quiz_id = $1', [quizId]),
+    ]);
+    // An unknown quiz has nothing to rebuild; the marker still goes in so it is not asked again.
+    const epoch = quiz.rows[0] ? rankingEpoch(Number(quiz.rows[0].created_ms)) : 0;
+
+    const m = this.redis.multi();
+    m.del(redisKeys.leaderboard(quizId), redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.stats(quizId));
+    for (const q of questions.rows) m.del(redisKeys.scored(quizId, q.id), redisKeys.choiceCounts(quizId, q.id));
+    for (const p of players.rows) {
+      const total = Number(p.total);
+      const offset = reachedOffset(epoch, Number(p.reached_ms));
+      // The same composite the Lua scripts write (ranking.ts), formatted as an exact integer.
+      const score = BigInt(total) * BigInt(TIME_SPAN) + BigInt(TIME_SPAN - 1 - offset);
+      m.hset(redisKeys.names(quizId), p.player_id, p.display_name);
+      m.hset(redisKeys.totals(quizId), p.player_id, String(total));
+      m.zadd(redisKeys.leaderboard(quizId), score.toString(), p.player_id);
+    }
+    for (const a of answers.rows) {
+      m.hset(redisKeys.scored(quizId, a.question_id), a.player_id, a.answer_id);
+      m.hincrby(redisKeys.choiceCounts(quizId, a.question_id), a.choice_id, 1);
+    }
+    m.hset(redisKeys.stats(quizId), 'answers', String(answers.rows.length));
+    m.set(builtKey(quizId), String(Date.now()));
+    const results = await m.exec();
+    const failed = results?.find(([err]) => err !== null);
+    if (!results || failed) throw new Error(`redis rebuild of ${quizId} failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+    // Info, not warn: the first snapshot of every new quiz goes through here too (no marker yet).
+    this.log.info(
+      { quizId, players: players.rows.length, answers: answers.rows.length, ms: Date.now() - started },
+      'rebuilt the quiz leaderboard in redis from postgres',
+    );
+  }
+}
