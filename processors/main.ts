@@ -11,7 +11,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const options = loadProcessorOptions();
   const log = createLogger('processor', config.logLevel);
-  const processor = createProcessor(config, options, log);
+  const processor = createProcessor(config, options, log, (err) => {
+    log.fatal({ err }, 'consumer stopped for good: exiting so a fresh process takes over');
+    process.exit(1);
+  });
 
   const server = await startOperationalServer(processor, options.port, config.http.host);
 
