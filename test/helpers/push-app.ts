@@ -45,7 +45,8 @@ export async function startTestPush(overrides: TestPushOverrides = {}): Promise<
   };
   onCleanup(stop);
   deps.start();
-  await deps.feed.whenPositioned(60_000);
+  // Generous: a consumer group join can take long on a loaded shared machine.
+  await deps.feed.whenPositioned(120_000);
   return { url: serverUrl(server), server, deps, codec, options, stop };
 }
 

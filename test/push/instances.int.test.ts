@@ -6,7 +6,7 @@ import { entries, processorOutputs, type ProcessorOutputs } from '../helpers/pus
 import { connectSse } from '../helpers/sse-client';
 import { testConfig } from '../helpers/stack';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 // Push instances share nothing: each has its own consumer group, so each reads every partition and
 // a viewer gets every snapshot whichever instance the load balancer picked.

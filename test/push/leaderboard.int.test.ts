@@ -6,7 +6,7 @@ import { metricValue, startTestPush, type TestPush } from '../helpers/push-app';
 import { entries, processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
 import { connectSse } from '../helpers/sse-client';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 let push: TestPush;
 let out: ProcessorOutputs;

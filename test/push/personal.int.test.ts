@@ -7,7 +7,7 @@ import { processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
 import { connectSse, type SseConnection } from '../helpers/sse-client';
 import { testConfig } from '../helpers/stack';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 let push: TestPush;
 let out: ProcessorOutputs;
