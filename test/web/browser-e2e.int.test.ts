@@ -1,0 +1,198 @@
+import { createServer as createNetServer } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import type { Config } from '../../common/config';
+import { closeServer, serverUrl, startServer } from '../../ingest/server';
+import { createPushApp } from '../../push/app';
+import { buildPushDeps } from '../../push/deps';
+import { loadPushOptions } from '../../push/options';
+import { onCleanup } from '../helpers/cleanup';
+import { uniqueId } from '../helpers/ids';
+import { startTestIngest, testTopics } from '../helpers/ingest-app';
+import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
+import { testConfig, testLog } from '../helpers/stack';
+import { boardNames, launchBrowser, newPage, screenshot } from './browser';
+
+// The whole stack behind the pages: ingest (in this process) → Kafka → a processor → Kafka → push
+// (in this process, serving the pages), all on this file's own random topics, and a headless
+// Chromium with one host, three players and one spectator, each in its own browser context.
+
+jest.setTimeout(120_000);
+
+/** A port nothing listens on right now, so ingest can be told push's origin before push starts. */
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/**
+ * Records every SSE message a page receives (event name, data, time) before its handlers see it,
+ * so the test can prove what reached the browser, e.g. that no answer key arrived early.
+ */
+const RECORD_SSE = `
+  window.__sse = [];
+  const add = EventSource.prototype.addEventListener;
+  EventSource.prototype.addEventListener = function (type, listener, options) {
+    const wrapped = function (ev) {
+      window.__sse.push({ type, data: String(ev.data), at: Date.now() });
+      return listener.call(this, ev);
+    };
+    return add.call(this, type, wrapped, options);
+  };
+`;
+
+interface Seen {
+  type: string;
+  data: string;
+  at: number;
+}
+
+const sseSeen = (page: Page) => page.evaluate('window.__sse') as Promise<Seen[]>;
+
+let browser: Browser;
+let pushUrl: string;
+
+const step = (what: string) => process.stderr.write(`[web-e2e] ${new Date().toISOString()} ${what}\n`);
+
+beforeAll(async () => {
+  step('topics');
+  const { prefix } = await testTopics();
+  step('ingest');
+  const port = await freePort();
+  const pushOrigin = `http://127.0.0.1:${port}`;
+  const ingest = await startTestIngest({ options: (o) => ({ ...o, corsOrigins: [pushOrigin] }) });
+  step('processor');
+  await startTestProcessor(processorTestConfig(prefix, uniqueId('proc-web')));
+
+  // Push as main.ts builds it, on the reserved port, with its pages pointing at this ingest.
+  const ingestPort = Number(new URL(ingest.url).port);
+  const config: Config = { ...testConfig, http: { ...testConfig.http, ingestPort }, kafka: { ...testConfig.kafka, topicPrefix: prefix } };
+  const deps = buildPushDeps(config, loadPushOptions({ PUSH_GROUP_ID_PREFIX: 'quizstream-push-webtest' }), testLog);
+  const server = await startServer(createPushApp(deps), port, '127.0.0.1');
+  onCleanup(async () => {
+    deps.closeStreams();
+    await closeServer(server, 2_000);
+    await deps.close();
+  });
+  step('push');
+  deps.start();
+  await deps.feed.whenPositioned(60_000);
+  step('push positioned');
+  pushUrl = serverUrl(server);
+  expect(await (await fetch(`${pushUrl}/config.json`)).json()).toEqual({ ingestUrl: ingest.url, devAdminKey: 'dev-admin-key' });
+
+  browser = await launchBrowser();
+});
+
+test('a host creates a quiz, three players join and answer, and the scoreboard shows the right order within a second', async () => {
+  const quizId = uniqueId('web');
+
+  // Host: create the quiz with the form.
+  const host = await newPage(browser, { width: 1100, height: 900 });
+  await host.page.addInitScript(RECORD_SSE);
+  await host.page.goto(`${pushUrl}/host.html`);
+  await host.page.getByLabel('Title').fill('Web test quiz');
+  await host.page.getByLabel('Quiz id (optional)').fill(quizId);
+  await host.page.getByLabel('Prompt').fill('Which one is the second letter of the NATO alphabet?');
+  await host.page.getByLabel('Choice 1', { exact: true }).fill('Alpha');
+  await host.page.getByLabel('Choice 2', { exact: true }).fill('Bravo');
+  await host.page.getByLabel('Choice 3', { exact: true }).fill('Charlie');
+  await host.page.getByLabel('Choice 2 is correct').check();
+  await host.page.getByLabel('Time limit (seconds)').fill('30');
+  await host.page.getByRole('button', { name: 'Create quiz' }).click();
+  await host.page.locator('#manage').waitFor();
+  expect(await host.page.locator('#quiz-id').textContent()).toBe(quizId);
+  await host.page.locator('#conn[data-state="live"]').waitFor();
+  await host.page.locator('#reveal-conn[data-state="live"]').waitFor();
+
+  // Spectator: the scoreboard on a phone-sized screen.
+  const board = await newPage(browser, { width: 390, height: 844 });
+  await board.page.addInitScript(RECORD_SSE);
+  const bodies: string[] = [];
+  board.page.on('response', (r) => void r.text().then((t) => bodies.push(t), () => undefined));
+  await board.page.goto(`${pushUrl}/scoreboard.html?quiz=${quizId}`);
+  await board.page.locator('#conn[data-state="live"]').waitFor();
+
+  // Three players, each in their own context, join through the play page.
+  const names = ['Ann', 'Ben', 'Cyd'];
+  const players: Array<{ page: Page; logs: string[] }> = [];
+  for (const name of names) {
+    const p = await newPage(browser, { width: 390, height: 844 });
+    await p.page.addInitScript(RECORD_SSE);
+    p.page.on('response', (r) => void r.text().then((t) => bodies.push(t), () => undefined));
+    await p.page.goto(`${pushUrl}/play.html?quiz=${quizId}`);
+    await p.page.getByLabel('Your name').fill(name);
+    await p.page.getByRole('button', { name: 'Join' }).click();
+    await p.page.locator('#game').waitFor();
+    await p.page.locator('#conn[data-state="live"]').waitFor();
+    players.push(p);
+  }
+  // Everyone who joined is on the board with 0 points.
+  await board.page.locator('#players', { hasText: '3' }).waitFor({ timeout: 10_000 });
+  await board.page.locator('#board li').nth(2).waitFor();
+  expect(await board.page.locator('#board li .score').allTextContents()).toEqual(['0', '0', '0']);
+
+  // The host opens the question; every player sees it with a countdown.
+  await host.page.locator('li[data-question-id="q1"]').getByRole('button', { name: 'Open' }).click();
+  await host.page.locator('li[data-question-id="q1"][data-state="open"]').waitFor();
+  for (const p of players) {
+    await p.page.getByRole('button', { name: 'Bravo' }).waitFor({ timeout: 10_000 });
+    expect(await p.page.locator('#prompt').textContent()).toContain('NATO');
+  }
+
+  // Ann answers first and right, Ben second and right, Cyd wrong: the order is Ann, Ben, Cyd.
+  const picks = ['Bravo', 'Bravo', 'Alpha'];
+  let lastAccepted = 0;
+  for (const [i, p] of players.entries()) {
+    await p.page.getByRole('button', { name: picks[i] }).click();
+    await p.page.locator('#result', { hasText: /Locked in|Correct|Wrong/ }).waitFor();
+    lastAccepted = Date.now();
+    await new Promise((r) => setTimeout(r, 150)); // answers at distinct times, so points differ
+  }
+  await board.page.locator('#answers', { hasText: '3' }).waitFor({ timeout: 5_000 });
+  await board.page.locator('#board li[data-rank="1"] .name', { hasText: 'Ann' }).waitFor({ timeout: 5_000 });
+  const shownAfterMs = Date.now() - lastAccepted;
+  expect(await boardNames(board.page)).toEqual(['Ann', 'Ben', 'Cyd']);
+  // "Within a second" of the last answer's acceptance (the 202), measured from the test's side.
+  expect(shownAfterMs).toBeLessThan(1_000);
+
+  // Each player sees their own result at once: right or wrong, points, total, rank.
+  const results = await Promise.all(
+    players.map(async (p) => {
+      await p.page.locator('#result', { hasText: /Correct!|Wrong/ }).waitFor({ timeout: 5_000 });
+      return p.page.locator('#result').textContent();
+    }),
+  );
+  expect(results[0]).toMatch(/^Correct! \+\d+ points\. Total \d+, 1st place\.$/);
+  expect(results[1]).toMatch(/^Correct! \+\d+ points\. Total \d+, 2nd place\.$/);
+  expect(results[2]).toBe('Wrong: no points. Total 0, 3rd place.');
+  const scores = (await board.page.locator('#board li .score').allTextContents()).map(Number);
+  expect(scores[0]).toBeGreaterThan(scores[1]!);
+  expect(scores[1]).toBeGreaterThan(0);
+  expect(scores[2]).toBe(0);
+
+  // Until the question closes, nothing the players or the spectator received holds the answer key.
+  const closedAt = Date.now();
+  const early = [...(await Promise.all([board.page, ...players.map((p) => p.page)].map(sseSeen))).flat().filter((s) => s.at < closedAt)];
+  expect(early.filter((s) => s.type === 'question-closed')).toEqual([]);
+  for (const text of [...early.map((s) => s.data), ...bodies]) expect(text).not.toMatch(/"correct"\s*:\s*\[/);
+  expect(early.some((s) => s.type === 'question-opened')).toBe(true);
+
+  // The host closes the question: players see the reveal, the host sees the answers per choice.
+  await host.page.locator('li[data-question-id="q1"]').getByRole('button', { name: 'Close' }).click();
+  for (const p of players) await p.page.locator('button.correct[data-choice-id="b"]').waitFor({ timeout: 10_000 });
+  expect(await players[2]!.page.locator('button[data-choice-id="b"] .choice-note').textContent()).toBe('✓ correct · 2 answers');
+  expect(await players[2]!.page.locator('button[data-choice-id="a"] .choice-note').textContent()).toBe('1 answer');
+  const q1 = host.page.locator('li[data-question-id="q1"]');
+  await q1.locator('li[data-choice-id="b"] .count', { hasText: '2' }).waitFor({ timeout: 10_000 });
+  expect(await q1.locator('li[data-choice-id="a"] .count').textContent()).toBe('1');
+  expect(await q1.locator('li[data-choice-id="c"] .count').textContent()).toBe('0');
+  expect(await host.page.locator('#players').textContent()).toBe('3');
+
+  await screenshot(host.page, 'host');
+  await screenshot(board.page, 'scoreboard');
+  for (const [i, p] of players.entries()) await screenshot(p.page, `play-${names[i]!.toLowerCase()}`);
+  for (const p of [host, board, ...players]) expect(p.logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});
