@@ -1,0 +1,112 @@
+// `npm run bench [-- --smoke] [-- --only=ingest,e2e,fan-out,scoring,scale]`: starts what it needs,
+// measures each section beside its reference, and writes artifacts/bench/<timestamp>/report.md
+// with SVG charts. A benchmark, not a test: a section that fails is reported, never fatal.
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { commandVersion, createPrefixTopics, deletePrefixTopics, machineFacts, migrate, stackUp } from './bench-env';
+import { ROOT, installExitHandlers, stopAll } from './children';
+import { runE2eBench } from './e2e-bench';
+import { runFanOutBench } from './fan-out-bench';
+import { runIngestBench, INGEST_BENCH_ENV } from './ingest-bench';
+import { runLeaderboardScaleBench } from './leaderboard-scale-bench';
+import { writeReport } from './report';
+import type { SectionResult } from './results';
+import { runScoringBench } from './scoring-bench';
+import { FULL, SMOKE } from './settings';
+
+const started = Date.now();
+function progress(msg: string): void {
+  process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const settings = args.includes('--smoke') ? SMOKE : FULL;
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const outArg = args.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const dir = outArg ?? join(ROOT, 'artifacts', 'bench', stamp);
+  // Own topics for this run: nothing else reads them, and they are deleted at the end.
+  const runPrefix = `bench${randomUUID().slice(0, 6)}.`;
+  const prefixes: string[] = [];
+  const cleanup = async () => {
+    await stopAll();
+    await deletePrefixTopics(prefixes).catch((err: Error) => progress(`could not delete topics: ${err.message}`));
+  };
+  installExitHandlers(cleanup);
+
+  progress(`mode ${settings.mode}, ${settings.reps} run(s) per figure; report in ${dir}`);
+  progress('stack: bash infra/stack.sh up');
+  await stackUp();
+  const sectionPrefix = (name: string) => `${runPrefix}${name}.`;
+  const ingestPrefix = sectionPrefix('main');
+  prefixes.push(runPrefix);
+  if (settings.mode === 'full') {
+    progress(`migrate: TOPIC_PREFIX=${ingestPrefix} npx tsx infra/migrate.ts up`);
+    await migrate(ingestPrefix);
+  } else {
+    // Smoke runs inside npm test, which has just migrated Postgres and ClickHouse: topics suffice.
+    progress(`topics and schemas for ${ingestPrefix}`);
+    await createPrefixTopics(ingestPrefix, 12);
+  }
+  const machine = await machineFacts();
+  const openFiles = Number(machine.openFilesLimit) || 1024;
+  const e2ePrefix = sectionPrefix('e2e');
+  const fanPrefix = sectionPrefix('fan');
+  await createPrefixTopics(e2ePrefix, 12);
+  await createPrefixTopics(fanPrefix, 12);
+  const tierEnv = (prefix: string) => ({ TOPIC_PREFIX: prefix, PROCESSOR_GROUP_ID: `${prefix}processors`, SINK_GROUP_ID: `${prefix}sink` });
+
+  const sections: SectionResult[] = [];
+  const guard = async (id: string, title: string, fn: () => Promise<SectionResult>) => {
+    if (only && !only.includes(id)) return;
+    progress(`${id}: start`);
+    try {
+      sections.push(await fn());
+    } catch (err) {
+      progress(`${id}: failed: ${(err as Error).message.split('\n')[0]}`);
+      sections.push({ id, title, figures: [], notes: [], charts: [], error: (err as Error).stack ?? String(err) });
+    }
+    // A section's children must not eat the next section's CPU.
+    await stopAll();
+  };
+  await guard('ingest', '1. Ingest: POST answers', () => runIngestBench(settings, tierEnv(ingestPrefix), progress));
+  await guard('e2e', '2. End to end', () => runE2eBench(settings, tierEnv(e2ePrefix), progress));
+  await guard('fan-out', '3. Fan-out', () => runFanOutBench(settings, fanPrefix, tierEnv(fanPrefix), progress, openFiles));
+  await guard('scoring', '4. Scoring', () => runScoringBench(settings, runPrefix, progress, prefixes));
+  await guard('scale', '5. One quiz, many players', () => runLeaderboardScaleBench(settings, tierEnv(ingestPrefix), progress));
+
+  const versions: Record<string, string> = {
+    'redis-benchmark': await commandVersion('redis-benchmark', ['--version']),
+    autocannon: (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'autocannon', 'package.json'), 'utf8')) as { version: string }).version,
+    nginx: await commandVersion('/usr/sbin/nginx', ['-v']),
+  };
+  const file = writeReport({
+    dir,
+    startedAt,
+    durationS: (Date.now() - started) / 1000,
+    settings,
+    machine,
+    versions,
+    globalSettings: [
+      `Rate limits raised for the bench: ${Object.entries(INGEST_BENCH_ENV).map(([k, v]) => `${k}=${v}`).join(', ')}.`,
+      `Topics: own prefix per run (${runPrefix}*), 12 partitions; SNAPSHOT_THROTTLE_MS=${process.env.SNAPSHOT_THROTTLE_MS ?? '500 (default)'}, SNAPSHOT_TOP_N=${process.env.SNAPSHOT_TOP_N ?? '100 (default)'}, BATCH_MAX_MESSAGES=${process.env.BATCH_MAX_MESSAGES ?? '500 (default)'}, BATCH_MAX_WAIT_MS=${process.env.BATCH_MAX_WAIT_MS ?? '500 (default)'}; LOG_LEVEL=warn for every tier.`,
+      'Tiers run as `node --import tsx <entry>` (TypeScript compiled on load, no build step), one process each.',
+      `Load generators raise their open-files limit with \`ulimit -n\` (up to the hard limit ${machine.openFilesLimit}).`,
+      `Sizes: ${JSON.stringify({ ingest: settings.ingest, e2e: settings.e2e, fanOut: settings.fanOut, scoring: settings.scoring, scale: settings.scale })}`,
+    ],
+    sections,
+  });
+  progress(`report: ${file}`);
+  await cleanup();
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch(async (err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    await stopAll();
+    process.exit(1);
+  });

@@ -1,0 +1,126 @@
+import { sendAnswers } from './answer-sender';
+import { INGEST_BENCH_ENV } from './ingest-bench';
+import { sleep } from './net';
+import { AnswerPairs, setUpQuiz } from './quiz-driver';
+import type { SectionResult } from './results';
+import type { BenchSettings } from './settings';
+import { openSse, type SseStream, type TimedEvent } from './sse-reader';
+import { percentile, spread } from './stats';
+import { startTier, type Tier } from './tiers';
+
+// Section 2: from an answer's 202 to (a) the first leaderboard snapshot that includes it at an
+// SSE viewer and (b) the player's own answer-result on me/stream, with the whole pipeline running
+// (ingest, processor, ClickHouse sink, push) at a target offered rate.
+
+export async function runE2eBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void): Promise<SectionResult> {
+  const sizes = s.e2e;
+  const tiers: Tier[] = [];
+  try {
+    const started = await Promise.all([
+      startTier('ingest', { ...env, ...INGEST_BENCH_ENV }),
+      startTier('processor', env),
+      startTier('sink', env),
+      startTier('push', env),
+    ]);
+    tiers.push(...started);
+    const [ingest, , , push] = started as [Tier, Tier, Tier, Tier];
+    progress(`e2e: tiers up; joining ${sizes.players} players`);
+    const quiz = await setUpQuiz(ingest.url, { players: sizes.players, questions: sizes.questions, openAll: true });
+    const perRep = Math.floor(sizes.questions / s.reps);
+
+    const rate: number[] = [];
+    const snapP50: number[] = [];
+    const snapP99: number[] = [];
+    const ownP50: number[] = [];
+    const ownP99: number[] = [];
+    const notes: string[] = [];
+
+    for (let rep = 0; rep < s.reps; rep++) {
+      // Snapshots carry the quiz's running count of scored answers; the k-th answer accepted (in
+      // 202 order) is taken to be in the first snapshot whose count reaches k.
+      const snapshots: Array<{ at: number; answers: number }> = [];
+      const viewer = await openSse(`${push.url}/v1/quizzes/${quiz.quizId}/leaderboard/stream`, (e: TimedEvent) => {
+        if (e.event === 'snapshot') snapshots.push({ at: e.at, answers: (JSON.parse(e.data) as { answers: number }).answers });
+      });
+      const results = new Map<string, number>();
+      const sampled = quiz.players.slice(0, sizes.personalStreams);
+      const personal: SseStream[] = await Promise.all(
+        sampled.map((p) =>
+          openSse(`${push.url}/v1/quizzes/${quiz.quizId}/me/stream?token=${encodeURIComponent(p.token)}`, (e) => {
+            if (e.event === 'answer-result') results.set((JSON.parse(e.data) as { answerId: string }).answerId, e.at);
+          }),
+        ),
+      );
+      await sleep(1_000); // the initial snapshot arrives and push's consumers settle
+      const base = snapshots.at(-1)?.answers ?? 0;
+      const pairs = new AnswerPairs(quiz, rep * perRep);
+      const sampledIds = new Set(sampled.map((p) => p.id));
+      const sent = await sendAnswers(ingest.url, quiz.quizId, pairs, { rate: sizes.targetRate, durationS: sizes.durationS, sockets: sizes.senders, maxInFlight: sizes.senders * 4 });
+      const accepted = [...sent.accepted].sort((a, b) => a.acceptedAt - b.acceptedAt);
+      const ownExpected = accepted.filter((a) => sampledIds.has(a.playerId));
+      // Drain: bounded wait for the last snapshot and the sampled players' results.
+      const drainUntil = performance.now() + 15_000;
+      while (performance.now() < drainUntil) {
+        const last = snapshots.at(-1)?.answers ?? 0;
+        const own = ownExpected.filter((a) => results.has(a.answerId)).length;
+        if (last - base >= accepted.length && own >= ownExpected.length) break;
+        await sleep(100);
+      }
+      viewer.close();
+      for (const p of personal) p.close();
+
+      const snapLat: number[] = [];
+      let si = 0;
+      accepted.forEach((a, k) => {
+        while (si < snapshots.length && snapshots[si]!.answers - base < k + 1) si++;
+        if (si < snapshots.length) snapLat.push(Math.max(0, snapshots[si]!.at - a.acceptedAt));
+      });
+      const ownLat = ownExpected.flatMap((a) => {
+        const at = results.get(a.answerId);
+        return at === undefined ? [] : [at - a.acceptedAt];
+      });
+      rate.push(accepted.length / sent.durationS);
+      snapP50.push(percentile(snapLat, 50));
+      snapP99.push(percentile(snapLat, 99));
+      ownP50.push(percentile(ownLat, 50));
+      ownP99.push(percentile(ownLat, 99));
+      const fails = Object.entries(sent.failed).map(([k, v]) => `${k}×${v}`).join(', ') || 'none';
+      notes.push(`run ${rep + 1}: offered ${sent.offered} in ${sent.durationS.toFixed(1)} s (${sent.notOffered} not offered: in-flight cap), ${accepted.length} accepted, failures: ${fails}; ${snapLat.length}/${accepted.length} seen in a snapshot, ${ownLat.length}/${ownExpected.length} sampled results seen.`);
+      progress(`e2e: run ${rep + 1}/${s.reps}: ${Math.round(accepted.length / sent.durationS)}/s accepted, snapshot p99 ${Math.round(percentile(snapLat, 99))} ms, own result p99 ${Math.round(percentile(ownLat, 99))} ms`);
+    }
+    const throttle = env.SNAPSHOT_THROTTLE_MS ?? '500';
+    return {
+      id: 'e2e',
+      title: '2. End to end: 202 → viewer snapshot and → own result',
+      figures: [
+        { name: `Answers accepted/s (offered ${sizes.targetRate}/s)`, unit: 'answers/s', ours: rate },
+        { name: '202 → snapshot at SSE viewer p50', unit: 'ms', ours: snapP50, reference: snapP50.map(() => Number(throttle) + 100), referenceName: 'target: throttle + 100 ms (p99)' },
+        { name: '202 → snapshot at SSE viewer p99', unit: 'ms', ours: snapP99, reference: snapP99.map(() => Number(throttle) + 100), referenceName: 'target: throttle + 100 ms' },
+        { name: '202 → own result on me/stream p50', unit: 'ms', ours: ownP50, reference: ownP50.map(() => 150), referenceName: 'target: 150 ms (p99)' },
+        { name: '202 → own result on me/stream p99', unit: 'ms', ours: ownP99, reference: ownP99.map(() => 150), referenceName: 'target: 150 ms' },
+      ],
+      notes: [
+        `Whole pipeline as child processes: ingest, processor, ClickHouse sink, push (one each) plus the open-loop sender and the SSE readers in the bench process, all on this machine. SNAPSHOT_THROTTLE_MS=${throttle}, BATCH_MAX_MESSAGES/BATCH_MAX_WAIT_MS at their defaults (500/500) unless set in the environment.`,
+        `Offered ${sizes.targetRate}/s for ${sizes.durationS} s per run on ${sizes.senders} keep-alive sockets, at most ${sizes.senders * 4} in flight; ${sizes.players} players, one leaderboard viewer, ${sizes.personalStreams} players with me/stream open (their answers give the own-result figure).`,
+        'Snapshot figure: the k-th answer to get a 202 counts as contained in the first snapshot whose `answers` count (minus the count at the run start) reaches k; Kafka order and 202 order agree up to one producer batch, so this is exact to within a batch.',
+        ...notes,
+      ],
+      charts: [
+        {
+          kind: 'bar',
+          file: 'e2e-latency.svg',
+          title: 'End to end latency (median over runs, min–max)',
+          unit: 'ms',
+          groups: [
+            { label: 'snapshot p50', bars: [{ name: 'quizstream', value: spread(snapP50) }] },
+            { label: 'snapshot p99', bars: [{ name: 'quizstream', value: spread(snapP99) }] },
+            { label: 'own result p50', bars: [{ name: 'quizstream', value: spread(ownP50) }] },
+            { label: 'own result p99', bars: [{ name: 'quizstream', value: spread(ownP99) }] },
+          ],
+        },
+      ],
+    };
+  } finally {
+    await Promise.all(tiers.map((t) => t.child.stop()));
+  }
+}

@@ -1,0 +1,40 @@
+// Sizes of a run. The full run is sized for a 2-core machine and about 15 minutes; --smoke keeps
+// every section but shrinks it to seconds, to prove the bench still works (npm test runs it).
+
+export interface BenchSettings {
+  mode: 'full' | 'smoke';
+  reps: number;
+  ingest: { players: number; questions: number; durationS: number; fixedRate: number; fixedConnections: number; saturationConnections: number };
+  e2e: { players: number; questions: number; targetRate: number; durationS: number; personalStreams: number; senders: number };
+  fanOut: { steps: number[]; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number };
+  scoring: { players: number; questions: number };
+  scale: { players: number; samples: number; concurrency: number };
+}
+
+export const FULL: BenchSettings = {
+  mode: 'full',
+  reps: 3,
+  ingest: { players: 2_000, questions: 60, durationS: 5, fixedRate: 500, fixedConnections: 20, saturationConnections: 64 },
+  e2e: { players: 2_000, questions: 30, targetRate: 5_000, durationS: 8, personalStreams: 100, senders: 64 },
+  fanOut: {
+    steps: [1_000, 2_500, 5_000, 10_000, 15_000, 19_000, 30_000, 50_000],
+    snapshotsPerS: 2,
+    measureS: 6,
+    entries: 100,
+    stepDeadlineMs: 45_000,
+    sectionBudgetMs: 300_000,
+    workers: 3,
+  },
+  scoring: { players: 1_000, questions: 40 },
+  scale: { players: 1_000_000, samples: 2_000, concurrency: 16 },
+};
+
+export const SMOKE: BenchSettings = {
+  mode: 'smoke',
+  reps: 1,
+  ingest: { players: 20, questions: 10, durationS: 1, fixedRate: 50, fixedConnections: 4, saturationConnections: 8 },
+  e2e: { players: 20, questions: 10, targetRate: 100, durationS: 1, personalStreams: 5, senders: 8 },
+  fanOut: { steps: [20, 50], snapshotsPerS: 2, measureS: 1, entries: 100, stepDeadlineMs: 8_000, sectionBudgetMs: 15_000, workers: 1 },
+  scoring: { players: 20, questions: 10 },
+  scale: { players: 2_000, samples: 50, concurrency: 4 },
+};
