@@ -9,6 +9,7 @@ import type { Config } from '../common/config';
 import { errorHandler, mountOperationalRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/registry';
+import { httpServerSpans } from '../common/tracing';
 import { AnswerMarkers } from './answer-markers';
 import { Answers } from './answers';
 import { DevTokenIssuer, createTokenVerifier, requireAdmin, requirePlayer, type TokenVerifier } from './auth';
@@ -106,6 +107,7 @@ export function createIngestApp(deps: IngestDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy);
+  app.use(httpServerSpans()); // first, so everything the request does runs inside its span
   app.use(requestLogger(log));
   app.use(metrics.middleware());
 

@@ -3,6 +3,7 @@ import { UnavailableError } from '../common/errors';
 import type { AnswerSubmitted, PlayerJoined, QuestionClosed, QuestionOpened, QuizClosed } from '../common/events';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/registry';
+import { SpanKind, inSpan, traceHeaders } from '../common/tracing';
 import type { IngestMetrics } from './metrics';
 
 /** What ingest writes to quiz.events; everything is keyed by quizId so one partition keeps a quiz's order. */
@@ -75,7 +76,15 @@ export class EventWriter {
   }
 
   /** Several events in one call go out in one request, so they land together and in this order. */
-  async write(quizId: string, events: QuizEvent[]): Promise<void> {
+  write(quizId: string, events: QuizEvent[]): Promise<void> {
+    // The producer span: its context goes into each message's headers (see encode), so the
+    // processor's span for the message continues this trace.
+    const topic = this.codec.topics.quizEvents;
+    const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'quizstream.quiz_id': quizId, 'quizstream.event_types': events.map((e) => e.type) };
+    return inSpan(`${topic} publish`, { kind: SpanKind.PRODUCER, attributes }, () => this.writeNow(quizId, events));
+  }
+
+  private async writeNow(quizId: string, events: QuizEvent[]): Promise<void> {
     if (this.pendingWrites >= this.options.maxPending) {
       this.metrics.produceRejected.inc();
       throw new UnavailableError(`kafka: ${this.pendingWrites} writes already waiting for an acknowledgement`, 1, 'kafka_unavailable');
@@ -120,7 +129,7 @@ export class EventWriter {
     const topic = this.codec.topics.quizEvents;
     try {
       const messages = await Promise.all(
-        events.map(async (e) => ({ key: quizId, value: await this.codec.encode(topic, e.type, e.payload), headers: { 'event-type': e.type } })),
+        events.map(async (e) => ({ key: quizId, value: await this.codec.encode(topic, e.type, e.payload), headers: { 'event-type': e.type, ...traceHeaders() } })),
       );
       return { ok: true, messages };
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { Message } from 'kafkajs';
+import { traceHeaders, type Link } from '../common/tracing';
 import type { OffsetRow, PgBatch, PlayerRow, ScoredRow } from './pg-batch';
 
 // What one batch of quiz.events messages must make durable before its offset is committed:
@@ -9,6 +10,8 @@ export class BatchEffects {
   readonly players: PlayerRow[] = [];
   readonly answers: ScoredRow[] = [];
   readonly changedQuizzes = new Map<string, number>();
+  /** The spans of the messages in this batch, linked from the flush's span (empty when tracing is off). */
+  readonly traceLinks: Link[] = [];
   private readonly answerIds = new Set<string>();
   messages = 0;
   firstAt = 0;
@@ -16,7 +19,9 @@ export class BatchEffects {
 
   output(topic: string, key: string, value: Buffer): void {
     const list = this.outputs.get(topic) ?? [];
-    list.push({ key, value });
+    // The output carries the trace of the message that caused it on to its consumers (push).
+    const headers = traceHeaders();
+    list.push(Object.keys(headers).length > 0 ? { key, value, headers } : { key, value });
     this.outputs.set(topic, list);
   }
 

@@ -7,6 +7,7 @@ import type { EventApplier } from './event-applier';
 import type { ProcessorMetrics } from './metrics';
 import { writePgBatch } from './pg-batch';
 import { AbortedError, isPoison, retrying } from './retry';
+import { SpanKind, activeSpanLink, contextFromHeaders, inSpan } from '../common/tracing';
 import type { SerialLock } from './serial-lock';
 
 // The consumer's eachBatch. A fetched batch is cut into chunks of at most BATCH_MAX_MESSAGES
@@ -49,10 +50,16 @@ export class QuizEventsHandler {
         await this.d.lock.run(async () => {
           const started = Date.now();
           while (next < batch.messages.length && effects.messages < this.o.maxMessages && Date.now() - started < this.o.maxWaitMs && alive()) {
-            await this.processOne(batch.topic, batch.partition, batch.messages[next]!, effects, p, alive);
+            const message = batch.messages[next]!;
+            await this.traced(batch.topic, batch.partition, message, effects, () => this.processOne(batch.topic, batch.partition, message, effects, p, alive));
             next++;
           }
-          if (effects.lastOffset !== undefined) await this.flush(batch.topic, batch.partition, effects, p);
+          if (effects.lastOffset !== undefined) {
+            // A flush serves many messages (many traces): its span links to each message's span.
+            await inSpan(`${batch.topic} flush`, { links: effects.traceLinks, attributes: { 'messaging.batch.message_count': effects.messages } }, () =>
+              this.flush(batch.topic, batch.partition, effects, p),
+            );
+          }
         });
         if (effects.lastOffset === undefined) break;
         this.d.metrics.lag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(effects.lastOffset) - 1));
@@ -70,6 +77,16 @@ export class QuizEventsHandler {
     }
   };
 
+  /** One consumer span per message, a child of the producer span whose context ingest put in its headers. */
+  private traced(topic: string, partition: number, message: KafkaMessage, effects: BatchEffects, run: () => Promise<void>): Promise<void> {
+    const attributes = { 'messaging.destination.name': topic, 'messaging.destination.partition.id': String(partition), 'messaging.kafka.offset': message.offset };
+    return inSpan(`${topic} process`, { kind: SpanKind.CONSUMER, parent: contextFromHeaders(message.headers), attributes }, () => {
+      const link = activeSpanLink();
+      if (link) effects.traceLinks.push(link);
+      return run();
+    });
+  }
+
   private async processOne(
     topic: string,
     partition: number,
@@ -86,7 +103,7 @@ export class QuizEventsHandler {
         async () => {
           const event = await this.d.codec.decode(message.value);
           this.d.metrics.consumed.inc({ type: event.type });
-          await this.d.applier.apply(event, { seq, effects });
+          await inSpan(`apply ${event.type}`, { attributes: { 'quizstream.seq': seq } }, () => this.d.applier.apply(event, { seq, effects }));
         },
         this.retryOptions('apply', alive, p),
       );

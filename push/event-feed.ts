@@ -4,6 +4,7 @@ import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { PoisonMessageError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/registry';
+import { continueTrace } from '../common/tracing';
 import type { StreamHub } from './hub';
 import type { PushMetrics } from './metrics';
 import { snapshotFromEvent } from './snapshot-wire';
@@ -75,7 +76,14 @@ export class EventFeed {
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.codec.topics.snapshots, this.codec.topics.results], fromBeginning: false });
-    await this.consumer.run({ autoCommit: false, eachMessage: (payload) => this.onMessage(payload) });
+    await this.consumer.run({
+      autoCommit: false,
+      // A result carries the trace of the answer that caused it: its delivery to viewers joins that trace.
+      eachMessage: (payload) =>
+        continueTrace(`${payload.topic} deliver`, payload.message.headers, { 'messaging.destination.name': payload.topic, 'messaging.kafka.offset': payload.message.offset }, () =>
+          this.onMessage(payload),
+        ),
+    });
   }
 
   /** Resolves once the consumer has joined and taken its starting offsets (tests wait for it before producing). */
