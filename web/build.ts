@@ -72,7 +72,14 @@ export function buildWebPages(distDir = DEFAULT_DIST): { distDir: string; ms: nu
     writeFileSync(join(tmp, STAMP), JSON.stringify({ hash, builtAt: new Date().toISOString() }));
     const old = `${distDir}.old-${process.pid}-${Date.now()}`;
     if (existsSync(distDir)) renameSync(distDir, old);
-    renameSync(tmp, distDir);
+    try {
+      renameSync(tmp, distDir);
+    } catch (err) {
+      // Another process swapped its build in between our two renames; if it is this very
+      // build (same sources), use it.
+      if (!isBuildCurrent(distDir)) throw err;
+      rmSync(tmp, { recursive: true, force: true });
+    }
     rmSync(old, { recursive: true, force: true });
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
