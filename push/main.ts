@@ -1,7 +1,9 @@
 // Push's entry point: read the configuration once, connect, serve, and stop gracefully on SIGTERM.
 import { ConfigError, loadConfig } from '../common/config';
+import { loadErrorReportingOptions, reportFatal, startErrorReporting } from '../common/error-reporting';
 import { onShutdown } from '../common/lifecycle';
 import { createLogger } from '../common/logger';
+import { loadTracingOptions, startTracing } from '../common/tracing';
 import { closeServer, serverUrl, startServer } from '../ingest/server';
 import { createPushApp } from './app';
 import { buildPushDeps } from './deps';
@@ -11,6 +13,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const options = loadPushOptions();
   const log = createLogger('push', config.logLevel);
+  // Both off unless configured (SENTRY_DSN, OTEL_ENABLED); neither can stop the tier from starting.
+  await startErrorReporting('push', loadErrorReportingOptions(), log);
+  const tracing = startTracing('push', loadTracingOptions(), log);
   const deps = buildPushDeps(config, options, log);
   const app = createPushApp(deps);
   deps.start();
@@ -28,14 +33,16 @@ async function main(): Promise<void> {
     },
     () => closeServer(server, 5_000), // no new connections; short requests in flight finish
     () => deps.close(), // then the Kafka consumer and Redis
+    () => tracing.shutdown(), // last: the spans of the shutdown itself are exported too
   ]);
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`push: ${err.message}\n`);
   } else {
     process.stderr.write(`push failed to start: ${(err as Error).stack ?? String(err)}\n`);
   }
+  await reportFatal(err); // no-op unless Sentry is on
   process.exit(1);
 });

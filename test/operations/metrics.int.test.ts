@@ -51,7 +51,15 @@ it('each tier exposes the named series on /metrics once a quiz has gone through'
   const [ingestPort, processorPort, sinkPort, pushPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const shared = { TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '3' };
   const [ingest, processor, sink, push] = await Promise.all([
-    startTier('ingest/main.ts', ingestPort, { ...shared, INGEST_PORT: String(ingestPort) }),
+    // Sentry on without its package installed, and tracing on towards a collector that is not
+    // there: neither may stop the tier or change what it serves.
+    startTier('ingest/main.ts', ingestPort, {
+      ...shared,
+      INGEST_PORT: String(ingestPort),
+      SENTRY_DSN: 'https://public@sentry.invalid/1',
+      OTEL_ENABLED: 'true',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+    }),
     startTier('processors/main.ts', processorPort, {
       ...shared,
       PROCESSOR_PORT: String(processorPort),
@@ -89,6 +97,7 @@ it('each tier exposes the named series on /metrics once a quiz has gone through'
   await viewer.waitFor((m) => m.event === 'snapshot' && (JSON.parse(m.data) as { answers: number }).answers === 1, 1, 30_000);
   expect((await fetch(`${push.url}/v1/quizzes/${quizId}/leaderboard`)).status).toBe(200);
 
+  expect(ingest.tail()).toContain('npm install @sentry/node');
   // ingest: request rate and latency by route and status, Kafka produce latency, answers by outcome.
   await eventually(ingest, (t) => {
     has(t, 'http_requests_total', 'status="202"');
