@@ -1,0 +1,134 @@
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { ROOT, type DrillStack } from './config';
+import { TcpRelay } from './relay';
+import { TierProcess, waitReady } from './tiers';
+
+// The pipeline under test: one ingest, two processors in one consumer group, the ClickHouse sink
+// and two push instances, all real child processes on the drill's own topics (TOPIC_PREFIX) and
+// consumer groups. Postgres is reached through a relay the Postgres scenario can cut.
+
+export interface DeploymentOptions {
+  stack: DrillStack;
+  runId: string;
+  processors: number;
+  pushes: number;
+  sink: boolean;
+}
+
+export const ADMIN_KEY = 'drill-admin-key-0123456789';
+export const JWT_SECRET = 'drill-jwt-secret-0123456789-abcdefghijklmnop';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+export class Deployment {
+  readonly relay: TcpRelay;
+  readonly topicPrefix: string;
+  ingest!: TierProcess;
+  ingestUrl = '';
+  readonly processors: TierProcess[] = [];
+  readonly processorPorts: number[] = [];
+  readonly pushes: TierProcess[] = [];
+  readonly pushPorts: number[] = [];
+  sink: TierProcess | undefined;
+  private env: Record<string, string> = {};
+
+  constructor(private readonly o: DeploymentOptions) {
+    this.relay = new TcpRelay(o.stack.postgresHost, o.stack.postgresPort);
+    this.topicPrefix = `drill.${o.runId}.`;
+  }
+
+  get all(): TierProcess[] {
+    return [this.ingest, ...this.processors, ...this.pushes, ...(this.sink ? [this.sink] : [])].filter(Boolean);
+  }
+
+  /** Push URLs of the instances running now (viewers reconnect to one of these). */
+  livePushUrls(): string[] {
+    const live = this.pushes.map((p, i) => ({ p, url: `http://127.0.0.1:${this.pushPorts[i]}` })).filter((x) => x.p.isRunning);
+    return (live.length > 0 ? live : this.pushes.map((_, i) => ({ url: `http://127.0.0.1:${this.pushPorts[i]}` }))).map((x) => x.url);
+  }
+
+  async start(): Promise<void> {
+    const relayPort = await this.relay.start();
+    const s = this.o.stack;
+    this.env = {
+      LOG_LEVEL: 'info',
+      TOPIC_PREFIX: this.topicPrefix,
+      KAFKA_BROKERS: s.kafkaBrokers,
+      SCHEMA_REGISTRY_URL: s.registryUrl,
+      REDIS_URL: s.redisUrl,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${relayPort}/${s.database}`,
+      CLICKHOUSE_URL: s.clickhouseUrl,
+      CLICKHOUSE_DATABASE: s.clickhouseDatabase,
+      ADMIN_KEY,
+      JWT_SECRET,
+      PROCESSOR_GROUP_ID: `drill-${this.o.runId}-processors`,
+      SINK_GROUP_ID: `drill-${this.o.runId}-sink`,
+      PUSH_GROUP_ID_PREFIX: `drill-${this.o.runId}-push`,
+      // A SIGKILLed member's partitions move after this; the default 10 s only makes drills longer.
+      PROCESSOR_SESSION_TIMEOUT_MS: '6000',
+      // The load generator is one address; keep the per-IP limit out of its way.
+      INGEST_RATE_IP_MAX: '20000',
+    };
+    await this.migrate();
+    const logDir = join(s.logDir, this.o.runId);
+    const ingestPort = await freePort();
+    this.ingest = new TierProcess('ingest', 'ingest', { ...this.env, INGEST_PORT: String(ingestPort) }, logDir);
+    this.ingestUrl = `http://127.0.0.1:${ingestPort}`;
+    for (let i = 0; i < this.o.processors; i++) {
+      const port = await freePort();
+      this.processorPorts.push(port);
+      this.processors.push(new TierProcess(`processor-${i}`, 'processor', { ...this.env, PROCESSOR_PORT: String(port) }, logDir));
+    }
+    for (let i = 0; i < this.o.pushes; i++) {
+      const port = await freePort();
+      this.pushPorts.push(port);
+      this.pushes.push(new TierProcess(`push-${i}`, 'push', { ...this.env, PUSH_PORT: String(port) }, logDir));
+    }
+    if (this.o.sink) this.sink = new TierProcess('sink', 'sink', { ...this.env, SINK_PORT: String(await freePort()) }, logDir);
+    for (const p of this.all) p.start();
+    await Promise.all([
+      waitReady(`${this.ingestUrl}/readyz`, 120_000, this.ingest),
+      ...this.processors.map((p, i) => this.waitProcessor(i, p)),
+      ...this.pushes.map((p, i) => waitReady(`http://127.0.0.1:${this.pushPorts[i]}/readyz`, 120_000, p)),
+    ]);
+  }
+
+  waitProcessor(i: number, p: TierProcess = this.processors[i]!): Promise<void> {
+    return waitReady(`http://127.0.0.1:${this.processorPorts[i]}/readyz`, 120_000, p);
+  }
+
+  waitPush(i: number): Promise<void> {
+    return waitReady(`http://127.0.0.1:${this.pushPorts[i]}/readyz`, 120_000, this.pushes[i]);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all.map((p) => p.stop()));
+    for (const p of this.all) p.close();
+    await this.relay.stop();
+  }
+
+  /** Topics and schemas for this run's prefix (and the migrations, which are idempotent). */
+  private migrate(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('npx', ['--no-install', 'tsx', 'infra/migrate.ts', 'up'], {
+        cwd: ROOT,
+        env: { ...process.env, ...this.env, LOG_LEVEL: 'warn', DATABASE_URL: `postgres://postgres@${this.o.stack.postgresHost}:${this.o.stack.postgresPort}/${this.o.stack.database}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`migrate exited with ${code}:\n${out.slice(-2000)}`))));
+    });
+  }
+}
