@@ -36,4 +36,6 @@ export const redisKeys = {
   choiceCounts: (quizId: string, questionId: string) => `qs:{${quizId}}:choices:${questionId}`,
   /** processors: per-quiz counters, hash field `answers` -> scored answers. */
   stats: (quizId: string) => `qs:{${quizId}}:stats`,
+  /** processors: quizzes of one quiz.events partition whose latest change has no snapshot yet, zset quizId -> seq. */
+  pendingSnapshots: (topic: string, partition: number) => `qs:pending-snapshots:${topic}:${partition}`,
 };

@@ -14,6 +14,7 @@ import { EventApplier } from './event-applier';
 import { LeaderboardStore } from './leaderboard-store';
 import { ProcessorMetrics } from './metrics';
 import type { ProcessorOptions } from './options';
+import { PendingSnapshots } from './pending-snapshots';
 import { QuizCatalog } from './quiz-catalog';
 import { QuizEventsHandler } from './quiz-events-handler';
 import { RedisRebuild } from './redis-rebuild';
@@ -50,7 +51,10 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
   const catalog = new QuizCatalog(pg, options.quizCacheSize);
   const throttle = new SnapshotThrottle(config.processing.snapshotThrottleMs, Date.now);
   const lock = new SerialLock();
-  const publisher = new SnapshotPublisher(store, codec, producer, throttle, config.processing.snapshotTopN, metrics, log);
+  const pending = new PendingSnapshots(redis, codec.topics.quizEvents);
+  const publisher = new SnapshotPublisher(store, codec, producer, throttle, config.processing.snapshotTopN, metrics, log, (quizId, seq) =>
+    pending.settled(quizId, seq),
+  );
   const applier = new EventApplier(catalog, store, codec, metrics);
   const rebuild = new RedisRebuild(redis, pg, store, config.processing.snapshotTopN, log);
 
@@ -68,6 +72,7 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
       lock,
       metrics,
       log,
+      beforeCommit: (partition, changed) => pending.mark(partition, changed),
       onFlushed: async (changed) => {
         for (const [quizId, seq] of changed) throttle.changed(quizId, seq);
         rebuild.noteChanged(changed);
@@ -97,6 +102,13 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
     // this process cached, so question metadata is reloaded from Postgres on next use.
     catalog.clear();
     log.info({ assignment: e.payload.memberAssignment }, 'joined the consumer group');
+    // Snapshots the previous owner of these partitions committed but never published.
+    const partitions = e.payload.memberAssignment[codec.topics.quizEvents] ?? [];
+    lock
+      .run(async () => {
+        for (const { quizId, seq } of await pending.recover(partitions)) throttle.changed(quizId, seq);
+      })
+      .catch((err: unknown) => log.warn({ err }, 'cannot read the pending snapshots of the assigned partitions'));
   });
   consumer.on(consumer.events.CRASH, (e) => {
     joined = false;

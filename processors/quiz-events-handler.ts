@@ -32,6 +32,8 @@ export interface HandlerDeps {
   log: Logger;
   /** Called after a chunk is durable, with the quizzes it changed and their seq. */
   onFlushed: (changed: Map<string, number>) => Promise<void>;
+  /** Runs after the chunk's effects are durable and before its offset is committed. */
+  beforeCommit: (partition: number, changed: Map<string, number>) => Promise<void>;
 }
 
 export class QuizEventsHandler {
@@ -155,6 +157,7 @@ export class QuizEventsHandler {
       () => writePgBatch(this.d.pg, this.o.groupId, effects.toPgBatch([{ topic, partition, nextOffset }])),
       this.retryOptions('postgres', alive, p),
     );
+    await retrying(() => this.d.beforeCommit(partition, effects.changedQuizzes), this.retryOptions('before-commit', alive, p));
     p.resolveOffset(effects.lastOffset!);
     await retrying(
       () => p.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }),

@@ -18,6 +18,8 @@ export class SnapshotPublisher {
     private readonly topN: number,
     private readonly metrics: ProcessorMetrics,
     private readonly log: Logger,
+    /** After a quiz's snapshot with this seq is in Redis (published, or a newer one was there). */
+    private readonly onSettled: (quizId: string, seq: number) => Promise<void> = async () => undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -27,6 +29,7 @@ export class SnapshotPublisher {
       try {
         await this.publish(quizId, seq);
         this.throttle.emitted(quizId, seq);
+        await this.onSettled(quizId, seq);
       } catch (err) {
         this.metrics.retries.inc({ stage: 'snapshot' });
         this.log.warn({ err, quizId, seq }, 'snapshot not published; will retry');
