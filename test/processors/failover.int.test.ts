@@ -10,8 +10,8 @@ import { deleteQuizRows, insertQuizRows, produceWorkloads, randomWorkload } from
 import { referenceRanking } from '../helpers/reference-ranking';
 import { testConfig, testLog } from '../helpers/stack';
 
-// Two processors share the partitions in one group; one dies (SIGKILL) mid-stream and the other
-// takes its partitions over after the session timeout. The result must still be exact, and the
+// A second processor joins mid-stream (a rebalance while the first is working), then the first
+// dies (SIGKILL) and the survivor takes its partitions over after the session timeout. The result must still be exact, and the
 // survivor must stop cleanly on SIGTERM with every offset committed.
 
 jest.setTimeout(300_000);
@@ -47,29 +47,33 @@ it('loses nothing and counts nothing twice when one of two processors dies', asy
 
   const groupId = uniqueId('proc-failover');
   const env = { TOPIC_PREFIX: prefix, PROCESSOR_GROUP_ID: groupId, PROCESSOR_SESSION_TIMEOUT_MS: '6000', BATCH_MAX_MESSAGES: '50' };
-  const a = spawnProcessor('processor-a', env);
-  const b = spawnProcessor('processor-b', env);
-
   const kafka = createKafka(testConfig.kafka, testLog, '-test-admin');
   const admin = kafka.admin();
   await admin.connect();
   onCleanup(() => admin.disconnect());
-  await eventually(
-    `both processors to be members of the group (a: ${a.tail()} b: ${b.tail()})`,
-    async () => {
-      const { groups } = await admin.describeGroups([groupId]);
-      return groups[0]?.state === 'Stable' && groups[0].members.length === 2;
-    },
-    90_000,
-  );
+  const members = async (n: number) => {
+    const { groups } = await admin.describeGroups([groupId]);
+    return groups[0]?.state === 'Stable' && groups[0].members.length === n;
+  };
 
+  const a = spawnProcessor('processor-a', env);
+  await eventually(`processor a in the group (${a.tail()})`, () => members(1), 90_000);
   const producer = createDurableProducer(kafka);
   await producer.connect();
   onCleanup(() => producer.disconnect());
-  const producing = produceWorkloads(codec, producer, workloads, { chunk: 100, pauseMs: 700 });
+  const producing = produceWorkloads(codec, producer, workloads, { chunk: 60, pauseMs: 1_000 });
 
-  // Kill a once both have scored something (each owns at least one partition with quizzes on it).
-  await eventually('progress on several quizzes', async () => (await scoredByQuiz(quizIds)).size >= 3, 60_000);
+  await eventually('a to score on several quizzes', async () => (await scoredByQuiz(quizIds)).size >= 3, 60_000);
+  const b = spawnProcessor('processor-b', env);
+  await eventually(`both processors in the group (a: ${a.tail()} b: ${b.tail()})`, () => members(2), 90_000);
+  const atJoin = [...(await scoredByQuiz(quizIds)).values()].reduce((x, y) => x + y, 0);
+  const total = refs.reduce((n, r) => n + r.answers, 0);
+  testLog.warn({ atJoin, total }, 'second processor joined');
+  await eventually(
+    `progress after the rebalance (from ${atJoin} of ${total}; a: ${a.tail()} b: ${b.tail()})`,
+    async () => [...(await scoredByQuiz(quizIds)).values()].reduce((x, y) => x + y, 0) > atJoin,
+    60_000,
+  );
   await a.kill('SIGKILL');
   const atKill = [...(await scoredByQuiz(quizIds)).values()].reduce((x, y) => x + y, 0);
   await producing;
