@@ -72,10 +72,14 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
       lock,
       metrics,
       log,
-      beforeCommit: (partition, changed) => pending.mark(partition, changed),
-      onFlushed: async (changed) => {
+      beforeCommit: (partition, changed) => {
+        // Still under the lock: the snapshot timer must not read this chunk's state from Redis
+        // before the throttle knows its seq, or it publishes newer state under an older seq.
         for (const [quizId, seq] of changed) throttle.changed(quizId, seq);
         rebuild.noteChanged(changed);
+        return pending.mark(partition, changed);
+      },
+      onFlushed: async (changed) => {
         if (changed.size > 0) await publishDue();
       },
     },
