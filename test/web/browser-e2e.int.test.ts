@@ -127,18 +127,19 @@ test('a host creates a quiz, three players join and answer, and the scoreboard s
 
   // Three players, each in their own context, join through the play page.
   const names = ['Ann', 'Ben', 'Cyd'];
-  const players: Array<{ page: Page; logs: string[] }> = [];
-  for (const name of names) {
-    const p = await newPage(browser, { width: 390, height: 844 });
-    await p.page.addInitScript(RECORD_SSE);
-    p.page.on('response', (r) => void r.text().then((t) => bodies.push(t), () => undefined));
-    await p.page.goto(`${pushUrl}/play.html?quiz=${quizId}`);
-    await p.page.getByLabel('Your name').fill(name);
-    await p.page.getByRole('button', { name: 'Join' }).click();
-    await p.page.locator('#game').waitFor();
-    await p.page.locator('#conn[data-state="live"]').waitFor();
-    players.push(p);
-  }
+  const players = await Promise.all(
+    names.map(async (name) => {
+      const p = await newPage(browser, { width: 390, height: 844 });
+      await p.page.addInitScript(RECORD_SSE);
+      p.page.on('response', (r) => void r.text().then((t) => bodies.push(t), () => undefined));
+      await p.page.goto(`${pushUrl}/play.html?quiz=${quizId}`);
+      await p.page.getByLabel('Your name').fill(name);
+      await p.page.getByRole('button', { name: 'Join' }).click();
+      await p.page.locator('#game').waitFor();
+      await p.page.locator('#conn[data-state="live"]').waitFor();
+      return p;
+    }),
+  );
   step('players joined');
   // Everyone who joined is on the board with 0 points.
   await board.page.locator('#players', { hasText: '3' }).waitFor({ timeout: 10_000 });
