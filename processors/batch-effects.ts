@@ -14,7 +14,6 @@ export class BatchEffects {
   readonly traceLinks: Link[] = [];
   private readonly answerIds = new Set<string>();
   messages = 0;
-  firstAt = 0;
   lastOffset: string | undefined;
 
   output(topic: string, key: string, value: Buffer): void {
