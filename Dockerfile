@@ -1,9 +1,10 @@
-# One image for all three tiers; the compose file / Kubernetes manifests pick the entry point.
+# One image for every tier; the compose file / Kubernetes manifests pick the entry point.
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --omit=dev && npm cache clean --force
+COPY tsconfig.json ./
 COPY common ./common
 COPY schemas ./schemas
 COPY infra/migrate.ts ./infra/migrate.ts
@@ -12,7 +13,12 @@ COPY infra/clickhouse ./infra/clickhouse
 COPY ingest ./ingest
 COPY processors ./processors
 COPY push ./push
-COPY tsconfig.json ./
+# Push serves the web pages: build them into web/dist now, while the files are still root's
+# (at run time the node user could not write there, and the pages would be missing).
+COPY web ./web
+RUN ./node_modules/.bin/tsx web/build.ts
 USER node
-EXPOSE 8080 8090
-CMD ["npx", "tsx", "ingest/main.ts"]
+# ingest 8080, push 8090, processor 8095 and clickhouse-sink 8096 (operational routes only)
+EXPOSE 8080 8090 8095 8096
+# tsx itself (not npx) so SIGTERM reaches the tier and it shuts down gracefully.
+CMD ["./node_modules/.bin/tsx", "ingest/main.ts"]
