@@ -72,8 +72,8 @@ function signalGroup(child: Child, signal: NodeJS.Signals): void {
   }
 }
 
-export async function stopAll(): Promise<void> {
-  await Promise.all([...running].map((c) => c.stop('SIGTERM', 3_000)));
+export async function stopAll(keep: Set<number> = new Set()): Promise<void> {
+  await Promise.all([...running].filter((c) => !keep.has(c.pid)).map((c) => c.stop('SIGTERM', 3_000)));
 }
 
 /** Synchronous last resort for process exit, where no promise can run any more. */

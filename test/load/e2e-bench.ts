@@ -6,27 +6,30 @@ import type { SectionResult } from './results';
 import type { BenchSettings } from './settings';
 import { openSse, type SseStream, type TimedEvent } from './sse-reader';
 import { percentile, spread } from './stats';
-import { startTier, type Tier } from './tiers';
+import type { Tier, TierLease, TierPool } from './tiers';
 
 // Section 2: from an answer's 202 to (a) the first leaderboard snapshot that includes it at an
 // SSE viewer and (b) the player's own answer-result on me/stream, with the whole pipeline running
 // (ingest, processor, ClickHouse sink, push) at a target offered rate.
 
-export async function runE2eBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void): Promise<SectionResult> {
+export async function runE2eBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
   const sizes = s.e2e;
-  const tiers: Tier[] = [];
+  const leases: TierLease[] = [];
   try {
     const started = await Promise.all([
-      startTier('ingest', { ...env, ...INGEST_BENCH_ENV }),
-      startTier('processor', env),
-      startTier('sink', env),
-      startTier('push', env),
+      pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV }),
+      pool.acquire('processor', env),
+      pool.acquire('sink', env),
+      pool.acquire('push', env),
     ]);
-    tiers.push(...started);
-    const [ingest, , , push] = started as [Tier, Tier, Tier, Tier];
+    leases.push(...started);
+    const [ingest, , , push] = started.map((l) => l.tier) as [Tier, Tier, Tier, Tier];
     progress(`e2e: tiers up; joining ${sizes.players} players`);
     const quiz = await setUpQuiz(ingest.url, { players: sizes.players, questions: sizes.questions, openAll: true });
-    const perRep = Math.floor(sizes.questions / s.reps);
+    // The last question is kept for a warm-up (not counted): JIT, pools, schema id lookups.
+    const perRep = Math.floor((sizes.questions - 1) / s.reps);
+    await sendAnswers(ingest.url, quiz.quizId, new AnswerPairs(quiz, sizes.questions - 1), { rate: Math.min(200, sizes.targetRate), durationS: 1, sockets: sizes.senders, maxInFlight: sizes.senders * 4 });
+    await sleep(1_000);
 
     const rate: number[] = [];
     const snapP50: number[] = [];
@@ -94,10 +97,10 @@ export async function runE2eBench(s: BenchSettings, env: Record<string, string>,
       title: '2. End to end: 202 → viewer snapshot and → own result',
       figures: [
         { name: `Answers accepted/s (offered ${sizes.targetRate}/s)`, unit: 'answers/s', ours: rate },
-        { name: '202 → snapshot at SSE viewer p50', unit: 'ms', ours: snapP50, reference: snapP50.map(() => Number(throttle) + 100), referenceName: 'target: throttle + 100 ms (p99)' },
-        { name: '202 → snapshot at SSE viewer p99', unit: 'ms', ours: snapP99, reference: snapP99.map(() => Number(throttle) + 100), referenceName: 'target: throttle + 100 ms' },
-        { name: '202 → own result on me/stream p50', unit: 'ms', ours: ownP50, reference: ownP50.map(() => 150), referenceName: 'target: 150 ms (p99)' },
-        { name: '202 → own result on me/stream p99', unit: 'ms', ours: ownP99, reference: ownP99.map(() => 150), referenceName: 'target: 150 ms' },
+        { name: '202 → snapshot at SSE viewer p50', unit: 'ms', ours: snapP50 },
+        { name: '202 → snapshot at SSE viewer p99', unit: 'ms', ours: snapP99, reference: snapP99.map(() => Number(throttle) + 100), referenceName: 'issue target (p99 ≤ throttle + 100 ms)' },
+        { name: '202 → own result on me/stream p50', unit: 'ms', ours: ownP50 },
+        { name: '202 → own result on me/stream p99', unit: 'ms', ours: ownP99, reference: ownP99.map(() => 150), referenceName: 'issue target (p99 < 150 ms)' },
       ],
       notes: [
         `Whole pipeline as child processes: ingest, processor, ClickHouse sink, push (one each) plus the open-loop sender and the SSE readers in the bench process, all on this machine. SNAPSHOT_THROTTLE_MS=${throttle}, BATCH_MAX_MESSAGES/BATCH_MAX_WAIT_MS at their defaults (500/500) unless set in the environment.`,
@@ -121,6 +124,6 @@ export async function runE2eBench(s: BenchSettings, env: Record<string, string>,
       ],
     };
   } finally {
-    await Promise.all(tiers.map((t) => t.child.stop()));
+    await Promise.all(leases.map((l) => l.release()));
   }
 }

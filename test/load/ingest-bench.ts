@@ -5,7 +5,8 @@ import { AnswerPairs, setUpQuiz, type BenchQuiz } from './quiz-driver';
 import type { Figure, SectionResult } from './results';
 import type { BenchSettings } from './settings';
 import { spread } from './stats';
-import { startTier } from './tiers';
+import { freePort } from './net';
+import type { TierPool } from './tiers';
 
 // Section 1: answers accepted per second and latency at a fixed offered rate and at saturation,
 // beside a bare node:http server on the same port answering the same request. Ingest and the bare
@@ -24,12 +25,12 @@ interface LoadResult {
   non202: number;
 }
 
-async function drive(url: string, path: string, pairs: AnswerPairs, quiz: BenchQuiz, o: { connections: number; durationS: number; rate?: number }): Promise<LoadResult> {
+async function drive(url: string, path: string, pairs: AnswerPairs, quiz: BenchQuiz, o: { connections: number; durationS: number; rate?: number; amount?: number }): Promise<LoadResult> {
   let wrap = 0;
   const result = await autocannon({
     url,
     connections: o.connections,
-    duration: o.durationS,
+    ...(o.amount ? { amount: o.amount } : { duration: o.durationS }),
     ...(o.rate ? { overallRate: o.rate } : {}),
     requests: [
       {
@@ -61,31 +62,41 @@ async function drive(url: string, path: string, pairs: AnswerPairs, quiz: BenchQ
   };
 }
 
-export async function runIngestBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void): Promise<SectionResult> {
+export async function runIngestBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
   const sizes = s.ingest;
-  const setup = await startTier('ingest', { ...env, ...INGEST_BENCH_ENV });
-  const port = setup.port;
+  const setup = await pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV });
+  const port = setup.tier.port;
+  // A shared (smoke) ingest keeps its port, so the bare server gets another one there.
+  const barePort = setup.shared ? await freePort() : port;
   progress(`ingest: joining ${sizes.players} players to a ${sizes.questions}-question quiz`);
-  const quiz = await setUpQuiz(setup.url, { players: sizes.players, questions: sizes.questions, openAll: true });
-  await setup.child.stop();
+  const quiz = await setUpQuiz(setup.tier.url, { players: sizes.players, questions: sizes.questions, openAll: true });
   const pairs = new AnswerPairs(quiz);
   const path = `/v1/quizzes/${quiz.quizId}/answers`;
   type Key = 'fixedRate' | 'fixedP50' | 'fixedP99' | 'satRate' | 'satP50' | 'satP99';
   const ours: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [] };
-  const bare: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [] };
+  const bareR: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [] };
   let rejected = 0;
   for (let rep = 0; rep < s.reps; rep++) {
     for (const target of ['ingest', 'bare'] as const) {
-      const child =
+      // The first run reuses the ingest that set the quiz up; later ones start afresh on the same port.
+      const lease =
         target === 'ingest'
-          ? (await startTier('ingest', { ...env, ...INGEST_BENCH_ENV }, port)).child
-          : startChild('bare-server', 'node --import tsx test/load/bare-server.ts', { BARE_PORT: String(port) });
-      if (target === 'bare') await waitHttpOk(`http://127.0.0.1:${port}/readyz`, 20_000);
-      const url = `http://127.0.0.1:${port}`;
-      const fixed = await drive(url, path, pairs, quiz, { connections: sizes.fixedConnections, durationS: sizes.durationS, rate: sizes.fixedRate });
-      const sat = await drive(url, path, pairs, quiz, { connections: sizes.saturationConnections, durationS: sizes.durationS });
-      await child.stop();
-      const into = target === 'ingest' ? ours : bare;
+          ? rep === 0
+            ? setup
+            : await pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV }, port)
+          : undefined;
+      const bare = target === 'bare' ? startChild('bare-server', 'node --import tsx test/load/bare-server.ts', { BARE_PORT: String(barePort) }) : undefined;
+      if (bare) await waitHttpOk(`http://127.0.0.1:${barePort}/readyz`, 20_000);
+      const url = `http://127.0.0.1:${bare ? barePort : port}`;
+      // The bare server checks nothing, so it gets its own wrapping source instead of using up the
+      // distinct pairs ingest needs.
+      const src = target === 'ingest' ? pairs : new AnswerPairs(quiz);
+      // Warm-up (not counted): JIT, connection pools, the schema id lookup on the first write.
+      await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: 0, amount: sizes.warmupRequests });
+      const fixed = await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: sizes.durationS, rate: sizes.fixedRate });
+      const sat = await drive(url, path, src, quiz, { connections: sizes.saturationConnections, durationS: sizes.durationS });
+      await (bare ? bare.stop() : lease?.release());
+      const into = target === 'ingest' ? ours : bareR;
       if (target === 'ingest') rejected += fixed.non202 + sat.non202;
       into.fixedRate.push(fixed.acceptedPerS);
       into.fixedP50.push(fixed.p50);
@@ -97,7 +108,7 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
     }
   }
   const ref = 'bare node:http';
-  const fig = (name: string, unit: string, k: Key): Figure => ({ name, unit, ours: ours[k], reference: bare[k], referenceName: ref });
+  const fig = (name: string, unit: string, k: Key): Figure => ({ name, unit, ours: ours[k], reference: bareR[k], referenceName: ref });
   const figures = [
     fig(`Ingest accepted/s at ${sizes.fixedRate}/s offered`, 'answers/s', 'fixedRate'),
     fig(`Ingest p50 at ${sizes.fixedRate}/s offered`, 'ms', 'fixedP50'),
@@ -111,10 +122,10 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
     title: '1. Ingest: POST answers',
     figures,
     notes: [
-      `autocannon in the bench process, ${sizes.durationS} s per measurement; fixed rate ${sizes.fixedRate}/s over ${sizes.fixedConnections} connections; saturation with ${sizes.saturationConnections} connections, no rate limit on the client.`,
+      `autocannon in the bench process, ${sizes.durationS} s per measurement after ${sizes.warmupRequests} warm-up requests on each fresh server; fixed rate ${sizes.fixedRate}/s over ${sizes.fixedConnections} connections; saturation with ${sizes.saturationConnections} connections, no rate limit on the client.`,
       `Rate limits raised for the bench: INGEST_RATE_PLAYER_MAX=${INGEST_BENCH_ENV.INGEST_RATE_PLAYER_MAX}, INGEST_RATE_IP_MAX=${INGEST_BENCH_ENV.INGEST_RATE_IP_MAX} (defaults 20/s per player and 2000/s per address would cap one load generator).`,
       `Every answer is a distinct (player, question) pair: ${sizes.players} players joined to a quiz with ${sizes.questions} open questions (${sizes.players * sizes.questions} pairs); only 202s are counted (${rejected} non-202 replies from ingest over all runs, e.g. 409 after the pairs ran out or 503 when Kafka lagged).`,
-      'The bare server reads and parses the same JSON body and answers 202 with an answer id, on the same port, started right after ingest stops in each repetition.',
+      `The bare server reads and parses the same JSON body and answers 202 with an answer id, ${setup.shared ? 'on its own port (smoke run: ingest is shared and stays up)' : 'on the same port, started right after ingest stops in each repetition'}.`,
     ],
     charts: [
       {
@@ -123,8 +134,8 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
         title: 'Ingest: answers accepted per second (median, min–max)',
         unit: 'answers/s',
         groups: [
-          { label: `fixed ${sizes.fixedRate}/s`, bars: [{ name: 'quizstream ingest', value: spread(ours.fixedRate) }, { name: ref, value: spread(bare.fixedRate) }] },
-          { label: 'saturation', bars: [{ name: 'quizstream ingest', value: spread(ours.satRate) }, { name: ref, value: spread(bare.satRate) }] },
+          { label: `fixed ${sizes.fixedRate}/s`, bars: [{ name: 'quizstream ingest', value: spread(ours.fixedRate) }, { name: ref, value: spread(bareR.fixedRate) }] },
+          { label: 'saturation', bars: [{ name: 'quizstream ingest', value: spread(ours.satRate) }, { name: ref, value: spread(bareR.satRate) }] },
         ],
       },
       {
@@ -133,10 +144,10 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
         title: 'Ingest: latency (median over runs, min–max)',
         unit: 'ms',
         groups: [
-          { label: 'fixed p50', bars: [{ name: 'quizstream ingest', value: spread(ours.fixedP50) }, { name: ref, value: spread(bare.fixedP50) }] },
-          { label: 'fixed p99', bars: [{ name: 'quizstream ingest', value: spread(ours.fixedP99) }, { name: ref, value: spread(bare.fixedP99) }] },
-          { label: 'saturation p50', bars: [{ name: 'quizstream ingest', value: spread(ours.satP50) }, { name: ref, value: spread(bare.satP50) }] },
-          { label: 'saturation p99', bars: [{ name: 'quizstream ingest', value: spread(ours.satP99) }, { name: ref, value: spread(bare.satP99) }] },
+          { label: 'fixed p50', bars: [{ name: 'quizstream ingest', value: spread(ours.fixedP50) }, { name: ref, value: spread(bareR.fixedP50) }] },
+          { label: 'fixed p99', bars: [{ name: 'quizstream ingest', value: spread(ours.fixedP99) }, { name: ref, value: spread(bareR.fixedP99) }] },
+          { label: 'saturation p50', bars: [{ name: 'quizstream ingest', value: spread(ours.satP50) }, { name: ref, value: spread(bareR.satP50) }] },
+          { label: 'saturation p99', bars: [{ name: 'quizstream ingest', value: spread(ours.satP99) }, { name: ref, value: spread(bareR.satP99) }] },
         ],
       },
     ],

@@ -7,7 +7,7 @@ import { inParallel } from './quiz-driver';
 import type { SectionResult } from './results';
 import type { BenchSettings } from './settings';
 import { percentile, spread } from './stats';
-import { startTier } from './tiers';
+import type { TierPool } from './tiers';
 
 // Section 5: one quiz with a million players on one leaderboard. The sorted set is filled directly
 // (pipelined ZADD with the processors' composite score, plus the totals and names hashes and the
@@ -27,14 +27,15 @@ function httpGet(agent: Agent, url: string): Promise<number> {
   });
 }
 
-export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void): Promise<SectionResult> {
+export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
   const { players, samples, concurrency } = s.scale;
   const redis = createRedis(benchConfig('').redis, 'bench-scale');
   const quizId = `bench-scale-${randomUUID().slice(0, 8)}`;
   const lb = redisKeys.leaderboard(quizId);
   const scoreOf = (i: number) => (i * 7919) % 100_000; // spread totals, many ties
   const offsetOf = (i: number) => (i * 104_729) % 3_600_000;
-  const push = await startTier('push', env);
+  const lease = await pool.acquire('push', env);
+  const push = lease.tier;
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     const t0 = performance.now();
@@ -112,7 +113,7 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
     };
   } finally {
     agent.destroy();
-    await push.child.stop();
+    await lease.release();
     await redis.del(lb, redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.snapshot(quizId));
     redis.disconnect();
   }

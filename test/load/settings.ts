@@ -4,7 +4,7 @@
 export interface BenchSettings {
   mode: 'full' | 'smoke';
   reps: number;
-  ingest: { players: number; questions: number; durationS: number; fixedRate: number; fixedConnections: number; saturationConnections: number };
+  ingest: { players: number; questions: number; durationS: number; warmupRequests: number; fixedRate: number; fixedConnections: number; saturationConnections: number };
   e2e: { players: number; questions: number; targetRate: number; durationS: number; personalStreams: number; senders: number };
   fanOut: { steps: number[]; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number };
   scoring: { players: number; questions: number };
@@ -14,7 +14,7 @@ export interface BenchSettings {
 export const FULL: BenchSettings = {
   mode: 'full',
   reps: 3,
-  ingest: { players: 2_000, questions: 60, durationS: 5, fixedRate: 500, fixedConnections: 20, saturationConnections: 64 },
+  ingest: { players: 2_000, questions: 60, durationS: 5, warmupRequests: 500, fixedRate: 500, fixedConnections: 20, saturationConnections: 64 },
   e2e: { players: 2_000, questions: 30, targetRate: 5_000, durationS: 8, personalStreams: 100, senders: 64 },
   fanOut: {
     steps: [1_000, 2_500, 5_000, 10_000, 15_000, 19_000, 30_000, 50_000],
@@ -32,9 +32,9 @@ export const FULL: BenchSettings = {
 export const SMOKE: BenchSettings = {
   mode: 'smoke',
   reps: 1,
-  ingest: { players: 20, questions: 10, durationS: 1, fixedRate: 50, fixedConnections: 4, saturationConnections: 8 },
+  ingest: { players: 20, questions: 10, durationS: 1, warmupRequests: 20, fixedRate: 50, fixedConnections: 4, saturationConnections: 8 },
   e2e: { players: 20, questions: 10, targetRate: 100, durationS: 1, personalStreams: 5, senders: 8 },
-  fanOut: { steps: [20, 50], snapshotsPerS: 2, measureS: 1, entries: 100, stepDeadlineMs: 8_000, sectionBudgetMs: 15_000, workers: 1 },
+  fanOut: { steps: [30], snapshotsPerS: 2, measureS: 1, entries: 100, stepDeadlineMs: 8_000, sectionBudgetMs: 15_000, workers: 1 },
   scoring: { players: 20, questions: 10 },
   scale: { players: 2_000, samples: 50, concurrency: 4 },
 };
