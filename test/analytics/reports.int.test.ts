@@ -7,7 +7,7 @@ import { runReport } from '../../infra/analytics/run';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testConfig } from '../helpers/stack';
-import { T0, TOP_SCORE, counterTotal, expectedReports, playScriptedQuiz, rawCount, send, startSink, testStack, waitForInserted, waitForRows, type ScriptedCounts, type TestStack } from './scripted-quiz';
+import { T0, TOP_SCORE, counterTotal, forgetQuizAtCleanup, expectedReports, playScriptedQuiz, rawCount, send, startSink, testStack, waitForInserted, waitForRows, type ScriptedCounts, type TestStack } from './scripted-quiz';
 
 // A scripted quiz goes through Kafka and the ClickHouse sink; every report must show exactly the
 // numbers worked out by hand. Then a second sink group reads all the same messages again from the
@@ -27,6 +27,7 @@ describe('analytics reports over the ClickHouse rollups', () => {
 
   beforeAll(async () => {
     onCleanup(() => ch.close());
+    forgetQuizAtCleanup(ch, quizId);
     stack = await testStack();
     counts = await playScriptedQuiz(stack, quizId);
   });

@@ -5,6 +5,7 @@ import type { Config } from '../../common/config';
 import type { AnswerScored, EventMap, EventType, LeaderboardSnapshot } from '../../common/events';
 import { createKafka } from '../../common/kafka';
 import { createMetricsRegistry } from '../../common/metrics';
+import { stringLiteral } from '../../infra/analytics/sql-literal';
 import { EventCodec } from '../../common/registry';
 import { buildSink, type BuiltSink } from '../../processors/clickhouse-sink/build';
 import { loadSinkOptions, type SinkOptions } from '../../processors/clickhouse-sink/options';
@@ -204,10 +205,11 @@ export async function rawCount(ch: ClickHouseClient, table: 'answers' | 'snapsho
   return Number(row?.n ?? 0);
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+/** Polls `check` until true; `what` may be a function, to report the last state seen on timeout. */
+export async function waitFor(what: string | (() => string), check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -237,4 +239,20 @@ export async function waitForInserted(sink: BuiltSink, counts: ScriptedCounts): 
   await waitFor('the sink to insert the scripted rows', async () =>
     (await inserted('answers')) >= counts.answers && (await inserted('quiz_events')) >= counts.quizEvents && (await inserted('snapshots')) >= counts.snapshots,
   );
+}
+
+/** Every table holding rows of a quiz: the base tables and the rollups (infra/clickhouse/README.md). */
+const QUIZ_TABLES = ['answers', 'snapshots', 'quiz_events', 'question_stats', 'question_choices', 'quiz_stats', 'player_progress', 'throughput_minute'];
+
+/**
+ * Removes a test quiz from the shared ClickHouse when the file ends, so test quizzes do not pile up
+ * in analysts' reports. ALTER … DELETE is an asynchronous mutation (18.16 has them); it finishes in
+ * the background.
+ */
+export function forgetQuizAtCleanup(ch: ClickHouseClient, quizId: string): void {
+  onCleanup(async () => {
+    for (const table of QUIZ_TABLES) {
+      await ch.command({ query: `ALTER TABLE ${table} DELETE WHERE quiz_id = ${stringLiteral(quizId)}` });
+    }
+  });
 }

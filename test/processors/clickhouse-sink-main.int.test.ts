@@ -6,7 +6,7 @@ import { createKafka } from '../../common/kafka';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testConfig, testLog } from '../helpers/stack';
-import { playScriptedQuiz, rawCount, testStack, waitFor } from '../analytics/scripted-quiz';
+import { forgetQuizAtCleanup, playScriptedQuiz, rawCount, testStack, waitFor } from '../analytics/scripted-quiz';
 
 // `npm run sink` as a process: operational routes, and SIGTERM flushing what is buffered and
 // committing before it exits. Batches are made large and slow here, so only SIGTERM can flush.
@@ -48,6 +48,7 @@ it('serves /healthz /readyz /metrics, and on SIGTERM inserts what is buffered, c
   onCleanup(() => ch.close());
   const stack = await testStack();
   const quizId = uniqueId('sm');
+  forgetQuizAtCleanup(ch, quizId);
   const counts = await playScriptedQuiz(stack, quizId);
   const port = await freePort();
   const groupId = uniqueId('sink-main');

@@ -12,7 +12,7 @@ import { processorTestTopics } from '../helpers/processor-topics';
 import { deleteQuizRows, insertQuizRows, produceWorkloads, randomWorkload, type Workload } from '../helpers/processor-workload';
 import { referenceRanking, type RefResult } from '../helpers/reference-ranking';
 import { testConfig, testLog } from '../helpers/stack';
-import { startSink, waitFor } from '../analytics/scripted-quiz';
+import { forgetQuizAtCleanup, startSink, waitFor } from '../analytics/scripted-quiz';
 
 // The whole write path into ClickHouse: a random workload (duplicates, redeliveries, wrong and late
 // answers) scored by a real processor, copied by the sink. ClickHouse, deduplicated, must equal the
@@ -40,6 +40,7 @@ beforeAll(async () => {
   testLog.warn({ seed }, 'workload seed (set WORKLOAD_SEED to replay)');
   workload = randomWorkload({ quizId: uniqueId('chwl'), players: 40, questions: 5, seed, startAt: Date.now() + 1_000 });
   ref = referenceRanking(workload);
+  forgetQuizAtCleanup(ch, workload.quizId);
   onCleanup(async () => {
     await deleteQuizRows(pg, [workload.quizId]);
     await deleteQuizKeys(redis, workload.quizId);
@@ -53,14 +54,16 @@ beforeAll(async () => {
   await startTestProcessor(processorTestConfig(topics.prefix, uniqueId('proc-ch')));
   const sink = await startSink({ ...testConfig, kafka: { ...testConfig.kafka, topicPrefix: topics.prefix } });
   const q = workload.quizId;
+  let seen = '';
   await waitFor(
-    'every scored answer and the final snapshot in ClickHouse',
+    () => `every scored answer (${ref.answers}) and the final snapshot in ClickHouse; last seen ${seen}`,
     async () => {
       const [a] = await rows<{ n: string }>(`SELECT count() AS n FROM answers FINAL WHERE quiz_id = '${q}'`);
       const [s] = await rows<{ n: string }>(`SELECT max(answers) AS n FROM snapshots WHERE quiz_id = '${q}'`);
+      seen = `answers ${a?.n}, latest snapshot answers ${s?.n}`;
       return Number(a?.n) === ref.answers && Number(s?.n) === ref.answers;
     },
-    120_000,
+    150_000,
   );
   await sink.stop();
 }, 170_000);

@@ -6,7 +6,7 @@ import { createKafka } from '../../common/kafka';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testConfig, testLog } from '../helpers/stack';
-import { counterTotal, playScriptedQuiz, rawCount, send, startSink, testStack, waitFor, waitForRows, type TestStack } from '../analytics/scripted-quiz';
+import { counterTotal, forgetQuizAtCleanup, playScriptedQuiz, rawCount, send, startSink, testStack, waitFor, waitForRows, type TestStack } from '../analytics/scripted-quiz';
 
 // The sink against the real Kafka and ClickHouse. ClickHouse "outages" are a port where nothing
 // listens (the shared ClickHouse is never stopped); it becomes reachable when a plain TCP relay to
@@ -80,6 +80,7 @@ describe('ClickHouse sink', () => {
     const port = await freePort();
     const groupId = uniqueId('sink-outage');
     const quizId = uniqueId('sq');
+    forgetQuizAtCleanup(ch, quizId);
     const sink = await startSink(withClickHouseAt(`http://127.0.0.1:${port}`), { groupId, retryInitialMs: 100, retryMaxMs: 400 });
     const counts = await playScriptedQuiz(stack, quizId);
 
@@ -101,6 +102,7 @@ describe('ClickHouse sink', () => {
   it('stopped while ClickHouse is down, leaves the offsets uncommitted so the next sink in the group stores the rows', async () => {
     const groupId = uniqueId('sink-handover');
     const quizId = uniqueId('sq');
+    forgetQuizAtCleanup(ch, quizId);
     const down = await startSink(withClickHouseAt(`http://127.0.0.1:${await freePort()}`), { groupId, stopGraceMs: 1_000 });
     const counts = await playScriptedQuiz(stack, quizId);
     await waitFor('failed inserts', async () => (await counterTotal(down.registry, 'quizstream_sink_insert_failures_total')) >= 1);
@@ -116,6 +118,7 @@ describe('ClickHouse sink', () => {
 
   it('skips and counts a message it cannot decode, and stores the records after it', async () => {
     const quizId = uniqueId('sq');
+    forgetQuizAtCleanup(ch, quizId);
     const t = stack.codec.topics;
     await stack.producer.send({ topic: t.results, messages: [{ key: quizId, value: Buffer.from('not avro at all') }] });
     await stack.producer.send({ topic: t.quizEvents, messages: [{ key: quizId, value: Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1, 2, 3]) }] });
