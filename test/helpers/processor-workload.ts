@@ -51,8 +51,11 @@ export function randomWorkload(o: WorkloadOptions): Workload {
   let t = o.startAt;
 
   const playerIds = Array.from({ length: o.players }, (_, i) => `p${String(i).padStart(4, '0')}`);
+  // The last player is the twin of the one before: same join time, same first answers, so every
+  // workload has a tie on total and time that only the documented playerId rule decides.
+  const twin = o.players >= 2 ? playerIds[o.players - 1] : undefined;
   for (const playerId of playerIds) {
-    t += Math.floor(rnd() * 3); // 0 ms steps make join-time ties
+    if (playerId !== twin) t += Math.floor(rnd() * 3); // 0 ms steps make more join-time ties
     const join = { playerId, displayName: `Player ${playerId}`, joinedAt: t };
     joins.push(join);
     events.push({ type: 'PlayerJoined', payload: { eventId: randomUUID(), quizId: o.quizId, ...join } });
@@ -94,12 +97,19 @@ export function randomWorkload(o: WorkloadOptions): Workload {
     events.push({ type: 'QuestionOpened', payload: opened });
 
     const round: RefAnswer[] = [];
+    let previous: RefAnswer | undefined;
     for (const playerId of playerIds) {
+      if (playerId === twin) {
+        if (previous) round.push({ ...previous, answerId: randomUUID(), playerId });
+        continue;
+      }
+      previous = undefined;
       if (rnd() < 0.1) continue; // did not answer
       // A coarse grid makes equal acceptance times (and so ties) common; 10% land after the window.
       const at = openedAt + (rnd() < 0.1 ? timeLimitMs + 1 + Math.floor(rnd() * 500) : Math.floor(rnd() * 40) * Math.floor(timeLimitMs / 40));
       const choiceId = rnd() < 0.6 ? correct[0]! : pick(CHOICES);
       const first = { answerId: randomUUID(), questionId: q.id, playerId, choiceId, acceptedAt: at };
+      previous = first;
       round.push(first);
       if (rnd() < 0.1) round.push({ ...first, answerId: randomUUID(), choiceId: pick(CHOICES), acceptedAt: at + 1 + Math.floor(rnd() * 100) });
       if (rnd() < 0.05) round.push({ ...first }); // the same message again (an ingest retry)
