@@ -88,7 +88,6 @@ describe('players act only as themselves', () => {
     const answerId = uniqueId('ans');
     expect((await api.answer(quizId, erinToken, { questionId: 'q1', choiceId: 'b', answerId })).status).toBe(202);
     const stolen = await api.answer(quizId, frankToken, { questionId: 'q1', choiceId: 'a', answerId });
-    // Frank's request is his own answer (a new one for him) or refused; it never rewrites Erin's.
     // Frank's request is at most his own answer; Erin's stays hers. (Ingest answers 202 here today,
     // and the processors then disagree with themselves: Postgres keeps answer_id unique and drops
     // Frank's row while Redis counts it. Reported to the ingest/processors owners; see issue 9's note.)
