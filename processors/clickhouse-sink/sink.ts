@@ -137,7 +137,10 @@ export class ClickHouseSink {
       resolveOffset(message.offset);
       this.deps.metrics.bufferedRows.set(this.pending.rowCount);
       if (this.pending.rowCount >= this.deps.options.batchMaxRows) {
-        await this.whileHeartbeating(this.flush(), heartbeat);
+        // Backpressure: one insert in flight while the next batch is decoded, never more. Wait for
+        // the previous insert to finish, then start this one and keep reading.
+        await this.whileHeartbeating(this.flushChain, heartbeat);
+        this.flushInBackground();
       } else {
         this.scheduleFlush();
       }
@@ -176,10 +179,15 @@ export class ClickHouseSink {
     const wait = Math.max(0, this.deps.options.batchMaxWaitMs - this.pending.ageMs());
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      this.flush().catch((err: unknown) => {
-        if (!(err instanceof AbortedError)) this.deps.log.error({ err }, 'scheduled flush failed');
-      });
+      this.flushInBackground();
     }, wait);
+  }
+
+  /** Starts a flush nobody awaits; stop() and the next full batch wait for it through flushChain. */
+  private flushInBackground(): void {
+    this.flush().catch((err: unknown) => {
+      if (!(err instanceof AbortedError)) this.deps.log.error({ err }, 'background flush failed');
+    });
   }
 
   private async flushNow(): Promise<void> {
