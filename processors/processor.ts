@@ -105,6 +105,8 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
     // Partitions may have moved: another member may have applied opens and closes for quizzes
     // this process cached, so question metadata is reloaded from Postgres on next use.
     catalog.clear();
+    // Lag is reported per owned partition; the ones that moved away must not keep their last value.
+    metrics.lag.reset();
     log.info({ assignment: e.payload.memberAssignment }, 'joined the consumer group');
     // Snapshots the previous owner of these partitions committed but never published.
     const partitions = e.payload.memberAssignment[codec.topics.quizEvents] ?? [];
