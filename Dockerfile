@@ -10,6 +10,8 @@ COPY schemas ./schemas
 COPY infra/migrate.ts ./infra/migrate.ts
 COPY infra/migrations ./infra/migrations
 COPY infra/clickhouse ./infra/clickhouse
+# The operators' dead-letter tool (README runbook), run with kubectl exec / docker compose exec.
+COPY infra/dead-letters ./infra/dead-letters
 COPY ingest ./ingest
 COPY processors ./processors
 COPY push ./push

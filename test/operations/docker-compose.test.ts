@@ -103,7 +103,7 @@ it('builds an image that holds everything the entry points load', () => {
     .split('\n')
     .filter((line) => line.startsWith('COPY '))
     .map((line) => line.split(/\s+/)[1]!);
-  for (const path of ['common', 'ingest', 'processors', 'push', 'web', 'schemas', 'infra/migrate.ts', 'infra/migrations', 'infra/clickhouse']) {
+  for (const path of ['common', 'ingest', 'processors', 'push', 'web', 'schemas', 'infra/migrate.ts', 'infra/migrations', 'infra/clickhouse', 'infra/dead-letters']) {
     expect(copied).toContain(path);
   }
   expect(read('.dockerignore').split('\n')).toContain('web/dist');
