@@ -34,6 +34,8 @@ export const redisKeys = {
   scored: (quizId: string, questionId: string) => `qs:{${quizId}}:scored:${questionId}`,
   /** processors: how many first answers picked each choice of one question, hash choiceId -> count. */
   choiceCounts: (quizId: string, questionId: string) => `qs:{${quizId}}:choices:${questionId}`,
+  /** processors: present while the quiz's processor state is in Redis (processors/redis-rebuild.ts). */
+  built: (quizId: string) => `qs:{${quizId}}:built`,
   /** processors: per-quiz counters, hash field `answers` -> scored answers. */
   stats: (quizId: string) => `qs:{${quizId}}:stats`,
   /** processors: quizzes of one quiz.events partition whose latest change has no snapshot yet, zset quizId -> seq. */

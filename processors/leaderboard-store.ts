@@ -59,7 +59,11 @@ end
 return out
 `;
 
+// KEYS[2] is the quiz's rebuild marker (redis-rebuild.ts): without it Redis lost the quiz's state
+// (restarted empty) after the ranking was checked, so the ranking just read may be partial; -1
+// tells the caller to rebuild first instead of publishing it.
 const STORE_SNAPSHOT = `
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
 local cur = redis.call('GET', KEYS[1])
 if cur then
   local ok, obj = pcall(cjson.decode, cur)
@@ -118,7 +122,7 @@ export class LeaderboardStore {
   constructor(redis: Redis) {
     redis.defineCommand('qsApplyAnswer', { numberOfKeys: 5, lua: APPLY_ANSWER });
     redis.defineCommand('qsApplyJoin', { numberOfKeys: 3, lua: APPLY_JOIN });
-    redis.defineCommand('qsStoreSnapshot', { numberOfKeys: 1, lua: STORE_SNAPSHOT });
+    redis.defineCommand('qsStoreSnapshot', { numberOfKeys: 2, lua: STORE_SNAPSHOT });
     redis.defineCommand('qsReadRanking', { numberOfKeys: 4, lua: READ_RANKING });
     this.redis = redis as Scripted;
   }
@@ -177,7 +181,14 @@ export class LeaderboardStore {
 
   /** True if stored: no snapshot with a higher seq is there (an equal seq is rewritten, so a failed publish can be retried). */
   async storeSnapshot(snapshot: SnapshotJson): Promise<boolean> {
-    const stored = await this.redis.qsStoreSnapshot(redisKeys.snapshot(snapshot.quizId), String(snapshot.seq), JSON.stringify(snapshot));
+    const stored = await this.redis.qsStoreSnapshot(
+      redisKeys.snapshot(snapshot.quizId),
+      redisKeys.built(snapshot.quizId),
+      String(snapshot.seq),
+      JSON.stringify(snapshot),
+    );
+    // Thrown, not false: the snapshot stays due and is published once the quiz is rebuilt.
+    if (stored === -1) throw new Error(`redis lost the state of quiz ${snapshot.quizId}; it is rebuilt before the next snapshot`);
     return stored === 1;
   }
 }

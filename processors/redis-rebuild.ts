@@ -10,7 +10,7 @@ import { TIME_SPAN, rankingEpoch, reachedOffset } from './ranking';
 // Redis without persistence, a failover to an empty replica, a flush). Without this, the next
 // answers would be added to empty totals and every viewer would see a wrong ranking.
 //
-// How a loss is noticed: each quiz carries a marker key (`qs:{quizId}:built`) written together
+// How a loss is noticed: each quiz carries a marker key (redisKeys.built) written together
 // with its state. Before a snapshot of a quiz is built, the marker is checked; when it is missing
 // the quiz's state is rewritten from Postgres first. This runs under the processor's serial lock
 // after the chunk was flushed, so Postgres then holds every message this process applied: answers
@@ -23,8 +23,6 @@ import { TIME_SPAN, rankingEpoch, reachedOffset } from './ranking';
 
 const SEEN_LIMIT = 10_000;
 const PROCESS_MARKER_TTL_S = 600;
-
-export const builtKey = (quizId: string) => `qs:{${quizId}}:built`;
 
 interface PlayerRow {
   player_id: string;
@@ -96,7 +94,7 @@ export class RedisRebuild {
 
   /** True if the quiz had to be rebuilt. */
   async ensureQuiz(quizId: string): Promise<boolean> {
-    if ((await this.redis.exists(builtKey(quizId))) === 1) return false;
+    if ((await this.redis.exists(redisKeys.built(quizId))) === 1) return false;
     await this.rebuild(quizId);
     return true;
   }
@@ -143,7 +141,7 @@ export class RedisRebuild {
       m.hincrby(redisKeys.choiceCounts(quizId, a.question_id), a.choice_id, 1);
     }
     m.hset(redisKeys.stats(quizId), 'answers', String(answers.rows.length));
-    m.set(builtKey(quizId), String(Date.now()));
+    m.set(redisKeys.built(quizId), String(Date.now()));
     const results = await m.exec();
     const failed = results?.find(([err]) => err !== null);
     if (!results || failed) throw new Error(`redis rebuild of ${quizId} failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
