@@ -21,6 +21,8 @@ export interface QuizCheck {
   doubleCounts: number;
   mismatches: string[];
   wrongSnapshots: number;
+  /** Snapshots whose ranking is a later true state than their seq says (see checkQuiz). */
+  aheadLabelled: number;
   snapshotsSeen: number;
 }
 
@@ -122,23 +124,56 @@ export function checkQuiz(truth: QuizTruth, accepted: AcceptedAnswer[], s: SinkS
     if (!same(last, refRows.slice(0, last.length)) || last.length === 0) mismatches.push(`a viewer's last snapshot ${show(last)} != reference ${show(refRows)}`);
   }
 
-  // Every snapshot every viewer saw, against the reference of exactly the events it includes.
-  const bySeq = new Map<number, Row[]>();
+  // Every snapshot every viewer saw, against the reference of exactly the events it includes
+  // (offsets < seq). A snapshot that matches no prefix at or after its seq is wrong. One that
+  // matches a later prefix only is a real, newer ranking under an older label (Redis is written
+  // before the offset commit, so after a crash it can be ahead of the committed seq): counted, not
+  // failed. A viewer whose matched prefixes go backwards saw an older ranking after a newer one.
+  const cuts = [...new Set([...truth.joins, ...truth.answers].map((e) => e.offset + 1))].sort((a, b) => a - b);
+  const cache = new Map<number, Row[]>();
+  const at = (seq: number) => {
+    let rows = cache.get(seq);
+    if (!rows) {
+      rows = rankingUpTo(truth, seq).entries.map((e) => ({ playerId: e.playerId, score: e.score }));
+      cache.set(seq, rows);
+    }
+    return rows;
+  };
+  const matches = (got: Row[], want: Row[]) => same(got, want.slice(0, got.length)) && got.length === Math.min(want.length, 100);
   let wrong = 0;
+  let ahead = 0;
+  let regressed = 0;
   let seen = 0;
   for (const v of viewers) {
+    let lastPrefix = 0;
     for (const snap of v.snapshots) {
       seen++;
-      let want = bySeq.get(snap.seq);
-      if (!want) {
-        want = rankingUpTo(truth, snap.seq).entries.map((e) => ({ playerId: e.playerId, score: e.score }));
-        bySeq.set(snap.seq, want);
-      }
       const got = snap.entries.map((e) => ({ playerId: e.playerId, score: e.score }));
-      if (!same(got, want.slice(0, got.length)) || got.length !== Math.min(want.length, 100)) {
-        wrong++;
-        if (wrong <= 3) mismatches.push(`viewer saw seq ${snap.seq}: ${show(got)}, reference at that seq ${show(want)}`);
+      let prefix: number | undefined;
+      if (matches(got, at(snap.seq))) prefix = snap.seq;
+      else {
+        // The state is the same between two cuts, so only cuts after the seq need trying.
+        for (const c of cuts) {
+          if (c <= snap.seq) continue;
+          if (matches(got, at(c))) {
+            prefix = c;
+            break;
+          }
+        }
+        if (prefix !== undefined) ahead++;
       }
+      if (prefix === undefined) {
+        wrong++;
+        if (wrong <= 3) mismatches.push(`viewer saw seq ${snap.seq}: ${show(got)}, which matches no ranking at or after that seq (reference at it: ${show(at(snap.seq))})`);
+        continue;
+      }
+      // Compare the states, not labels: the last cut at or before each matched prefix.
+      const state = (x: number) => cuts.filter((c) => c <= x).pop() ?? 0;
+      if (state(prefix) < state(lastPrefix)) {
+        regressed++;
+        mismatches.push(`a viewer saw the ranking at seq ${prefix} after the one at ${lastPrefix} (older after newer)`);
+      }
+      lastPrefix = Math.max(lastPrefix, prefix);
     }
   }
   return {
@@ -148,7 +183,8 @@ export function checkQuiz(truth: QuizTruth, accepted: AcceptedAnswer[], s: SinkS
     lostBeforeKafka,
     doubleCounts,
     mismatches,
-    wrongSnapshots: wrong,
+    wrongSnapshots: wrong + regressed,
+    aheadLabelled: ahead,
     snapshotsSeen: seen,
   };
 }

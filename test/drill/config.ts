@@ -54,16 +54,17 @@ export function privateStack(): DrillStack {
   };
 }
 
-/** The shared default stack: enough for the smoke drill, which only kills its own processor. */
+/** The shared default stack (the environment's addresses, as the tests use them). */
 export function sharedStack(): DrillStack {
+  const db = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/quizstream');
   return {
     stackEnv: {},
     kafkaBrokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     registryUrl: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    postgresHost: '127.0.0.1',
-    postgresPort: 5432,
-    database: 'quizstream',
+    postgresHost: db.hostname,
+    postgresPort: Number(db.port || 5432),
+    database: db.pathname.slice(1) || 'quizstream',
     clickhouseUrl: process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
     clickhouseDatabase: process.env.CLICKHOUSE_DATABASE ?? 'quizstream',
     logDir: join(ROOT, '.local', 'logs', 'drill'),

@@ -15,6 +15,8 @@ export interface DeploymentOptions {
   processors: number;
   pushes: number;
   sink: boolean;
+  /** LOG_LEVEL of every tier (info by default; the security scan reads debug logs too). */
+  logLevel?: string;
 }
 
 export const ADMIN_KEY = 'drill-admin-key-0123456789';
@@ -60,7 +62,7 @@ export class Deployment {
     const relayPort = await this.relay.start();
     const s = this.o.stack;
     this.env = {
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: this.o.logLevel ?? 'info',
       TOPIC_PREFIX: this.topicPrefix,
       KAFKA_BROKERS: s.kafkaBrokers,
       SCHEMA_REGISTRY_URL: s.registryUrl,

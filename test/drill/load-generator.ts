@@ -113,7 +113,13 @@ export class LoadGenerator {
 
   /** Starts the hosts; each runs its quiz question after question until stop(). */
   start(): void {
-    this.hosts = this.plans.map((plan) => this.host(plan));
+    // A host that fails (a reply no client could retry) is reported by the scenario, not thrown
+    // into the void while the drill is busy elsewhere.
+    this.hosts = this.plans.map((plan) =>
+      this.host(plan).catch((err: unknown) => {
+        this.stats.unexpected.push(`host of ${plan.quizId}: ${(err as Error).message}`);
+      }),
+    );
   }
 
   /** Lets every host finish its current question (answers settle, the question closes). */

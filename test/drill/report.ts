@@ -9,7 +9,7 @@ export function scenarioBlock(r: ScenarioResult): string {
     `── ${r.name}: ${r.failures.length === 0 ? 'PASS' : 'FAIL'} (${secs(r.durationMs)} s)`,
     `   answers accepted ${r.accepted}, lost ${r.lost}, double counts ${r.doubleCounts}`,
     `   time to recover ${secs(r.recoveryMs)} s, worst staleness a viewer saw ${secs(r.worstStalenessMs)} s`,
-    `   snapshots judged ${r.snapshotsSeen}, wrong ${r.wrongSnapshots}, out of order ${r.backwards}`,
+    `   snapshots judged ${r.snapshotsSeen}, wrong ${r.wrongSnapshots}, newer state under an older seq ${r.aheadLabelled}, ids out of order ${r.backwards}`,
     `   client: ${r.stats.requests} requests, ${r.stats.retries} retries, ${r.stats.unavailable} x 503, ${r.stats.networkErrors} network errors, ${r.stats.gaveUp} gave up (question timed out)`,
   ];
   for (const n of r.notes) lines.push(`   note: ${n}`);

@@ -58,6 +58,7 @@ export interface ScenarioResult {
   recoveryMs: number | undefined;
   worstStalenessMs: number;
   wrongSnapshots: number;
+  aheadLabelled: number;
   snapshotsSeen: number;
   backwards: number;
   failures: string[];
@@ -67,7 +68,10 @@ export interface ScenarioResult {
   transcript: string[];
 }
 
+let scenariosRun = 0;
+
 export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<ScenarioResult> {
+  scenariosRun++;
   const started = Date.now();
   const d = ctx.deployment;
   const load = new LoadGenerator({
@@ -77,7 +81,7 @@ export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<Scen
     players: sc.players,
     questions: 100, // the API maximum; at ~5 s a question that is over 8 minutes of load
     answerWindowMs: 5_000,
-    idPrefix: `${sc.name.replace(/[^a-z]/g, '').slice(0, 8)}${ctx.runId}`,
+    idPrefix: `${sc.name.replace(/[^a-z]/g, '').slice(0, 8)}${scenariosRun}${ctx.runId}`,
   });
   await load.prepare();
   const viewers: Viewer[] = [];
@@ -164,6 +168,7 @@ export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<Scen
     recoveryMs: recovery,
     worstStalenessMs: staleness,
     wrongSnapshots: wrong,
+    aheadLabelled: checks.reduce((x, c) => x + c.aheadLabelled, 0),
     snapshotsSeen: checks.reduce((x, c) => x + c.snapshotsSeen, 0),
     backwards,
     failures,
