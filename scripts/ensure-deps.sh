@@ -20,6 +20,15 @@ install_deps() {
   fi
 }
 
+# The browser tests drive Debian's Chromium (no browser downloads: only Debian's mirror is reachable).
+install_chromium() {
+  if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then echo "chromium present"; return 0; fi
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null
+}
+
 step "install dependencies" install_deps
+step "chromium for the browser tests" install_chromium
 step "local stack up" bash infra/stack.sh up
 step "migrate" npx --no-install tsx infra/migrate.ts up
