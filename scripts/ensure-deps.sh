@@ -29,6 +29,5 @@ install_chromium() {
 }
 
 step "install dependencies" install_deps
-step "chromium for the browser tests" install_chromium
 step "local stack up" bash infra/stack.sh up
 step "migrate" npx --no-install tsx infra/migrate.ts up
