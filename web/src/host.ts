@@ -106,30 +106,61 @@ function answersNow(): number | undefined {
   return snapshot?.answers;
 }
 
+interface QuestionView {
+  item: HTMLLIElement;
+  title: HTMLHeadingElement;
+  state: HTMLSpanElement;
+  open: HTMLButtonElement;
+  close: HTMLButtonElement;
+  stats: HTMLDivElement;
+}
+
+// One view per question, built once and updated in place: the list re-renders every second while
+// a question is open, and rebuilding it would steal the focus from (and swallow a click on) its buttons.
+const views = new Map<string, QuestionView>();
+
+function viewOf(q: HostQuestion): QuestionView {
+  let view = views.get(q.id);
+  if (view) return view;
+  const state = h('span', { class: 'state' });
+  const title = h('h3');
+  const open = h('button', { text: 'Open', attrs: { type: 'button', 'data-action': 'open' } });
+  const close = h('button', { text: 'Close', attrs: { type: 'button', 'data-action': 'close' } });
+  const act = (action: 'open' | 'close') => {
+    const current = questions.find((x) => x.id === q.id);
+    if (current) void runAction(current, action);
+  };
+  open.addEventListener('click', () => act('open'));
+  close.addEventListener('click', () => act('close'));
+  const stats = h('div', { class: 'stats', attrs: { 'data-role': 'stats' } });
+  const item = h('li', { class: 'host-question', attrs: { 'data-question-id': q.id } }, [
+    title,
+    h('div', { class: 'actions' }, [open, close]),
+    stats,
+  ]);
+  view = { item, title, state, open, close, stats };
+  views.set(q.id, view);
+  return view;
+}
+
 function renderQuestions(): void {
   const list = $('#questions');
-  const rows = questions.map((q, index) => {
-    const item = h('li', { class: `host-question ${q.state}`, attrs: { 'data-question-id': q.id, 'data-state': q.state } });
-    const title = h('h3', { text: `${index + 1}. ${q.prompt ?? q.id}` });
-    const state = h('span', { class: 'state', text: q.state === 'open' ? 'open' : q.state === 'closed' ? 'closed' : 'not opened yet' });
-    title.append(' ', state);
-    item.append(title);
+  questions.forEach((q, index) => {
+    const view = viewOf(q);
+    view.item.className = `host-question ${q.state}`;
+    view.item.dataset.state = q.state;
+    view.state.textContent = q.state === 'open' ? 'open' : q.state === 'closed' ? 'closed' : 'not opened yet';
+    view.title.replaceChildren(`${index + 1}. ${q.prompt ?? q.id} `, view.state);
+    view.open.disabled = q.state !== 'pending';
+    view.close.disabled = q.state !== 'open';
 
-    const open = h('button', { text: 'Open', attrs: { type: 'button', 'data-action': 'open' } });
-    open.disabled = q.state !== 'pending';
-    open.addEventListener('click', () => void act(q, 'open'));
-    const close = h('button', { text: 'Close', attrs: { type: 'button', 'data-action': 'close' } });
-    close.disabled = q.state !== 'open';
-    close.addEventListener('click', () => void act(q, 'close'));
-    item.append(h('div', { class: 'actions' }, [open, close]));
-
-    const stats = h('div', { class: 'stats', attrs: { 'data-role': 'stats' } });
+    const parts: HTMLElement[] = [];
     const reveal = reveals.get(q.id);
     if (q.state === 'open') {
       const now = answersNow();
       const since = now !== undefined && q.answersAtOpen !== undefined ? Math.max(0, now - q.answersAtOpen) : undefined;
       const left = q.closesAt ? Math.max(0, Math.ceil((Date.parse(q.closesAt) - Date.now()) / 1000)) : undefined;
-      stats.append(
+      parts.push(
         h('p', {
           class: 'answers-so-far',
           text: `${since ?? '…'} answers so far${left !== undefined ? ` · ${left} s left` : ''}. Per-choice counts appear when the question closes.`,
@@ -139,7 +170,7 @@ function renderQuestions(): void {
     const choices = q.choices ?? [];
     if (choices.length > 0) {
       const total = reveal ? Object.values(reveal.counts).reduce((a, b) => a + b, 0) : 0;
-      stats.append(
+      parts.push(
         h(
           'ul',
           { class: 'choice-counts' },
@@ -160,14 +191,14 @@ function renderQuestions(): void {
         ),
       );
     }
-    if (q.state === 'closed' && !reveal) stats.append(h('p', { class: 'hint', text: 'Waiting for the reveal…' }));
-    item.append(stats);
-    return item;
+    if (q.state === 'closed' && !reveal) parts.push(h('p', { class: 'hint', text: 'Waiting for the reveal…' }));
+    view.stats.replaceChildren(...parts);
+    // Appending an item already in the list keeps it (and its focus) and only fixes the order.
+    if (list.children[index] !== view.item) list.append(view.item);
   });
-  list.replaceChildren(...rows);
 }
 
-async function act(q: HostQuestion, action: 'open' | 'close'): Promise<void> {
+async function runAction(q: HostQuestion, action: 'open' | 'close'): Promise<void> {
   const status = $('#action-status');
   try {
     if (action === 'open') {
@@ -242,6 +273,8 @@ async function openRevealStream(): Promise<void> {
 async function manage(id: string, title: string): Promise<void> {
   for (const s of streams) s.close();
   streams = [];
+  views.clear();
+  $('#questions').replaceChildren();
   reveals.clear();
   snapshot = undefined;
   quizId = id;
