@@ -35,6 +35,8 @@ export async function launchBrowser(): Promise<Browser> {
 /** A page in its own context (own sessionStorage: one player per page), with its console kept. */
 export async function newPage(browser: Browser, viewport = { width: 1024, height: 768 }): Promise<{ page: Page; logs: string[] }> {
   const context = await browser.newContext({ viewport });
+  // Generous: four engineers' test runs share two cores here, and a page can take seconds to load.
+  context.setDefaultTimeout(45_000);
   const page = await context.newPage();
   const logs: string[] = [];
   page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));

@@ -53,7 +53,7 @@ let client: IngestClient;
 let pushUrl: string;
 const streams: Streams = { leaderboard: new Set(), personal: new Set() };
 
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 beforeAll(async () => {
   const app = scriptedPush(streams);
@@ -69,7 +69,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 
-const waitFor = async (what: string, check: () => boolean, timeoutMs = 5_000) => {
+const waitFor = async (what: string, check: () => boolean, timeoutMs = 30_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
