@@ -94,9 +94,15 @@ test('the scoreboard follows snapshots, ignores an older one, and shows a reconn
   expect(await page.locator('#players').textContent()).toBe('3');
   expect(await page.locator('#board li').first().getAttribute('aria-label')).toBe('1. CYD, 950 points');
 
-  // An older ranking after a newer one is never shown.
+  // An older ranking after a newer one is never shown: the page records every seq it displays,
+  // and a newer snapshot sent behind the stale one proves the stale one was handled.
+  await page.evaluate(`window.__seqs = [];
+    new MutationObserver(() => window.__seqs.push(document.querySelector('#seq').textContent))
+      .observe(document.querySelector('#seq'), { childList: true, characterData: true, subtree: true });`);
   send(streams.leaderboard, 'snapshot', { quizId: 'demo-1', seq: 7, players: 3, answers: 1, entries: [entry(1, 'bob', 5000)] }, 7);
-  await new Promise((r) => setTimeout(r, 300));
+  send(streams.leaderboard, 'snapshot', { quizId: 'demo-1', seq: 10, players: 3, answers: 4, entries: [entry(1, 'cyd', 950), entry(2, 'ann', 800), entry(3, 'bob', 10)] }, 10);
+  await page.locator('#answers', { hasText: '4' }).waitFor();
+  expect(await page.evaluate('window.__seqs')).toEqual(['10']);
   expect(await boardNames(page)).toEqual(['CYD', 'ANN', 'BOB']);
 
   // The server drops the stream: the indicator says so, and says it came back.
