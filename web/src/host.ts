@@ -52,7 +52,7 @@ function addFormQuestion(): void {
   const list = $('#form-questions');
   const n = list.children.length + 1;
   const fieldset = h('fieldset', { class: 'form-question' }, [h('legend', { text: `Question ${n}` })]);
-  const prompt = h('input', { attrs: { type: 'text', id: `fq${n}-prompt`, name: 'prompt', required: '', maxlength: '500' } });
+  const prompt = h('input', { attrs: { type: 'text', id: `fq${n}-prompt`, name: 'prompt', required: '', maxlength: '1000' } });
   fieldset.append(h('label', { text: 'Prompt', attrs: { for: `fq${n}-prompt` } }), prompt);
   const choices = h('div', { class: 'form-choices' });
   for (let i = 0; i < 4; i++) {
@@ -69,7 +69,7 @@ function addFormQuestion(): void {
   fieldset.append(h('p', { class: 'hint', text: 'Mark the correct choice with its radio button.' }), choices);
   fieldset.append(
     h('label', { text: 'Time limit (seconds)', attrs: { for: `fq${n}-time` } }),
-    h('input', { attrs: { type: 'number', id: `fq${n}-time`, name: 'time', min: '1', max: '600', value: '20' } }),
+    h('input', { attrs: { type: 'number', id: `fq${n}-time`, name: 'time', min: '1', max: '3600', value: '20' } }),
   );
   list.append(fieldset);
   prompt.focus();

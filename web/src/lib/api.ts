@@ -52,12 +52,18 @@ export class IngestApi {
       }
     }
     if (!res.ok) {
-      const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
       const retryAfter = Number(res.headers.get('retry-after'));
+      // A 400 names each offending field ({path, message}); a host fixing pasted JSON needs them.
+      const details = Array.isArray(error?.details)
+        ? (error.details as Array<{ path?: unknown; message?: unknown }>)
+            .filter((d) => typeof d.message === 'string')
+            .map((d) => (typeof d.path === 'string' ? `${d.path}: ${String(d.message)}` : String(d.message)))
+        : [];
       throw new ApiError(
         res.status,
         error?.code ?? `http_${res.status}`,
-        error?.message ?? `HTTP ${res.status}`,
+        `${error?.message ?? `HTTP ${res.status}`}${details.length ? ` (${details.join('; ')})` : ''}`,
         Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
       );
     }
