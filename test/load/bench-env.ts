@@ -39,6 +39,21 @@ export async function migrate(topicPrefix: string): Promise<void> {
  * walks Postgres and ClickHouse, which a prefix does not change), too slow to repeat per scoring run.
  */
 export async function createPrefixTopics(topicPrefix: string, partitions: number): Promise<void> {
+  // Right after a Kafka restart (other engineers run fault drills on this stack) metadata calls can
+  // fail for a while; a few bounded retries ride that out, createTopics being idempotent.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await createPrefixTopicsOnce(topicPrefix, partitions);
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      benchLog.error({ err, attempt }, 'creating bench topics failed; retrying');
+      await new Promise((r) => setTimeout(r, 3_000));
+    }
+  }
+}
+
+async function createPrefixTopicsOnce(topicPrefix: string, partitions: number): Promise<void> {
   const config = benchConfig(topicPrefix);
   const admin = createKafka(config.kafka, benchLog, '-bench-admin').admin();
   await admin.connect();

@@ -1,4 +1,5 @@
-// `npm run bench [-- --smoke] [-- --only=ingest,e2e,fan-out,scoring,scale]`: starts what it needs,
+// `npm run bench [-- --smoke] [--only=ingest,e2e,fan-out,scoring,scale] [--reps=N] [--fan-steps=1000,5000] [--fan-no-stop]
+// [--out=dir]`: starts what it needs,
 // measures each section beside its reference, and writes artifacts/bench/<timestamp>/report.md
 // with SVG charts. A benchmark, not a test: a section that fails is reported, never fatal.
 import { join } from 'node:path';
@@ -24,7 +25,13 @@ function progress(msg: string): void {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const settings = args.includes('--smoke') ? SMOKE : FULL;
+  // Copies, so the overrides below (for trying one section at a smaller size) never leak.
+  const settings = structuredClone(args.includes('--smoke') ? SMOKE : FULL);
+  const reps = args.find((a) => a.startsWith('--reps='));
+  if (reps) settings.reps = Math.max(1, Number(reps.slice('--reps='.length)) || 1);
+  const fanSteps = args.find((a) => a.startsWith('--fan-steps='));
+  if (args.includes('--fan-no-stop')) settings.fanOut.stopOnFail = false;
+  if (fanSteps) settings.fanOut.steps = fanSteps.slice('--fan-steps='.length).split(',').map(Number).filter((n) => n > 0);
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
   const outArg = args.find((a) => a.startsWith('--out='))?.slice('--out='.length);
   const startedAt = new Date();

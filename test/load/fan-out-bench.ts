@@ -203,7 +203,7 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
           const r = await runStep(t, workers, v, s, seq);
           ladder.push(r);
           progress(`fan-out: run ${rep + 1}/${s.reps} ${t.name} ${v} viewers: connected ${r.connected}, p99 ${fmt(r.p99)} ms, delivered ${(r.deliveredRatio * 100).toFixed(1)}%, ${fmt(r.memPerConnKiB)} KiB/conn, ${fmt(r.cpuUsPerMsg)} µs CPU/msg`);
-          if (!r.ok) break;
+          if (!r.ok && f.stopOnFail) break;
         }
         perTarget.get(t.name)!.push(ladder);
       }

@@ -6,7 +6,7 @@ export interface BenchSettings {
   reps: number;
   ingest: { players: number; questions: number; durationS: number; warmupRequests: number; fixedRate: number; fixedConnections: number; saturationConnections: number };
   e2e: { players: number; questions: number; targetRate: number; durationS: number; personalStreams: number; senders: number };
-  fanOut: { steps: number[]; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number };
+  fanOut: { steps: number[]; stopOnFail: boolean; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number };
   scoring: { players: number; questions: number };
   scale: { players: number; samples: number; concurrency: number };
 }
@@ -14,15 +14,17 @@ export interface BenchSettings {
 export const FULL: BenchSettings = {
   mode: 'full',
   reps: 3,
-  ingest: { players: 2_000, questions: 60, durationS: 5, warmupRequests: 500, fixedRate: 500, fixedConnections: 20, saturationConnections: 64 },
-  e2e: { players: 2_000, questions: 30, targetRate: 5_000, durationS: 8, personalStreams: 100, senders: 64 },
+  ingest: { players: 2_000, questions: 60, durationS: 5, warmupRequests: 500, fixedRate: 500, fixedConnections: 100, saturationConnections: 100 },
+  e2e: { players: 2_000, questions: 30, targetRate: 5_000, durationS: 8, personalStreams: 100, senders: 200 },
   fanOut: {
-    steps: [1_000, 2_500, 5_000, 10_000, 15_000, 19_000, 30_000, 50_000],
+    // Steps past the open-files hard limit (20,000 here) are skipped and the report says so.
+    steps: [1_000, 5_000, 10_000, 15_000, 19_000, 30_000, 50_000],
+    stopOnFail: true,
     snapshotsPerS: 2,
-    measureS: 6,
+    measureS: 4,
     entries: 100,
     stepDeadlineMs: 45_000,
-    sectionBudgetMs: 300_000,
+    sectionBudgetMs: 330_000,
     workers: 3,
   },
   scoring: { players: 1_000, questions: 40 },
@@ -34,7 +36,7 @@ export const SMOKE: BenchSettings = {
   reps: 1,
   ingest: { players: 20, questions: 10, durationS: 1, warmupRequests: 20, fixedRate: 50, fixedConnections: 4, saturationConnections: 8 },
   e2e: { players: 20, questions: 10, targetRate: 100, durationS: 1, personalStreams: 5, senders: 8 },
-  fanOut: { steps: [30], snapshotsPerS: 2, measureS: 1, entries: 100, stepDeadlineMs: 8_000, sectionBudgetMs: 15_000, workers: 1 },
+  fanOut: { steps: [30], stopOnFail: true, snapshotsPerS: 2, measureS: 1, entries: 100, stepDeadlineMs: 8_000, sectionBudgetMs: 15_000, workers: 1 },
   scoring: { players: 20, questions: 10 },
   scale: { players: 2_000, samples: 50, concurrency: 4 },
 };
