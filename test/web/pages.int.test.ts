@@ -177,6 +177,13 @@ test('the host creates a quiz from pasted JSON, opens and closes a question, and
   await page.goto(`${pushUrl}/host.html`);
   expect(await page.getByLabel('Admin key').inputValue()).toBe('dev-admin-key');
   await page.locator('summary').click();
+  // Mistakes are explained: JSON that does not parse, and ingest's reasons for a body it refuses.
+  await page.getByLabel('Quiz JSON').fill('{"title": ');
+  await page.getByRole('button', { name: 'Create from JSON' }).click();
+  await page.locator('#create-status', { hasText: 'That is not valid JSON' }).waitFor();
+  await page.getByLabel('Quiz JSON').fill(JSON.stringify({ title: 'No questions', questions: [] }));
+  await page.getByRole('button', { name: 'Create from JSON' }).click();
+  await page.locator('#create-status', { hasText: 'questions: a quiz needs at least one question' }).waitFor();
   await page.getByLabel('Quiz JSON').fill(JSON.stringify(sampleQuiz(quizId, { questions: 2 })));
   await page.getByRole('button', { name: 'Create from JSON' }).click();
   await page.locator('#manage').waitFor();
