@@ -22,6 +22,18 @@ export interface QuizTruth {
   final: RefResult;
 }
 
+/** readQuizEvents, retried: right after a broker restart, metadata can be stale for a while. */
+export async function readQuizEventsRetrying(brokers: string[], registryUrl: string, prefix: string, quizIds: Set<string>): Promise<Map<string, Array<Positioned<DecodedEvent>>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readQuizEvents(brokers, registryUrl, prefix, quizIds);
+    } catch (err) {
+      if (attempt >= 10) throw err;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+}
+
 export async function readQuizEvents(brokers: string[], registryUrl: string, prefix: string, quizIds: Set<string>): Promise<Map<string, Array<Positioned<DecodedEvent>>>> {
   const codec = new EventCodec(registryUrl, prefix);
   const kafka = new Kafka({ clientId: 'drill-truth', brokers, logLevel: logLevel.NOTHING });

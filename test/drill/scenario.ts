@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { caughtUp, checkQuiz, readSinks, recoveryMs, worstStaleness, type QuizCheck } from './checks';
 import type { DrillStack } from './config';
 import { ADMIN_KEY, type Deployment } from './deployment';
-import { quizTruth, readQuizEvents } from './ground-truth';
+import { quizTruth, readQuizEventsRetrying } from './ground-truth';
 import { sleep } from './http-client';
 import { LoadGenerator, type LoadStats } from './load-generator';
 import { Viewer } from './viewers';
@@ -109,7 +109,7 @@ export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<Scen
   const quizIds = new Set(load.plans.map((p) => p.quizId));
   const brokers = ctx.stack.kafkaBrokers.split(',');
   const drainDeadline = Date.now() + 120_000;
-  let events = await readQuizEvents(brokers, ctx.stack.registryUrl, d.topicPrefix, quizIds);
+  let events = await readQuizEventsRetrying(brokers, ctx.stack.registryUrl, d.topicPrefix, quizIds);
   for (;;) {
     let all = true;
     for (const plan of load.plans) {
@@ -120,7 +120,7 @@ export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<Scen
     if (all || Date.now() > drainDeadline) break;
     await sleep(1_000);
     // Late writes (a 503 whose message still landed) may still arrive: re-read the truth now and then.
-    events = await readQuizEvents(brokers, ctx.stack.registryUrl, d.topicPrefix, quizIds);
+    events = await readQuizEventsRetrying(brokers, ctx.stack.registryUrl, d.topicPrefix, quizIds);
   }
   if (Date.now() > drainDeadline) failures.push('the pipeline did not drain within 120 s');
   // Let viewers receive the trailing snapshot before they are judged.
