@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { Config } from '../common/config';
 import { UnauthorizedError, UnavailableError } from '../common/errors';
@@ -98,7 +98,7 @@ class JwtVerifier implements TokenVerifier {
   }
 }
 
-function bearerToken(header: string | undefined): string | undefined {
+export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header ?? '');
   return match?.[1];
 }
@@ -109,12 +109,24 @@ export function playerOf(res: Response): PlayerIdentity {
   return player;
 }
 
-export function requirePlayer(verifier: TokenVerifier): RequestHandler {
+/** Where a route finds the player's token, and what a 401 says when it is missing. */
+export interface TokenSource {
+  read(req: Request): string | undefined;
+  missingMessage: string;
+}
+
+export const bearerTokenSource: TokenSource = {
+  read: (req) => bearerToken(req.headers.authorization),
+  missingMessage: 'missing bearer token (Authorization: Bearer <jwt>)',
+};
+
+/** Verifies the token and leaves the player in res.locals for playerOf(). */
+export function requirePlayer(verifier: TokenVerifier, source: TokenSource = bearerTokenSource): RequestHandler {
   return async (req, res, next) => {
-    const token = bearerToken(req.headers.authorization);
+    const token = source.read(req);
     if (!token) {
       res.setHeader('WWW-Authenticate', 'Bearer');
-      throw new UnauthorizedError('missing bearer token (Authorization: Bearer <jwt>)');
+      throw new UnauthorizedError(source.missingMessage);
     }
     try {
       res.locals.player = await verifier.verify(token);

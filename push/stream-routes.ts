@@ -1,11 +1,11 @@
 import type { Request, Response } from 'express';
 import { Router } from 'express';
 import type { Logger } from '../common/logger';
-import type { TokenVerifier } from '../ingest/auth';
+import { playerOf, requirePlayer, type TokenVerifier } from '../ingest/auth';
 import type { StreamHub } from './hub';
 import type { LeaderboardStore } from './leaderboard-store';
 import { idParam } from './params';
-import { requireStreamPlayer, streamPlayer } from './player-auth';
+import { streamTokenSource } from './player-auth';
 import { SSE_HEADERS, parseLastEventId } from './sse-frames';
 
 /** Sends the SSE head at once, so the client (and any proxy) sees the stream is open before any event. */
@@ -38,9 +38,9 @@ export function streamRoutes(hub: StreamHub, store: LeaderboardStore, verifier: 
     hub.sendInitialSnapshot(quizId, viewer, stored);
   });
 
-  router.get('/v1/quizzes/:quizId/me/stream', requireStreamPlayer(verifier), (req, res) => {
+  router.get('/v1/quizzes/:quizId/me/stream', requirePlayer(verifier, streamTokenSource), (req, res) => {
     const quizId = idParam(req, 'quizId');
-    const { playerId } = streamPlayer(res);
+    const { playerId } = playerOf(res);
     hub.ensureCapacity('personal');
     openStream(req, res);
     hub.connectPersonal(quizId, playerId, res);
