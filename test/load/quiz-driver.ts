@@ -84,7 +84,7 @@ export async function setUpQuiz(ingestUrl: string, o: QuizSetupOptions): Promise
   );
   const prefix = o.playerPrefix ?? `${quizId}-p`;
   const ids = Array.from({ length: o.players }, (_, i) => `${prefix}${i}`);
-  const players = await inParallel(ids, 32, async (id) => {
+  const players = await inParallel(ids, 64, async (id) => {
     const body = (await expectStatus(call(ingestUrl, 'POST', '/v1/auth/dev-token', { playerId: id, displayName: `Player ${id.slice(-12)}` }, {}), [200], 'dev token')) as { token: string };
     await expectStatus(call(ingestUrl, 'POST', `/v1/quizzes/${quizId}/players`, {}, { authorization: `Bearer ${body.token}` }), [200, 201], 'join');
     return { id, token: body.token };

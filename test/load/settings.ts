@@ -14,8 +14,8 @@ export interface BenchSettings {
 export const FULL: BenchSettings = {
   mode: 'full',
   reps: 3,
-  ingest: { players: 2_000, questions: 60, durationS: 5, warmupRequests: 500, fixedRate: 500, fixedConnections: 100, saturationConnections: 100 },
-  e2e: { players: 2_000, questions: 30, targetRate: 5_000, durationS: 8, personalStreams: 100, senders: 200 },
+  ingest: { players: 1_000, questions: 100, durationS: 5, warmupRequests: 500, fixedRate: 500, fixedConnections: 100, saturationConnections: 100 },
+  e2e: { players: 1_000, questions: 60, targetRate: 5_000, durationS: 8, personalStreams: 100, senders: 200 },
   fanOut: {
     // Steps past the open-files hard limit (20,000 here) are skipped and the report says so.
     steps: [1_000, 5_000, 10_000, 15_000, 19_000, 30_000, 50_000],
