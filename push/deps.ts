@@ -40,7 +40,18 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
   );
   const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix);
   const kafka = createKafka(config.kafka, log, '-push');
-  const feed = new EventFeed(kafka, codec, hub, metrics, log, { groupId: instanceGroupId(options.groupIdPrefix) });
+  // After a consumer restart, each watched quiz's latest snapshot comes from Redis instead (the hub
+  // sends it only to viewers who do not have it or something newer).
+  const catchUp = async (): Promise<void> => {
+    for (const quizId of hub.watchedQuizzes()) {
+      const stored = await store.snapshot(quizId);
+      if (stored) hub.publishSnapshot(stored, stored.createdAt ?? Date.now());
+    }
+  };
+  const feed = new EventFeed(kafka, codec, hub, metrics, log, {
+    groupId: instanceGroupId(options.groupIdPrefix),
+    onRejoin: () => void catchUp().catch((err: unknown) => log.warn({ err }, 'push: could not refresh viewers from redis after a consumer restart')),
+  });
   bufferedBytes.read = () => hub.stats().bufferedBytes;
 
   let stopped = false;

@@ -21,6 +21,12 @@ export function instanceGroupId(prefix: string): string {
 
 export interface EventFeedOptions {
   groupId: string;
+  /**
+   * Called on every join after the first (the consumer restarted after a crash, e.g. a broker
+   * restart): it starts again from the latest offsets, so snapshots produced meanwhile are never
+   * read and viewers must be brought up to date another way.
+   */
+  onRejoin?: () => void;
 }
 
 /** Reads quiz.snapshots and quiz.results from the latest offsets and hands each event to the hub. */
@@ -50,8 +56,10 @@ export class EventFeed {
     this.positioned = new Promise((resolve) => (this.markPositioned = resolve));
     const { GROUP_JOIN, FETCH, CRASH, STOP } = this.consumer.events;
     let awaitingFetch = false;
+    let joins = 0;
     this.consumer.on(GROUP_JOIN, (e) => {
       this.joined = true;
+      joins++;
       this.crashed = undefined;
       awaitingFetch = true;
       this.log.info({ groupId: e.payload.groupId, assigned: e.payload.memberAssignment }, 'push: consumer joined');
@@ -62,6 +70,8 @@ export class EventFeed {
       if (!awaitingFetch) return;
       awaitingFetch = false;
       this.markPositioned();
+      // Positioned again after a restart: what was produced before this point is read from Redis.
+      if (joins > 1) options.onRejoin?.();
     });
     this.consumer.on(CRASH, (e) => {
       this.joined = false;

@@ -104,6 +104,11 @@ export class StreamHub {
     if (latest) viewer.sendSnapshot(latest);
   }
 
+  /** Quizzes someone watches on this instance. */
+  watchedQuizzes(): string[] {
+    return this.leaderboard.quizIds();
+  }
+
   publishSnapshot(snapshot: SnapshotWire, createdAt: number): void {
     if (!this.leaderboard.has(snapshot.quizId)) {
       this.metrics.kafkaMessages.inc({ type: 'LeaderboardSnapshot', result: 'no_viewers' });

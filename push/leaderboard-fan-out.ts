@@ -41,6 +41,11 @@ export class LeaderboardFanOut {
     return this.quizzes.has(quizId);
   }
 
+  /** Quizzes with at least one viewer here. */
+  quizIds(): string[] {
+    return [...this.quizzes.keys()];
+  }
+
   latest(quizId: string): SnapshotFrame | undefined {
     return this.quizzes.get(quizId)?.latest;
   }
