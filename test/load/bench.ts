@@ -23,6 +23,13 @@ function progress(msg: string): void {
   process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
 }
 
+// Topic prefixes this run created, deleted on every way out (normal end, failure, Ctrl-C).
+const prefixes: string[] = [];
+async function cleanup(): Promise<void> {
+  await stopAll();
+  await deletePrefixTopics(prefixes).catch((err: Error) => progress(`could not delete topics: ${err.message}`));
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   // Copies, so the overrides below (for trying one section at a smaller size) never leak.
@@ -39,11 +46,6 @@ async function main(): Promise<void> {
   const dir = outArg ?? join(ROOT, 'artifacts', 'bench', stamp);
   // Own topics for this run: nothing else reads them, and they are deleted at the end.
   const runPrefix = `bench${randomUUID().slice(0, 6)}.`;
-  const prefixes: string[] = [];
-  const cleanup = async () => {
-    await stopAll();
-    await deletePrefixTopics(prefixes).catch((err: Error) => progress(`could not delete topics: ${err.message}`));
-  };
   installExitHandlers(cleanup);
 
   progress(`mode ${settings.mode}, ${settings.reps} run(s) per figure; report in ${dir}`);
@@ -126,6 +128,6 @@ main()
   .then(() => process.exit(0))
   .catch(async (err: unknown) => {
     process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
-    await stopAll();
+    await cleanup();
     process.exit(1);
   });
