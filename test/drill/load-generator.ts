@@ -68,7 +68,8 @@ export class LoadGenerator {
           id: `q${k + 1}`,
           correct: [CHOICES[(k + i) % CHOICES.length]!],
           points: 1000,
-          timeLimitMs: 60_000,
+          // Long enough that answers retried through a 20 s outage (and a slow broker start) still land.
+          timeLimitMs: 180_000,
         })),
         players: Array.from({ length: o.players }, (_, p) => ({ playerId: `${o.idPrefix}p${i}_${p}`, displayName: `Player ${i}.${p}` })),
       };
