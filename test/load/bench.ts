@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { deleteBenchQuizzes } from './bench-cleanup';
 import { commandVersion, createPrefixTopics, deletePrefixTopics, machineFacts, migrate, stackUp } from './bench-env';
 import { ROOT, installExitHandlers, stopAll } from './children';
 import { runE2eBench } from './e2e-bench';
@@ -28,6 +29,7 @@ const prefixes: string[] = [];
 async function cleanup(): Promise<void> {
   await stopAll();
   await deletePrefixTopics(prefixes).catch((err: Error) => progress(`could not delete topics: ${err.message}`));
+  await deleteBenchQuizzes().catch((err: Error) => progress(`could not delete bench quizzes: ${err.message}`));
 }
 
 async function main(): Promise<void> {

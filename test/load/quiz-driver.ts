@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createdQuizIds } from './bench-cleanup';
 
 // Sets a quiz up through ingest's public API, as a host and players would: create it, get dev
 // tokens, join, open questions. Every answer the bench sends needs its own (player, question)
@@ -82,6 +83,7 @@ export async function setUpQuiz(ingestUrl: string, o: QuizSetupOptions): Promise
     [201],
     'create quiz',
   );
+  createdQuizIds.push(quizId);
   const prefix = o.playerPrefix ?? `${quizId}-p`;
   const ids = Array.from({ length: o.players }, (_, i) => `${prefix}${i}`);
   const players = await inParallel(ids, 64, async (id) => {
