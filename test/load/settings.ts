@@ -27,7 +27,7 @@ export const FULL: BenchSettings = {
     sectionBudgetMs: 330_000,
     workers: 3,
   },
-  scoring: { players: 1_000, questions: 40 },
+  scoring: { players: 1_000, questions: 20 },
   scale: { players: 1_000_000, samples: 2_000, concurrency: 16 },
 };
 
