@@ -197,7 +197,7 @@ registry_fetch() {
   rm -rf "$REGISTRY_DIR" && mv "$(dirname "$jar")" "$REGISTRY_DIR" && rm -rf "$REGISTRY_DIR.tmp"
 }
 
-registry_ready() { curl -fsS "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" >/dev/null; }
+registry_ready() { curl -fsS "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" >/dev/null 2>&1; }
 
 registry_start() {
   if registry_ready; then return 0; fi
