@@ -32,6 +32,8 @@ export interface DrillOptions {
   /** Run our own ClickHouse sink (its consumer group is the run's own). */
   sink: boolean;
   log?: (msg: string) => void;
+  /** Whole-drill time budget: past it the tiers are stopped and the process exits non-zero. */
+  budgetMs?: number;
 }
 
 export interface DrillOutcome {
@@ -57,6 +59,17 @@ export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
   const ch = createClient({ url: o.stack.clickhouseUrl, database: o.stack.clickhouseDatabase, request_timeout: 10_000 });
   const ctx: DrillContext = { stack: o.stack, deployment, redis, pg, ch, runId, log };
   const results: ScenarioResult[] = [];
+  // A drill that hangs (a service that never comes back) must still end, and leave no tier behind:
+  // the tiers run in process groups of their own and would outlive us.
+  const watchdog = o.budgetMs
+    ? setTimeout(() => {
+        log(`time budget of ${Math.round(o.budgetMs! / 1000)} s exhausted; stopping the tiers`);
+        if (results.length > 0) process.stdout.write(`${table(results)}\n`);
+        void deployment
+          .stop()
+          .finally(() => process.exit(3));
+      }, o.budgetMs)
+    : undefined;
   try {
     log(`starting the tiers (run ${runId}, topics ${deployment.topicPrefix}*)`);
     await deployment.start();
@@ -70,6 +83,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
       process.stdout.write(`${scenarioBlock(r)}\n`);
     }
   } finally {
+    if (watchdog) clearTimeout(watchdog);
     await deployment.stop();
     redis.disconnect();
     await pg.end();

@@ -26,7 +26,8 @@ async function main(): Promise<number> {
   for (const s of list) if (!SCENARIOS[s]) throw new Error(`unknown scenario "${s}" (${Object.keys(SCENARIOS).join(', ')})`);
   if (shared && list.some((s) => s !== 'smoke')) throw new Error('--shared-stack is for --smoke only: other scenarios stop services');
   const started = Date.now();
-  const outcome = await runDrill({ stack: shared ? sharedStack() : privateStack(), scenarios: list, sink: true });
+  const budgetMs = Number(process.env.DRILL_BUDGET_MS ?? 15 * 60_000);
+  const outcome = await runDrill({ stack: shared ? sharedStack() : privateStack(), scenarios: list, sink: true, budgetMs });
   process.stdout.write(`\n${outcome.table}\n\ndrill ${outcome.ok ? 'PASSED' : 'FAILED'} in ${Math.round((Date.now() - started) / 1000)} s\n`);
   return outcome.ok ? 0 : 1;
 }
