@@ -1,5 +1,10 @@
 import { privateStack, sharedStack } from './config';
 import { runDrill, SCENARIOS } from './drill';
+import { killAllTiers } from './tiers';
+
+// Whatever ends this process (an error, Ctrl-C), the tiers it started go with it.
+process.on('exit', killAllTiers);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
 // `npm run drill` runs every scenario on the private stack; `--scenario NAME` one of them,
 // `--smoke` the short one (one processor kill). `--shared-stack` runs against the default stack,

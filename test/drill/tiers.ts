@@ -16,6 +16,25 @@ const ENTRY: Record<TierKind, string> = {
   push: 'push/main.ts',
 };
 
+const running = new Set<TierProcess>();
+
+/**
+ * SIGKILLs every tier still running, synchronously (usable in an 'exit' handler): a drill that
+ * dies on an unexpected error must not leave its tiers behind, they run in groups of their own.
+ */
+export function killAllTiers(): void {
+  for (const t of running) {
+    const pid = t.pid;
+    if (pid === undefined) continue;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch (err) {
+      // ESRCH: that group is gone already; anything else is worth a line on the way out.
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') process.stderr.write(`drill: cannot kill ${t.name}: ${(err as Error).message}\n`);
+    }
+  }
+}
+
 export class TierProcess {
   private child: ChildProcess | undefined;
   private exitedPromise: Promise<number | null> = Promise.resolve(null);
@@ -67,10 +86,12 @@ export class TierProcess {
     child.stderr?.on('data', keep);
     this.child = child;
     this.running = true;
+    running.add(this);
     this.starts++;
     this.exitedPromise = new Promise((resolve) =>
       child.once('exit', (code) => {
         this.running = false;
+        running.delete(this);
         resolve(code);
       }),
     );
