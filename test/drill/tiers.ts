@@ -16,14 +16,14 @@ const ENTRY: Record<TierKind, string> = {
   push: 'push/main.ts',
 };
 
-const running = new Set<TierProcess>();
+const live = new Set<TierProcess>();
 
 /**
  * SIGKILLs every tier still running, synchronously (usable in an 'exit' handler): a drill that
  * dies on an unexpected error must not leave its tiers behind, they run in groups of their own.
  */
 export function killAllTiers(): void {
-  for (const t of running) {
+  for (const t of live) {
     const pid = t.pid;
     if (pid === undefined) continue;
     try {
@@ -86,12 +86,12 @@ export class TierProcess {
     child.stderr?.on('data', keep);
     this.child = child;
     this.running = true;
-    running.add(this);
+    live.add(this);
     this.starts++;
     this.exitedPromise = new Promise((resolve) =>
       child.once('exit', (code) => {
         this.running = false;
-        running.delete(this);
+        live.delete(this);
         resolve(code);
       }),
     );
