@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { Kafka, logLevel } from 'kafkajs';
 import { ROOT, type DrillStack } from './config';
 import { TcpRelay } from './relay';
 import { TierProcess, waitReady } from './tiers';
@@ -116,6 +117,19 @@ export class Deployment {
     await Promise.all(this.all.map((p) => p.stop()));
     for (const p of this.all) p.close();
     await this.relay.stop();
+  }
+
+  /** Deletes this run's topics (on the shared stack, so test runs do not pile them up). */
+  async removeTopics(): Promise<void> {
+    const kafka = new Kafka({ clientId: 'drill-cleanup', brokers: this.o.stack.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const mine = (await admin.listTopics()).filter((t) => t.startsWith(this.topicPrefix));
+      if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Topics and schemas for this run's prefix (and the migrations, which are idempotent). */

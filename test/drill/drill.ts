@@ -34,6 +34,8 @@ export interface DrillOptions {
   log?: (msg: string) => void;
   /** Whole-drill time budget: past it the tiers are stopped and the process exits non-zero. */
   budgetMs?: number;
+  /** Delete the run's topics afterwards (the smoke drill on the shared stack). */
+  removeTopics?: boolean;
 }
 
 export interface DrillOutcome {
@@ -85,6 +87,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
   } finally {
     if (watchdog) clearTimeout(watchdog);
     await deployment.stop();
+    if (o.removeTopics) await deployment.removeTopics().catch((err: unknown) => log(`could not delete the run's topics: ${(err as Error).message}`));
     redis.disconnect();
     await pg.end();
     await ch.close();

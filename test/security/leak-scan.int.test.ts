@@ -96,6 +96,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deployment?.stop();
+  await deployment?.removeTopics();
 });
 
 it('a scripted quiz leaks no answer key before its close, no token, no admin key', async () => {
