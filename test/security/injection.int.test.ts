@@ -53,7 +53,8 @@ onCleanup(() => redis.quit());
 onCleanup(() => ch.close());
 
 beforeAll(async () => {
-  ingest = await startTestIngest();
+  // One player sends every bad request in turn: the per-player rate limit would answer 429 first.
+  ingest = await startTestIngest({ options: (o) => ({ ...o, rateLimit: { ...o.rateLimit, player: { max: 100_000, windowMs: 1_000 } } }) });
   const { prefix } = await testTopics();
   await startTestProcessor(processorTestConfig(prefix, uniqueId('inj-proc')));
   await startSink({ ...testConfig, kafka: { ...testConfig.kafka, topicPrefix: prefix } });

@@ -115,7 +115,7 @@ it('a scripted quiz leaks no answer key before its close, no token, no admin key
         timeLimitMs: 60_000,
       })),
     },
-  }, true);
+  });
   expect(created.status).toBe(201);
 
   // Players, each with a personal stream (token in the query, as EventSource sends it) and a spectator.
