@@ -93,7 +93,8 @@ it('loses nothing and counts nothing twice when one of two processors dies', asy
   const ends = await admin.fetchTopicOffsets(codec.topics.quizEvents);
   const [committed] = await admin.fetchOffsets({ groupId, topics: [codec.topics.quizEvents] });
   const committedBy = new Map(committed!.partitions.map((p) => [p.partition, p.offset]));
-  for (const end of ends) expect(committedBy.get(end.partition)).toBe(end.high);
+  // A partition that never held a message has nothing to commit (Kafka reports -1 for it).
+  for (const end of ends.filter((e) => e.high !== '0')) expect(committedBy.get(end.partition)).toBe(end.high);
   const { rows } = await pg.query<{ partition: number; next_offset: string }>(
     'SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2',
     [groupId, codec.topics.quizEvents],

@@ -34,12 +34,16 @@ it('the next owner publishes the snapshot a killed processor owed', async () => 
   const producer = createDurableProducer(createKafka(testConfig.kafka, testLog, '-test-producer'));
   await producer.connect();
   onCleanup(() => producer.disconnect());
-  await produceWorkloads(codec, producer, [w]);
-
   const groupId = uniqueId('proc-owed');
   const base = { TOPIC_PREFIX: prefix, PROCESSOR_GROUP_ID: groupId, PROCESSOR_SESSION_TIMEOUT_MS: '6000' };
   // A ten-minute window: after the first snapshot, the first processor publishes nothing more.
   const first = spawnProcessor('processor-slow-snapshots', { ...base, SNAPSHOT_THROTTLE_MS: '600000' });
+  // The first snapshot goes out at once; it must cover only part of the quiz, so the rest is
+  // produced after it is out (else one fetch can hold the whole quiz and nothing is owed).
+  const head = Math.floor(w.events.length / 4);
+  await produceWorkloads(codec, producer, [{ ...w, events: w.events.slice(0, head) }]);
+  await eventually(`a first snapshot (${first.tail()})`, async () => (await readQuizState(redis, pg, w.quizId)).snapshot !== null, 60_000);
+  await produceWorkloads(codec, producer, [{ ...w, events: w.events.slice(head) }]);
   await eventually(
     `every answer in Postgres (${first.tail()})`,
     async () => (await readQuizState(redis, pg, w.quizId)).pgAnswers.size === ref.answers,
