@@ -76,60 +76,71 @@ export async function runScoringBench(s: BenchSettings, runPrefix: string, progr
   const quizIds: string[] = [];
   try {
     for (let rep = 0; rep < s.reps; rep++) {
-      const prefix = `${runPrefix}score${rep}.`;
-      prefixes.push(prefix);
-      await createPrefixTopics(prefix, 12);
-      const config = benchConfig(prefix);
-      const codec = new EventCodec(config.registry.url, prefix);
-      const quizId = `bench-score-${randomUUID().slice(0, 8)}`;
-      quizIds.push(quizId);
-      const questionIds = Array.from({ length: questions }, (_, i) => `q${i + 1}`);
-      const openedAt = Date.now();
-      await insertQuiz(pg, quizId, questionIds, openedAt);
-      const events = backlogEvents(quizId, players, questionIds, openedAt);
-      const producer = createKafka(config.kafka, benchLog, '-bench-backlog').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      await producer.connect();
       try {
-        for (let i = 0; i < events.length; i += 2_000) {
-          const chunk = events.slice(i, i + 2_000);
-          const messages = await Promise.all(chunk.map(async (e) => ({ key: quizId, value: await codec.encode(codec.topics.quizEvents, e.type, e.payload as never) })));
-          await producer.send({ topic: codec.topics.quizEvents, acks: -1, messages });
-        }
-      } finally {
-        await producer.disconnect();
-      }
-      progress(`scoring: run ${rep + 1}/${s.reps}: ${total} answers in the backlog; starting the processor`);
-      const proc = await startTier('processor', { TOPIC_PREFIX: prefix, PROCESSOR_GROUP_ID: `bench-score-${randomUUID().slice(0, 8)}` });
-      try {
-        const statsKey = redisKeys.stats(quizId);
-        let firstAt = 0;
-        let firstCount = 0;
-        let endAt = 0;
-        let last = 0;
-        const deadline = Date.now() + 300_000;
-        while (Date.now() < deadline) {
-          last = Number((await redis.hget(statsKey, 'answers')) ?? '0');
-          const now = performance.now();
-          if (last > 0 && firstAt === 0) {
-            firstAt = now;
-            firstCount = last;
+        const prefix = `${runPrefix}score${rep}.`;
+        prefixes.push(prefix);
+        await createPrefixTopics(prefix, 12);
+        const config = benchConfig(prefix);
+        const codec = new EventCodec(config.registry.url, prefix);
+        const quizId = `bench-score-${randomUUID().slice(0, 8)}`;
+        quizIds.push(quizId);
+        const questionIds = Array.from({ length: questions }, (_, i) => `q${i + 1}`);
+        const openedAt = Date.now();
+        await insertQuiz(pg, quizId, questionIds, openedAt);
+        const events = backlogEvents(quizId, players, questionIds, openedAt);
+        const producer = createKafka(config.kafka, benchLog, '-bench-backlog').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+        await producer.connect();
+        try {
+          for (let i = 0; i < events.length; i += 2_000) {
+            const chunk = events.slice(i, i + 2_000);
+            const messages = await Promise.all(chunk.map(async (e) => ({ key: quizId, value: await codec.encode(codec.topics.quizEvents, e.type, e.payload as never) })));
+            await producer.send({ topic: codec.topics.quizEvents, acks: -1, messages });
           }
-          if (last >= total) {
-            endAt = now;
-            break;
-          }
-          await sleep(25);
+        } finally {
+          await producer.disconnect();
         }
-        const rate = endAt > firstAt && last > firstCount ? (last - firstCount) / ((endAt - firstAt) / 1000) : NaN;
-        if (!endAt) notes.push(`run ${rep + 1}: only ${last} of ${total} answers scored within 300 s.`);
-        ours.push(rate);
-      } finally {
-        await proc.child.stop();
+        progress(`scoring: run ${rep + 1}/${s.reps}: ${total} answers in the backlog; starting the processor`);
+        const proc = await startTier('processor', { TOPIC_PREFIX: prefix, PROCESSOR_GROUP_ID: `bench-score-${randomUUID().slice(0, 8)}` });
+        try {
+          const statsKey = redisKeys.stats(quizId);
+          let firstAt = 0;
+          let firstCount = 0;
+          let endAt = 0;
+          let last = 0;
+          const deadline = Date.now() + 300_000;
+          while (Date.now() < deadline) {
+            last = Number((await redis.hget(statsKey, 'answers')) ?? '0');
+            const now = performance.now();
+            if (last > 0 && firstAt === 0) {
+              firstAt = now;
+              firstCount = last;
+            }
+            if (last >= total) {
+              endAt = now;
+              break;
+            }
+            await sleep(25);
+          }
+          const rate = endAt > firstAt && last > firstCount ? (last - firstCount) / ((endAt - firstAt) / 1000) : NaN;
+          if (!endAt) notes.push(`run ${rep + 1}: only ${last} of ${total} answers scored within 300 s.`);
+          ours.push(rate);
+        } finally {
+          await proc.child.stop();
+        }
+        const zincrby = await redisBenchmarkZincrby(Math.max(10_000, total * 4));
+        ref.push(zincrby);
+        progress(`scoring: run ${rep + 1}/${s.reps}: processor ${Math.round(ours.at(-1) ?? NaN)} answers/s, redis-benchmark zincrby ${Math.round(zincrby)}/s`);
+      } catch (err) {
+        // One failed run (the shared Postgres out of connections, say) must not discard the others.
+        const msg = (err as Error).message.split('\n')[0];
+        progress(`scoring: run ${rep + 1}/${s.reps} failed: ${msg}`);
+        notes.push(`run ${rep + 1} failed and is left out: ${msg}`);
+        if (ours.length > ref.length) ref.push(NaN);
+        while (ours.length <= rep) ours.push(NaN);
+        while (ref.length <= rep) ref.push(NaN);
       }
-      const zincrby = await redisBenchmarkZincrby(Math.max(10_000, total * 4));
-      ref.push(zincrby);
-      progress(`scoring: run ${rep + 1}/${s.reps}: processor ${Math.round(ours.at(-1) ?? NaN)} answers/s, redis-benchmark zincrby ${Math.round(zincrby)}/s`);
     }
+    if (ours.every((v) => !Number.isFinite(v))) throw new Error(`every scoring run failed: ${notes.join('; ')}`);
   } finally {
     for (const quizId of quizIds) {
       const keys = await redis.keys(`qs:{${quizId}}:*`);

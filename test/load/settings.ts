@@ -18,7 +18,7 @@ export const FULL: BenchSettings = {
   e2e: { players: 1_000, questions: 60, targetRate: 5_000, durationS: 8, personalStreams: 100, senders: 200 },
   fanOut: {
     // Steps past the open-files hard limit (20,000 here) are skipped and the report says so.
-    steps: [1_000, 5_000, 10_000, 15_000, 19_000, 30_000, 50_000],
+    steps: [500, 1_000, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 19_000, 30_000, 50_000],
     stopOnFail: true,
     snapshotsPerS: 2,
     measureS: 4,
