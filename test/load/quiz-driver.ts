@@ -35,10 +35,15 @@ async function call(base: string, method: string, path: string, body: unknown, h
   return { status: res.status, json };
 }
 
-async function expectStatus(p: Promise<{ status: number; json: unknown }>, ok: number[], what: string): Promise<unknown> {
-  const r = await p;
-  if (!ok.includes(r.status)) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
-  return r.json;
+async function expectStatus(send: () => Promise<{ status: number; json: unknown }>, ok: number[], what: string): Promise<unknown> {
+  // A 503 (the shared Postgres out of connections, Kafka slow) is retried as its Retry-After asks,
+  // a bounded number of times; set-up is not what is measured.
+  for (let attempt = 1; ; attempt++) {
+    const r = await send();
+    if (ok.includes(r.status)) return r.json;
+    if (r.status !== 503 || attempt >= 20) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }
 
 /** Runs fn over items with at most `width` in flight. */
@@ -68,7 +73,7 @@ export async function setUpQuiz(ingestUrl: string, o: QuizSetupOptions): Promise
   const quizId = `bench-${randomUUID().slice(0, 8)}`;
   const questionIds = Array.from({ length: o.questions }, (_, i) => `q${i + 1}`);
   await expectStatus(
-    call(ingestUrl, 'POST', '/v1/quizzes', {
+    () => call(ingestUrl, 'POST', '/v1/quizzes', {
       id: quizId,
       title: 'bench quiz',
       questions: questionIds.map((id) => ({
@@ -87,8 +92,8 @@ export async function setUpQuiz(ingestUrl: string, o: QuizSetupOptions): Promise
   const prefix = o.playerPrefix ?? `${quizId}-p`;
   const ids = Array.from({ length: o.players }, (_, i) => `${prefix}${i}`);
   const players = await inParallel(ids, 64, async (id) => {
-    const body = (await expectStatus(call(ingestUrl, 'POST', '/v1/auth/dev-token', { playerId: id, displayName: `Player ${id.slice(-12)}` }, {}), [200], 'dev token')) as { token: string };
-    await expectStatus(call(ingestUrl, 'POST', `/v1/quizzes/${quizId}/players`, {}, { authorization: `Bearer ${body.token}` }), [200, 201], 'join');
+    const body = (await expectStatus(() => call(ingestUrl, 'POST', '/v1/auth/dev-token', { playerId: id, displayName: `Player ${id.slice(-12)}` }, {}), [200], 'dev token')) as { token: string };
+    await expectStatus(() => call(ingestUrl, 'POST', `/v1/quizzes/${quizId}/players`, {}, { authorization: `Bearer ${body.token}` }), [200, 201], 'join');
     return { id, token: body.token };
   });
   if (o.openAll) await openQuestions(ingestUrl, quizId, questionIds);
@@ -97,7 +102,7 @@ export async function setUpQuiz(ingestUrl: string, o: QuizSetupOptions): Promise
 
 export async function openQuestions(ingestUrl: string, quizId: string, questionIds: string[]): Promise<void> {
   for (const q of questionIds) {
-    await expectStatus(call(ingestUrl, 'POST', `/v1/quizzes/${quizId}/questions/${q}/open`, {}, { 'x-admin-key': ADMIN_KEY }), [200], `open ${q}`);
+    await expectStatus(() => call(ingestUrl, 'POST', `/v1/quizzes/${quizId}/questions/${q}/open`, {}, { 'x-admin-key': ADMIN_KEY }), [200], `open ${q}`);
   }
 }
 

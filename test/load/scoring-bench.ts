@@ -68,7 +68,8 @@ async function redisBenchmarkZincrby(n: number): Promise<number> {
 export async function runScoringBench(s: BenchSettings, runPrefix: string, progress: (m: string) => void, prefixes: string[]): Promise<SectionResult> {
   const { players, questions } = s.scoring;
   const total = players * questions;
-  const pg = createPgPool(benchConfig('').postgres, 4);
+  // One connection: the shared Postgres is often near max_connections on this machine.
+  const pg = createPgPool(benchConfig('').postgres, 1);
   const redis = createRedis(benchConfig('').redis, 'bench-scoring');
   const ours: number[] = [];
   const ref: number[] = [];
