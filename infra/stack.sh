@@ -207,6 +207,7 @@ registry_start() {
   # Apicurio 3.3 is built for Java 21; the machine's default may be older.
   local java; java="$(java_at_least 21)" || die "Apicurio Registry $REGISTRY_VERSION needs Java 21 or newer; none found (java, /usr/lib/jvm/*)"
   # Schemas are kept in PostgreSQL so their ids survive a restart: messages already in Kafka carry them.
+  # Its pool would hold 20 of PostgreSQL's 100 connections idle by default; 2 to 10 serve this load.
   psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$REGISTRY_DB'" | grep -q 1 \
     || psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE $REGISTRY_DB" >/dev/null
   if ! pid_alive registry; then
@@ -218,6 +219,7 @@ registry_start() {
       -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=postgresql \
       -Dapicurio.datasource.url="jdbc:postgresql://127.0.0.1:$PG_PORT/$REGISTRY_DB" \
       -Dapicurio.datasource.username=postgres -Dapicurio.datasource.password=unused \
+      -Dapicurio.datasource.jdbc.initial-size=2 -Dapicurio.datasource.jdbc.min-size=2 -Dapicurio.datasource.jdbc.max-size=10 \
       -jar quarkus-run.jar >"$LOGS/registry.log" 2>&1) &
     echo $! >"$RUN/registry.pid"
   fi
