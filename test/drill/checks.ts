@@ -198,8 +198,9 @@ export function worstStaleness(accepted: AcceptedAnswer[], viewers: Viewer[]): n
   let worst = 0;
   for (const v of viewers) {
     const snaps = v.snapshots;
-    if (snaps.length === 0) continue;
-    const from = snaps[0]!.at;
+    // From when the viewer started watching: a viewer that got nothing for a long time was stale
+    // all that time (counting from its first snapshot would hide exactly that).
+    const from = v.startedAt;
     let j = 0;
     for (let k = 0; k < times.length; k++) {
       if (times[k]! < from) continue;

@@ -35,7 +35,11 @@ export class Viewer {
     this.next = startAt;
   }
 
+  /** When the viewer started watching: staleness counts from here, snapshots or not. */
+  startedAt = 0;
+
   start(): void {
+    this.startedAt = Date.now();
     this.loop = this.run();
   }
 
