@@ -65,6 +65,8 @@ wait_for() {
   done
 }
 
+# Services run in a session of their own (setsid): a caller that kills its process group on exit
+# (a test runner, the benchmark) must not take the shared Kafka down with it.
 pid_alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
 # stop_pid <name>: SIGTERM, then SIGKILL after 30 s, so Kafka and ClickHouse can close cleanly.
@@ -167,9 +169,9 @@ kafka_start() {
   if ! pid_alive kafka; then
     : >"$LOGS/kafka-server.log"
     log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
-    nohup java -Xms512m -Xmx1g -XX:+UseG1GC -cp "$KAFKA_DIR/libs/*" \
+    (exec setsid nohup java -Xms512m -Xmx1g -XX:+UseG1GC -cp "$KAFKA_DIR/libs/*" \
       -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \
-      kafka.Kafka "$KAFKA_DIR/server.properties" >"$LOGS/kafka.log" 2>&1 &
+      kafka.Kafka "$KAFKA_DIR/server.properties" >"$LOGS/kafka.log" 2>&1) &
     echo $! >"$RUN/kafka.pid"
   fi
   wait_for kafka "$WAIT_SECONDS" kafka_ready || die "Kafka did not start"
@@ -213,7 +215,7 @@ registry_start() {
   if ! pid_alive registry; then
     log "starting Apicurio Registry $REGISTRY_VERSION on 127.0.0.1:$REGISTRY_PORT ($java)"
     # exec, so the recorded pid is the JVM's own and stop_pid reaches it.
-    (cd "$REGISTRY_DIR" && exec nohup "$java" -Xms128m -Xmx512m \
+    (cd "$REGISTRY_DIR" && exec setsid nohup "$java" -Xms128m -Xmx512m \
       -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
       -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MANAGEMENT_PORT" \
       -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=postgresql \
@@ -302,7 +304,7 @@ clickhouse_start() {
   clickhouse_configure
   if ! pid_alive clickhouse; then
     log "starting ClickHouse on 127.0.0.1:$CLICKHOUSE_HTTP_PORT"
-    (cd "$CH_DIR" && exec nohup clickhouse-server --config-file="$CH_DIR/config.xml" >"$LOGS/clickhouse.log" 2>&1) &
+    (cd "$CH_DIR" && exec setsid nohup clickhouse-server --config-file="$CH_DIR/config.xml" >"$LOGS/clickhouse.log" 2>&1) &
     echo $! >"$RUN/clickhouse.pid"
   fi
   wait_for clickhouse "$WAIT_SECONDS" clickhouse_ready || die "ClickHouse did not start"
