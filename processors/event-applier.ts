@@ -85,6 +85,7 @@ export class EventApplier {
       questionId: e.questionId,
       playerId: e.playerId,
       answerId: e.answerId,
+      acceptedAt: e.acceptedAt,
       choiceId: e.choiceId,
       points: score.points,
       reachedOffsetMs: reachedOffset(quiz.epochMs, e.acceptedAt),

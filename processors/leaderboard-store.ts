@@ -77,6 +77,16 @@ return 1
 
 export type AnswerOutcome = 'scored' | 'replay' | 'duplicate';
 
+/**
+ * What the per-question "scored" hash keeps for a player's counted answer. A redelivery of that
+ * message (crash, rebalance) matches it and is a replay; a client's retry after a 503 whose first
+ * write did land carries the same answerId but a later acceptedAt, and must stay a duplicate, or it
+ * would re-emit the answer with the retry's (lower) points.
+ */
+export function scoredMarker(answerId: string, acceptedAt: number): string {
+  return `${answerId}@${acceptedAt}`;
+}
+
 export interface AppliedAnswer {
   outcome: AnswerOutcome;
   total: number;
@@ -89,6 +99,8 @@ export interface AnswerWrite {
   questionId: string;
   playerId: string;
   answerId: string;
+  /** When ingest accepted it; with answerId, it tells a redelivery from a client's retry. */
+  acceptedAt: number;
   choiceId: string;
   points: number;
   reachedOffsetMs: number;
@@ -135,7 +147,7 @@ export class LeaderboardStore {
       redisKeys.stats(w.quizId),
       redisKeys.choiceCounts(w.quizId, w.questionId),
       w.playerId,
-      w.answerId,
+      scoredMarker(w.answerId, w.acceptedAt),
       String(w.points),
       String(w.reachedOffsetMs),
       w.choiceId,

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from '../common/logger';
 import { redisKeys } from '../common/redis';
-import type { LeaderboardStore } from './leaderboard-store';
+import { scoredMarker, type LeaderboardStore } from './leaderboard-store';
 import { TIME_SPAN, rankingEpoch, reachedOffset } from './ranking';
 
 // Rebuilds a quiz's leaderboard state in Redis from Postgres after Redis lost it (a restart of a
@@ -115,8 +115,9 @@ export class RedisRebuild {
          WHERE t.quiz_id = $1`,
         [quizId],
       ),
-      this.pg.query<{ question_id: string; player_id: string; answer_id: string; choice_id: string }>(
-        'SELECT question_id, player_id, answer_id, choice_id FROM scored_answers WHERE quiz_id = $1',
+      this.pg.query<{ question_id: string; player_id: string; answer_id: string; accepted_ms: string; choice_id: string }>(
+        `SELECT question_id, player_id, answer_id, round(extract(epoch FROM accepted_at) * 1000)::bigint AS accepted_ms, choice_id
+         FROM scored_answers WHERE quiz_id = $1`,
         [quizId],
       ),
       this.pg.query<{ id: string }>('SELECT id FROM questions WHERE quiz_id = $1', [quizId]),
@@ -137,7 +138,7 @@ export class RedisRebuild {
       m.zadd(redisKeys.leaderboard(quizId), score.toString(), p.player_id);
     }
     for (const a of answers.rows) {
-      m.hset(redisKeys.scored(quizId, a.question_id), a.player_id, a.answer_id);
+      m.hset(redisKeys.scored(quizId, a.question_id), a.player_id, scoredMarker(a.answer_id, Number(a.accepted_ms)));
       m.hincrby(redisKeys.choiceCounts(quizId, a.question_id), a.choice_id, 1);
     }
     m.hset(redisKeys.stats(quizId), 'answers', String(answers.rows.length));
