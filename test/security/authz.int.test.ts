@@ -88,9 +88,8 @@ describe('players act only as themselves', () => {
     const answerId = uniqueId('ans');
     expect((await api.answer(quizId, erinToken, { questionId: 'q1', choiceId: 'b', answerId })).status).toBe(202);
     const stolen = await api.answer(quizId, frankToken, { questionId: 'q1', choiceId: 'a', answerId });
-    // Frank's request is at most his own answer; Erin's stays hers. (Ingest answers 202 here today,
-    // and the processors then disagree with themselves: Postgres keeps answer_id unique and drops
-    // Frank's row while Redis counts it. Reported to the ingest/processors owners; see issue 9's note.)
+    // Frank's request is at most his own answer (answerId is an idempotency token per player and
+    // question; Postgres, Redis and ClickHouse all key a scored answer by quiz, question and player).
     expect([202, 409]).toContain(stolen.status);
     const again = await api.answer(quizId, erinToken, { questionId: 'q1', choiceId: 'c', answerId: uniqueId('ans') });
     expect(again.status).toBe(409);
