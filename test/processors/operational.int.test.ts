@@ -50,7 +50,13 @@ it('serves /healthz, /readyz and /metrics with the processing counters', async (
   await waitForIdle(redis, pg, [{ quizId: w.quizId, ref }], 60_000);
 
   const duplicates = w.answers.length - ref.answers;
-  await eventually('the poison message to be counted', async () => /processor_dead_lettered_total\{[^}]*reason="undecodable"[^}]*\} 1/.test(await (await fetch(`${base}/metrics`)).text()));
+  // The dead-letter counter moves when the message is handled, the batch histogram when its chunk
+  // is flushed a moment later: wait for both.
+  const batchSum = new RegExp(`processor_batch_messages_sum\\{[^}]*\\} ${w.events.length + 1}\\b`);
+  await eventually('the poison message to be counted and its batch flushed', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    return /processor_dead_lettered_total\{[^}]*reason="undecodable"[^}]*\} 1/.test(text) && batchSum.test(text);
+  });
   const metrics = await (await fetch(`${base}/metrics`)).text();
   const value = (pattern: RegExp) => Number(metrics.match(pattern)?.[1] ?? NaN);
   expect(value(/processor_answers_total\{outcome="scored"[^}]*\} (\d+)/)).toBe(ref.answers);
