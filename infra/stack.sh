@@ -159,11 +159,19 @@ EOF
   fi
 }
 
-kafka_ready() { port_open "$KAFKA_PORT" && grep -q "Kafka Server started" "$LOGS/kafka-server.log" 2>/dev/null; }
+kafka_ready() {
+  port_open "$KAFKA_PORT" || return 1
+  # Ours: wait for the log line (the port opens before the broker can serve); another's: the port.
+  if pid_alive kafka; then grep -q "Kafka Server started" "$LOGS/kafka-server.log" 2>/dev/null; fi
+}
 
 kafka_start() {
   if pid_alive kafka && kafka_ready; then return 0; fi
-  if ! pid_alive kafka && port_open "$KAFKA_PORT"; then die "port $KAFKA_PORT is taken by another process"; fi
+  if ! pid_alive kafka && port_open "$KAFKA_PORT"; then
+    # Like Redis and PostgreSQL: a broker that already answers here (another checkout's) is used.
+    log "a broker already listens on 127.0.0.1:$KAFKA_PORT (not started from $LOCAL); using it"
+    return 0
+  fi
   kafka_fetch
   kafka_configure
   if ! pid_alive kafka; then
