@@ -3,8 +3,9 @@ import { z } from 'zod';
 // Every process reads the environment once, at its entry point, through loadConfig().
 // Defaults work against the local stack that `npm run infra:up` starts.
 
-const port = z.coerce.number().int().min(0).max(65_535);
-const positiveInt = z.coerce.number().int().positive();
+// Building blocks for every env schema (this one and each tier's options.ts).
+export const port = z.coerce.number().int().min(0).max(65_535);
+export const positiveInt = z.coerce.number().int().positive();
 const csv = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
@@ -79,12 +80,17 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+/** Parses the environment with a schema; every problem is named in one ConfigError (fail fast at start-up). */
+export function parseEnv<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv): z.output<T> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = parseEnv(envSchema, env);
   return {
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, ingestPort: e.INGEST_PORT, pushPort: e.PUSH_PORT },

@@ -19,7 +19,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { RequestHandler } from 'express';
 import type { IHeaders } from 'kafkajs';
 import { z } from 'zod';
-import { ConfigError } from './config';
+import { parseEnv } from './config';
 import { routePattern } from './http-metrics';
 import type { Logger } from './logger';
 
@@ -48,9 +48,8 @@ export interface TracingOptions {
 
 /** Read once at a tier's entry point, next to loadConfig(). */
 export function loadTracingOptions(env: NodeJS.ProcessEnv = process.env): TracingOptions {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  return { enabled: parsed.data.OTEL_ENABLED === 'true', endpoint: parsed.data.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '') };
+  const e = parseEnv(envSchema, env);
+  return { enabled: e.OTEL_ENABLED === 'true', endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '') };
 }
 
 export interface Tracing {

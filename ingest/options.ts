@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { ConfigError } from '../common/config';
+import { parseEnv, positiveInt } from '../common/config';
 
 // Ingest-only settings. They live here rather than in common/config.ts because no other tier reads
 // them; main.ts parses them once, next to loadConfig(). Every value has a unit in its name.
 
-const positiveInt = z.coerce.number().int().positive();
 
 const trustProxy = z
   .string()
@@ -68,11 +67,7 @@ export interface IngestOptions {
 }
 
 export function loadIngestOptions(env: NodeJS.ProcessEnv = process.env): IngestOptions {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   return {
     rateLimit: {
       player: { max: e.INGEST_RATE_PLAYER_MAX, windowMs: e.INGEST_RATE_PLAYER_WINDOW_MS },

@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { ConfigError } from '../common/config';
+import { parseEnv, port, positiveInt } from '../common/config';
 
 // Processor-only settings, parsed once in main.ts next to loadConfig(). The shared batching and
 // snapshot settings (BATCH_MAX_*, SNAPSHOT_*, PROCESSOR_GROUP_ID) live in common/config.ts.
 
-const positiveInt = z.coerce.number().int().positive();
 
 const envSchema = z.object({
-  PROCESSOR_PORT: z.coerce.number().int().min(0).max(65_535).default(8095),
+  PROCESSOR_PORT: port.default(8095),
   // A member that stops heartbeating (SIGKILL, a frozen VM) keeps its partitions this long before
   // the group hands them to another processor.
   PROCESSOR_SESSION_TIMEOUT_MS: positiveInt.default(10_000),
@@ -30,11 +29,7 @@ export interface ProcessorOptions {
 }
 
 export function loadProcessorOptions(env: NodeJS.ProcessEnv = process.env): ProcessorOptions {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   return {
     port: e.PROCESSOR_PORT,
     sessionTimeoutMs: e.PROCESSOR_SESSION_TIMEOUT_MS,

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { ConfigError } from '../common/config';
+import { ConfigError, parseEnv, positiveInt } from '../common/config';
 
 // Push-only settings. They live here rather than in common/config.ts because no other tier reads
 // them; main.ts parses them once, next to loadConfig(). Every value has its unit in its name.
 
-const positiveInt = z.coerce.number().int().positive();
 
 const origins = z
   .string()
@@ -61,11 +60,7 @@ export interface PushOptions {
 }
 
 export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptions {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   if (e.PUSH_VIEWER_MAX_BYTES < e.PUSH_VIEWER_SKIP_BYTES) {
     throw new ConfigError(['PUSH_VIEWER_MAX_BYTES: must be at least PUSH_VIEWER_SKIP_BYTES']);
   }

@@ -1,13 +1,13 @@
 import { z } from 'zod';
+import { parseEnv, port, positiveInt } from '../../common/config';
 
 // The ClickHouse sink's own settings; the shared ones (brokers, topic prefix, registry, ClickHouse
 // URL and database) come from common/config. Read once, at the entry point.
 
-const positiveInt = z.coerce.number().int().positive();
 
 const envSchema = z.object({
   SINK_GROUP_ID: z.string().min(1).default('quizstream-clickhouse-sink'),
-  SINK_PORT: z.coerce.number().int().min(0).max(65_535).default(8096),
+  SINK_PORT: port.default(8096),
   SINK_BATCH_MAX_ROWS: positiveInt.default(1_000), // rows: flush when this many are buffered...
   SINK_BATCH_MAX_WAIT_MS: positiveInt.default(500), // ms: ...or when the oldest buffered row is this old
   SINK_RETRY_INITIAL_MS: positiveInt.default(200), // ms: first wait after a failed insert or registry call
@@ -28,12 +28,7 @@ export interface SinkOptions {
 }
 
 export function loadSinkOptions(env: NodeJS.ProcessEnv = process.env): SinkOptions {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid ClickHouse sink options:\n  ${issues.join('\n  ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   return {
     groupId: e.SINK_GROUP_ID,
     port: e.SINK_PORT,
