@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-// Request rate and latency for a tier's HTTP server, under the same series names ingest uses
+// Request rate and latency for every tier's HTTP server under one pair of series names
 // (http_requests_total, http_request_duration_seconds), so one dashboard panel and one alert rule
 // cover every tier (the `service` default label tells them apart).
 

@@ -7,6 +7,7 @@ import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
 import type { Config } from '../common/config';
 import { errorHandler, mountOperationalRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
+import { httpMetricsMiddleware } from '../common/http-metrics';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/registry';
 import { httpServerSpans } from '../common/tracing';
@@ -109,7 +110,7 @@ export function createIngestApp(deps: IngestDeps): Express {
   app.set('trust proxy', options.trustProxy);
   app.use(httpServerSpans()); // first, so everything the request does runs inside its span
   app.use(requestLogger(log));
-  app.use(metrics.middleware());
+  app.use(httpMetricsMiddleware(deps.metricsRegistry));
 
   mountOperationalRoutes(app, deps.readiness, deps.metricsRegistry);
   const document = openApiDocument({ devTokens: ctx.devTokens !== undefined });
