@@ -1,7 +1,9 @@
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import { redisKeys } from '../../common/redis';
-import type { RefResult } from './reference-ranking';
+import { onCleanup } from './cleanup';
+import { deleteQuizRows, insertQuizRows, type Workload } from './processor-workload';
+import { referenceRanking, type RefResult } from './reference-ranking';
 
 // Reads what the processors left in Redis and Postgres for one quiz, in the shapes the reference
 // ranking produces, and waits for the pipeline to go idle.
@@ -82,4 +84,18 @@ export async function deleteQuizKeys(redis: Redis, quizId: string): Promise<void
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/**
+ * Writes the rows ingest would have written for each workload (quizzes, questions), registers the
+ * cleanup of everything the run leaves in Postgres and Redis, and returns the reference rankings.
+ */
+export async function stageWorkloads(pg: Pool, redis: Redis, workloads: Workload[]): Promise<RefResult[]> {
+  const quizIds = workloads.map((w) => w.quizId);
+  onCleanup(async () => {
+    await deleteQuizRows(pg, quizIds);
+    for (const id of quizIds) await deleteQuizKeys(redis, id);
+  });
+  for (const w of workloads) await insertQuizRows(pg, w);
+  return workloads.map((w) => referenceRanking(w));
 }

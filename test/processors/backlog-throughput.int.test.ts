@@ -3,11 +3,10 @@ import { createDurableProducer, createKafka } from '../../common/kafka';
 import { createPgPool } from '../../common/postgres';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
-import { deleteQuizKeys, waitForIdle } from '../helpers/processor-checks';
+import { stageWorkloads, waitForIdle } from '../helpers/processor-checks';
 import { spawnProcessor } from '../helpers/processor-process';
 import { processorTestTopics } from '../helpers/processor-topics';
-import { deleteQuizRows, insertQuizRows, produceWorkloads, randomWorkload } from '../helpers/processor-workload';
-import { referenceRanking } from '../helpers/reference-ranking';
+import { produceWorkloads, randomWorkload } from '../helpers/processor-workload';
 import { testConfig, testLog } from '../helpers/stack';
 
 // One processor (a real process, default batching) catching up on a backlog: how many answers per
@@ -27,12 +26,7 @@ it('scores a backlog at a useful rate and ends equal to the reference', async ()
     randomWorkload({ quizId: uniqueId(`bl${i}`), players: 200, questions: 12, seed: 100 + i, startAt: Date.now() + 1_000 }),
   );
   const quizIds = workloads.map((w) => w.quizId);
-  onCleanup(async () => {
-    await deleteQuizRows(pg, quizIds);
-    for (const id of quizIds) await deleteQuizKeys(redis, id);
-  });
-  for (const w of workloads) await insertQuizRows(pg, w);
-  const refs = workloads.map((w) => referenceRanking(w));
+  const refs = await stageWorkloads(pg, redis, workloads);
   const answers = workloads.reduce((n, w) => n + w.answers.length, 0);
   const messages = workloads.reduce((n, w) => n + w.events.length, 0);
 

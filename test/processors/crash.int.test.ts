@@ -4,11 +4,10 @@ import { createDurableProducer, createKafka } from '../../common/kafka';
 import { createPgPool } from '../../common/postgres';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
-import { deleteQuizKeys, waitForIdle } from '../helpers/processor-checks';
+import { stageWorkloads, waitForIdle } from '../helpers/processor-checks';
 import { spawnProcessor, type ChildProcessor } from '../helpers/processor-process';
 import { eventually, processorTestTopics, readTopic } from '../helpers/processor-topics';
-import { deleteQuizRows, insertQuizRows, produceWorkloads, randomWorkload } from '../helpers/processor-workload';
-import { referenceRanking } from '../helpers/reference-ranking';
+import { produceWorkloads, randomWorkload } from '../helpers/processor-workload';
 import { testConfig, testLog } from '../helpers/stack';
 
 // Invariants 2 and 4: a processor killed with SIGKILL several times while the stream is still
@@ -34,12 +33,7 @@ it('survives repeated SIGKILLs mid-stream without losing or double counting an a
     randomWorkload({ quizId: uniqueId(`crash${i}`), players: 70, questions: 8, seed: seed + i, startAt: Date.now() + 1_000 }),
   );
   const quizIds = workloads.map((w) => w.quizId);
-  onCleanup(async () => {
-    await deleteQuizRows(pg, quizIds);
-    for (const id of quizIds) await deleteQuizKeys(redis, id);
-  });
-  for (const w of workloads) await insertQuizRows(pg, w);
-  const refs = workloads.map((w) => referenceRanking(w));
+  const refs = await stageWorkloads(pg, redis, workloads);
   const totalAnswers = refs.reduce((n, r) => n + r.answers, 0);
 
   const results = await readTopic(codec, codec.topics.results);

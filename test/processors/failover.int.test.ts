@@ -3,11 +3,10 @@ import { createDurableProducer, createKafka } from '../../common/kafka';
 import { createPgPool } from '../../common/postgres';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
-import { deleteQuizKeys, waitForIdle } from '../helpers/processor-checks';
+import { stageWorkloads, waitForIdle } from '../helpers/processor-checks';
 import { spawnProcessor } from '../helpers/processor-process';
 import { eventually, processorTestTopics } from '../helpers/processor-topics';
-import { deleteQuizRows, insertQuizRows, produceWorkloads, randomWorkload } from '../helpers/processor-workload';
-import { referenceRanking } from '../helpers/reference-ranking';
+import { produceWorkloads, randomWorkload } from '../helpers/processor-workload';
 import { testConfig, testLog } from '../helpers/stack';
 
 // A second processor joins mid-stream (a rebalance while the first is working), then the first
@@ -38,12 +37,7 @@ it('loses nothing and counts nothing twice when one of two processors dies', asy
     randomWorkload({ quizId: uniqueId(`fo${i}`), players: 40, questions: 6, seed: seed + i, startAt: Date.now() + 1_000 }),
   );
   const quizIds = workloads.map((w) => w.quizId);
-  onCleanup(async () => {
-    await deleteQuizRows(pg, quizIds);
-    for (const id of quizIds) await deleteQuizKeys(redis, id);
-  });
-  for (const w of workloads) await insertQuizRows(pg, w);
-  const refs = workloads.map((w) => referenceRanking(w));
+  const refs = await stageWorkloads(pg, redis, workloads);
 
   const groupId = uniqueId('proc-failover');
   const env = { TOPIC_PREFIX: prefix, PROCESSOR_GROUP_ID: groupId, PROCESSOR_SESSION_TIMEOUT_MS: '6000', BATCH_MAX_MESSAGES: '50' };
