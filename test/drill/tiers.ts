@@ -1,20 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { TIER_ENTRY as ENTRY, type TierName } from '../helpers/tier-entries';
 import { ROOT } from './config';
 
 // The tiers as real child processes (`npx tsx <entry>`), each in its own process group so a
 // SIGKILL reaches node under npx and tsx. Output goes to a log file per process and is also kept
 // in memory whole, so the security scan can read every line a tier wrote.
 
-export type TierKind = 'ingest' | 'processor' | 'sink' | 'push';
+export type TierKind = TierName;
 
-const ENTRY: Record<TierKind, string> = {
-  ingest: 'ingest/main.ts',
-  processor: 'processors/main.ts',
-  sink: 'processors/clickhouse-sink/main.ts',
-  push: 'push/main.ts',
-};
 
 const live = new Set<TierProcess>();
 

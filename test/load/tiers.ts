@@ -1,17 +1,12 @@
+import { TIER_ENTRY as ENTRY, type TierName } from '../helpers/tier-entries';
 import { startChild, type Child } from './children';
 import { freePort, waitHttpOk } from './net';
 
 // The quizstream tiers as child processes, each on a free port, started with `node --import tsx`
 // behind `exec` so the pid we measure (memory, CPU) is the tier's node process itself.
 
-export type TierName = 'ingest' | 'processor' | 'sink' | 'push';
+export type { TierName };
 
-const ENTRY: Record<TierName, string> = {
-  ingest: 'ingest/main.ts',
-  processor: 'processors/main.ts',
-  sink: 'processors/clickhouse-sink/main.ts',
-  push: 'push/main.ts',
-};
 
 export interface Tier {
   child: Child;
