@@ -22,6 +22,16 @@ export function subjectFor(topic: string, type: EventType): string {
   return `${topic}-${AVRO_NAMESPACE}.${type}`;
 }
 
+// The registry client waits forever by default: one registry request that never answers would stall
+// a consumer's eachMessage (and its heartbeats) or a test's setup with no error at all.
+export const REGISTRY_REQUEST_TIMEOUT_MS = 10_000; // ten seconds, per attempt
+
+type Middleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+
+const requestTimeout = (ms: number): Middleware => () => ({
+  prepareRequest: (next) => next().then((request) => request.enhance({ timeout: ms })),
+});
+
 export function readSchemaFile(type: EventType): string {
   return readFileSync(join(SCHEMA_DIR, `${type}.avsc`), 'utf8');
 }
@@ -40,8 +50,12 @@ export class EventCodec {
   private readonly typeById = new Map<number, EventType>();
   readonly topics: Topics;
 
-  constructor(registryUrl: string, topicPrefix = '') {
-    this.registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 2, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 } });
+  constructor(registryUrl: string, topicPrefix = '', requestTimeoutMs = REGISTRY_REQUEST_TIMEOUT_MS) {
+    this.registry = new SchemaRegistry({
+      host: registryUrl,
+      retry: { retries: 2, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 },
+      middlewares: [requestTimeout(requestTimeoutMs)],
+    });
     this.topics = topicNames(topicPrefix);
   }
 
