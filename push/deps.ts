@@ -22,8 +22,6 @@ export interface OwnedPushDeps extends PushDeps {
   close(): Promise<void>;
 }
 
-const KAFKA_RETRY_MS = 2_000;
-
 export function buildPushDeps(config: Config, options: PushOptions, log: Logger): OwnedPushDeps {
   const redis = createRedis(config.redis, 'push');
   // Without a listener a lost connection's 'error' would crash the process; ioredis reconnects by itself.
@@ -54,17 +52,6 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
   });
   bufferedBytes.read = () => hub.stats().bufferedBytes;
 
-  let stopped = false;
-  let retryTimer: NodeJS.Timeout | undefined;
-  const startFeed = (): void => {
-    feed.start().catch((err: unknown) => {
-      if (stopped) return;
-      // Streams still open and get their first snapshot from Redis; /readyz says Kafka is missing.
-      log.warn({ err }, `push: kafka consumer not started; retrying in ${KAFKA_RETRY_MS} ms`);
-      retryTimer = setTimeout(startFeed, KAFKA_RETRY_MS);
-    });
-  };
-
   return {
     config,
     options,
@@ -80,12 +67,10 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
     },
     start: () => {
       hub.start();
-      startFeed();
+      feed.start();
     },
     closeStreams: () => hub.closeAll(options.shutdownRetryMs),
     close: async () => {
-      stopped = true;
-      clearTimeout(retryTimer);
       await feed.stop();
       await redis.quit();
     },

@@ -27,6 +27,8 @@ export interface EventFeedOptions {
    * read and viewers must be brought up to date another way.
    */
   onRejoin?: () => void;
+  /** Wait before starting again after a failed start or a crash kafkajs will not restart from. */
+  retryMs?: number; // default 2_000, two seconds
 }
 
 /** Reads quiz.snapshots and quiz.results from the latest offsets and hands each event to the hub. */
@@ -36,6 +38,8 @@ export class EventFeed {
   private crashed: Error | undefined;
   private positioned: Promise<void>;
   private markPositioned: () => void = () => undefined;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     kafka: Kafka,
@@ -77,13 +81,48 @@ export class EventFeed {
       this.joined = false;
       this.crashed = e.payload.error;
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'push: consumer crashed');
+      // kafkajs gives up on errors it deems non-retriable and leaves the consumer disconnected: a push
+      // instance without its feed would keep its viewers on stale snapshots forever, so start again.
+      if (!e.payload.restart) this.retryLater();
     });
     this.consumer.on(STOP, () => {
       this.joined = false;
     });
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts consuming in the background and keeps at it until stop(): a start that fails (Kafka
+   * down) and a crash kafkajs does not restart from are both tried again after retryMs.
+   */
+  start(): void {
+    this.stopped = false;
+    this.launch();
+  }
+
+  private launch(): void {
+    this.run().then(
+      // stop() may have been called while connecting: leave nothing running behind it.
+      () => (this.stopped ? this.consumer.disconnect() : undefined),
+      (err: unknown) => {
+        if (this.stopped) return;
+        // Streams still open and get their first snapshot from Redis; /readyz says Kafka is missing.
+        this.log.warn({ err }, `push: kafka consumer not started; retrying in ${this.retryMs} ms`);
+        this.retryLater();
+      },
+    ).catch((err: unknown) => this.log.warn({ err }, 'push: could not disconnect the consumer after stop'));
+  }
+
+  private get retryMs(): number {
+    return this.options.retryMs ?? 2_000;
+  }
+
+  private retryLater(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.launch(), this.retryMs);
+  }
+
+  private async run(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.codec.topics.snapshots, this.codec.topics.results], fromBeginning: false });
     await this.consumer.run({
@@ -100,7 +139,10 @@ export class EventFeed {
   whenPositioned(timeoutMs = 30_000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`push consumer not positioned within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => {
+        const cause = this.crashed ? ` (last crash: ${this.crashed.message})` : '';
+        reject(new Error(`push consumer not positioned within ${timeoutMs} ms${cause}`));
+      }, timeoutMs);
     });
     return Promise.race([this.positioned, timeout]).finally(() => clearTimeout(timer));
   }
@@ -114,6 +156,8 @@ export class EventFeed {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
     await this.consumer.disconnect();
   }
 
