@@ -8,6 +8,7 @@ import { closeServer, serverUrl, startServer } from '../../ingest/server';
 import { onCleanup } from './cleanup';
 import { testTopics } from './ingest-app';
 import { testConfig, testLog } from './stack';
+import { within } from './wait';
 
 // Starts a push instance in this process on a free port, against the real stack, reading this test
 // file's own topics. It resolves once its consumer has joined and taken its starting offsets, so
@@ -29,7 +30,9 @@ export interface TestPushOverrides {
 }
 
 export async function startTestPush(overrides: TestPushOverrides = {}): Promise<TestPush> {
-  const { prefix, codec } = await testTopics();
+  // Bounded steps, within the 180 s a test file's beforeAll gets: a hook timeout names no step and
+  // leaves this function running on, starting a consumer after the file's cleanup has already run.
+  const { prefix, codec } = await within('creating the test topics and schemas', 45_000, testTopics());
   const config: Config = { ...testConfig, kafka: { ...testConfig.kafka, topicPrefix: prefix } };
   const base = loadPushOptions({ PUSH_GROUP_ID_PREFIX: 'quizstream-push-test' });
   const options = overrides.options ? overrides.options(base) : base;
@@ -46,7 +49,7 @@ export async function startTestPush(overrides: TestPushOverrides = {}): Promise<
   onCleanup(stop);
   deps.start();
   // Generous: a consumer group join can take long on a loaded shared machine.
-  await deps.feed.whenPositioned(120_000);
+  await deps.feed.whenPositioned(90_000);
   return { url: serverUrl(server), server, deps, codec, options, stop };
 }
 

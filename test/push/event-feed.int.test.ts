@@ -10,6 +10,7 @@ import { uniqueId } from '../helpers/ids';
 import { testTopics } from '../helpers/ingest-app';
 import { entries, processorOutputs } from '../helpers/push-kafka';
 import { testConfig, testLog } from '../helpers/stack';
+import { waitUntil } from '../helpers/wait';
 
 // kafkajs does not restart a consumer after an error it deems non-retriable; the feed must.
 
@@ -19,14 +20,6 @@ class FailsOnceCodec extends EventCodec {
   override async decode(buffer: Buffer | null) {
     if (this.failures-- > 0) throw Object.assign(new Error('injected non-retriable failure'), { retriable: false });
     return super.decode(buffer);
-  }
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -56,11 +49,11 @@ test('after a crash kafkajs will not restart from, the feed starts again and del
   const out = await processorOutputs(codec);
   const quizId = uniqueId('crash');
   await out.snapshot({ quizId, seq: 1, players: 1, answers: 1, entries: entries(1) });
-  await until('a crash without restart', () => crashes.includes(false));
-  await until('the feed to join again', () => rejoins >= 1);
+  await waitUntil('a crash without restart', () => crashes.includes(false));
+  await waitUntil('the feed to join again', () => rejoins >= 1);
 
   await out.snapshot({ quizId, seq: 2, players: 1, answers: 2, entries: entries(1) });
-  await until('snapshot 2 to reach the hub', () => published.includes(2));
+  await waitUntil('snapshot 2 to reach the hub', () => published.includes(2));
   // The message that crashed the consumer was not delivered by Kafka (push starts from the latest
   // offsets); onRejoin is how the deps bring viewers up to date from Redis instead.
   expect(published).toEqual([2]);
