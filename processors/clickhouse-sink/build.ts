@@ -20,13 +20,19 @@ export interface BuiltSink {
 }
 
 /** Wires the sink from a configuration; main.ts and the tests build it the same way. */
-export function buildSink(config: Config, options: SinkOptions, log: Logger, registry = createMetricsRegistry('clickhouse-sink')): BuiltSink {
+export function buildSink(
+  config: Config,
+  options: SinkOptions,
+  log: Logger,
+  registry = createMetricsRegistry('clickhouse-sink'),
+  onFatal?: (err: unknown) => void,
+): BuiltSink {
   const ch = createSinkClickHouse(config.clickhouse);
   const metrics = createSinkMetrics(registry);
   const writer = new ClickHouseWriter(ch, log, metrics, { initialMs: options.retryInitialMs, maxMs: options.retryMaxMs });
   const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix);
   const kafka = createKafka(config.kafka, log, '-clickhouse-sink');
-  const sink = new ClickHouseSink({ kafka, codec, writer, log, metrics, options });
+  const sink = new ClickHouseSink({ kafka, codec, writer, log, metrics, options, onFatal });
   let stopped: Promise<void> | undefined;
   return {
     sink,

@@ -16,6 +16,11 @@ export interface SinkDeps {
   log: Logger;
   metrics: SinkMetrics;
   options: SinkOptions;
+  /**
+   * Runs when the consumer crashed and kafkajs will not restart it: the process should exit so its
+   * supervisor starts a fresh one (what was not committed is read again and deduplicated).
+   */
+  onFatal?: (err: unknown) => void;
 }
 
 /**
@@ -52,6 +57,7 @@ export class ClickHouseSink {
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       this.joined = false;
       this.deps.log.error({ err: e.payload.error, restart: e.payload.restart }, 'Kafka consumer crashed');
+      if (!e.payload.restart && !this.stopping) this.deps.onFatal?.(e.payload.error);
     });
     this.consumer.on(this.consumer.events.STOP, () => {
       this.joined = false;
@@ -85,7 +91,8 @@ export class ClickHouseSink {
     if (this.stopping) return;
     this.stopping = true;
     const { topics } = this.deps.codec;
-    this.consumer.pause([{ topic: topics.results }, { topic: topics.snapshots }, { topic: topics.quizEvents }]);
+    // A consumer that crashed for good is no longer running: there is nothing to pause.
+    if (this.joined) this.consumer.pause([{ topic: topics.results }, { topic: topics.snapshots }, { topic: topics.quizEvents }]);
     const giveUp = setTimeout(() => this.abort.abort(), graceMs);
     try {
       await this.batchInProgress;

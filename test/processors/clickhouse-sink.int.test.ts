@@ -3,6 +3,13 @@ import type { Admin } from 'kafkajs';
 import { createClickHouse } from '../../common/clickhouse';
 import type { Config } from '../../common/config';
 import { createKafka } from '../../common/kafka';
+import { createMetricsRegistry } from '../../common/metrics';
+import type { DecodedEvent } from '../../common/events';
+import { EventCodec } from '../../common/registry';
+import { ClickHouseWriter, createSinkClickHouse } from '../../processors/clickhouse-sink/clickhouse-writer';
+import { createSinkMetrics } from '../../processors/clickhouse-sink/metrics';
+import { loadSinkOptions } from '../../processors/clickhouse-sink/options';
+import { ClickHouseSink } from '../../processors/clickhouse-sink/sink';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testConfig, testLog } from '../helpers/stack';
@@ -129,5 +136,35 @@ describe('ClickHouse sink', () => {
     await waitFor('every offset committed', async () => (await uncommitted(groupId)) === 0);
     expect(await counterTotal(sink.registry, 'quizstream_sink_messages_total', { outcome: 'undecodable' })).toBe(2);
     await sink.stop();
+  });
+
+  it('reports a crash kafkajs will not restart from to onFatal (main exits so a fresh sink takes over), and stops cleanly after it', async () => {
+    const quizId = uniqueId('sq');
+    // A decoded event that makes building its row throw a TypeError, which kafkajs counts as
+    // unrecoverable: it neither retries the batch nor restarts the consumer.
+    class BrokenCodec extends EventCodec {
+      override async decode(): Promise<DecodedEvent> {
+        return { type: 'PlayerJoined', payload: null } as unknown as DecodedEvent;
+      }
+    }
+    const client = createSinkClickHouse(stack.config.clickhouse);
+    onCleanup(() => client.close());
+    const metrics = createSinkMetrics(createMetricsRegistry('clickhouse-sink-test'));
+    const fatal: unknown[] = [];
+    const sink = new ClickHouseSink({
+      kafka: createKafka(testConfig.kafka, testLog, '-sink-fatal-test'),
+      codec: new BrokenCodec(testConfig.registry.url, stack.prefix),
+      writer: new ClickHouseWriter(client, testLog, metrics, { initialMs: 100, maxMs: 500 }),
+      log: testLog,
+      metrics,
+      options: { ...loadSinkOptions({}), groupId: uniqueId('sink-fatal') },
+      onFatal: (err) => fatal.push(err),
+    });
+    onCleanup(() => sink.stop());
+    await sink.start();
+    await send(stack, stack.codec.topics.quizEvents, quizId, 'PlayerJoined', { eventId: `${quizId}-j`, quizId, playerId: 'p1', displayName: 'P1', joinedAt: Date.now() });
+    await waitFor('onFatal', async () => fatal.length === 1);
+    expect(sink.inGroup).toBe(false);
+    await expect(sink.stop()).resolves.toBeUndefined();
   });
 });
