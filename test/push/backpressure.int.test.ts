@@ -4,6 +4,7 @@ import { uniqueId } from '../helpers/ids';
 import { metricValue, startTestPush, type TestPush } from '../helpers/push-app';
 import { entries, processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
 import { connectSse } from '../helpers/sse-client';
+import { waitUntil } from '../helpers/wait';
 
 jest.setTimeout(180_000);
 
@@ -39,21 +40,13 @@ function stalledClient(path: string): Promise<Socket> {
   });
 }
 
-async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 test('a stalled client is skipped forward, then dropped; its buffer stays bounded and a normal viewer gets everything', async () => {
   const quizId = uniqueId('stall');
   const path = `/v1/quizzes/${quizId}/leaderboard/stream`;
   await stalledClient(path);
   const reader = await connectSse(`${push.url}${path}`);
   onCleanup(() => reader.close());
-  await waitUntil(() => push.deps.hub.connections === 2, 10_000, 'both viewers to connect');
+  await waitUntil('both viewers to connect', () => push.deps.hub.connections === 2, 10_000);
 
   const big = entries(100, 1_000); // about 100 KB of JSON per snapshot
   const frameBytes = JSON.stringify({ quizId, seq: 1, players: 100, answers: 1, entries: big }).length + 64;
@@ -89,11 +82,11 @@ test('a stalled client is skipped forward, then dropped; its buffer stays bounde
 
   // Still behind after STALL_MS: disconnected, counted, and its slot and buffer are freed.
   await waitUntil(
+    'the stalled viewer to be dropped',
     async () => (await metricValue(push.url, 'push_viewers_dropped_total', { stream: 'leaderboard', reason: 'stalled' })) === 1,
     STALL_MS + 15_000,
-    'the stalled viewer to be dropped',
   );
-  await waitUntil(() => push.deps.hub.connections === 1, 5_000, 'the slot to be freed');
+  await waitUntil('the slot to be freed', () => push.deps.hub.connections === 1, 5_000);
   expect(push.deps.hub.stats().maxViewerBufferedBytes).toBeLessThan(SKIP_BYTES);
   expect(await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' })).toBe(1);
 

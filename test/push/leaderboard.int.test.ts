@@ -5,6 +5,7 @@ import { deadRedis } from '../helpers/ingest-app';
 import { metricValue, startTestPush, type TestPush } from '../helpers/push-app';
 import { entries, processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
 import { connectSse } from '../helpers/sse-client';
+import { waitUntil } from '../helpers/wait';
 
 jest.setTimeout(180_000);
 
@@ -124,7 +125,7 @@ describe('GET leaderboard/stream', () => {
     expect(await metricValue(push.url, 'push_snapshot_publish_to_write_seconds_count')).toBeGreaterThanOrEqual(1);
     const open = await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' });
     sse.close();
-    await waitUntil(async () => (await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' })) === open - 1);
+    await waitUntil('the closed stream to leave the gauge', async () => (await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' })) === open - 1, 10_000);
   });
 
   test('/healthz and /readyz (Kafka consumer joined, Redis answers)', async () => {
@@ -150,7 +151,7 @@ describe('connection limit', () => {
     expect(await metricValue(small.url, 'push_connections_rejected_total', { reason: 'connection_limit' })).toBe(1);
     // A slot freed is a slot usable again.
     a.close();
-    await waitUntil(() => small.deps.hub.connections === 1);
+    await waitUntil('the first stream to be counted', () => small.deps.hub.connections === 1, 10_000);
     const c = await connectSse(`${small.url}/v1/quizzes/${quizId}/leaderboard/stream`);
     onCleanupClose(c);
     expect(c.status).toBe(200);
@@ -183,19 +184,11 @@ describe('heartbeats', () => {
     const fast = await startTestPush({ options: (o) => ({ ...o, heartbeatMs: 300 }) });
     const sse = await connectSse(`${fast.url}/v1/quizzes/${uniqueId('idle')}/leaderboard/stream`);
     onCleanupClose(sse);
-    await waitUntil(() => sse.parser.comments.filter((c) => c === 'hb').length >= 2, 10_000);
+    await waitUntil('two heartbeats', () => sse.parser.comments.filter((c) => c === 'hb').length >= 2, 10_000);
     expect(sse.events).toEqual([]);
     expect(await metricValue(fast.url, 'push_events_sent_total', { stream: 'leaderboard', event: 'heartbeat' })).toBeGreaterThanOrEqual(2);
   });
 });
-
-async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function onCleanupClose(sse: { close(): void }): void {
   onCleanup(() => sse.close());

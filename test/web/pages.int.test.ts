@@ -5,6 +5,7 @@ import { startTestIngest, type TestIngest } from '../helpers/ingest-app';
 import { IngestClient, sampleQuiz } from '../helpers/ingest-client';
 import { uniqueId } from '../helpers/ids';
 import { onCleanup } from '../helpers/cleanup';
+import { waitUntil } from '../helpers/wait';
 import { closeServer, serverUrl, startServer } from '../../ingest/server';
 import { mountWebPages } from '../../web/serve';
 import { boardNames, launchBrowser, newPage, screenshot } from './browser';
@@ -69,18 +70,10 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 
-const waitFor = async (what: string, check: () => boolean, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 test('the scoreboard follows snapshots, ignores an older one, and shows a reconnect', async () => {
   const { page, logs } = await newPage(browser, { width: 390, height: 800 }); // a phone
   await page.goto(`${pushUrl}/scoreboard.html?quiz=demo-1`);
-  await waitFor('the scoreboard stream', () => streams.leaderboard.size === 1);
+  await waitUntil('the scoreboard stream', () => streams.leaderboard.size === 1, 30_000);
   await page.locator('#conn[data-state="live"]').waitFor();
 
   send(streams.leaderboard, 'snapshot', { quizId: 'demo-1', seq: 5, players: 3, answers: 0, entries: [entry(1, 'ann', 0), entry(2, 'bob', 0), entry(3, 'cyd', 0)] }, 5);
@@ -122,7 +115,7 @@ test('a player joins through ingest, sees the question, answers with one tap, th
   await page.getByLabel('Your name').fill('Dana');
   await page.getByRole('button', { name: 'Join' }).click();
   await page.locator('#game').waitFor();
-  await waitFor('the personal stream', () => streams.personal.size === 1);
+  await waitUntil('the personal stream', () => streams.personal.size === 1, 30_000);
   expect(await page.locator('#me').textContent()).toBe('Dana');
   expect(await page.locator('#waiting').isVisible()).toBe(true);
 
@@ -188,7 +181,7 @@ test('the host creates a quiz from pasted JSON, opens and closes a question, and
   await page.getByRole('button', { name: 'Create from JSON' }).click();
   await page.locator('#manage').waitFor();
   expect(await page.locator('#quiz-id').textContent()).toBe(quizId);
-  await waitFor('the host streams', () => streams.leaderboard.size >= 1 && streams.personal.size >= 1);
+  await waitUntil('the host streams', () => streams.leaderboard.size >= 1 && streams.personal.size >= 1, 30_000);
 
   const q1 = page.locator('li[data-question-id="q1"]');
   await q1.getByRole('button', { name: 'Open' }).click();
