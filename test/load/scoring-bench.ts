@@ -124,6 +124,7 @@ export async function runScoringBench(s: BenchSettings, runPrefix: string, progr
           }
           const rate = endAt > firstAt && last > firstCount ? (last - firstCount) / ((endAt - firstAt) / 1000) : NaN;
           if (!endAt) notes.push(`run ${rep + 1}: only ${last} of ${total} answers scored within 300 s.`);
+          else if (!Number.isFinite(rate)) notes.push(`run ${rep + 1}: all ${total} answers were scored between two reads of the count; a larger backlog is needed for a rate.`);
           ours.push(rate);
         } finally {
           await proc.child.stop();
