@@ -9,6 +9,8 @@ export interface PlayerIdentity {
   playerId: string;
   /** The token's `name` claim when it holds a valid display name; join falls back to it. */
   displayName?: string;
+  /** When the token expires (epoch ms, from `exp`): a stream opened with it ends then. */
+  expiresAt?: number;
 }
 
 export interface TokenVerifier {
@@ -81,7 +83,11 @@ class JwtVerifier implements TokenVerifier {
       throw new UnauthorizedError('token subject is not a valid player id (1-64 characters of A-Z a-z 0-9 _ -)', 'invalid_token');
     }
     const name = displayNameSchema.safeParse(payload.name);
-    return { playerId, ...(name.success ? { displayName: name.data } : {}) };
+    return {
+      playerId,
+      ...(name.success ? { displayName: name.data } : {}),
+      ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
+    };
   }
 
   /** The token's fault is a 401; an identity provider we cannot reach is our outage, a 503. */

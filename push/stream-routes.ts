@@ -6,7 +6,31 @@ import type { StreamHub } from './hub';
 import type { LeaderboardStore } from './leaderboard-store';
 import { idParam } from './params';
 import { streamTokenSource } from './player-auth';
-import { SSE_HEADERS, parseLastEventId } from './sse-frames';
+import { SSE_HEADERS, eventFrame, parseLastEventId } from './sse-frames';
+import type { Viewer } from './viewer';
+
+// setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days); longer waits are chained.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const tokenExpiredFrame = {
+  kind: 'token-expired',
+  bytes: eventFrame({ event: 'token-expired', data: JSON.stringify({ error: { code: 'token_expired', message: 'the token this stream was opened with has expired; reconnect with a new one' } }) }),
+};
+
+/**
+ * A personal stream lives no longer than the token it was opened with: at `expiresAt` the viewer
+ * gets a `token-expired` event and the stream ends (a reconnect with the same token is a 401).
+ */
+function endAtExpiry(viewer: Viewer, expiresAt: number, res: Response): void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    const left = expiresAt - Date.now();
+    if (left <= 0) viewer.close(tokenExpiredFrame);
+    else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+  };
+  arm();
+  res.on('close', () => clearTimeout(timer));
+}
 
 /** Sends the SSE head at once, so the client (and any proxy) sees the stream is open before any event. */
 function openStream(req: Request, res: Response): void {
@@ -40,10 +64,11 @@ export function streamRoutes(hub: StreamHub, store: LeaderboardStore, verifier: 
 
   router.get('/v1/quizzes/:quizId/me/stream', requirePlayer(verifier, streamTokenSource), (req, res) => {
     const quizId = idParam(req, 'quizId');
-    const { playerId } = playerOf(res);
+    const { playerId, expiresAt } = playerOf(res);
     hub.ensureCapacity('personal');
     openStream(req, res);
-    hub.connectPersonal(quizId, playerId, res);
+    const viewer = hub.connectPersonal(quizId, playerId, res);
+    if (expiresAt !== undefined) endAtExpiry(viewer, expiresAt, res);
   });
 
   return router;

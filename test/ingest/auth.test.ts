@@ -14,7 +14,8 @@ describe('dev tokens (HS256)', () => {
   test('a dev token verifies to its player id and display name, and expires in the configured time', async () => {
     const before = Date.now();
     const { token, expiresAt } = await issuer.issue('p1', 'Ann');
-    expect(await verifier.verify(token)).toEqual({ playerId: 'p1', displayName: 'Ann' });
+    // expiresAt: what the personal stream ends at, the token's exp in ms.
+    expect(await verifier.verify(token)).toEqual({ playerId: 'p1', displayName: 'Ann', expiresAt: new Date(expiresAt).getTime() });
     const ttl = new Date(expiresAt).getTime() - before;
     expect(ttl).toBeGreaterThan(3590_000);
     expect(ttl).toBeLessThanOrEqual(3601_000);
@@ -57,7 +58,7 @@ describe('dev tokens (HS256)', () => {
       .setIssuer(DEV_ISSUER)
       .setExpirationTime(Math.floor(Date.now() / 1000) + 60)
       .sign(key);
-    expect(await verifier.verify(token)).toEqual({ playerId: 'p2' });
+    expect(await verifier.verify(token)).toEqual({ playerId: 'p2', expiresAt: expect.any(Number) });
   });
 });
 
@@ -101,6 +102,7 @@ describe('JWKS tokens (AUTH_MODE=jwks)', () => {
     expect(await verifier.verify(await sign({ sub: 'u-42', iss: 'https://idp.example', aud: 'quizstream' }))).toEqual({
       playerId: 'u-42',
       displayName: 'Ann',
+      expiresAt: expect.any(Number),
     });
     await expect(verifier.verify(await sign({ sub: 'u-42', iss: 'https://evil.example', aud: 'quizstream' }))).rejects.toMatchObject({ status: 401 });
     await expect(verifier.verify(await sign({ sub: 'u-42', iss: 'https://idp.example', aud: 'other' }))).rejects.toMatchObject({ status: 401 });

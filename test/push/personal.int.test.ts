@@ -79,3 +79,26 @@ test('a player sees their own result after AnswerScored, and question open/close
   expect(JSON.parse(bob.events[1]!.data)).toMatchObject({ answerId: 'ans-bob', correct: false, points: 0, total: 0, rank: 2 });
   expect(JSON.parse(ann.events[2]!.data)).toEqual({ questionId: 'q1', correct: ['a'], counts: { a: 1, b: 1 }, closedAt: new Date(openedAt + 20_000).toISOString() });
 });
+
+test('a personal stream ends with a token-expired event when its token expires; the same token then gets 401', async () => {
+  const quizId = uniqueId('expiry');
+  // Two seconds: jose counts exp in whole seconds, so the token lives between one and two.
+  const { token, expiresAt } = await new DevTokenIssuer(testConfig.auth, 2).issue('eve', 'Eve');
+  const ann = await meStream(quizId, 'ann'); // a ten-minute token
+  const url = `${push.url}/v1/quizzes/${quizId}/me/stream?token=${encodeURIComponent(token)}`;
+  const sse = await connectSse(url);
+  onCleanup(() => sse.close());
+  expect(sse.status).toBe(200);
+
+  const [expired] = await sse.waitFor((e) => e.event === 'token-expired', 1, 10_000);
+  expect(Date.now()).toBeGreaterThanOrEqual(new Date(expiresAt).getTime());
+  expect(JSON.parse(expired!.data)).toMatchObject({ error: { code: 'token_expired' } });
+  await sse.ended;
+
+  const again = await fetch(url);
+  expect(again.status).toBe(401);
+  expect(await again.json()).toMatchObject({ error: { code: 'token_expired' } });
+  // Only the expired token's stream ended.
+  const annState = await Promise.race([ann.ended.then(() => 'ended'), new Promise((r) => setTimeout(() => r('open'), 300))]);
+  expect(annState).toBe('open');
+});

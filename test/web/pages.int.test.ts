@@ -18,6 +18,8 @@ import { boardNames, launchBrowser, newPage, screenshot } from './browser';
 interface Streams {
   leaderboard: Set<Response>;
   personal: Set<Response>;
+  /** Tokens the scripted push treats as expired (push ends such a stream and refuses them). */
+  expired: Set<string>;
 }
 
 function scriptedPush(streams: Streams) {
@@ -30,10 +32,16 @@ function scriptedPush(streams: Streams) {
   };
   app.get('/v1/quizzes/:quizId/leaderboard/stream', (_req, res) => open(res, streams.leaderboard));
   app.get('/v1/quizzes/:quizId/me/stream', (req, res) => {
-    if (typeof req.query.token !== 'string' || !req.query.token) {
+    const token = req.query.token;
+    if (typeof token !== 'string' || !token) {
       res.status(401).json({ error: { code: 'unauthorized', message: 'token required' } });
       return;
     }
+    if (streams.expired.has(token)) {
+      res.status(401).json({ error: { code: 'token_expired', message: 'token expired' } });
+      return;
+    }
+    res.locals.token = token;
     open(res, streams.personal);
   });
   app.get('/v1/quizzes/:quizId/players/:playerId', (_req, res) => {
@@ -52,7 +60,7 @@ let browser: Browser;
 let ingest: TestIngest;
 let client: IngestClient;
 let pushUrl: string;
-const streams: Streams = { leaderboard: new Set(), personal: new Set() };
+const streams: Streams = { leaderboard: new Set(), personal: new Set(), expired: new Set() };
 
 jest.setTimeout(180_000);
 
@@ -154,6 +162,15 @@ test('a player joins through ingest, sees the question, answers with one tap, th
   expect(await page.locator('button[data-choice-id="b"] .choice-note').textContent()).toBe('✓ correct · 4 answers');
   expect(await page.locator('button[data-choice-id="a"] .choice-note').textContent()).toBe('1 answer');
   await screenshot(page, 'scripted-play-phone');
+
+  // Push ends a personal stream when its token expires: the page takes a new token and reopens it.
+  // (A second apart, so the new dev token is not byte-for-byte the old one.)
+  await new Promise((r) => setTimeout(r, 1_100));
+  for (const res of streams.personal) streams.expired.add(res.locals.token as string);
+  send(streams.personal, 'token-expired', { error: { code: 'token_expired', message: 'expired' } });
+  for (const res of streams.personal) res.end();
+  await waitUntil('the personal stream reopened with a new token', () => [...streams.personal].some((res) => !streams.expired.has(res.locals.token as string)), 30_000);
+  await page.locator('#conn', { hasText: 'Live' }).waitFor();
 
   // A reload keeps the player (per-tab session) and shows the next question from ingest's view.
   await client.close(quizId, 'q1');

@@ -14,7 +14,7 @@ import {
   type OpenQuestion,
   type QuestionReveal,
 } from './lib/logic';
-import { openLiveStream, showStreamStatus } from './lib/stream';
+import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream';
 
 // The players' page: join with a name, then follow the quiz on the personal stream (question
 // opened, own answer scored, question closed with the reveal) and answer with one tap. The
@@ -36,6 +36,7 @@ interface MyAnswer {
 
 let api: IngestApi;
 let session: Session;
+let personalStream: LiveStream | undefined;
 let current: (OpenQuestion & { receivedAt: number }) | undefined;
 const answers = new Map<string, MyAnswer>();
 const results = new Map<string, AnswerResult>();
@@ -216,15 +217,9 @@ async function syncQuiz(): Promise<void> {
   }
 }
 
-async function startGame(): Promise<void> {
-  show($('#join'), false);
-  show($('#game'), true);
-  $('#me').textContent = session.displayName;
-  $('#title').textContent = `Quiz ${session.quizId}`;
-  const scoreboard = $('#scoreboard-link') as HTMLAnchorElement;
-  scoreboard.href = `scoreboard.html?quiz=${encodeURIComponent(session.quizId)}`;
-  showStanding(0, 0);
-  openLiveStream(
+/** The player's own events; ended by push when the token expires, then reopened with a new token. */
+function openPersonalStream(): LiveStream {
+  return openLiveStream(
     `v1/quizzes/${encodeURIComponent(session.quizId)}/me/stream?token=${encodeURIComponent(session.token)}`,
     {
       'question-opened': (data) => {
@@ -240,6 +235,10 @@ async function startGame(): Promise<void> {
         const r = parseReveal(data);
         if (r) showReveal(r);
       },
+      // The stream ends when the token it was opened with expires: take a new one and go on.
+      'token-expired': () => {
+        void renewSession().catch((err: unknown) => say($('#result'), `Your session expired and could not be renewed: ${messageOf(err)} Reload to join again.`, 'error'));
+      },
     },
     (status) => {
       showStreamStatus($('#conn'), status);
@@ -250,6 +249,25 @@ async function startGame(): Promise<void> {
       }
     },
   );
+}
+
+async function renewSession(): Promise<void> {
+  personalStream?.close();
+  ({ token: session.token } = await api.devToken(session.playerId, session.displayName));
+  personalStream = openPersonalStream();
+  // Nothing is replayed across the gap: read the state afresh, as after a reconnect.
+  await Promise.all([syncQuiz(), refreshStanding()]);
+}
+
+async function startGame(): Promise<void> {
+  show($('#join'), false);
+  show($('#game'), true);
+  $('#me').textContent = session.displayName;
+  $('#title').textContent = `Quiz ${session.quizId}`;
+  const scoreboard = $('#scoreboard-link') as HTMLAnchorElement;
+  scoreboard.href = `scoreboard.html?quiz=${encodeURIComponent(session.quizId)}`;
+  showStanding(0, 0);
+  personalStream = openPersonalStream();
   await Promise.all([
     syncQuiz(),
     refreshStanding().catch((err: unknown) => console.warn('standing unavailable', err)),
