@@ -50,6 +50,8 @@ export class EventCodec {
   private readonly registry: SchemaRegistry;
   private readonly ids = new Map<string, number>();
   private readonly typeById = new Map<number, EventType>();
+  /** Lookups in flight, one per subject: a burst of first encodes asks the registry once, not N times. */
+  private readonly resolving = new Map<string, Promise<number>>();
   readonly topics: Topics;
 
   constructor(registryUrl: string, topicPrefix = '', requestTimeoutMs = REGISTRY_REQUEST_TIMEOUT_MS) {
@@ -85,16 +87,29 @@ export class EventCodec {
 
   async encode<K extends EventType>(topic: string, type: K, payload: EventMap[K]): Promise<Buffer> {
     const subject = subjectFor(topic, type);
-    let id = this.ids.get(subject);
-    if (id === undefined) {
-      try {
-        id = await this.registry.getLatestSchemaId(subject);
-      } catch (err) {
-        throw new UnavailableError(`schema registry: cannot resolve ${subject}: ${(err as Error).message}`);
-      }
-      this.remember(subject, type, id);
-    }
+    const id = this.ids.get(subject) ?? (await this.resolve(subject, type));
     return this.registry.encode(id, payload);
+  }
+
+  private resolve(subject: string, type: EventType): Promise<number> {
+    let lookup = this.resolving.get(subject);
+    if (!lookup) {
+      lookup = this.registry
+        .getLatestSchemaId(subject)
+        .then(
+          (id) => {
+            this.remember(subject, type, id);
+            return id;
+          },
+          (err: unknown) => {
+            throw new UnavailableError(`schema registry: cannot resolve ${subject}: ${(err as Error).message}`);
+          },
+        )
+        // Settled either way: a failed lookup is tried afresh by the next encode.
+        .finally(() => this.resolving.delete(subject));
+      this.resolving.set(subject, lookup);
+    }
+    return lookup;
   }
 
   async decode(buffer: Buffer | null): Promise<DecodedEvent> {
