@@ -2,7 +2,8 @@ import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import { redisKeys } from '../../common/redis';
 import { onCleanup } from './cleanup';
-import { deleteQuizRows, insertQuizRows, type Workload } from './processor-workload';
+import { insertQuizRows, type Workload } from './processor-workload';
+import { deleteQuizKeys, deleteQuizRows } from './quiz-cleanup';
 import { referenceRanking, type RefResult } from './reference-ranking';
 
 // Reads what the processors left in Redis and Postgres for one quiz, in the shapes the reference
@@ -74,16 +75,6 @@ export async function waitForIdle(
     if (Date.now() > deadline) throw new Error(`pipeline not idle after ${timeoutMs} ms: ${last}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** Deletes every processor key of a quiz (all carry the {quizId} hash tag). */
-export async function deleteQuizKeys(redis: Redis, quizId: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `qs:{${quizId}}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
 }
 
 /**

@@ -142,13 +142,6 @@ export async function insertQuizRows(pg: Pool, w: Workload): Promise<void> {
   }
 }
 
-/** Removes the quizzes and everything the processors wrote for them (cleanup). */
-export async function deleteQuizRows(pg: Pool, quizIds: string[]): Promise<void> {
-  await pg.query('DELETE FROM scored_answers WHERE quiz_id = ANY($1)', [quizIds]);
-  await pg.query('DELETE FROM player_totals WHERE quiz_id = ANY($1)', [quizIds]);
-  await pg.query('DELETE FROM quizzes WHERE id = ANY($1)', [quizIds]);
-}
-
 /**
  * Writes the events of several quizzes interleaved (each quiz in its own order), in chunks, with a
  * pause between chunks so a processor can be killed while the stream is still arriving.

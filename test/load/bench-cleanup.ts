@@ -1,9 +1,11 @@
 import { createPgPool } from '../../common/postgres';
 import { createRedis } from '../../common/redis';
+import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 import { benchConfig } from './bench-env';
 
-// Quizzes the bench created through ingest. They live in the shared Postgres and Redis, so the run
-// removes them at the end (ClickHouse keeps its analytics rows: they are append-only by design).
+// Quizzes the bench created (through ingest, or straight into Postgres for the scoring backlog).
+// They live in the shared Postgres and Redis, so the run removes them at the end (ClickHouse keeps
+// its analytics rows: they are append-only by design).
 
 export const createdQuizIds: string[] = [];
 
@@ -13,13 +15,8 @@ export async function deleteBenchQuizzes(): Promise<void> {
   const redis = createRedis(benchConfig('').redis, 'bench-cleanup');
   const pg = createPgPool(benchConfig('').postgres, 1);
   try {
-    for (const id of ids) {
-      const keys = await redis.keys(`qs:{${id}}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-    }
-    await pg.query('DELETE FROM scored_answers WHERE quiz_id = ANY($1)', [ids]);
-    await pg.query('DELETE FROM player_totals WHERE quiz_id = ANY($1)', [ids]);
-    await pg.query('DELETE FROM quizzes WHERE id = ANY($1)', [ids]);
+    for (const id of ids) await deleteQuizKeys(redis, id);
+    await deleteQuizRows(pg, ids);
   } finally {
     redis.disconnect();
     await pg.end();

@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { QuizEvent } from '../helpers/processor-workload';
 import { createKafka } from '../../common/kafka';
 import { createPgPool } from '../../common/postgres';
 import { createRedis, redisKeys } from '../../common/redis';
 import { EventCodec } from '../../common/registry';
+import { createdQuizIds } from './bench-cleanup';
 import { benchConfig, benchLog, createPrefixTopics } from './bench-env';
 import { sleep } from './net';
 import type { SectionResult } from './results';
@@ -65,6 +67,53 @@ async function redisBenchmarkZincrby(n: number): Promise<number> {
   }
 }
 
+/** Writes a whole quiz to the run's quiz.events before any processor reads it. */
+async function produceBacklog(prefix: string, quizId: string, events: QuizEvent[]): Promise<void> {
+  const config = benchConfig(prefix);
+  const codec = new EventCodec(config.registry.url, prefix);
+  const producer = createKafka(config.kafka, benchLog, '-bench-backlog').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < events.length; i += 2_000) {
+      const chunk = events.slice(i, i + 2_000);
+      const messages = await Promise.all(chunk.map(async (e) => ({ key: quizId, value: await codec.encode(codec.topics.quizEvents, e.type, e.payload as never) })));
+      await producer.send({ topic: codec.topics.quizEvents, acks: -1, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/**
+ * Polls the quiz's answer counter until all `total` answers are scored: the rate from the first
+ * scored answer seen to the last, or NaN with a note saying why there is none.
+ */
+async function timeScoring(redis: Redis, quizId: string, total: number, run: number): Promise<{ rate: number; note?: string }> {
+  const statsKey = redisKeys.stats(quizId);
+  let firstAt = 0;
+  let firstCount = 0;
+  let endAt = 0;
+  let last = 0;
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    last = Number((await redis.hget(statsKey, 'answers')) ?? '0');
+    const now = performance.now();
+    if (last > 0 && firstAt === 0) {
+      firstAt = now;
+      firstCount = last;
+    }
+    if (last >= total) {
+      endAt = now;
+      break;
+    }
+    await sleep(25);
+  }
+  const rate = endAt > firstAt && last > firstCount ? (last - firstCount) / ((endAt - firstAt) / 1000) : NaN;
+  if (!endAt) return { rate, note: `run ${run}: only ${last} of ${total} answers scored within 300 s.` };
+  if (!Number.isFinite(rate)) return { rate, note: `run ${run}: all ${total} answers were scored between two reads of the count; a larger backlog is needed for a rate.` };
+  return { rate };
+}
+
 export async function runScoringBench(s: BenchSettings, runPrefix: string, progress: (m: string) => void, prefixes: string[]): Promise<SectionResult> {
   const { players, questions } = s.scoring;
   const total = players * questions;
@@ -74,61 +123,23 @@ export async function runScoringBench(s: BenchSettings, runPrefix: string, progr
   const ours: number[] = [];
   const ref: number[] = [];
   const notes: string[] = [];
-  const quizIds: string[] = [];
   try {
     for (let rep = 0; rep < s.reps; rep++) {
       try {
         const prefix = `${runPrefix}score${rep}.`;
         prefixes.push(prefix);
         await createPrefixTopics(prefix, 12);
-        const config = benchConfig(prefix);
-        const codec = new EventCodec(config.registry.url, prefix);
         const quizId = `bench-score-${randomUUID().slice(0, 8)}`;
-        quizIds.push(quizId);
+        createdQuizIds.push(quizId); // removed with the bench's other quizzes at the end of the run
         const questionIds = Array.from({ length: questions }, (_, i) => `q${i + 1}`);
         const openedAt = Date.now();
         await insertQuiz(pg, quizId, questionIds, openedAt);
-        const events = backlogEvents(quizId, players, questionIds, openedAt);
-        const producer = createKafka(config.kafka, benchLog, '-bench-backlog').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-        await producer.connect();
-        try {
-          for (let i = 0; i < events.length; i += 2_000) {
-            const chunk = events.slice(i, i + 2_000);
-            const messages = await Promise.all(chunk.map(async (e) => ({ key: quizId, value: await codec.encode(codec.topics.quizEvents, e.type, e.payload as never) })));
-            await producer.send({ topic: codec.topics.quizEvents, acks: -1, messages });
-          }
-        } finally {
-          await producer.disconnect();
-        }
+        await produceBacklog(prefix, quizId, backlogEvents(quizId, players, questionIds, openedAt));
         progress(`scoring: run ${rep + 1}/${s.reps}: ${total} answers in the backlog; starting the processor`);
         const proc = await startTier('processor', { TOPIC_PREFIX: prefix, PROCESSOR_GROUP_ID: `bench-score-${randomUUID().slice(0, 8)}` });
-        try {
-          const statsKey = redisKeys.stats(quizId);
-          let firstAt = 0;
-          let firstCount = 0;
-          let endAt = 0;
-          let last = 0;
-          const deadline = Date.now() + 300_000;
-          while (Date.now() < deadline) {
-            last = Number((await redis.hget(statsKey, 'answers')) ?? '0');
-            const now = performance.now();
-            if (last > 0 && firstAt === 0) {
-              firstAt = now;
-              firstCount = last;
-            }
-            if (last >= total) {
-              endAt = now;
-              break;
-            }
-            await sleep(25);
-          }
-          const rate = endAt > firstAt && last > firstCount ? (last - firstCount) / ((endAt - firstAt) / 1000) : NaN;
-          if (!endAt) notes.push(`run ${rep + 1}: only ${last} of ${total} answers scored within 300 s.`);
-          else if (!Number.isFinite(rate)) notes.push(`run ${rep + 1}: all ${total} answers were scored between two reads of the count; a larger backlog is needed for a rate.`);
-          ours.push(rate);
-        } finally {
-          await proc.child.stop();
-        }
+        const timed = await timeScoring(redis, quizId, total, rep + 1).finally(() => proc.child.stop());
+        if (timed.note) notes.push(timed.note);
+        ours.push(timed.rate);
         const zincrby = await redisBenchmarkZincrby(Math.max(10_000, total * 4));
         ref.push(zincrby);
         progress(`scoring: run ${rep + 1}/${s.reps}: processor ${Math.round(ours.at(-1) ?? NaN)} answers/s, redis-benchmark zincrby ${Math.round(zincrby)}/s`);
@@ -144,15 +155,6 @@ export async function runScoringBench(s: BenchSettings, runPrefix: string, progr
     }
     if (ours.every((v) => !Number.isFinite(v))) throw new Error(`every scoring run failed: ${notes.join('; ')}`);
   } finally {
-    for (const quizId of quizIds) {
-      const keys = await redis.keys(`qs:{${quizId}}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-    }
-    if (quizIds.length > 0) {
-      await pg.query('DELETE FROM scored_answers WHERE quiz_id = ANY($1)', [quizIds]);
-      await pg.query('DELETE FROM player_totals WHERE quiz_id = ANY($1)', [quizIds]);
-      await pg.query('DELETE FROM quizzes WHERE id = ANY($1)', [quizIds]);
-    }
     redis.disconnect();
     await pg.end();
   }

@@ -5,9 +5,10 @@ import { uniqueId } from '../helpers/ids';
 import { startTestIngest, testTopics } from '../helpers/ingest-app';
 import { IngestClient, sampleQuiz } from '../helpers/ingest-client';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
-import { deleteQuizKeys, readQuizState, type QuizState } from '../helpers/processor-checks';
+import { readQuizState, type QuizState } from '../helpers/processor-checks';
 import { eventually } from '../helpers/processor-topics';
 import { testConfig } from '../helpers/stack';
+import { deleteQuizKeys } from '../helpers/quiz-cleanup';
 
 // The runbook's replay: with a quiz scored and its Redis state gone, processors started in a new
 // consumer group read quiz.events from the beginning and leave Redis as it was, without counting

@@ -7,12 +7,12 @@ import { runReport } from '../../infra/analytics/run';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
-import { deleteQuizKeys } from '../helpers/processor-checks';
 import { processorTestTopics } from '../helpers/processor-topics';
-import { deleteQuizRows, insertQuizRows, produceWorkloads, randomWorkload, type Workload } from '../helpers/processor-workload';
+import { insertQuizRows, produceWorkloads, randomWorkload, type Workload } from '../helpers/processor-workload';
 import { referenceRanking, type RefResult } from '../helpers/reference-ranking';
 import { testConfig, testLog } from '../helpers/stack';
 import { forgetQuizAtCleanup, startSink, waitFor } from '../analytics/scripted-quiz';
+import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 // The whole write path into ClickHouse: a random workload (duplicates, redeliveries, wrong and late
 // answers) scored by a real processor, copied by the sink. ClickHouse, deduplicated, must equal the

@@ -6,11 +6,12 @@ import { createPgPool } from '../../common/postgres';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
-import { deleteQuizKeys, waitForIdle } from '../helpers/processor-checks';
+import { waitForIdle } from '../helpers/processor-checks';
 import { eventually, processorTestTopics, readTopic } from '../helpers/processor-topics';
-import { deleteQuizRows, insertQuizRows, produceWorkloads, randomWorkload } from '../helpers/processor-workload';
+import { insertQuizRows, produceWorkloads, randomWorkload } from '../helpers/processor-workload';
 import { referenceRanking } from '../helpers/reference-ranking';
 import { testConfig, testLog } from '../helpers/stack';
+import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 // Poison messages in front of a quiz's events (same key, so the same partition): each lands in the
 // dead-letter topic with its reason and its original bytes, and the quiz behind them is still

@@ -7,10 +7,10 @@ import { startTestIngest, testTopics } from '../helpers/ingest-app';
 import { IngestClient, sampleQuiz } from '../helpers/ingest-client';
 import { forQuiz, readQuizEvents } from '../helpers/ingest-kafka';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
-import { deleteQuizKeys, waitForIdle } from '../helpers/processor-checks';
-import { deleteQuizRows } from '../helpers/processor-workload';
+import { waitForIdle } from '../helpers/processor-checks';
 import { referenceRanking, type RefQuestion } from '../helpers/reference-ranking';
 import { testConfig } from '../helpers/stack';
+import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 // The real ingest (HTTP, its Postgres rows and Kafka events) feeding a processor: the contract
 // between the two tiers. The reference is computed from the events ingest wrote.

@@ -3,8 +3,8 @@ import { redisKeys } from '../../common/redis';
 import { LeaderboardStore } from '../../processors/leaderboard-store';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
-import { deleteQuizKeys } from '../helpers/processor-checks';
 import { testConfig } from '../helpers/stack';
+import { deleteQuizKeys } from '../helpers/quiz-cleanup';
 
 // The answer script against the real Redis: what counts as a replay and what as a duplicate.
 

@@ -6,11 +6,12 @@ import { closeOperationalServer, startOperationalServer } from '../../processors
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
-import { deleteQuizKeys, waitForIdle } from '../helpers/processor-checks';
+import { waitForIdle } from '../helpers/processor-checks';
 import { eventually, processorTestTopics } from '../helpers/processor-topics';
-import { deleteQuizRows, insertQuizRows, produceWorkloads, randomWorkload } from '../helpers/processor-workload';
+import { insertQuizRows, produceWorkloads, randomWorkload } from '../helpers/processor-workload';
 import { referenceRanking } from '../helpers/reference-ranking';
 import { testConfig, testLog } from '../helpers/stack';
+import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 // The operational port: liveness, readiness of the group member and its stores, and the metrics
 // operators need (consumed, scored, duplicates, dead-lettered, batch sizes, flush latency, lag).

@@ -4,12 +4,13 @@ import { createPgPool } from '../../common/postgres';
 import { redisKeys } from '../../common/redis';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
-import { deleteQuizKeys, readQuizState, waitForIdle } from '../helpers/processor-checks';
+import { readQuizState, waitForIdle } from '../helpers/processor-checks';
 import { spawnProcessor } from '../helpers/processor-process';
 import { eventually, processorTestTopics } from '../helpers/processor-topics';
-import { deleteQuizRows, insertQuizRows, produceWorkloads, randomWorkload } from '../helpers/processor-workload';
+import { insertQuizRows, produceWorkloads, randomWorkload } from '../helpers/processor-workload';
 import { referenceRanking } from '../helpers/reference-ranking';
 import { testConfig, testLog } from '../helpers/stack';
+import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 // A processor that committed every offset but was killed before its trailing snapshot went out:
 // the next owner of the partition has nothing to replay, yet must publish the final ranking.

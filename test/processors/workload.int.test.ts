@@ -6,11 +6,12 @@ import type { EventCodec } from '../../common/registry';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
-import { deleteQuizKeys, waitForIdle, type QuizState } from '../helpers/processor-checks';
+import { waitForIdle, type QuizState } from '../helpers/processor-checks';
 import { eventually, processorTestTopics, readTopic, type OutputMessage } from '../helpers/processor-topics';
-import { deleteQuizRows, insertQuizRows, produceWorkloads, randomWorkload, type Workload } from '../helpers/processor-workload';
+import { insertQuizRows, produceWorkloads, randomWorkload, type Workload } from '../helpers/processor-workload';
 import { referenceRanking, type RefResult } from '../helpers/reference-ranking';
 import { testConfig, testLog } from '../helpers/stack';
+import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 // One in-process processor scores a random workload of three quizzes; the final Redis and Postgres
 // state and the Kafka outputs must equal what the reference recomputes from the answers alone.

@@ -9,8 +9,8 @@ import { uniqueId } from '../helpers/ids';
 import { startTestIngest, testTopics, type TestIngest } from '../helpers/ingest-app';
 import { IngestClient } from '../helpers/ingest-client';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
-import { deleteQuizKeys } from '../helpers/processor-checks';
 import { testConfig } from '../helpers/stack';
+import { deleteQuizKeys } from '../helpers/quiz-cleanup';
 
 // Injection strings in every id and name field the API takes. Ids are validated by a pattern, so
 // each must be a clean 400 (never a 5xx, never a changed row); display names, titles, prompts and
