@@ -84,14 +84,15 @@ export async function startErrorReporting(
   active = reporter;
   // Only with Sentry on: report what would otherwise crash the process unseen, then exit as Node would.
   if (processHandlers) {
-    process.on('uncaughtException', (err) => void fatal(log, err, 'uncaught exception'));
-    process.on('unhandledRejection', (err) => void fatal(log, err, 'unhandled promise rejection'));
+    process.on('uncaughtException', (err) => void exitOnFatal(log, err, 'uncaught exception'));
+    process.on('unhandledRejection', (err) => void exitOnFatal(log, err, 'unhandled promise rejection'));
   }
   log.info({ service, environment: options.environment }, 'errors are reported to Sentry');
   return reporter;
 }
 
-async function fatal(log: Logger, err: unknown, what: string): Promise<void> {
+/** Logs the error at fatal, reports it (if Sentry is on) and exits 1, for its supervisor to start a fresh process. */
+export async function exitOnFatal(log: Logger, err: unknown, what: string): Promise<void> {
   log.fatal({ err }, `${what}: exiting`);
   await reportFatal(err);
   process.exit(1);

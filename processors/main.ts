@@ -1,7 +1,7 @@
 // The processor's entry point: read the configuration once, join the consumer group, serve the
 // operational routes, and stop gracefully on SIGTERM (finish the chunk, flush, commit, leave).
 import { ConfigError, loadConfig } from '../common/config';
-import { loadErrorReportingOptions, reportFatal, startErrorReporting } from '../common/error-reporting';
+import { exitOnFatal, loadErrorReportingOptions, reportFatal, startErrorReporting } from '../common/error-reporting';
 import { onShutdown } from '../common/lifecycle';
 import { createLogger } from '../common/logger';
 import { loadTracingOptions, startTracing } from '../common/tracing';
@@ -16,10 +16,7 @@ async function main(): Promise<void> {
   // Both off unless configured (SENTRY_DSN, OTEL_ENABLED); neither can stop the tier from starting.
   await startErrorReporting('processor', loadErrorReportingOptions(), log);
   const tracing = startTracing('processor', loadTracingOptions(), log);
-  const processor = createProcessor(config, options, log, (err) => {
-    log.fatal({ err }, 'consumer stopped for good: exiting so a fresh process takes over');
-    void reportFatal(err).finally(() => process.exit(1));
-  });
+  const processor = createProcessor(config, options, log, (err) => void exitOnFatal(log, err, 'consumer stopped for good'));
 
   const server = await startOperationalServer(processor, options.port, config.http.host);
 

@@ -20,13 +20,14 @@ export interface BuiltSink {
 }
 
 /** Wires the sink from a configuration; main.ts and the tests build it the same way. */
-export function buildSink(
-  config: Config,
-  options: SinkOptions,
-  log: Logger,
-  registry = createMetricsRegistry('clickhouse-sink'),
-  onFatal?: (err: unknown) => void,
-): BuiltSink {
+export interface BuildSinkExtras {
+  /** Where the sink's metrics go; its own registry by default. */
+  registry?: Registry;
+  /** See SinkDeps.onFatal: main.ts exits, so a fresh sink takes over. */
+  onFatal?: (err: unknown) => void;
+}
+
+export function buildSink(config: Config, options: SinkOptions, log: Logger, { registry = createMetricsRegistry('clickhouse-sink'), onFatal }: BuildSinkExtras = {}): BuiltSink {
   const ch = createSinkClickHouse(config.clickhouse);
   const metrics = createSinkMetrics(registry);
   const writer = new ClickHouseWriter(ch, log, metrics, { initialMs: options.retryInitialMs, maxMs: options.retryMaxMs });

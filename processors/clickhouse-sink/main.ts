@@ -3,8 +3,7 @@
 // never scoring. Reads the configuration once, serves /healthz /readyz /metrics on SINK_PORT.
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from '../../common/config';
-import { loadErrorReportingOptions, reportFatal, startErrorReporting } from '../../common/error-reporting';
-import { createMetricsRegistry } from '../../common/metrics';
+import { exitOnFatal, loadErrorReportingOptions, reportFatal, startErrorReporting } from '../../common/error-reporting';
 import { onShutdown } from '../../common/lifecycle';
 import { createLogger } from '../../common/logger';
 import { loadTracingOptions, startTracing } from '../../common/tracing';
@@ -19,10 +18,7 @@ async function main(): Promise<void> {
   // Both off unless configured (SENTRY_DSN, OTEL_ENABLED); neither can stop the tier from starting.
   await startErrorReporting('clickhouse-sink', loadErrorReportingOptions(), log);
   const tracing = startTracing('clickhouse-sink', loadTracingOptions(), log);
-  const built = buildSink(config, options, log, createMetricsRegistry('clickhouse-sink'), (err) => {
-    log.fatal({ err }, 'consumer stopped for good: exiting so a fresh process takes over');
-    void reportFatal(err).finally(() => process.exit(1));
-  });
+  const built = buildSink(config, options, log, { onFatal: (err) => void exitOnFatal(log, err, 'consumer stopped for good') });
   const server = await startOperationalServer(options.port, config.http.host, built.checks, built.registry);
   await built.sink.start();
   log.info(

@@ -46,7 +46,7 @@ export async function send<K extends EventType>(s: TestStack, topic: string, qui
 /** Starts a sink in this process; stopped at cleanup if the test did not stop it. */
 export async function startSink(config: Config, overrides: Partial<SinkOptions> = {}): Promise<BuiltSink> {
   const options: SinkOptions = { ...loadSinkOptions({}), groupId: uniqueId('sink-test'), retryInitialMs: 100, retryMaxMs: 500, ...overrides };
-  const built = buildSink(config, options, testLog, createMetricsRegistry('clickhouse-sink-test'));
+  const built = buildSink(config, options, testLog, { registry: createMetricsRegistry('clickhouse-sink-test') });
   await built.sink.start();
   onCleanup(() => built.stop());
   return built;
