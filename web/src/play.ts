@@ -242,11 +242,7 @@ function openPersonalStream(): LiveStream {
     },
     (status) => {
       showStreamStatus($('#conn'), status);
-      // Personal events are not replayed: after a reconnect, read the state afresh.
-      if (status.state === 'live' && status.reconnects > 0) {
-        void syncQuiz().catch((err: unknown) => console.warn('quiz refresh failed', err));
-        void refreshStanding().catch((err: unknown) => console.warn('standing refresh failed', err));
-      }
+      if (status.state === 'live' && status.reconnects > 0) refreshAfterGap();
     },
   );
 }
@@ -255,8 +251,13 @@ async function renewSession(): Promise<void> {
   personalStream?.close();
   ({ token: session.token } = await api.devToken(session.playerId, session.displayName));
   personalStream = openPersonalStream();
-  // Nothing is replayed across the gap: read the state afresh, as after a reconnect.
-  await Promise.all([syncQuiz(), refreshStanding()]);
+  refreshAfterGap();
+}
+
+/** Personal events are not replayed: after a reconnect or a new stream, read the state afresh. */
+function refreshAfterGap(): void {
+  void syncQuiz().catch((err: unknown) => console.warn('quiz refresh failed', err));
+  void refreshStanding().catch((err: unknown) => console.warn('standing refresh failed', err));
 }
 
 async function startGame(): Promise<void> {
