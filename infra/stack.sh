@@ -65,8 +65,6 @@ wait_for() {
   done
 }
 
-# Services run in a session of their own (setsid): a caller that kills its process group on exit
-# (a test runner, the benchmark) must not take the shared Kafka down with it.
 pid_alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
 # stop_pid <name>: SIGTERM, then SIGKILL after 30 s, so Kafka and ClickHouse can close cleanly.
@@ -177,6 +175,8 @@ kafka_start() {
   if ! pid_alive kafka; then
     : >"$LOGS/kafka-server.log"
     log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
+    # Every service runs in a session of its own (setsid): a caller that kills its process group on
+    # exit (a test runner, the benchmark) must not take the shared stack down with it.
     (exec setsid nohup java -Xms512m -Xmx1g -XX:+UseG1GC -cp "$KAFKA_DIR/libs/*" \
       -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \
       kafka.Kafka "$KAFKA_DIR/server.properties" >"$LOGS/kafka.log" 2>&1) &

@@ -4,7 +4,6 @@ import { parseEnv, positiveInt } from '../common/config';
 // Ingest-only settings. They live here rather than in common/config.ts because no other tier reads
 // them; main.ts parses them once, next to loadConfig(). Every value has a unit in its name.
 
-
 const trustProxy = z
   .string()
   .default('false')

@@ -4,7 +4,6 @@ import { parseEnv, port, positiveInt } from '../common/config';
 // Processor-only settings, parsed once in main.ts next to loadConfig(). The shared batching and
 // snapshot settings (BATCH_MAX_*, SNAPSHOT_*, PROCESSOR_GROUP_ID) live in common/config.ts.
 
-
 const envSchema = z.object({
   PROCESSOR_PORT: port.default(8095),
   // A member that stops heartbeating (SIGKILL, a frozen VM) keeps its partitions this long before

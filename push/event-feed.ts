@@ -40,6 +40,7 @@ export class EventFeed {
   private markPositioned: () => void = () => undefined;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly retryMs: number;
 
   constructor(
     kafka: Kafka,
@@ -57,6 +58,7 @@ export class EventFeed {
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
     });
+    this.retryMs = options.retryMs ?? 2_000;
     this.positioned = new Promise((resolve) => (this.markPositioned = resolve));
     const { GROUP_JOIN, FETCH, CRASH, STOP } = this.consumer.events;
     let awaitingFetch = false;
@@ -110,10 +112,6 @@ export class EventFeed {
         this.retryLater();
       },
     ).catch((err: unknown) => this.log.warn({ err }, 'push: could not disconnect the consumer after stop'));
-  }
-
-  private get retryMs(): number {
-    return this.options.retryMs ?? 2_000;
   }
 
   private retryLater(): void {

@@ -4,7 +4,6 @@ import { ConfigError, parseEnv, positiveInt } from '../common/config';
 // Push-only settings. They live here rather than in common/config.ts because no other tier reads
 // them; main.ts parses them once, next to loadConfig(). Every value has its unit in its name.
 
-
 const origins = z
   .string()
   .default('*')

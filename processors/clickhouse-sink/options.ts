@@ -4,7 +4,6 @@ import { parseEnv, port, positiveInt } from '../../common/config';
 // The ClickHouse sink's own settings; the shared ones (brokers, topic prefix, registry, ClickHouse
 // URL and database) come from common/config. Read once, at the entry point.
 
-
 const envSchema = z.object({
   SINK_GROUP_ID: z.string().min(1).default('quizstream-clickhouse-sink'),
   SINK_PORT: port.default(8096),

@@ -1,15 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { TIER_ENTRY as ENTRY, type TierName } from '../helpers/tier-entries';
+import { TIER_ENTRY, type TierName } from '../helpers/tier-entries';
 import { ROOT } from './config';
 
 // The tiers as real child processes (`npx tsx <entry>`), each in its own process group so a
 // SIGKILL reaches node under npx and tsx. Output goes to a log file per process and is also kept
 // in memory whole, so the security scan can read every line a tier wrote.
-
-export type TierKind = TierName;
-
 
 const live = new Set<TierProcess>();
 
@@ -40,7 +37,7 @@ export class TierProcess {
 
   constructor(
     readonly name: string,
-    readonly kind: TierKind,
+    readonly kind: TierName,
     private readonly env: Record<string, string>,
     private readonly logDir: string,
   ) {}
@@ -66,7 +63,7 @@ export class TierProcess {
     if (this.running) return;
     mkdirSync(this.logDir, { recursive: true });
     this.log ??= createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
-    const child = spawn('npx', ['--no-install', 'tsx', ENTRY[this.kind]], {
+    const child = spawn('npx', ['--no-install', 'tsx', TIER_ENTRY[this.kind]], {
       cwd: ROOT,
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...this.env },
       detached: true,
