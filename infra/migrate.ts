@@ -4,6 +4,7 @@
 //   tsx infra/migrate.ts down [N]      roll back the last N Postgres migrations (default 1)
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { Client } from 'pg';
 import { runner } from 'node-pg-migrate';
 import { loadConfig, type Config } from '../common/config';
@@ -69,16 +70,24 @@ export async function migrateClickHouse(config: Config): Promise<number> {
     await root.close();
   }
   const ch = createClickHouse(config.clickhouse);
-  let applied = 0;
   try {
-    for (const file of readdirSync(CH_DDL_DIR).filter((f) => f.endsWith('.sql')).sort()) {
-      for (const statement of splitStatements(readFileSync(join(CH_DDL_DIR, file), 'utf8'))) {
-        await ch.command({ query: statement });
-        applied++;
-      }
-    }
+    return await applyClickHouseDdl(ch);
   } finally {
     await ch.close();
+  }
+}
+
+/**
+ * Applies every statement of infra/clickhouse/*.sql, in file order, to the client's current
+ * database; returns how many ran. The chDB test applies the DDL to ClickHouse 26.x through this too.
+ */
+export async function applyClickHouseDdl(ch: ClickHouseClient): Promise<number> {
+  let applied = 0;
+  for (const file of readdirSync(CH_DDL_DIR).filter((f) => f.endsWith('.sql')).sort()) {
+    for (const statement of splitStatements(readFileSync(join(CH_DDL_DIR, file), 'utf8'))) {
+      await ch.command({ query: statement });
+      applied++;
+    }
   }
   return applied;
 }

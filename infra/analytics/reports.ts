@@ -88,7 +88,7 @@ FROM
       ${percentile('sorted', 0.99)} AS p99_ms
     FROM question_stats
     ${quizWhere(f)}    GROUP BY quiz_id, question_id
-  )
+  ) AS per_question
   ANY LEFT JOIN
   (
     SELECT
@@ -102,14 +102,14 @@ FROM
       ${quizWhere(f)}      GROUP BY quiz_id, question_id, choice_id
     )
     GROUP BY quiz_id, question_id
-  ) USING (quiz_id, question_id)
-)
+  ) AS choice_counts USING (quiz_id, question_id)
+) AS question_rows
 ANY LEFT JOIN
 (
   SELECT quiz_id, uniqExactIfMerge(joined_players) AS joined
   FROM quiz_stats
   ${quizWhere(f)}  GROUP BY quiz_id
-) USING (quiz_id)
+) AS joined_per_quiz USING (quiz_id)
 ORDER BY quiz_id, question_id`,
 };
 
@@ -173,11 +173,11 @@ const quizzes: Report = {
 FROM
 (
 ${perQuiz(f, '  ')}
-)
+) AS per_quiz
 ALL LEFT JOIN
 (
 ${perPlayer(f, '  ')}
-) USING (quiz_id)
+) AS per_player USING (quiz_id)
 GROUP BY quiz_id
 ORDER BY quiz_id`,
 };
@@ -205,11 +205,11 @@ FROM
     FROM
     (
 ${perQuiz(f, '      ')}
-    )
+    ) AS per_quiz
     ALL INNER JOIN
     (
 ${perPlayer(f, '      ')}
-    ) USING (quiz_id)
+    ) AS per_player USING (quiz_id)
   )
   ARRAY JOIN range(toUInt32(greatest(opened, answered) + 1)) AS k
   GROUP BY quiz_id, k

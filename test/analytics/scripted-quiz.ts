@@ -2,13 +2,14 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { Partitioners, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../common/config';
-import type { AnswerScored, EventMap, EventType, LeaderboardSnapshot } from '../../common/events';
+import type { AnswerScored, DecodedEvent, EventMap, EventType, LeaderboardSnapshot } from '../../common/events';
 import { createKafka } from '../../common/kafka';
 import { createMetricsRegistry } from '../../common/metrics';
 import { stringLiteral } from '../../infra/analytics/sql-literal';
 import { EventCodec } from '../../common/registry';
 import { buildSink, type BuiltSink } from '../../processors/clickhouse-sink/build';
 import { loadSinkOptions, type SinkOptions } from '../../processors/clickhouse-sink/options';
+import type { TopicRole } from '../../processors/clickhouse-sink/rows';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { createTestTopics, testConfig, testLog } from '../helpers/stack';
@@ -66,6 +67,7 @@ interface ScriptedAnswer {
 
 const OPENED: Record<string, number> = { q1: T0, q2: T0 + 30_000, q3: T0 + 70_000 };
 const PLAYERS = ['p1', 'p2', 'p3', 'p4']; // p4 joins and never answers
+const QUESTIONS = ['q1', 'q2', 'q3'];
 
 const ANSWERS: ScriptedAnswer[] = [
   { question: 'q1', player: 'p1', choice: 'b', correct: true, late: false, latencyMs: 1_000, pipelineMs: 20 },
@@ -88,20 +90,27 @@ export interface ScriptedCounts {
   snapshots: number;
 }
 
+/** One Kafka record of the script, named by the sink's role for its topic (see processors/clickhouse-sink/rows.ts). */
+export interface ScriptedRecord {
+  role: TopicRole;
+  event: DecodedEvent;
+}
+
 /**
- * Writes the whole quiz: joins, opens, answers (submitted on quiz.events, scored on quiz.results),
- * closes, snapshots, plus records the sink must skip. Returns how many rows each table should get.
+ * The whole quiz, in the order it is written: joins, opens, answers (submitted on quiz.events,
+ * scored on quiz.results), closes, snapshots, plus records the sink must skip.
  */
-export async function playScriptedQuiz(s: TestStack, quizId: string): Promise<ScriptedCounts> {
-  const t = s.codec.topics;
+export function scriptedRecords(quizId: string): ScriptedRecord[] {
+  const records: ScriptedRecord[] = [];
+  const add = (role: TopicRole, event: DecodedEvent) => records.push({ role, event });
   const ev = (name: string) => `${quizId}-${name}`;
   for (const [i, p] of PLAYERS.entries()) {
-    await send(s, t.quizEvents, quizId, 'PlayerJoined', { eventId: ev(`join-${p}`), quizId, playerId: p, displayName: `Player ${p}`, joinedAt: T0 - 10_000 + i });
+    add('events', { type: 'PlayerJoined', payload: { eventId: ev(`join-${p}`), quizId, playerId: p, displayName: `Player ${p}`, joinedAt: T0 - 10_000 + i } });
   }
   const totals = new Map<string, number>();
   let seq = 0;
   const snapshots: LeaderboardSnapshot[] = [];
-  for (const q of ['q1', 'q2', 'q3']) {
+  for (const q of QUESTIONS) {
     const opened = {
       eventId: ev(`open-${q}`),
       quizId,
@@ -117,12 +126,12 @@ export async function playScriptedQuiz(s: TestStack, quizId: string): Promise<Sc
       openedAt: OPENED[q]!,
       closesAt: OPENED[q]! + 20_000,
     };
-    await send(s, t.quizEvents, quizId, 'QuestionOpened', opened);
-    await send(s, t.results, quizId, 'QuestionOpened', opened); // relayed by the processors: not stored
+    add('events', { type: 'QuestionOpened', payload: opened });
+    add('results', { type: 'QuestionOpened', payload: opened }); // relayed by the processors: not stored
     for (const a of ANSWERS.filter((x) => x.question === q)) {
       const answerId = ev(`answer-${q}-${a.player}`);
       const acceptedAt = OPENED[q]! + a.latencyMs;
-      await send(s, t.quizEvents, quizId, 'AnswerSubmitted', { answerId, quizId, questionId: q, playerId: a.player, choiceId: a.choice, acceptedAt });
+      add('events', { type: 'AnswerSubmitted', payload: { answerId, quizId, questionId: q, playerId: a.player, choiceId: a.choice, acceptedAt } });
       const total = (totals.get(a.player) ?? 0) + points(a);
       totals.set(a.player, total);
       const scored: AnswerScored = {
@@ -140,18 +149,31 @@ export async function playScriptedQuiz(s: TestStack, quizId: string): Promise<Sc
         acceptedAt,
         scoredAt: acceptedAt + a.pipelineMs,
       };
-      await send(s, t.results, quizId, 'AnswerScored', scored);
+      add('results', { type: 'AnswerScored', payload: scored });
     }
-    await send(s, t.quizEvents, quizId, 'QuestionClosed', { eventId: ev(`close-${q}`), quizId, questionId: q, closedAt: OPENED[q]! + 20_000 });
-    await send(s, t.results, quizId, 'QuestionRevealed', { quizId, questionId: q, correct: ['b'], counts: { a: 1 }, closedAt: OPENED[q]! + 20_000 });
+    add('events', { type: 'QuestionClosed', payload: { eventId: ev(`close-${q}`), quizId, questionId: q, closedAt: OPENED[q]! + 20_000 } });
+    add('results', { type: 'QuestionRevealed', payload: { quizId, questionId: q, correct: ['b'], counts: { a: 1 }, closedAt: OPENED[q]! + 20_000 } });
     const entries = [...totals.entries()]
       .sort((x, y) => y[1] - x[1])
       .map(([playerId, score], i) => ({ rank: i + 1, playerId, displayName: `Player ${playerId}`, score }));
     snapshots.push({ quizId, seq: ++seq, players: PLAYERS.length, answers: ANSWERS.filter((x) => OPENED[x.question]! <= OPENED[q]!).length, entries, createdAt: OPENED[q]! + 20_500 });
   }
-  for (const snap of snapshots) await send(s, t.snapshots, quizId, 'LeaderboardSnapshot', snap);
-  await send(s, t.quizEvents, quizId, 'QuizClosed', { eventId: ev('quiz-closed'), quizId, closedAt: T0 + 120_000 });
-  return { answers: ANSWERS.length, quizEvents: PLAYERS.length + 3 + 3 + 1, snapshots: snapshots.length };
+  for (const snap of snapshots) add('snapshots', { type: 'LeaderboardSnapshot', payload: snap });
+  add('events', { type: 'QuizClosed', payload: { eventId: ev('quiz-closed'), quizId, closedAt: T0 + 120_000 } });
+  return records;
+}
+
+/** How many rows each table gets from the script: joins, opens, closes and the quiz's close; one snapshot per question. */
+export const SCRIPTED_COUNTS: ScriptedCounts = { answers: ANSWERS.length, quizEvents: PLAYERS.length + 2 * QUESTIONS.length + 1, snapshots: QUESTIONS.length };
+
+/** Writes the scripted quiz to this test's topics, as ingest and the processors would. Returns the rows each table should get. */
+export async function playScriptedQuiz(s: TestStack, quizId: string): Promise<ScriptedCounts> {
+  const topicOf: Record<TopicRole, string> = { events: s.codec.topics.quizEvents, results: s.codec.topics.results, snapshots: s.codec.topics.snapshots };
+  for (const { role, event } of scriptedRecords(quizId)) {
+    // `as never`: an event's type and payload belong together, which TypeScript cannot follow through the union.
+    await s.producer.send({ topic: topicOf[role], messages: [{ key: quizId, value: await s.codec.encode(topicOf[role], event.type, event.payload as never) }] });
+  }
+  return SCRIPTED_COUNTS;
 }
 
 export const TOP_SCORE = Math.max(
