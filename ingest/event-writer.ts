@@ -89,12 +89,7 @@ export class EventWriter {
       this.metrics.produceRejected.inc();
       throw new UnavailableError(`kafka: ${this.pendingWrites} writes already waiting for an acknowledgement`, 1, 'kafka_unavailable');
     }
-    let resolve!: () => void;
-    let reject!: (err: unknown) => void;
-    const done = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
+    const { promise: done, resolve, reject } = Promise.withResolvers<void>();
     const entry: Entry = {
       quizId,
       types: events.map((e) => e.type),

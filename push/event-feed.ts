@@ -36,8 +36,7 @@ export class EventFeed {
   private readonly consumer: Consumer;
   private joined = false;
   private crashed: Error | undefined;
-  private positioned: Promise<void>;
-  private markPositioned: () => void = () => undefined;
+  private readonly positioned = Promise.withResolvers<void>();
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly retryMs: number;
@@ -59,7 +58,6 @@ export class EventFeed {
       allowAutoTopicCreation: false,
     });
     this.retryMs = options.retryMs ?? 2_000;
-    this.positioned = new Promise((resolve) => (this.markPositioned = resolve));
     const { GROUP_JOIN, FETCH, CRASH, STOP } = this.consumer.events;
     let awaitingFetch = false;
     let joins = 0;
@@ -75,7 +73,7 @@ export class EventFeed {
     this.consumer.on(FETCH, () => {
       if (!awaitingFetch) return;
       awaitingFetch = false;
-      this.markPositioned();
+      this.positioned.resolve();
       // Positioned again after a restart: what was produced before this point is read from Redis.
       if (joins > 1) options.onRejoin?.();
     });
@@ -142,7 +140,7 @@ export class EventFeed {
         reject(new Error(`push consumer not positioned within ${timeoutMs} ms${cause}`));
       }, timeoutMs);
     });
-    return Promise.race([this.positioned, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([this.positioned.promise, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Readiness: joined, and the group coordinator answers (so the broker is reachable now). */

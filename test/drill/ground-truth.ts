@@ -48,8 +48,7 @@ export async function readQuizEvents(brokers: string[], registryUrl: string, pre
   const consumer = kafka.consumer({ groupId: `drill-truth-${Date.now()}-${Math.random().toString(36).slice(2)}`, sessionTimeout: 10_000 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  let finish: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (finish = resolve));
+  const { promise: done, resolve: finish } = Promise.withResolvers<void>();
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
       const key = message.key?.toString() ?? '';
