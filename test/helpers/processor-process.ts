@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { onCleanup } from './cleanup';
 
-// The processor as a real child process (`tsx processors/main.ts`, what `npm run processor` runs),
-// so tests can SIGKILL it. tsx starts node underneath and relays signals to it, exiting with its
+// The processor as a real child process (`tsx processors/main.ts`, what `npm run processor` runs,
+// on the Node running the tests rather than the first `node` on PATH), so tests can SIGKILL it. tsx starts node underneath and relays signals to it, exiting with its
 // code: SIGTERM goes to tsx alone (the group would deliver it twice, and a second signal means
 // "exit now"), SIGKILL to the whole process group (tsx cannot relay it).
 
@@ -20,7 +20,7 @@ export interface ChildProcessor {
 }
 
 export function spawnProcessor(name: string, env: Record<string, string>): ChildProcessor {
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['processors/main.ts'], {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'processors/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', PROCESSOR_PORT: '0', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     detached: true,

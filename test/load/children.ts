@@ -25,6 +25,14 @@ export function ulimitPrefix(): string {
   return 'ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)";';
 }
 
+/**
+ * The command line that runs a TypeScript file on the Node running the bench, not on whichever
+ * `node` comes first on PATH (the machine's own may be an older, unsupported one).
+ */
+export function nodeCommand(script: string): string {
+  return `'${process.execPath.replace(/'/g, "'\\''")}' --import tsx ${script}`;
+}
+
 export function startChild(name: string, command: string, env: Record<string, string> = {}, options: { ipc?: boolean } = {}): Child {
   const proc = spawn('bash', ['-c', `${ulimitPrefix()} exec ${command}`], {
     cwd: ROOT,

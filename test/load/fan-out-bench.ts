@@ -3,7 +3,7 @@ import { createKafka } from '../../common/kafka';
 import type { LeaderboardEntry, LeaderboardSnapshot } from '../../common/events';
 import { EventCodec } from '../../common/registry';
 import { benchConfig, benchLog } from './bench-env';
-import { procUsage, startChild, type Child } from './children';
+import { nodeCommand, procUsage, startChild, type Child } from './children';
 import { sleep } from './net';
 import { nchanAvailable, startNchan, type Nchan } from './nchan';
 import type { SectionResult } from './results';
@@ -36,7 +36,7 @@ interface Worker {
 }
 
 function startWorker(i: number): Worker {
-  const child = startChild(`sse-load-${i}`, 'node --import tsx test/load/sse-load-worker.ts', {}, { ipc: true });
+  const child = startChild(`sse-load-${i}`, nodeCommand('test/load/sse-load-worker.ts'), {}, { ipc: true });
   return {
     child,
     request<T>(msg: unknown, reply: string, timeoutMs: number): Promise<T> {

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { startChild } from './children';
+import { nodeCommand, startChild } from './children';
 import { waitHttpOk } from './net';
 import { AnswerPairs, setUpQuiz, type BenchQuiz } from './quiz-driver';
 import type { Figure, SectionResult } from './results';
@@ -85,7 +85,7 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
             ? setup
             : await pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV }, port)
           : undefined;
-      const bare = target === 'bare' ? startChild('bare-server', 'node --import tsx test/load/bare-server.ts', { BARE_PORT: String(barePort) }) : undefined;
+      const bare = target === 'bare' ? startChild('bare-server', nodeCommand('test/load/bare-server.ts'), { BARE_PORT: String(barePort) }) : undefined;
       if (bare) await waitHttpOk(`http://127.0.0.1:${barePort}/readyz`, 20_000);
       const url = `http://127.0.0.1:${bare ? barePort : port}`;
       // The bare server checks nothing, so it gets its own wrapping source instead of using up the

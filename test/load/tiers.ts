@@ -1,5 +1,5 @@
 import { TIER_ENTRY as ENTRY, type TierName } from '../helpers/tier-entries';
-import { startChild, type Child } from './children';
+import { nodeCommand, startChild, type Child } from './children';
 import { freePort, waitHttpOk } from './net';
 
 // The quizstream tiers as child processes, each on a free port, started with `node --import tsx`
@@ -24,7 +24,7 @@ const PORT_VAR: Record<TierName, string> = {
 
 export async function startTier(name: TierName, env: Record<string, string>, port?: number, readyTimeoutMs = 60_000): Promise<Tier> {
   const p = port ?? (await freePort());
-  const child = startChild(name, `node --import tsx ${ENTRY[name]}`, { ...env, [PORT_VAR[name]]: String(p) });
+  const child = startChild(name, nodeCommand(ENTRY[name]), { ...env, [PORT_VAR[name]]: String(p) });
   let alive = true;
   void child.exited.then(() => {
     alive = false;

@@ -85,6 +85,10 @@ it('each tier exposes the named series on /metrics once a quiz has gone through'
     }
   }
 
+  // Started through npx like this, every tier runs on the Node these tests run on (checked by the
+  // jest globalSetup: the LTS npm installed), not on an older `node` that comes first on PATH.
+  for (const tier of [ingest, processor, sink, push]) has(await scrape(tier.url), 'nodejs_version_info', `version="${process.version}"`);
+
   const client = new IngestClient(ingest.url);
   const quizId = uniqueId('mq');
   expect((await client.createQuiz(sampleQuiz(quizId))).status).toBe(201);
