@@ -2,8 +2,9 @@ import { stringLiteral } from './sql-literal';
 
 // The canned reports. Each reads the rollups of infra/clickhouse/003_rollups.sql with the -Merge
 // functions (parts of an AggregatingMergeTree may not be merged yet, so every read aggregates).
-// The SQL is written for ClickHouse 18.16 and current releases: one JOIN per SELECT with an explicit
-// ANY/ALL strictness, no window functions, no query parameters.
+// The SQL is written for ClickHouse 18.16 and current releases (proven on 26.7, see
+// infra/clickhouse/README.md): one JOIN per SELECT with an explicit ANY/ALL strictness and an alias
+// on each joined subquery, no window functions, no query parameters.
 //
 // Percentiles are "nearest rank" over the exact, deduplicated set of latencies: the value at
 // 0-based position floor(p * n) of the sorted values, which is what quantileExact returns. They are
