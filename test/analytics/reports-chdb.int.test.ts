@@ -69,7 +69,7 @@ describe('the analytics reports on ClickHouse 18.16 (local server) and 26.x (chD
     for (const ch of Object.values(both)) await insert(ch, [...scripted(), ...waiting()]);
   });
 
-  it('runs on two ClickHouse versions years apart', async () => {
+  it('compares two different ClickHouse versions: the local server and the 26.x in chDB', async () => {
     const versions = { server: await version(server), chdb: await version(chdb) };
     expect(versions.chdb).toMatch(/^26\./);
     expect(versions.server).not.toEqual(versions.chdb);
