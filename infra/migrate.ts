@@ -125,7 +125,15 @@ export async function migrateAll(config: Config, log: Logger): Promise<void> {
   await step('postgres', () => migratePostgres(config, 'up', undefined, log));
   await step('clickhouse', () => migrateClickHouse(config));
   await step('kafka-topics', () => migrateKafka(config, log));
-  await step('schemas', async () => (await new EventCodec(config.registry.url, config.kafka.topicPrefix).registerAll()).length);
+  await step('schemas', async () => {
+    // Waits up to a minute for a slow or starting registry, logging each retry.
+    const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix, {}, log);
+    try {
+      return (await codec.registerAll()).length;
+    } finally {
+      codec.close();
+    }
+  });
 }
 
 async function main(): Promise<void> {

@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
 import { createPgPool } from '../common/postgres';
 import { createRedis } from '../common/redis';
-import { EventCodec, subjectFor } from '../common/registry';
+import { EventCodec, schemaReadiness } from '../common/registry';
 import type { IngestDeps } from './app';
 import { AutoCloser } from './auto-close';
 import type { IngestOptions } from './options';
@@ -16,15 +16,6 @@ export interface OwnedIngestDeps extends IngestDeps {
   close(): Promise<void>;
 }
 
-/** Every write needs its schema id; this fails if the registry is down or migrate has not registered them. */
-function registryReadiness(registryUrl: string, codec: EventCodec): ReadinessCheck {
-  const subject = subjectFor(codec.topics.quizEvents, 'AnswerSubmitted');
-  const url = `${registryUrl}/subjects/${encodeURIComponent(subject)}/versions/latest`;
-  return async () => {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    if (!res.ok) throw new Error(`subject ${subject}: HTTP ${res.status}`);
-  };
-}
 
 /** Readiness asks the broker for our topic's metadata through one long-lived admin client. */
 function kafkaReadiness(kafka: Kafka, topic: string): { check: ReadinessCheck; close: () => Promise<void> } {
@@ -62,7 +53,8 @@ export async function buildIngestDeps(config: Config, options: IngestOptions, lo
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   const kafka = createKafka(config.kafka, log, '-ingest');
   const producer = createDurableProducer(kafka);
-  const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix);
+  const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix, {}, log);
+  const schemas = schemaReadiness(codec, codec.typesOf(codec.topics.quizEvents), log);
   const kafkaCheck = kafkaReadiness(kafka, codec.topics.quizEvents);
   const autoCloser = new AutoCloser(log);
 
@@ -81,7 +73,7 @@ export async function buildIngestDeps(config: Config, options: IngestOptions, lo
     metricsRegistry: createMetricsRegistry('ingest'),
     readiness: {
       kafka: kafkaCheck.check,
-      'schema-registry': registryReadiness(config.registry.url, codec),
+      'schema-registry': schemas.check,
       redis: async () => {
         await redis.ping();
       },
@@ -90,11 +82,13 @@ export async function buildIngestDeps(config: Config, options: IngestOptions, lo
       },
     },
     close: async () => {
+      schemas.stop();
       autoCloser.stop();
       await producer.disconnect();
       await kafkaCheck.close();
       await redis.quit();
       await pg.end();
+      codec.close();
     },
   };
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
 import { createPgPool } from '../common/postgres';
 import { createRedis } from '../common/redis';
-import { EventCodec } from '../common/registry';
+import { EventCodec, schemaReadiness, type SchemaReadiness } from '../common/registry';
 import { EventApplier } from './event-applier';
 import { LeaderboardStore } from './leaderboard-store';
 import { ProcessorMetrics } from './metrics';
@@ -46,7 +46,8 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   const kafka: Kafka = createKafka(config.kafka, log, '-processor');
   const producer: Producer = createDurableProducer(kafka);
-  const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix);
+  const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix, {}, log);
+  let schemas: SchemaReadiness | undefined;
   const store = new LeaderboardStore(redis);
   const catalog = new QuizCatalog(pg, options.quizCacheSize);
   const throttle = new SnapshotThrottle(config.processing.snapshotThrottleMs, Date.now);
@@ -151,10 +152,12 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
       postgres: async () => {
         await pg.query('SELECT 1');
       },
+      'schema-registry': () => schemas?.check() ?? Promise.reject(new Error('not started')),
     },
     async start() {
-      // Schemas are registered by migrate; encode looks their ids up lazily (and retries while the
-      // registry is down), so start-up does not depend on the registry.
+      // Schemas are registered by migrate. The output ids are resolved in the background; until
+      // then the tier is not ready, and an encode that needs one waits for the registry (retrying).
+      schemas = schemaReadiness(codec, codec.typesOf(codec.topics.results, codec.topics.snapshots, codec.topics.deadLetter), log);
       await producer.connect();
       await consumer.connect();
       await consumer.subscribe({ topic: codec.topics.quizEvents, fromBeginning: true });
@@ -178,6 +181,8 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
       await producer.disconnect();
       await redis.quit();
       await pg.end();
+      schemas?.stop();
+      codec.close();
     },
   };
 }

@@ -3,7 +3,7 @@ import { createKafka } from '../common/kafka';
 import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
 import { createRedis } from '../common/redis';
-import { EventCodec } from '../common/registry';
+import { EventCodec, schemaReadiness, type SchemaReadiness } from '../common/registry';
 import type { PushDeps } from './app';
 import { EventFeed, instanceGroupId } from './event-feed';
 import { StreamHub } from './hub';
@@ -36,7 +36,8 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
     metrics,
     log,
   );
-  const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix);
+  const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix, {}, log);
+  let schemas: SchemaReadiness | undefined;
   const kafka = createKafka(config.kafka, log, '-push');
   // After a consumer restart, each watched quiz's latest snapshot comes from Redis instead (the hub
   // sends it only to viewers who do not have it or something newer).
@@ -64,8 +65,10 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
     readiness: {
       kafka: () => feed.check(),
       redis: () => store.ping(),
+      'schema-registry': () => schemas?.check() ?? Promise.reject(new Error('not started')),
     },
     start: () => {
+      schemas = schemaReadiness(codec, codec.typesOf(codec.topics.results, codec.topics.snapshots), log);
       hub.start();
       feed.start();
     },
@@ -73,6 +76,8 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
     close: async () => {
       await feed.stop();
       await redis.quit();
+      schemas?.stop();
+      codec.close();
     },
   };
 }

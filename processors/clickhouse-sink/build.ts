@@ -3,7 +3,7 @@ import type { Config } from '../../common/config';
 import { createKafka } from '../../common/kafka';
 import type { Logger } from '../../common/logger';
 import { createMetricsRegistry } from '../../common/metrics';
-import { EventCodec } from '../../common/registry';
+import { EventCodec, schemaReadiness } from '../../common/registry';
 import { ClickHouseWriter, createSinkClickHouse } from './clickhouse-writer';
 import { createSinkMetrics } from './metrics';
 import type { SinkOptions } from './options';
@@ -31,7 +31,8 @@ export function buildSink(config: Config, options: SinkOptions, log: Logger, { r
   const ch = createSinkClickHouse(config.clickhouse);
   const metrics = createSinkMetrics(registry);
   const writer = new ClickHouseWriter(ch, log, metrics, { initialMs: options.retryInitialMs, maxMs: options.retryMaxMs });
-  const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix);
+  const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix, {}, log);
+  const schemas = schemaReadiness(codec, codec.typesOf(codec.topics.quizEvents, codec.topics.results, codec.topics.snapshots), log);
   const kafka = createKafka(config.kafka, log, '-clickhouse-sink');
   const sink = new ClickHouseSink({ kafka, codec, writer, log, metrics, options, onFatal });
   let stopped: Promise<void> | undefined;
@@ -44,9 +45,14 @@ export function buildSink(config: Config, options: SinkOptions, log: Logger, { r
       kafka: async () => {
         if (!sink.inGroup) throw new Error('not a member of the consumer group');
       },
+      'schema-registry': () => schemas.check(),
     },
     stop: () => {
-      stopped ??= sink.stop().finally(() => ch.close());
+      stopped ??= sink.stop().finally(async () => {
+        schemas.stop();
+        codec.close();
+        await ch.close();
+      });
       return stopped;
     },
   };

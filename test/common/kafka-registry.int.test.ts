@@ -42,10 +42,10 @@ describe('Avro through the schema registry and Kafka', () => {
   });
 
   test('subjects are registered with BACKWARD compatibility', async () => {
-    const prefix = uniqueId('compat') + '.';
-    const codec = new EventCodec(testConfig.registry.url, prefix);
+    const codec = new EventCodec(testConfig.registry.url, uniqueId('compat') + '.');
+    onCleanup(() => codec.close());
     await codec.registerAll();
-    const subject = subjectFor(codec.topics.quizEvents, 'AnswerSubmitted');
+    const subject = subjectFor('AnswerSubmitted');
     const res = await fetch(`${testConfig.registry.url}/config/${encodeURIComponent(subject)}`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { compatibilityLevel?: string; compatibility?: string };

@@ -1,7 +1,7 @@
 import '../helpers/cleanup';
 import { SignJWT } from 'jose';
 import { Pool } from 'pg';
-import { subjectFor } from '../../common/registry';
+import { readSchemaFile, subjectFor } from '../../common/registry';
 import { redisKeys } from '../../common/redis';
 import { DEV_ISSUER } from '../../ingest/auth';
 import { onCleanup } from '../helpers/cleanup';
@@ -127,8 +127,12 @@ describe('POST /v1/quizzes/:quizId/answers', () => {
     expect(acceptedAt).toBeGreaterThanOrEqual(before);
     expect(acceptedAt).toBeLessThanOrEqual(after);
 
-    // The message names the schema registered for this topic and record type.
-    const res = await fetch(`${testConfig.registry.url}/subjects/${encodeURIComponent(subjectFor(ingest.codec.topics.quizEvents, 'AnswerSubmitted'))}/versions/latest`);
+    // The message names the id the registry gives our AnswerSubmitted schema file under its subject.
+    const res = await fetch(`${testConfig.registry.url}/subjects/${encodeURIComponent(subjectFor('AnswerSubmitted'))}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: readSchemaFile('AnswerSubmitted') }),
+    });
     const { id } = (await res.json()) as { id: number };
     expect(read!.value.readUInt8(0)).toBe(0);
     expect(read!.value.readInt32BE(1)).toBe(id);

@@ -79,7 +79,7 @@ it('serves /healthz /readyz /metrics, and on SIGTERM inserts what is buffered, c
 
   await waitFor('the sink to be ready', async () => (await get(`${base}/readyz`).catch(() => ({ status: 0, text: '' }))).status === 200, 60_000);
   expect(await get(`${base}/healthz`)).toEqual({ status: 200, text: '{"status":"ok"}' });
-  expect(JSON.parse((await get(`${base}/readyz`)).text)).toEqual({ status: 'ready', checks: { clickhouse: 'ok', kafka: 'ok' } });
+  expect(JSON.parse((await get(`${base}/readyz`)).text)).toEqual({ status: 'ready', checks: { clickhouse: 'ok', kafka: 'ok', 'schema-registry': 'ok' } });
 
   // Every record read and buffered, none inserted: the batch is neither full nor old enough.
   await waitFor('every record buffered', async () => metricSum((await get(`${base}/metrics`)).text, 'quizstream_sink_buffered_rows') === rows);

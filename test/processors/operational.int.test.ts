@@ -40,7 +40,7 @@ it('serves /healthz, /readyz and /metrics with the processing counters', async (
 
   expect((await fetch(`${base}/healthz`)).status).toBe(200);
   await eventually('readiness', async () => (await fetch(`${base}/readyz`)).status === 200);
-  expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok', postgres: 'ok' } });
+  expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok', postgres: 'ok', 'schema-registry': 'ok' } });
 
   const producer = createDurableProducer(createKafka(testConfig.kafka, testLog, '-test-producer'));
   await producer.connect();

@@ -130,8 +130,9 @@ describe('GET leaderboard/stream', () => {
 
   test('/healthz and /readyz (Kafka consumer joined, Redis answers)', async () => {
     expect((await fetch(`${push.url}/healthz`)).status).toBe(200);
+    await waitUntil('push ready', async () => (await fetch(`${push.url}/readyz`)).status === 200, 30_000);
     const ready = await fetch(`${push.url}/readyz`);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok', 'schema-registry': 'ok' } });
     expect(ready.status).toBe(200);
   });
 });
