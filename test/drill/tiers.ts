@@ -80,8 +80,10 @@ export class TierProcess {
     this.running = true;
     live.add(this);
     this.starts++;
+    // 'close', not 'exit': output can still arrive after the exit, until the pipes close, and the
+    // log must not be ended while it does.
     this.exitedPromise = new Promise((resolve) =>
-      child.once('exit', (code) => {
+      child.once('close', (code) => {
         this.running = false;
         live.delete(this);
         resolve(code);
@@ -113,7 +115,9 @@ export class TierProcess {
   }
 
   close(): void {
-    this.log?.end();
+    const log = this.log;
+    this.log = undefined; // a straggling chunk (a process that was never waited for) stays in memory only
+    log?.end();
   }
 }
 
