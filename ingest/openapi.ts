@@ -52,7 +52,7 @@ const adminOnly = [{ adminKey: [] }];
 const playerOnly = [{ bearerAuth: [] }];
 
 const schemas: Record<string, Json> = {
-  Id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', example: 'demo-1' },
+  Id: { type: 'string', pattern: '^(?!__proto__$)[A-Za-z0-9_-]{1,64}$', example: 'demo-1', description: 'Reserved: __proto__' },
   DisplayName: { type: 'string', minLength: 1, maxLength: 40, description: 'Trimmed; no control characters' },
   Timestamp: { type: 'string', format: 'date-time' },
   Error: {

@@ -114,6 +114,29 @@ describe('id fields refuse injection strings with a 400 and change nothing', () 
   });
 });
 
+describe('reserved ids', () => {
+  it('__proto__ is refused as a quiz, question, choice, player or answer id (a choice so named vanished from the reveal counts)', async () => {
+    const quizId = uniqueId('proto');
+    const quiz = (questionId: string, choiceId: string) => ({
+      id: quizId,
+      title: 'reserved ids',
+      questions: [{ id: questionId, prompt: 'p?', choices: [{ id: choiceId, text: 'A' }, { id: 'b', text: 'B' }], correct: [choiceId] }],
+    });
+    expect((await api.createQuiz(quiz('q1', '__proto__'))).status).toBe(400);
+    expect((await api.createQuiz(quiz('__proto__', 'a'))).status).toBe(400);
+    expect((await api.createQuiz({ ...quiz('q1', 'a'), id: '__proto__' })).status).toBe(400);
+    expect((await api.request('POST', '/v1/auth/dev-token', { body: { playerId: '__proto__', displayName: 'x' } })).status).toBe(400);
+    expect((await api.request('GET', '/v1/quizzes/__proto__')).status).toBe(400);
+    expect(await rowsWithIds([quizId, '__proto__'])).toBe(0);
+
+    expect((await api.createQuiz(quiz('q1', 'a'))).status).toBe(201);
+    expect((await api.open(quizId, 'q1')).status).toBe(200);
+    const token = await api.token(uniqueId('protop'));
+    expect((await api.join(quizId, token, 'proto')).status).toBe(201);
+    expect((await api.answer(quizId, token, { questionId: 'q1', choiceId: 'a', answerId: '__proto__' })).status).toBe(400);
+  });
+});
+
 describe('free text is stored exactly', () => {
   it('titles, prompts, choice texts and display names round-trip through Postgres, Redis and ClickHouse', async () => {
     const quizId = uniqueId('injtext');
