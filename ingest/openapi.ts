@@ -299,7 +299,7 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
             description: 'Accepted (acks=all); a retry with the same answerId gets the same reply',
             content: json({ type: 'object', required: ['answerId'], properties: { answerId: ref('Id') } }),
           },
-          '400': errorResponse('Malformed body or id, or a choice the question does not have'),
+          '400': errorResponse('Malformed body or id, or a choice the question does not have (checked last: a player who has not joined, or a question that is not open, gets the 403 or 422 whatever the choice)'),
           '401': response('Unauthorized'),
           '403': errorResponse('The player has not joined the quiz (not_joined)'),
           '404': response('NotFound'),

@@ -214,6 +214,23 @@ describe('POST /v1/quizzes/:quizId/answers', () => {
     expect(notJson.status).toBe(400);
   });
 
+  test('choice ids cannot be probed: before the player may answer, an existing and a missing choice get the same reply', async () => {
+    const { quizId, token } = await liveQuiz();
+    const probe = async (who: string, questionId: string, choiceId: string) => {
+      const r = await api.answer(quizId, who, { questionId, choiceId });
+      return `${r.status} ${r.body.error?.code ?? ''}`;
+    };
+    // A player who never joined learns only that: for a pending question and for the open one.
+    const stranger = await api.token(uniqueId('p'), 'Stranger');
+    for (const questionId of ['q2', 'q1']) {
+      expect([await probe(stranger, questionId, 'a'), await probe(stranger, questionId, 'zz')]).toEqual(['403 not_joined', '403 not_joined']);
+    }
+    // A joined player learns nothing about a question that has not been opened.
+    expect([await probe(token, 'q2', 'a'), await probe(token, 'q2', 'zz')]).toEqual(['422 question_not_open', '422 question_not_open']);
+    // Once the question is open its choices are public, and a missing one is a 400.
+    expect(await probe(token, 'q1', 'zz')).toBe('400 invalid_request');
+  });
+
   test('422 for a question that is not open yet, is closed, or whose time ran out', async () => {
     const { quizId, token } = await liveQuiz({ timeLimitMs: 300 });
     const pending = await api.answer(quizId, token, { questionId: 'q2', choiceId: 'a' });
