@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
-import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from './errors';
+import { AppError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors';
 import type { Logger } from './logger';
 
 export type ReadinessCheck = () => Promise<void>;
@@ -52,6 +52,7 @@ function toAppError(err: unknown): AppError {
   // body-parser's own errors carry a type and a 4xx status.
   if (e?.type === 'entity.too.large') return new PayloadTooLargeError();
   if (e?.type === 'entity.parse.failed') return new ValidationError('request body is not valid JSON');
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return new UnsupportedMediaTypeError(e.message ?? 'unsupported body encoding');
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return new AppError('bad_request', e.message ?? 'bad request', e.status);
   }

@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
 import type { Config } from '../common/config';
+import { UnsupportedMediaTypeError } from '../common/errors';
 import { errorHandler, mountOperationalRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
 import { httpMetricsMiddleware } from '../common/http-metrics';
 import type { Logger } from '../common/logger';
@@ -78,6 +79,28 @@ function requestLogger(log: Logger): RequestHandler {
   });
 }
 
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/**
+ * A POST that carries a body must say it is JSON. Any other body would go unread and the request
+ * be judged without it (a join would fall back to the token's name), so it is refused with a 415.
+ */
+function jsonBodies(limitBytes: number): RequestHandler {
+  const parse = express.json({ limit: limitBytes, type: JSON_TYPES });
+  return (req, res, next) => {
+    if (req.method !== 'POST') {
+      next(); // a GET's body is never read, so it can be neither too large nor malformed
+      return;
+    }
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.is(JSON_TYPES)) {
+      next(new UnsupportedMediaTypeError('the body must be JSON (Content-Type: application/json)'));
+      return;
+    }
+    parse(req, res, next);
+  };
+}
+
 export function createIngestApp(deps: IngestDeps): Express {
   const { config, options, log, pg, redis } = deps;
   const metrics = new IngestMetrics(deps.metricsRegistry);
@@ -121,9 +144,7 @@ export function createIngestApp(deps: IngestDeps): Express {
   // Before the limiter: a preflight is the browser's question, not a client request to count.
   app.use('/v1', corsMiddleware(options.corsOrigins));
   app.use('/v1', perIpLimiter(limiterDeps, options.rateLimit.ip));
-  // Only POST routes take a body; a GET's body is never read, so it can be neither too large nor malformed.
-  const json = express.json({ limit: options.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
-  app.use('/v1', (req, res, next) => (req.method === 'POST' ? json(req, res, next) : next()));
+  app.use('/v1', jsonBodies(options.bodyLimitBytes));
   app.use(devTokenRoutes(ctx));
   app.use(quizRoutes(ctx));
   app.use(questionRoutes(ctx));

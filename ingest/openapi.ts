@@ -160,7 +160,7 @@ const responses: Record<string, Json> = {
   Unauthorized: errorResponse('Missing, expired or invalid credentials'),
   NotFound: errorResponse('Unknown quiz (quiz_not_found) or question (question_not_found)'),
   PayloadTooLarge: errorResponse('Body larger than the limit (64 kB by default)'),
-  UnsupportedMediaType: errorResponse('Body charset or Content-Encoding that the server does not decode'),
+  UnsupportedMediaType: errorResponse('A body that is not JSON (Content-Type other than application/json), or in a charset or Content-Encoding the server does not decode (unsupported_media_type)'),
   RateLimited: errorResponse('Too many requests from this client address or player', retryAfter),
   Unavailable: errorResponse('A dependency (Kafka, Redis, Postgres, identity provider) cannot take the request now', retryAfter),
 };

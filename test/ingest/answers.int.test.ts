@@ -210,8 +210,6 @@ describe('POST /v1/quizzes/:quizId/answers', () => {
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('invalid_request');
     }
-    const notJson = await api.request('POST', `/v1/quizzes/${quizId}/answers`, { token, rawBody: 'questionId=q1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(notJson.status).toBe(400);
   });
 
   test('choice ids cannot be probed: before the player may answer, an existing and a missing choice get the same reply', async () => {
@@ -247,6 +245,33 @@ describe('POST /v1/quizzes/:quizId/answers', () => {
     const closed = await api.answer(quizId, token, { questionId: 'q2', choiceId: 'a' });
     expect(closed.status).toBe(422);
     expect(closed.body.error.code).toBe('question_not_open');
+  });
+
+  test('415 for a body that is not JSON, on every POST, instead of judging the request without it', async () => {
+    const quizId = uniqueId('quiz');
+    await api.createQuiz(sampleQuiz(quizId));
+    const token = await api.token(uniqueId('p'), 'From token');
+    const posts = [
+      { path: `/v1/quizzes/${quizId}/players`, token, rawBody: 'displayName=Ann', type: 'text/plain' },
+      { path: `/v1/quizzes/${quizId}/players`, token, rawBody: 'displayName=Ann', type: 'application/x-www-form-urlencoded' },
+      { path: `/v1/quizzes/${quizId}/answers`, token, rawBody: 'questionId=q1&choiceId=a', type: 'application/x-www-form-urlencoded' },
+      { path: '/v1/auth/dev-token', rawBody: '{"playerId":"p1","displayName":"Ann"}', type: 'text/plain' },
+      { path: '/v1/quizzes', adminKey: 'dev-admin-key', rawBody: JSON.stringify(sampleQuiz(uniqueId('quiz'))), type: 'text/plain' },
+      { path: `/v1/quizzes/${quizId}/questions/q1/open`, adminKey: 'dev-admin-key', rawBody: '{}', type: 'application/xml' },
+    ];
+    for (const { path, type, ...rest } of posts) {
+      const r = await api.request('POST', path, { ...rest, headers: { 'content-type': type } });
+      expect({ path, type, status: r.status, code: r.body.error?.code }).toEqual({ path, type, status: 415, code: 'unsupported_media_type' });
+    }
+    const charset = await api.request('POST', `/v1/quizzes/${quizId}/players`, { token, rawBody: '{}', headers: { 'content-type': 'application/json; charset=latin1' } });
+    expect([charset.status, charset.body.error.code]).toEqual([415, 'unsupported_media_type']);
+    // The name in the refused body was not dropped in favour of the token's: nobody joined.
+    const joined = await api.join(quizId, token, 'Ann');
+    expect([joined.status, joined.body.displayName]).toEqual([201, 'Ann']);
+    // A POST without a body needs no content type (open, close), and JSON with a charset is fine.
+    expect((await api.request('POST', `/v1/quizzes/${quizId}/questions/q1/open`, { adminKey: 'dev-admin-key' })).status).toBe(200);
+    const utf8 = await api.request('POST', '/v1/auth/dev-token', { rawBody: '{"playerId":"p1","displayName":"Ann"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    expect(utf8.status).toBe(200);
   });
 
   test('413 for an oversized answer body', async () => {
