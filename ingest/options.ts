@@ -1,18 +1,8 @@
 import { z } from 'zod';
-import { parseEnv, positiveInt } from '../common/config';
+import { parseEnv, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
 
 // Ingest-only settings. They live here rather than in common/config.ts because no other tier reads
 // them; main.ts parses them once, next to loadConfig(). Every value has a unit in its name.
-
-const trustProxy = z
-  .string()
-  .default('false')
-  .transform((v): boolean | number | string => {
-    if (v === 'true') return true;
-    if (v === 'false' || v === '') return false;
-    if (/^\d+$/.test(v)) return Number(v);
-    return v; // express also takes a list of addresses or subnets: "loopback, 10.0.0.0/8"
-  });
 
 const origins = z
   .string()
@@ -40,8 +30,9 @@ const envSchema = z.object({
   INGEST_DEV_TOKEN_TTL_SECONDS: positiveInt.default(12 * 3600),
   // Close an open question by itself at closesAt, so the reveal happens without the host.
   INGEST_AUTO_CLOSE: z.enum(['true', 'false']).default('true'),
-  // Express "trust proxy": set it behind a load balancer so per-IP limits see the client's address.
-  INGEST_TRUST_PROXY: trustProxy,
+  // Behind a load balancer, so per-IP limits see the client's address: the number of proxies in
+  // front, or their addresses/CIDRs (common/config.ts proxyTrust; "true" is refused).
+  INGEST_TRUST_PROXY: proxyTrust,
   // Browser origins allowed to call the API (CORS): the web pages push serves. "*" allows any; an
   // empty value none. Players use bearer tokens, never cookies, so no credentials are involved.
   INGEST_CORS_ORIGINS: origins.default('http://127.0.0.1:8090,http://localhost:8090'),
@@ -60,7 +51,7 @@ export interface IngestOptions {
   cacheTtlSeconds: number;
   devTokenTtlSeconds: number;
   autoClose: boolean;
-  trustProxy: boolean | number | string;
+  trustProxy: ProxyTrust;
   /** Exact origins, or ['*']; empty disables CORS. */
   corsOrigins: string[];
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseEnv, positiveInt } from '../common/config';
+import { ConfigError, parseEnv, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
 
 // Push-only settings. They live here rather than in common/config.ts because no other tier reads
 // them; main.ts parses them once, next to loadConfig(). Every value has its unit in its name.
@@ -35,8 +35,9 @@ const envSchema = z.object({
   // On SIGTERM viewers are told to reconnect after this plus a random share of it, so a fleet's
   // viewers do not all land on the remaining instances in the same instant.
   PUSH_SHUTDOWN_RETRY_MS: positiveInt.default(1_000),
-  // Express "trust proxy": set it behind a load balancer so logs show the client's address.
-  PUSH_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  // Behind a load balancer, so per-address limits and logs see the client's address: the number of
+  // proxies in front, or their addresses/CIDRs (common/config.ts proxyTrust; "true" is refused).
+  PUSH_TRUST_PROXY: proxyTrust,
 });
 
 export interface ViewerLimits {
@@ -55,7 +56,7 @@ export interface PushOptions {
   groupIdPrefix: string;
   leaderboardMaxLimit: number;
   shutdownRetryMs: number;
-  trustProxy: boolean;
+  trustProxy: ProxyTrust;
 }
 
 export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptions {
@@ -72,6 +73,6 @@ export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptio
     groupIdPrefix: e.PUSH_GROUP_ID_PREFIX,
     leaderboardMaxLimit: e.PUSH_LEADERBOARD_MAX_LIMIT,
     shutdownRetryMs: e.PUSH_SHUTDOWN_RETRY_MS,
-    trustProxy: e.PUSH_TRUST_PROXY === 'true',
+    trustProxy: e.PUSH_TRUST_PROXY,
   };
 }

@@ -1,9 +1,13 @@
 import '../helpers/cleanup';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { parse } from 'yaml';
 import { Pool } from 'pg';
 import { subjectFor } from '../../common/registry';
 import { redisKeys } from '../../common/redis';
 import { DEV_ISSUER } from '../../ingest/auth';
+import { loadIngestOptions } from '../../ingest/options';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { startTestIngest, type TestIngest } from '../helpers/ingest-app';
@@ -316,6 +320,26 @@ describe('rate limits', () => {
     expect(blocked.status).toBe(429);
     expect(blocked.headers.get('retry-after')).toBeTruthy();
     expect((await client.request('GET', '/healthz')).status).toBe(200); // operational routes are not limited
+  });
+});
+
+describe('behind the load balancer (the shipped Kubernetes settings)', () => {
+  test('a client cannot pick its own rate-limit key by writing X-Forwarded-For', async () => {
+    const config = parse(readFileSync(join(__dirname, '..', '..', 'infra', 'k8s', 'config.yaml'), 'utf8')) as { data: Record<string, string> };
+    const shipped = loadIngestOptions({ INGEST_TRUST_PROXY: config.data.INGEST_TRUST_PROXY });
+    const limited = await startTestIngest({
+      options: (o) => ({ ...o, trustProxy: shipped.trustProxy, rateLimit: { ...o.rateLimit, ip: { max: 3, windowMs: 10_000 } } }),
+    });
+    const client = new IngestClient(limited.url);
+    // What the balancer forwards: whatever the client wrote, then the address it really came from.
+    const from = (client: string, spoofed: string) => ({ headers: { 'x-forwarded-for': `${spoofed}, ${client}` } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await client.request('GET', `/v1/quizzes/${uniqueId('nope')}`, from('203.0.113.7', `198.51.100.${i}`))).status);
+    }
+    expect(statuses).toEqual([404, 404, 404, 429, 429]);
+    // Another real client behind the same balancer has its own count.
+    expect((await client.request('GET', `/v1/quizzes/${uniqueId('nope')}`, from('203.0.113.8', '203.0.113.7'))).status).toBe(404);
   });
 });
 
