@@ -7,7 +7,7 @@ import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
 import type { Config } from '../common/config';
 import { UnsupportedMediaTypeError } from '../common/errors';
-import { errorHandler, mountOperationalRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
+import { errorHandler, mountHealthRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
 import { httpMetricsMiddleware } from '../common/http-metrics';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/registry';
@@ -52,7 +52,7 @@ export interface IngestDeps {
   tokenVerifier?: TokenVerifier;
 }
 
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const QUIET_PATHS = new Set(['/healthz', '/readyz']);
 
 function requestLogger(log: Logger): RequestHandler {
   return pinoHttp({
@@ -135,7 +135,8 @@ export function createIngestApp(deps: IngestDeps): Express {
   app.use(requestLogger(log));
   app.use(httpMetricsMiddleware(deps.metricsRegistry));
 
-  mountOperationalRoutes(app, deps.readiness, deps.metricsRegistry);
+  // /metrics is served on the operational port (main.ts), never on this public one.
+  mountHealthRoutes(app, deps.readiness);
   const document = openApiDocument({ devTokens: ctx.devTokens !== undefined });
   app.get('/openapi.json', (_req, res) => {
     res.json(document);

@@ -177,12 +177,6 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
         },
       },
     },
-    '/metrics': {
-      get: {
-        summary: 'Prometheus metrics',
-        responses: { '200': { description: 'Text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
-      },
-    },
     '/openapi.json': { get: { summary: 'This document', responses: ok('OpenAPI 3 document', { type: 'object' }) } },
     '/v1/quizzes': {
       post: v1Post({
@@ -339,7 +333,8 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
       version: '1.0.0',
       description:
         'The write side of quizstream: validates, authenticates and writes quiz events to Kafka. ' +
-        'Errors are always {"error": {"code", "message", "details"?}}.',
+        'Errors are always {"error": {"code", "message", "details"?}}. ' +
+        'Prometheus metrics are not on this port: they are on the operational port (INGEST_METRICS_PORT).',
     },
     paths,
     components: {

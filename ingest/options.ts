@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnv, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
+import { parseEnv, port, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
 
 // Ingest-only settings. They live here rather than in common/config.ts because no other tier reads
 // them; main.ts parses them once, next to loadConfig(). Every value has a unit in its name.
@@ -9,6 +9,8 @@ const origins = z
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
 const envSchema = z.object({
+  // /metrics (with /healthz and /readyz) for Prometheus, apart from the public API port; 0 picks a free one.
+  INGEST_METRICS_PORT: port.default(8180),
   // Per player (JWT sub) on join and answer. A human taps at most a few times per question;
   // 20 per second leaves room for client retries and for load tests that reuse a few players.
   INGEST_RATE_PLAYER_MAX: positiveInt.default(20),
@@ -44,6 +46,7 @@ export interface RateLimitOptions {
 }
 
 export interface IngestOptions {
+  metricsPort: number;
   rateLimit: { player: RateLimitOptions; ip: RateLimitOptions; keyPrefix: string };
   produceTimeoutMs: number;
   maxPendingSends: number;
@@ -59,6 +62,7 @@ export interface IngestOptions {
 export function loadIngestOptions(env: NodeJS.ProcessEnv = process.env): IngestOptions {
   const e = parseEnv(envSchema, env);
   return {
+    metricsPort: e.INGEST_METRICS_PORT,
     rateLimit: {
       player: { max: e.INGEST_RATE_PLAYER_MAX, windowMs: e.INGEST_RATE_PLAYER_WINDOW_MS },
       ip: { max: e.INGEST_RATE_IP_MAX, windowMs: e.INGEST_RATE_IP_WINDOW_MS },

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Config } from '../common/config';
-import { errorHandler, mountOperationalRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
+import { errorHandler, mountHealthRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
 import { httpMetricsMiddleware } from '../common/http-metrics';
 import type { Logger } from '../common/logger';
 import { createTokenVerifier, type TokenVerifier } from '../ingest/auth';
@@ -36,7 +36,8 @@ export function createPushApp(deps: PushDeps): Express {
   app.use(requestLog(log));
   app.use(httpMetricsMiddleware(deps.metricsRegistry));
 
-  mountOperationalRoutes(app, deps.readiness, deps.metricsRegistry);
+  // /metrics is served on the operational port (main.ts), never on this public one.
+  mountHealthRoutes(app, deps.readiness);
   app.use('/v1', cors(options.corsOrigins));
   app.use(readRoutes(deps.store, options.leaderboardMaxLimit));
   app.use(streamRoutes(deps.hub, deps.store, deps.tokenVerifier ?? createTokenVerifier(deps.config.auth), log));

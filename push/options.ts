@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseEnv, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
+import { ConfigError, parseEnv, port, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
 
 // Push-only settings. They live here rather than in common/config.ts because no other tier reads
 // them; main.ts parses them once, next to loadConfig(). Every value has its unit in its name.
@@ -11,6 +11,8 @@ const origins = z
   .pipe(z.array(z.string()).min(1, 'give "*" or a comma-separated list of origins'));
 
 const envSchema = z.object({
+  // /metrics (with /healthz and /readyz) for Prometheus, apart from the public port; 0 picks a free one.
+  PUSH_METRICS_PORT: port.default(8190),
   // Origins allowed to read the streams and leaderboards from a browser; "*" for any. Leaderboards
   // are public and the personal stream authenticates with a token, not cookies, so "*" is safe.
   PUSH_CORS_ORIGINS: origins,
@@ -47,6 +49,7 @@ export interface ViewerLimits {
 }
 
 export interface PushOptions {
+  metricsPort: number;
   /** ['*'] or exact origins. */
   corsOrigins: string[];
   heartbeatMs: number;
@@ -65,6 +68,7 @@ export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptio
     throw new ConfigError(['PUSH_VIEWER_MAX_BYTES: must be at least PUSH_VIEWER_SKIP_BYTES']);
   }
   return {
+    metricsPort: e.PUSH_METRICS_PORT,
     corsOrigins: e.PUSH_CORS_ORIGINS,
     heartbeatMs: e.PUSH_HEARTBEAT_MS,
     retryMs: e.PUSH_RETRY_MS,

@@ -103,7 +103,6 @@ describe('every documented status is produced by a real request', () => {
   const scenarios: Record<string, Record<string, Scenario>> = {
     'GET /healthz': { '200': () => api.request('GET', '/healthz') },
     'GET /readyz': { '200': () => api.request('GET', '/readyz'), '503': () => brokenApi.request('GET', '/readyz') },
-    'GET /metrics': { '200': () => api.request('GET', '/metrics') },
     'GET /openapi.json': { '200': () => api.request('GET', '/openapi.json') },
     'POST /v1/auth/dev-token': {
       '200': () => api.request('POST', '/v1/auth/dev-token', { body: { playerId: 'p1', displayName: 'Ann' } }),

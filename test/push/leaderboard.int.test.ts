@@ -115,17 +115,26 @@ describe('GET leaderboard/stream', () => {
 
   test('sent events and bytes, open connections and the publish-to-write delay are in /metrics', async () => {
     const quizId = uniqueId('metrics');
-    const before = await metricValue(push.url, 'push_events_sent_total', { stream: 'leaderboard', event: 'snapshot' });
+    const before = await metricValue(push.metricsUrl, 'push_events_sent_total', { stream: 'leaderboard', event: 'snapshot' });
     const sse = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`);
     await out.snapshot(snap(quizId, 3));
     await sse.nth(0);
-    expect(await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' })).toBeGreaterThanOrEqual(1);
-    expect(await metricValue(push.url, 'push_events_sent_total', { stream: 'leaderboard', event: 'snapshot' })).toBe(before + 1);
-    expect(await metricValue(push.url, 'push_bytes_sent_total', { stream: 'leaderboard' })).toBeGreaterThan(0);
-    expect(await metricValue(push.url, 'push_snapshot_publish_to_write_seconds_count')).toBeGreaterThanOrEqual(1);
-    const open = await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' });
+    expect(await metricValue(push.metricsUrl, 'push_open_connections', { stream: 'leaderboard' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(push.metricsUrl, 'push_events_sent_total', { stream: 'leaderboard', event: 'snapshot' })).toBe(before + 1);
+    expect(await metricValue(push.metricsUrl, 'push_bytes_sent_total', { stream: 'leaderboard' })).toBeGreaterThan(0);
+    expect(await metricValue(push.metricsUrl, 'push_snapshot_publish_to_write_seconds_count')).toBeGreaterThanOrEqual(1);
+    const open = await metricValue(push.metricsUrl, 'push_open_connections', { stream: 'leaderboard' });
     sse.close();
-    await waitUntil('the closed stream to leave the gauge', async () => (await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' })) === open - 1, 10_000);
+    await waitUntil('the closed stream to leave the gauge', async () => (await metricValue(push.metricsUrl, 'push_open_connections', { stream: 'leaderboard' })) === open - 1, 10_000);
+  });
+
+  test('/metrics is served on the operational port only, not on the public one', async () => {
+    const publicPort = await fetch(`${push.url}/metrics`);
+    expect(publicPort.status).toBe(404);
+    expect(await publicPort.json()).toMatchObject({ error: { code: 'route_not_found' } });
+    const operational = await fetch(`${push.metricsUrl}/metrics`);
+    expect(operational.status).toBe(200);
+    expect(await operational.text()).toContain('push_open_connections');
   });
 
   test('/healthz and /readyz (Kafka consumer joined, Redis answers)', async () => {
@@ -148,7 +157,7 @@ describe('connection limit', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('2');
     expect(await refused.json()).toMatchObject({ error: { code: 'too_many_connections' } });
-    expect(await metricValue(small.url, 'push_connections_rejected_total', { reason: 'connection_limit' })).toBe(1);
+    expect(await metricValue(small.metricsUrl, 'push_connections_rejected_total', { reason: 'connection_limit' })).toBe(1);
     // A slot freed is a slot usable again.
     a.close();
     await waitUntil('the first stream to be counted', () => small.deps.hub.connections === 1, 10_000);
@@ -186,7 +195,7 @@ describe('heartbeats', () => {
     onCleanupClose(sse);
     await waitUntil('two heartbeats', () => sse.parser.comments.filter((c) => c === 'hb').length >= 2, 10_000);
     expect(sse.events).toEqual([]);
-    expect(await metricValue(fast.url, 'push_events_sent_total', { stream: 'leaderboard', event: 'heartbeat' })).toBeGreaterThanOrEqual(2);
+    expect(await metricValue(fast.metricsUrl, 'push_events_sent_total', { stream: 'leaderboard', event: 'heartbeat' })).toBeGreaterThanOrEqual(2);
   });
 });
 
