@@ -49,9 +49,14 @@ function declared(text: string, name: string): void {
 
 it('each tier exposes the named series on /metrics once a quiz has gone through', async () => {
   const { prefix } = await testTopics();
-  const [ingestPort, ingestMetricsPort, processorPort, sinkPort, pushPort, pushMetricsPort] = await Promise.all(
-    Array.from({ length: 6 }, () => freePort()),
-  );
+  const [ingestPort, ingestMetricsPort, processorPort, sinkPort, pushPort, pushMetricsPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const shared = { TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '3' };
   const [ingest, processor, sink, push] = await Promise.all([
     // Sentry on without its package installed, and tracing on towards a collector that is not
