@@ -78,8 +78,10 @@ export class Deployment {
       PUSH_GROUP_ID_PREFIX: `drill-${this.o.runId}-push`,
       // A SIGKILLed member's partitions move after this; the default 10 s only makes drills longer.
       PROCESSOR_SESSION_TIMEOUT_MS: '6000',
-      // The load generator is one address; keep the per-IP limit out of its way.
+      // The load generator and the viewers are one address; keep the per-address limits out of their way.
       INGEST_RATE_IP_MAX: '20000',
+      PUSH_RATE_IP_MAX: '20000',
+      PUSH_MAX_STREAMS_PER_ADDRESS: '20000',
     };
     await this.migrate();
     const logDir = join(s.logDir, this.o.runId);

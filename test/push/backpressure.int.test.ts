@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { onCleanup } from '../helpers/cleanup';
-import { uniqueId } from '../helpers/ids';
 import { metricValue, startTestPush, type TestPush } from '../helpers/push-app';
 import { entries, processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
+import { existingQuiz } from '../helpers/quiz-rows';
 import { connectSse } from '../helpers/sse-client';
 import { waitUntil } from '../helpers/wait';
 
@@ -41,7 +41,7 @@ function stalledClient(path: string): Promise<Socket> {
 }
 
 test('a stalled client is skipped forward, then dropped; its buffer stays bounded and a normal viewer gets everything', async () => {
-  const quizId = uniqueId('stall');
+  const quizId = await existingQuiz('stall');
   const path = `/v1/quizzes/${quizId}/leaderboard/stream`;
   await stalledClient(path);
   const reader = await connectSse(`${push.url}${path}`);
