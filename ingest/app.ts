@@ -18,6 +18,8 @@ import { DevTokenIssuer, createTokenVerifier, requireAdmin, requirePlayer, type 
 import type { AutoCloser } from './auto-close';
 import { corsMiddleware } from './cors';
 import { EventWriter } from './event-writer';
+import { ProfanityCheck } from './display-names';
+import { JoinClaims } from './join-claims';
 import { Joins } from './joins';
 import { IngestMetrics } from './metrics';
 import { openApiDocument } from './openapi';
@@ -113,14 +115,15 @@ export function createIngestApp(deps: IngestDeps): Express {
     log,
   );
   // A pending claim older than a few produce timeouts belongs to a request that died mid-write.
-  const markers = new AnswerMarkers(redis, Math.max(10_000, 5 * options.produceTimeoutMs), options.cacheTtlSeconds);
+  const staleClaimMs = Math.max(10_000, 5 * options.produceTimeoutMs);
+  const markers = new AnswerMarkers(redis, staleClaimMs, options.cacheTtlSeconds);
   const limiterDeps = { redis, keyPrefix: options.rateLimit.keyPrefix, log };
   const ctx: RouteContext = {
     store,
     admin: new QuizAdmin(pg, store, writer, log, options.autoClose ? deps.autoCloser : undefined, {
       autoCloseGraceMs: options.produceTimeoutMs,
     }),
-    joins: new Joins(store, writer, log),
+    joins: new Joins(store, new JoinClaims(redis, pg, staleClaimMs, options.cacheTtlSeconds), new ProfanityCheck(), writer, log),
     answers: new Answers(store, markers, writer, metrics, log),
     devTokens: config.auth.mode === 'dev' ? new DevTokenIssuer(config.auth, options.devTokenTtlSeconds) : undefined,
     requireAdmin: requireAdmin(config.auth.adminKey),

@@ -53,7 +53,13 @@ const playerOnly = [{ bearerAuth: [] }];
 
 const schemas: Record<string, Json> = {
   Id: { type: 'string', pattern: '^(?!__proto__$)[A-Za-z0-9_-]{1,64}$', example: 'demo-1', description: 'Reserved: __proto__' },
-  DisplayName: { type: 'string', minLength: 1, maxLength: 40, description: 'Trimmed; no control characters' },
+  DisplayName: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 24,
+    description:
+      'NFC-normalized, format and other invisible characters removed, runs of spaces made one, trimmed; 1-24 characters with at least one visible one; no control characters. Unique within a quiz, compared in NFKC and lower case',
+  },
   Timestamp: { type: 'string', format: 'date-time' },
   Error: {
     type: 'object',
@@ -267,7 +273,10 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
           '404': response('NotFound'),
-          '422': errorResponse('The quiz is closed (quiz_closed)'),
+          '409': errorResponse(
+            'Another player of the quiz has this name once normalized (name_taken; details.suggestion is a free variant when one was found), or this player\'s first join is still being written (join_pending; retry shortly)',
+          ),
+          '422': errorResponse('The quiz is closed (quiz_closed), or the name is on the profanity list (name_rejected)'),
         },
       }),
     },

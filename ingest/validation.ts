@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../common/errors';
+import { NAME_PROBLEMS, normalizeDisplayName } from './display-names';
 
 // Everything a client sends is checked here before it touches Redis, Postgres or Kafka. Ids are
 // restricted to URL- and key-safe characters because they become Redis keys, Kafka keys and path
@@ -27,7 +28,15 @@ function text(maxCodePoints: number) {
     .refine((s) => !UNSAFE_TEXT.test(s), 'must not contain control characters');
 }
 
-export const displayNameSchema = text(40);
+/** Normalized as design.md's "Players" says (display-names.ts); bad names are a 400 naming the rule. */
+export const displayNameSchema = z.string().transform((raw, ctx) => {
+  const result = normalizeDisplayName(raw);
+  if ('problem' in result) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: NAME_PROBLEMS[result.problem] });
+    return z.NEVER;
+  }
+  return result.name;
+});
 
 export const LIMITS = {
   questions: 100,

@@ -178,6 +178,11 @@ describe('every documented status is produced by a real request', () => {
       },
       '401': async () => api.request('POST', `/v1/quizzes/${(await fixture()).quizId}/players`, { body: {} }),
       '404': async () => api.join(uniqueId('nope'), (await fixture()).token),
+      '409': async () => {
+        const { quizId, token } = await fixture();
+        await api.join(quizId, token, 'Ann');
+        return api.join(quizId, await api.token(uniqueId('p'), 'Bob'), 'ann');
+      },
       '422': async () => {
         const { quizId, token } = await fixture();
         await api.closeQuiz(quizId);
