@@ -16,7 +16,7 @@ const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/u;
 // Kept although default-ignorable: variation selectors pick an emoji's presentation.
 const VARIATION_SELECTOR = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
-const EMOJI_MODIFIER = /[\uFE0F\u{1F3FB}-\u{1F3FF}]/u;
+const EMOJI_MODIFIER = /\uFE0F|\p{Emoji_Modifier}/u;
 const ZERO_WIDTH_JOINER = '\u200D';
 
 const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
