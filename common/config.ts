@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 // Every process reads the environment once, at its entry point, through loadConfig().
@@ -6,6 +7,49 @@ import { z } from 'zod';
 // Building blocks for every env schema (this one and each tier's options.ts).
 export const port = z.coerce.number().int().min(0).max(65_535);
 export const positiveInt = z.coerce.number().int().positive();
+/** Express's names for address ranges, accepted in a trusted-proxy list beside addresses and CIDRs. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrCidr(entry: string): boolean {
+  if (NAMED_RANGES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which X-Forwarded-For entries to believe (express "trust proxy"), for tiers that key limits on
+ * the client's address: "false" (none: the socket's peer is the client), a hop count (the number
+ * of proxies in front, each appending the address it received from), or the proxies' addresses and
+ * CIDRs. "true" is refused: it takes the left-most entry, which the client writes itself.
+ */
+export const proxyTrust = z
+  .string()
+  .default('false')
+  .superRefine((v, ctx) => {
+    if (v === 'true') {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: '"true" would believe an X-Forwarded-For the client wrote; give the number of proxies in front (e.g. 1) or their addresses/CIDRs',
+      });
+      return;
+    }
+    if (v === 'false' || v === '' || /^\d{1,2}$/.test(v)) return;
+    const bad = v.split(',').map((x) => x.trim()).filter((x) => !isAddressOrCidr(x));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a hop count, an address, a CIDR or loopback/linklocal/uniquelocal: ${bad.join(', ')}` });
+    }
+  })
+  .transform((v): false | number | string[] => {
+    if (v === 'false' || v === '') return false;
+    if (/^\d+$/.test(v)) return Number(v);
+    return v.split(',').map((x) => x.trim());
+  });
+
+export type ProxyTrust = z.output<typeof proxyTrust>;
+
 const csv = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))

@@ -55,6 +55,12 @@ export class PayloadTooLargeError extends AppError {
   }
 }
 
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string) {
+    super('unsupported_media_type', message, 415);
+  }
+}
+
 export class UnprocessableError extends AppError {
   constructor(message: string, code = 'unprocessable', details?: unknown) {
     super(code, message, 422, false, details);

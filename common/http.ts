@@ -1,12 +1,12 @@
-import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
-import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from './errors';
+import { AppError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors';
 import type { Logger } from './logger';
 
 export type ReadinessCheck = () => Promise<void>;
 
-/** /healthz (the process lives), /readyz (its dependencies answer), /metrics (Prometheus). */
-export function mountOperationalRoutes(app: Express, checks: Record<string, ReadinessCheck>, metrics: Registry): void {
+/** /healthz (the process lives) and /readyz (its dependencies answer). */
+export function mountHealthRoutes(app: Express, checks: Record<string, ReadinessCheck>): void {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -24,9 +24,25 @@ export function mountOperationalRoutes(app: Express, checks: Record<string, Read
     const ready = results.every(([, r]) => r === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
   });
+}
+
+/** The health routes and /metrics (Prometheus), for a port only operators and Prometheus reach. */
+export function mountOperationalRoutes(app: Express, checks: Record<string, ReadinessCheck>, metrics: Registry): void {
+  mountHealthRoutes(app, checks);
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.metrics());
   });
+}
+
+/**
+ * The operational port of a tier whose main port is public (ingest, push): metrics show the Node
+ * version, every route and its rates, which is the operator's business, not the internet's.
+ */
+export function createOperationalApp(checks: Record<string, ReadinessCheck>, metrics: Registry): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  mountOperationalRoutes(app, checks, metrics);
+  return app;
 }
 
 export function notFoundHandler(): RequestHandler {
@@ -52,6 +68,7 @@ function toAppError(err: unknown): AppError {
   // body-parser's own errors carry a type and a 4xx status.
   if (e?.type === 'entity.too.large') return new PayloadTooLargeError();
   if (e?.type === 'entity.parse.failed') return new ValidationError('request body is not valid JSON');
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return new UnsupportedMediaTypeError(e.message ?? 'unsupported body encoding');
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return new AppError('bad_request', e.message ?? 'bad request', e.status);
   }

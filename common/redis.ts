@@ -20,6 +20,10 @@ export const redisKeys = {
   questionState: (quizId: string) => `qs:{${quizId}}:questions`,
   /** ingest: players who joined, hash playerId -> displayName. */
   joined: (quizId: string) => `qs:{${quizId}}:joined`,
+  /** ingest: first joins being written to Kafka, hash playerId -> `<claimedAtMs>|<displayName>` (see ingest/join-claims.ts). */
+  joinClaims: (quizId: string) => `qs:{${quizId}}:join-claims`,
+  /** ingest: who holds each display name, hash nameKey -> playerId; field "" marks it complete (ingest/join-claims.ts). */
+  nameOwners: (quizId: string) => `qs:{${quizId}}:name-owners`,
   /** ingest: cheap duplicate check for one question, hash playerId -> marker (see ingest/answer-markers.ts). */
   answered: (quizId: string, questionId: string) => `qs:{${quizId}}:answered:${questionId}`,
   /** processors: live leaderboard, sorted set of playerId by composite score (see processors/ranking). */

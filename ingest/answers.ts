@@ -36,9 +36,8 @@ export class Answers {
     if (!quiz) throw new NotFoundError(`quiz "${quizId}" does not exist`, 'quiz_not_found');
     const question = quiz.questions.find((q) => q.id === questionId);
     if (!question) throw new NotFoundError(`quiz "${quizId}" has no question "${questionId}"`, 'question_not_found');
-    if (!question.choices.some((c) => c.id === choiceId)) {
-      throw new ValidationError(`question "${questionId}" has no choice "${choiceId}"`, [{ path: 'choiceId', message: 'not one of the choices' }]);
-    }
+    // The choices are checked last: until the question is open to this player, whether a choice
+    // id exists is part of the unrevealed question.
     if (quiz.status === 'closed') throw new UnprocessableError(`quiz "${quizId}" is closed`, 'quiz_closed');
     if (joinedAs === null) throw new ForbiddenError(`join quiz "${quizId}" before answering`, 'not_joined');
     const phase = phaseOf(state ?? {}, acceptedAt);
@@ -48,6 +47,9 @@ export class Answers {
         ...(state?.openedAt !== undefined ? { openedAt: new Date(state.openedAt).toISOString() } : {}),
         ...(state?.closesAt !== undefined ? { closesAt: new Date(state.closesAt).toISOString() } : {}),
       });
+    }
+    if (!question.choices.some((c) => c.id === choiceId)) {
+      throw new ValidationError(`question "${questionId}" has no choice "${choiceId}"`, [{ path: 'choiceId', message: 'not one of the choices' }]);
     }
 
     const answerId = input.answerId ?? randomUUID();

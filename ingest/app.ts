@@ -6,7 +6,8 @@ import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
 import type { Config } from '../common/config';
-import { errorHandler, mountOperationalRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
+import { UnsupportedMediaTypeError } from '../common/errors';
+import { errorHandler, mountHealthRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
 import { httpMetricsMiddleware } from '../common/http-metrics';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/registry';
@@ -17,6 +18,8 @@ import { DevTokenIssuer, createTokenVerifier, requireAdmin, requirePlayer, type 
 import type { AutoCloser } from './auto-close';
 import { corsMiddleware } from './cors';
 import { EventWriter } from './event-writer';
+import { ProfanityCheck } from './display-names';
+import { JoinClaims } from './join-claims';
 import { Joins } from './joins';
 import { IngestMetrics } from './metrics';
 import { openApiDocument } from './openapi';
@@ -51,7 +54,7 @@ export interface IngestDeps {
   tokenVerifier?: TokenVerifier;
 }
 
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const QUIET_PATHS = new Set(['/healthz', '/readyz']);
 
 function requestLogger(log: Logger): RequestHandler {
   return pinoHttp({
@@ -78,6 +81,28 @@ function requestLogger(log: Logger): RequestHandler {
   });
 }
 
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/**
+ * A POST that carries a body must say it is JSON. Any other body would go unread and the request
+ * be judged without it (a join would fall back to the token's name), so it is refused with a 415.
+ */
+function jsonBodies(limitBytes: number): RequestHandler {
+  const parse = express.json({ limit: limitBytes, type: JSON_TYPES });
+  return (req, res, next) => {
+    if (req.method !== 'POST') {
+      next(); // a GET's body is never read, so it can be neither too large nor malformed
+      return;
+    }
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.is(JSON_TYPES)) {
+      next(new UnsupportedMediaTypeError('the body must be JSON (Content-Type: application/json)'));
+      return;
+    }
+    parse(req, res, next);
+  };
+}
+
 export function createIngestApp(deps: IngestDeps): Express {
   const { config, options, log, pg, redis } = deps;
   const metrics = new IngestMetrics(deps.metricsRegistry);
@@ -90,14 +115,15 @@ export function createIngestApp(deps: IngestDeps): Express {
     log,
   );
   // A pending claim older than a few produce timeouts belongs to a request that died mid-write.
-  const markers = new AnswerMarkers(redis, Math.max(10_000, 5 * options.produceTimeoutMs), options.cacheTtlSeconds);
+  const staleClaimMs = Math.max(10_000, 5 * options.produceTimeoutMs);
+  const markers = new AnswerMarkers(redis, staleClaimMs, options.cacheTtlSeconds);
   const limiterDeps = { redis, keyPrefix: options.rateLimit.keyPrefix, log };
   const ctx: RouteContext = {
     store,
     admin: new QuizAdmin(pg, store, writer, log, options.autoClose ? deps.autoCloser : undefined, {
       autoCloseGraceMs: options.produceTimeoutMs,
     }),
-    joins: new Joins(store, writer, log),
+    joins: new Joins(store, new JoinClaims(redis, pg, staleClaimMs, options.cacheTtlSeconds), new ProfanityCheck(), writer, log),
     answers: new Answers(store, markers, writer, metrics, log),
     devTokens: config.auth.mode === 'dev' ? new DevTokenIssuer(config.auth, options.devTokenTtlSeconds) : undefined,
     requireAdmin: requireAdmin(config.auth.adminKey),
@@ -112,7 +138,8 @@ export function createIngestApp(deps: IngestDeps): Express {
   app.use(requestLogger(log));
   app.use(httpMetricsMiddleware(deps.metricsRegistry));
 
-  mountOperationalRoutes(app, deps.readiness, deps.metricsRegistry);
+  // /metrics is served on the operational port (main.ts), never on this public one.
+  mountHealthRoutes(app, deps.readiness);
   const document = openApiDocument({ devTokens: ctx.devTokens !== undefined });
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
@@ -121,9 +148,7 @@ export function createIngestApp(deps: IngestDeps): Express {
   // Before the limiter: a preflight is the browser's question, not a client request to count.
   app.use('/v1', corsMiddleware(options.corsOrigins));
   app.use('/v1', perIpLimiter(limiterDeps, options.rateLimit.ip));
-  // Only POST routes take a body; a GET's body is never read, so it can be neither too large nor malformed.
-  const json = express.json({ limit: options.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
-  app.use('/v1', (req, res, next) => (req.method === 'POST' ? json(req, res, next) : next()));
+  app.use('/v1', jsonBodies(options.bodyLimitBytes));
   app.use(devTokenRoutes(ctx));
   app.use(quizRoutes(ctx));
   app.use(questionRoutes(ctx));

@@ -3,7 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { Config } from '../common/config';
 import { UnauthorizedError, UnavailableError } from '../common/errors';
-import { ID_PATTERN, displayNameSchema } from './validation';
+import { ID_PATTERN, ID_RULE, displayNameSchema } from './validation';
 
 export interface PlayerIdentity {
   playerId: string;
@@ -80,7 +80,7 @@ class JwtVerifier implements TokenVerifier {
     }
     const playerId = payload.sub ?? '';
     if (!ID_PATTERN.test(playerId)) {
-      throw new UnauthorizedError('token subject is not a valid player id (1-64 characters of A-Z a-z 0-9 _ -)', 'invalid_token');
+      throw new UnauthorizedError(`token subject is not a valid player id (${ID_RULE})`, 'invalid_token');
     }
     const name = displayNameSchema.safeParse(payload.name);
     return {

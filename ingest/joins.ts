@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, UnprocessableError, ValidationError } from '../common/errors';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { PlayerIdentity } from './auth';
+import { nameSuggestions, type ProfanityCheck } from './display-names';
 import type { EventWriter } from './event-writer';
+import type { JoinClaims } from './join-claims';
 import type { QuizStore } from './quiz-store';
 
 export interface JoinResult {
@@ -11,39 +13,72 @@ export interface JoinResult {
 }
 
 /**
- * A player joins once; joining again is a no-op that returns the name they joined with, so a
- * client may retry a join whose reply it never saw.
+ * A player joins once, under one name nobody else in the quiz has; joining again is a no-op that
+ * returns that name, so a client may retry a join whose reply it never saw.
  */
 export class Joins {
   constructor(
     private readonly store: QuizStore,
+    private readonly claims: JoinClaims,
+    private readonly profanity: ProfanityCheck,
     private readonly writer: EventWriter,
     private readonly log: Logger,
   ) {}
 
+  /** `requestedName` and the token's name are already normalized (validation.ts displayNameSchema). */
   async join(quizId: string, player: PlayerIdentity, requestedName: string | undefined): Promise<JoinResult> {
-    const displayName = requestedName ?? player.displayName;
-    if (!displayName) throw new ValidationError('displayName is required (the token carries no usable name)');
+    const { playerId } = player;
     const quiz = await this.store.getQuiz(quizId);
     if (!quiz) throw new NotFoundError(`quiz "${quizId}" does not exist`, 'quiz_not_found');
     if (quiz.status === 'closed') throw new UnprocessableError(`quiz "${quizId}" is closed`, 'quiz_closed');
 
-    const existing = await this.store.joinedAs(quizId, player.playerId);
-    if (existing !== null) return { created: false, body: { quizId, playerId: player.playerId, displayName: existing } };
+    // A rejoin keeps the first name, whatever this request asks for (and is not judged by it).
+    const existing = await this.store.joinedAs(quizId, playerId);
+    if (existing !== null) return { created: false, body: { quizId, playerId, displayName: existing } };
 
+    const requested = requestedName ?? player.displayName;
+    if (!requested) throw new ValidationError('displayName is required (the token carries no usable name)');
+    if (this.profanity.isProfane(requested)) {
+      throw new UnprocessableError('this display name is not allowed; choose another', 'name_rejected');
+    }
+    const claim = await this.claims.claim(quizId, playerId, requested, nameSuggestions(requested));
+    switch (claim.kind) {
+      case 'joined':
+        return { created: false, body: { quizId, playerId, displayName: claim.displayName } };
+      case 'pending':
+        throw new ConflictError('this player is joining already; retry in a moment', 'join_pending', { displayName: claim.displayName });
+      case 'taken':
+        throw new ConflictError(
+          `another player in this quiz is called "${requested}"${claim.suggestion === undefined ? '' : `; "${claim.suggestion}" is free`}`,
+          'name_taken',
+          claim.suggestion === undefined ? {} : { suggestion: claim.suggestion },
+        );
+      case 'claimed':
+        return this.write(quizId, playerId, claim.displayName);
+    }
+  }
+
+  private async write(quizId: string, playerId: string, displayName: string): Promise<JoinResult> {
     const joinedAt = Date.now();
-    // The event goes first: the player can answer only once recorded, and the processors must
-    // see the join before any of the player's answers.
-    await this.writer.write(quizId, [
-      { type: 'PlayerJoined', payload: { eventId: randomUUID(), quizId, playerId: player.playerId, displayName, joinedAt } },
-    ]);
-    await this.store.recordJoin(quizId, player.playerId, displayName, joinedAt).catch((err: unknown) =>
-      // The join is in Kafka and the processors will record it; until then answers may see 403.
-      this.log.error({ err, quizId, playerId: player.playerId }, 'join accepted but neither Redis nor Postgres recorded it'),
-    );
-    return {
-      created: true,
-      body: { quizId, playerId: player.playerId, displayName, joinedAt: new Date(joinedAt).toISOString() },
-    };
+    try {
+      // The event goes first: the player can answer only once recorded, and the processors must
+      // see the join before any of the player's answers.
+      await this.writer.write(quizId, [{ type: 'PlayerJoined', payload: { eventId: randomUUID(), quizId, playerId, displayName, joinedAt } }]);
+    } catch (err) {
+      await this.claims
+        .abandon(quizId, playerId, displayName)
+        .catch((abandonErr: unknown) => this.log.warn({ err: abandonErr, quizId, playerId }, 'could not free a join claim for its retry'));
+      throw err;
+    }
+    const recorded = await Promise.allSettled([this.claims.confirm(quizId, playerId, displayName), this.store.recordJoin(quizId, playerId, displayName, joinedAt)]);
+    const failed = recorded.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // The join is in Kafka and the processors will record it; one copy is enough to recognise the
+    // player meanwhile. With neither, answers may see 403 until the processors catch up.
+    if (failed.length === recorded.length) {
+      this.log.error({ err: failed[0]!.reason, quizId, playerId }, 'join accepted but neither Redis nor Postgres recorded it');
+    } else if (failed.length > 0) {
+      this.log.warn({ err: failed[0]!.reason, quizId, playerId }, 'join accepted and recorded once, not twice');
+    }
+    return { created: true, body: { quizId, playerId, displayName, joinedAt: new Date(joinedAt).toISOString() } };
   }
 }

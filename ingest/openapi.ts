@@ -52,8 +52,14 @@ const adminOnly = [{ adminKey: [] }];
 const playerOnly = [{ bearerAuth: [] }];
 
 const schemas: Record<string, Json> = {
-  Id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', example: 'demo-1' },
-  DisplayName: { type: 'string', minLength: 1, maxLength: 40, description: 'Trimmed; no control characters' },
+  Id: { type: 'string', pattern: '^(?!__proto__$)[A-Za-z0-9_-]{1,64}$', example: 'demo-1', description: 'Reserved: __proto__' },
+  DisplayName: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 24,
+    description:
+      'NFC-normalized, format and other invisible characters removed, runs of spaces made one, trimmed; 1-24 characters with at least one visible one; no control characters. Unique within a quiz, compared in NFKC and lower case',
+  },
   Timestamp: { type: 'string', format: 'date-time' },
   Error: {
     type: 'object',
@@ -160,7 +166,7 @@ const responses: Record<string, Json> = {
   Unauthorized: errorResponse('Missing, expired or invalid credentials'),
   NotFound: errorResponse('Unknown quiz (quiz_not_found) or question (question_not_found)'),
   PayloadTooLarge: errorResponse('Body larger than the limit (64 kB by default)'),
-  UnsupportedMediaType: errorResponse('Body charset or Content-Encoding that the server does not decode'),
+  UnsupportedMediaType: errorResponse('A body that is not JSON (Content-Type other than application/json), or in a charset or Content-Encoding the server does not decode (unsupported_media_type)'),
   RateLimited: errorResponse('Too many requests from this client address or player', retryAfter),
   Unavailable: errorResponse('A dependency (Kafka, Redis, Postgres, identity provider) cannot take the request now', retryAfter),
 };
@@ -175,12 +181,6 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
           ...ok('Ready', { type: 'object' }),
           '503': { description: 'A dependency does not answer', content: json({ type: 'object' }) },
         },
-      },
-    },
-    '/metrics': {
-      get: {
-        summary: 'Prometheus metrics',
-        responses: { '200': { description: 'Text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
       },
     },
     '/openapi.json': { get: { summary: 'This document', responses: ok('OpenAPI 3 document', { type: 'object' }) } },
@@ -273,7 +273,10 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
           '404': response('NotFound'),
-          '422': errorResponse('The quiz is closed (quiz_closed)'),
+          '409': errorResponse(
+            'Another player of the quiz has this name once normalized (name_taken; details.suggestion is a free variant when one was found), or this player\'s first join is still being written (join_pending; retry shortly)',
+          ),
+          '422': errorResponse('The quiz is closed (quiz_closed), or the name is on the profanity list (name_rejected)'),
         },
       }),
     },
@@ -299,7 +302,7 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
             description: 'Accepted (acks=all); a retry with the same answerId gets the same reply',
             content: json({ type: 'object', required: ['answerId'], properties: { answerId: ref('Id') } }),
           },
-          '400': errorResponse('Malformed body or id, or a choice the question does not have'),
+          '400': errorResponse('Malformed body or id, or a choice the question does not have (checked last: a player who has not joined, or a question that is not open, gets the 403 or 422 whatever the choice)'),
           '401': response('Unauthorized'),
           '403': errorResponse('The player has not joined the quiz (not_joined)'),
           '404': response('NotFound'),
@@ -339,7 +342,8 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
       version: '1.0.0',
       description:
         'The write side of quizstream: validates, authenticates and writes quiz events to Kafka. ' +
-        'Errors are always {"error": {"code", "message", "details"?}}.',
+        'Errors are always {"error": {"code", "message", "details"?}}. ' +
+        'Prometheus metrics are not on this port: they are on the operational port (INGEST_METRICS_PORT).',
     },
     paths,
     components: {

@@ -1,24 +1,16 @@
 import { z } from 'zod';
-import { parseEnv, positiveInt } from '../common/config';
+import { parseEnv, port, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
 
 // Ingest-only settings. They live here rather than in common/config.ts because no other tier reads
 // them; main.ts parses them once, next to loadConfig(). Every value has a unit in its name.
-
-const trustProxy = z
-  .string()
-  .default('false')
-  .transform((v): boolean | number | string => {
-    if (v === 'true') return true;
-    if (v === 'false' || v === '') return false;
-    if (/^\d+$/.test(v)) return Number(v);
-    return v; // express also takes a list of addresses or subnets: "loopback, 10.0.0.0/8"
-  });
 
 const origins = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
 const envSchema = z.object({
+  // /metrics (with /healthz and /readyz) for Prometheus, apart from the public API port; 0 picks a free one.
+  INGEST_METRICS_PORT: port.default(8180),
   // Per player (JWT sub) on join and answer. A human taps at most a few times per question;
   // 20 per second leaves room for client retries and for load tests that reuse a few players.
   INGEST_RATE_PLAYER_MAX: positiveInt.default(20),
@@ -40,8 +32,9 @@ const envSchema = z.object({
   INGEST_DEV_TOKEN_TTL_SECONDS: positiveInt.default(12 * 3600),
   // Close an open question by itself at closesAt, so the reveal happens without the host.
   INGEST_AUTO_CLOSE: z.enum(['true', 'false']).default('true'),
-  // Express "trust proxy": set it behind a load balancer so per-IP limits see the client's address.
-  INGEST_TRUST_PROXY: trustProxy,
+  // Behind a load balancer, so per-IP limits see the client's address: the number of proxies in
+  // front, or their addresses/CIDRs (common/config.ts proxyTrust; "true" is refused).
+  INGEST_TRUST_PROXY: proxyTrust,
   // Browser origins allowed to call the API (CORS): the web pages push serves. "*" allows any; an
   // empty value none. Players use bearer tokens, never cookies, so no credentials are involved.
   INGEST_CORS_ORIGINS: origins.default('http://127.0.0.1:8090,http://localhost:8090'),
@@ -53,6 +46,7 @@ export interface RateLimitOptions {
 }
 
 export interface IngestOptions {
+  metricsPort: number;
   rateLimit: { player: RateLimitOptions; ip: RateLimitOptions; keyPrefix: string };
   produceTimeoutMs: number;
   maxPendingSends: number;
@@ -60,7 +54,7 @@ export interface IngestOptions {
   cacheTtlSeconds: number;
   devTokenTtlSeconds: number;
   autoClose: boolean;
-  trustProxy: boolean | number | string;
+  trustProxy: ProxyTrust;
   /** Exact origins, or ['*']; empty disables CORS. */
   corsOrigins: string[];
 }
@@ -68,6 +62,7 @@ export interface IngestOptions {
 export function loadIngestOptions(env: NodeJS.ProcessEnv = process.env): IngestOptions {
   const e = parseEnv(envSchema, env);
   return {
+    metricsPort: e.INGEST_METRICS_PORT,
     rateLimit: {
       player: { max: e.INGEST_RATE_PLAYER_MAX, windowMs: e.INGEST_RATE_PLAYER_WINDOW_MS },
       ip: { max: e.INGEST_RATE_IP_MAX, windowMs: e.INGEST_RATE_IP_WINDOW_MS },

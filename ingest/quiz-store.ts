@@ -208,25 +208,18 @@ export class QuizStore {
   }
 
   /**
-   * Remembers a join in Redis (so the player's next answer passes at once) and in Postgres (so it
-   * survives a Redis restart before the processors have written the row themselves). The insert
-   * never overwrites: the processors' row for the same PlayerJoined event carries the same values.
+   * Remembers a join in Postgres, so it survives a Redis restart before the processors have written
+   * the row themselves (Redis learns it from join-claims.ts). The insert never overwrites: the
+   * processors' row for the same PlayerJoined event carries the same values.
    */
   async recordJoin(quizId: string, playerId: string, displayName: string, joinedAt: number): Promise<void> {
-    const key = redisKeys.joined(quizId);
-    const results = await Promise.allSettled([
-      guardRedis(this.redis, 'record join', () => this.redis.multi().hset(key, playerId, displayName).expire(key, this.ttlSeconds).exec()),
-      guardPostgres('record join', () =>
-        this.pg.query(
-          `INSERT INTO players (quiz_id, player_id, display_name, joined_at) VALUES ($1, $2, $3, to_timestamp($4 / 1000.0))
-           ON CONFLICT (quiz_id, player_id) DO NOTHING`,
-          [quizId, playerId, displayName, joinedAt],
-        ),
+    await guardPostgres('record join', () =>
+      this.pg.query(
+        `INSERT INTO players (quiz_id, player_id, display_name, joined_at) VALUES ($1, $2, $3, to_timestamp($4 / 1000.0))
+         ON CONFLICT (quiz_id, player_id) DO NOTHING`,
+        [quizId, playerId, displayName, joinedAt],
       ),
-    ]);
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    // One copy is enough to recognise the player; only losing both is worth failing for.
-    if (failed.length === results.length) throw failed[0]!.reason;
+    );
   }
 
   /** Admin path (holds the quiz lock): the state is now authoritative. */

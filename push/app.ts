@@ -1,17 +1,21 @@
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Config } from '../common/config';
-import { errorHandler, mountOperationalRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
+import { errorHandler, mountHealthRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
 import { httpMetricsMiddleware } from '../common/http-metrics';
 import type { Logger } from '../common/logger';
 import { createTokenVerifier, type TokenVerifier } from '../ingest/auth';
+import { perIpLocalLimiter } from '../ingest/rate-limit';
 import { mountWebPages, webPagesOptions } from '../web/serve';
 import { cors } from './cors';
 import type { StreamHub } from './hub';
 import type { LeaderboardStore } from './leaderboard-store';
+import type { PushMetrics } from './metrics';
 import type { PushOptions } from './options';
+import type { QuizDirectory } from './quiz-directory';
 import { readRoutes } from './read-routes';
 import { requestLog } from './request-log';
+import { StreamAdmission } from './stream-admission';
 import { streamRoutes } from './stream-routes';
 
 /** Everything the app talks to, built by deps.ts (or a test) and injected here. */
@@ -20,9 +24,12 @@ export interface PushDeps {
   options: PushOptions;
   log: Logger;
   store: LeaderboardStore;
+  /** Whether a quiz exists: streams open only for those that do. */
+  quizzes: QuizDirectory;
   /** Fed by the Kafka consumer (event-feed.ts); the app only adds and removes viewers. */
   hub: StreamHub;
   metricsRegistry: Registry;
+  metrics: PushMetrics;
   readiness: Record<string, ReadinessCheck>;
   /** Defaults to the verifier AUTH_MODE selects (the same as ingest's). */
   tokenVerifier?: TokenVerifier;
@@ -36,10 +43,22 @@ export function createPushApp(deps: PushDeps): Express {
   app.use(requestLog(log));
   app.use(httpMetricsMiddleware(deps.metricsRegistry));
 
-  mountOperationalRoutes(app, deps.readiness, deps.metricsRegistry);
+  // /metrics is served on the operational port (main.ts), never on this public one.
+  mountHealthRoutes(app, deps.readiness);
   app.use('/v1', cors(options.corsOrigins));
+  // After CORS: a preflight is the browser's question, not a client request to count.
+  app.use('/v1', perIpLocalLimiter(options.rateLimit));
   app.use(readRoutes(deps.store, options.leaderboardMaxLimit));
-  app.use(streamRoutes(deps.hub, deps.store, deps.tokenVerifier ?? createTokenVerifier(deps.config.auth), log));
+  app.use(
+    streamRoutes({
+      hub: deps.hub,
+      store: deps.store,
+      quizzes: deps.quizzes,
+      admission: new StreamAdmission(options, deps.metrics, log),
+      verifier: deps.tokenVerifier ?? createTokenVerifier(deps.config.auth),
+      log,
+    }),
+  );
   // Web pages (web/) mount here, before the 404 handler.
   mountWebPages(app, { ...webPagesOptions(deps.config), log });
 

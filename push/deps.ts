@@ -2,6 +2,7 @@ import type { Config } from '../common/config';
 import { createKafka } from '../common/kafka';
 import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
+import { createPgPool } from '../common/postgres';
 import { createRedis } from '../common/redis';
 import { EventCodec, schemaReadiness, type SchemaReadiness } from '../common/registry';
 import type { PushDeps } from './app';
@@ -10,15 +11,15 @@ import { StreamHub } from './hub';
 import { LeaderboardStore } from './leaderboard-store';
 import { PushMetrics } from './metrics';
 import type { PushOptions } from './options';
+import { QuizDirectory } from './quiz-directory';
 
 export interface OwnedPushDeps extends PushDeps {
   feed: EventFeed;
-  metrics: PushMetrics;
   /** Starts the heartbeat timer and the Kafka consumer (retrying in the background while Kafka is down). */
   start(): void;
   /** Tells every viewer to reconnect elsewhere and closes the streams; returns how many there were. */
   closeStreams(): number;
-  /** Stops the consumer and closes Redis. */
+  /** Stops the consumer and closes Redis and Postgres. */
   close(): Promise<void>;
 }
 
@@ -27,6 +28,9 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
   // Without a listener a lost connection's 'error' would crash the process; ioredis reconnects by itself.
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   const store = new LeaderboardStore(redis);
+  // Only to tell a quiz that exists from a made-up id when Redis does not know it (quiz-directory.ts).
+  const pg = createPgPool(config.postgres, 2);
+  pg.on('error', (err) => log.warn({ err }, 'postgres: idle client error'));
   const metricsRegistry = createMetricsRegistry('push');
   // The buffered-bytes gauge asks the hub on each scrape; the hub needs the metrics to exist first.
   const bufferedBytes = { read: (): number => 0 };
@@ -58,6 +62,7 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
     options,
     log,
     store,
+    quizzes: new QuizDirectory(redis, pg, log),
     hub: hub,
     feed,
     metrics,
@@ -76,6 +81,7 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
     close: async () => {
       await feed.stop();
       await redis.quit();
+      await pg.end();
       schemas?.stop();
       codec.close();
     },

@@ -1,6 +1,7 @@
 // Push's entry point: read the configuration once, connect, serve, and stop gracefully on SIGTERM.
 import { ConfigError, loadConfig } from '../common/config';
 import { loadErrorReportingOptions, reportFatal, startErrorReporting } from '../common/error-reporting';
+import { createOperationalApp } from '../common/http';
 import { onShutdown } from '../common/lifecycle';
 import { createLogger } from '../common/logger';
 import { loadTracingOptions, startTracing } from '../common/tracing';
@@ -20,8 +21,9 @@ async function main(): Promise<void> {
   const app = createPushApp(deps);
   deps.start();
   const server = await startServer(app, config.http.pushPort, config.http.host);
+  const operational = await startServer(createOperationalApp(deps.readiness, deps.metricsRegistry), options.metricsPort, config.http.host);
   log.info(
-    { url: serverUrl(server), topicPrefix: config.kafka.topicPrefix, groupId: deps.feed.options.groupId, maxConnections: options.maxConnections },
+    { url: serverUrl(server), metricsUrl: serverUrl(operational), topicPrefix: config.kafka.topicPrefix, groupId: deps.feed.options.groupId, maxConnections: options.maxConnections },
     'push listening',
   );
   onShutdown(log, [
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
       log.info({ closed }, 'push: streams closed');
     },
     () => closeServer(server, 5_000), // no new connections; short requests in flight finish
+    () => closeServer(operational, 1_000),
     () => deps.close(), // then the Kafka consumer and Redis
     () => tracing.shutdown(), // last: the spans of the shutdown itself are exported too
   ]);

@@ -31,7 +31,7 @@ export class PushMetrics {
     });
     this.connectionsRejected = new Counter({
       name: 'push_connections_rejected_total',
-      help: 'SSE connections refused with 503 because this instance was at its connection limit',
+      help: 'SSE connections refused: connection_limit and memory_limit (503), address_limit (429, one client address holds too many), shutting_down (503)',
       labelNames: ['reason'],
       registers: [registry],
     });

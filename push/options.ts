@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConfigError, parseEnv, positiveInt } from '../common/config';
+import { ConfigError, parseEnv, port, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
+import type { RateLimitOptions } from '../ingest/options';
 
 // Push-only settings. They live here rather than in common/config.ts because no other tier reads
 // them; main.ts parses them once, next to loadConfig(). Every value has its unit in its name.
@@ -11,6 +12,8 @@ const origins = z
   .pipe(z.array(z.string()).min(1, 'give "*" or a comma-separated list of origins'));
 
 const envSchema = z.object({
+  // /metrics (with /healthz and /readyz) for Prometheus, apart from the public port; 0 picks a free one.
+  PUSH_METRICS_PORT: port.default(8190),
   // Origins allowed to read the streams and leaderboards from a browser; "*" for any. Leaderboards
   // are public and the personal stream authenticates with a token, not cookies, so "*" is safe.
   PUSH_CORS_ORIGINS: origins,
@@ -18,8 +21,18 @@ const envSchema = z.object({
   PUSH_HEARTBEAT_MS: positiveInt.default(15_000),
   // The `retry:` advice: how long EventSource waits before reconnecting after a drop.
   PUSH_RETRY_MS: positiveInt.default(2_000),
-  // Open SSE connections per instance; past it a new one gets 503 + Retry-After.
+  // Open SSE connections per instance; past it a new one gets 503 + Retry-After. About 24 KB each
+  // (socket, buffers, viewer), so the default stays far below the memory ceiling below.
   PUSH_MAX_CONNECTIONS: positiveInt.default(10_000),
+  // Open streams per client address (see PUSH_TRUST_PROXY), so one client cannot hold them all; past
+  // it 429. A classroom or an office behind one NAT address needs one or two per person.
+  PUSH_MAX_STREAMS_PER_ADDRESS: positiveInt.default(500),
+  // New streams get 503 once this process's resident memory passes this, whatever the stream count
+  // (slow viewers' buffers grow memory too). Keep it below the container's memory limit.
+  PUSH_MAX_RSS_BYTES: positiveInt.default(768 * 1024 * 1024),
+  // Requests per window per client address on /v1 (reads and stream opens), counted per instance.
+  PUSH_RATE_IP_MAX: positiveInt.default(100),
+  PUSH_RATE_IP_WINDOW_MS: positiveInt.default(1_000),
   // A viewer with this many bytes still unsent gets no new snapshot; it is skipped forward to the
   // latest one once its socket drains. Bounds each viewer's buffer to this plus one snapshot.
   PUSH_VIEWER_SKIP_BYTES: positiveInt.default(64 * 1024),
@@ -35,8 +48,9 @@ const envSchema = z.object({
   // On SIGTERM viewers are told to reconnect after this plus a random share of it, so a fleet's
   // viewers do not all land on the remaining instances in the same instant.
   PUSH_SHUTDOWN_RETRY_MS: positiveInt.default(1_000),
-  // Express "trust proxy": set it behind a load balancer so logs show the client's address.
-  PUSH_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  // Behind a load balancer, so per-address limits and logs see the client's address: the number of
+  // proxies in front, or their addresses/CIDRs (common/config.ts proxyTrust; "true" is refused).
+  PUSH_TRUST_PROXY: proxyTrust,
 });
 
 export interface ViewerLimits {
@@ -46,16 +60,20 @@ export interface ViewerLimits {
 }
 
 export interface PushOptions {
+  metricsPort: number;
   /** ['*'] or exact origins. */
   corsOrigins: string[];
   heartbeatMs: number;
   retryMs: number;
   maxConnections: number;
+  maxStreamsPerAddress: number;
+  maxRssBytes: number;
+  rateLimit: RateLimitOptions;
   viewer: ViewerLimits;
   groupIdPrefix: string;
   leaderboardMaxLimit: number;
   shutdownRetryMs: number;
-  trustProxy: boolean;
+  trustProxy: ProxyTrust;
 }
 
 export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptions {
@@ -64,14 +82,18 @@ export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptio
     throw new ConfigError(['PUSH_VIEWER_MAX_BYTES: must be at least PUSH_VIEWER_SKIP_BYTES']);
   }
   return {
+    metricsPort: e.PUSH_METRICS_PORT,
     corsOrigins: e.PUSH_CORS_ORIGINS,
     heartbeatMs: e.PUSH_HEARTBEAT_MS,
     retryMs: e.PUSH_RETRY_MS,
     maxConnections: e.PUSH_MAX_CONNECTIONS,
+    maxStreamsPerAddress: e.PUSH_MAX_STREAMS_PER_ADDRESS,
+    maxRssBytes: e.PUSH_MAX_RSS_BYTES,
+    rateLimit: { max: e.PUSH_RATE_IP_MAX, windowMs: e.PUSH_RATE_IP_WINDOW_MS },
     viewer: { skipBytes: e.PUSH_VIEWER_SKIP_BYTES, maxBytes: e.PUSH_VIEWER_MAX_BYTES, stallMs: e.PUSH_VIEWER_STALL_MS },
     groupIdPrefix: e.PUSH_GROUP_ID_PREFIX,
     leaderboardMaxLimit: e.PUSH_LEADERBOARD_MAX_LIMIT,
     shutdownRetryMs: e.PUSH_SHUTDOWN_RETRY_MS,
-    trustProxy: e.PUSH_TRUST_PROXY === 'true',
+    trustProxy: e.PUSH_TRUST_PROXY,
   };
 }

@@ -1,12 +1,12 @@
 import type { Request } from 'express';
 import { ValidationError } from '../common/errors';
-import { ID_PATTERN } from '../ingest/validation';
+import { ID_PATTERN, ID_RULE } from '../ingest/validation';
 
-/** Ids follow ingest's rule (1-64 of A-Z a-z 0-9 _ -); anything else cannot exist, so it is a 400. */
+/** Ids follow ingest's rule (ID_RULE); anything else cannot exist, so it is a 400. */
 export function idParam(req: Request, name: 'quizId' | 'playerId'): string {
   const value = req.params[name];
   if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
-    throw new ValidationError(`${name} must be 1-64 characters of A-Z a-z 0-9 _ -`, { param: name });
+    throw new ValidationError(`${name} must be ${ID_RULE}`, { param: name });
   }
   return value;
 }

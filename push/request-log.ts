@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from '../common/logger';
 import { ID_PATTERN } from '../ingest/validation';
 
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const QUIET_PATHS = new Set(['/healthz', '/readyz']);
 
 /**
  * One line per request when its response closes (for a stream: when the viewer leaves, with how

@@ -1,12 +1,15 @@
 import type { Request, Response } from 'express';
 import { Router } from 'express';
+import { NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { playerOf, requirePlayer, type TokenVerifier } from '../ingest/auth';
 import type { StreamHub } from './hub';
 import type { LeaderboardStore } from './leaderboard-store';
 import { idParam } from './params';
 import { streamTokenSource } from './player-auth';
+import type { QuizDirectory } from './quiz-directory';
 import { SSE_HEADERS, eventFrame, parseLastEventId } from './sse-frames';
+import type { StreamAdmission } from './stream-admission';
 import type { Viewer } from './viewer';
 
 // setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days); longer waits are chained.
@@ -40,13 +43,29 @@ function openStream(req: Request, res: Response): void {
   res.flushHeaders();
 }
 
-export function streamRoutes(hub: StreamHub, store: LeaderboardStore, verifier: TokenVerifier, log: Logger): Router {
+export interface StreamRouteDeps {
+  hub: StreamHub;
+  store: LeaderboardStore;
+  quizzes: QuizDirectory;
+  admission: StreamAdmission;
+  verifier: TokenVerifier;
+  log: Logger;
+}
+
+async function requireQuiz(quizzes: QuizDirectory, quizId: string): Promise<void> {
+  if (!(await quizzes.exists(quizId))) throw new NotFoundError(`quiz ${quizId} does not exist`, 'quiz_not_found');
+}
+
+export function streamRoutes({ hub, store, quizzes, admission, verifier, log }: StreamRouteDeps): Router {
   const router = Router();
 
   router.get('/v1/quizzes/:quizId/leaderboard/stream', async (req, res) => {
     const quizId = idParam(req, 'quizId');
     const lastSeq = parseLastEventId(req.header('last-event-id'), req.query.lastEventId);
+    await requireQuiz(quizzes, quizId);
+    // From here to connect in one synchronous turn, so no other stream takes the slot in between.
     hub.ensureCapacity('leaderboard');
+    admission.admit(req, res);
     openStream(req, res);
     // Join the quiz's viewers before reading Redis: a snapshot that arrives meanwhile reaches this
     // viewer, and the viewer refuses whichever of the two turns out older.
@@ -62,10 +81,12 @@ export function streamRoutes(hub: StreamHub, store: LeaderboardStore, verifier: 
     hub.sendInitialSnapshot(quizId, viewer, stored);
   });
 
-  router.get('/v1/quizzes/:quizId/me/stream', requirePlayer(verifier, streamTokenSource), (req, res) => {
+  router.get('/v1/quizzes/:quizId/me/stream', requirePlayer(verifier, streamTokenSource), async (req, res) => {
     const quizId = idParam(req, 'quizId');
     const { playerId, expiresAt } = playerOf(res);
+    await requireQuiz(quizzes, quizId);
     hub.ensureCapacity('personal');
+    admission.admit(req, res);
     openStream(req, res);
     const viewer = hub.connectPersonal(quizId, playerId, res);
     if (expiresAt !== undefined) endAtExpiry(viewer, expiresAt, res);

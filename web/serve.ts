@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Config } from '../common/config';
 import { DEFAULT_DIST, ensureWebPagesBuilt } from './build';
@@ -17,6 +18,11 @@ export interface WebPagesOptions {
   distDir?: string;
   /** Build the pages when the output is missing or older than the sources (default true). */
   buildIfStale?: boolean;
+  /**
+   * Serve the scripts' source maps (`/js/*.map`). They publish the pages' source, comments
+   * included: handy locally, nothing a production deployment needs to hand out.
+   */
+  sourceMaps?: boolean;
   /** Where a failed build is reported (the tier's logger); the tier keeps running without pages. */
   log?: { error(obj: object, msg: string): void };
 }
@@ -24,14 +30,15 @@ export interface WebPagesOptions {
 const WELL_KNOWN_DEV_ADMIN_KEY = 'dev-admin-key';
 
 /**
- * The options for a tier's config: PUBLIC_INGEST_URL (default: ingest on this host), and the dev
- * admin key only when the process runs in dev auth mode with the key everyone already knows.
+ * The options for a tier's config: PUBLIC_INGEST_URL (default: ingest on this host), the dev
+ * admin key only when the process runs in dev auth mode with the key everyone already knows, and
+ * source maps only in dev auth mode (a deployment verifying real tokens is production).
  */
 export function webPagesOptions(config: Config, env: NodeJS.ProcessEnv = process.env): WebPagesOptions {
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   const ingestUrl = (env.PUBLIC_INGEST_URL ?? `http://${host}:${config.http.ingestPort}`).replace(/\/+$/, '');
   const devKey = config.auth.mode === 'dev' && config.auth.adminKey === WELL_KNOWN_DEV_ADMIN_KEY;
-  return { ingestUrl, ...(devKey ? { devAdminKey: WELL_KNOWN_DEV_ADMIN_KEY } : {}) };
+  return { ingestUrl, ...(devKey ? { devAdminKey: WELL_KNOWN_DEV_ADMIN_KEY } : {}), sourceMaps: config.auth.mode === 'dev' };
 }
 
 /** Content-Security-Policy: our own scripts and styles only, and fetches to ourselves and ingest. */
@@ -65,6 +72,23 @@ export const WEB_PAGES = ['/scoreboard.html', '/play.html', '/host.html'] as con
 // Only these reach the static handler: the build stamp and anything else in the output folder
 // stay private, and the app's other routes (and its 404s) are untouched.
 const PAGE_PATHS = /^\/(?:$|index(?:\.html)?$|(?:scoreboard|play|host)(?:\.html)?$|style\.css$|js\/)/;
+const SOURCE_MAP = /\.map$/;
+
+/**
+ * The path the static handler will resolve: percent-decoded, with "." and ".." segments applied
+ * (as it does), so the allow-list judges the file that would be sent, not the spelling of the
+ * request. Undefined for a path that does not decode.
+ */
+function resolvedPath(rawPath: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch (err) {
+    if (err instanceof URIError) return undefined;
+    throw err;
+  }
+  return posix.normalize(decoded);
+}
 
 /**
  * Mounts `/`, `/scoreboard.html`, `/play.html`, `/host.html` (also without `.html`), their
@@ -82,7 +106,8 @@ export function mountWebPages(app: Express, options: WebPagesOptions): void {
       const message = `web pages failed to build: ${(err as Error).message.split('\n')[0]}`;
       (options.log ?? { error: (_o: object, msg: string) => process.stderr.write(`${msg}\n`) }).error({ err }, message);
       app.use((req, res, next) => {
-        if (req.method === 'GET' && PAGE_PATHS.test(req.path)) res.status(503).type('text/plain').send(`${message}\n`);
+        const path = req.method === 'GET' ? resolvedPath(req.path) : undefined;
+        if (path !== undefined && PAGE_PATHS.test(path)) res.status(503).type('text/plain').send(`${message}\n`);
         else next();
       });
       return;
@@ -104,8 +129,10 @@ export function mountWebPages(app: Express, options: WebPagesOptions): void {
     // File names carry no content hash, so browsers revalidate (cheap: ETag) rather than cache.
     setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache'),
   });
+  const servesSourceMaps = options.sourceMaps ?? false;
   app.use((req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !PAGE_PATHS.test(req.path)) {
+    const path = req.method === 'GET' || req.method === 'HEAD' ? resolvedPath(req.path) : undefined;
+    if (path === undefined || !PAGE_PATHS.test(path) || (!servesSourceMaps && SOURCE_MAP.test(path))) {
       next();
       return;
     }

@@ -78,13 +78,16 @@ export class Deployment {
       PUSH_GROUP_ID_PREFIX: `drill-${this.o.runId}-push`,
       // A SIGKILLed member's partitions move after this; the default 10 s only makes drills longer.
       PROCESSOR_SESSION_TIMEOUT_MS: '6000',
-      // The load generator is one address; keep the per-IP limit out of its way.
+      // The load generator and the viewers are one address; keep the per-address limits out of their way.
       INGEST_RATE_IP_MAX: '20000',
+      PUSH_RATE_IP_MAX: '20000',
+      PUSH_MAX_STREAMS_PER_ADDRESS: '20000',
     };
     await this.migrate();
     const logDir = join(s.logDir, this.o.runId);
     const ingestPort = await freePort();
-    this.ingest = new TierProcess('ingest', 'ingest', { ...this.env, INGEST_PORT: String(ingestPort) }, logDir);
+    // Operational ports on any free port: several tiers share this machine and nobody scrapes them here.
+    this.ingest = new TierProcess('ingest', 'ingest', { ...this.env, INGEST_PORT: String(ingestPort), INGEST_METRICS_PORT: '0' }, logDir);
     this.ingestUrl = `http://127.0.0.1:${ingestPort}`;
     for (let i = 0; i < this.o.processors; i++) {
       const port = await freePort();
@@ -94,7 +97,7 @@ export class Deployment {
     for (let i = 0; i < this.o.pushes; i++) {
       const port = await freePort();
       this.pushPorts.push(port);
-      this.pushes.push(new TierProcess(`push-${i}`, 'push', { ...this.env, PUSH_PORT: String(port) }, logDir));
+      this.pushes.push(new TierProcess(`push-${i}`, 'push', { ...this.env, PUSH_PORT: String(port), PUSH_METRICS_PORT: '0' }, logDir));
     }
     if (this.o.sink) this.sink = new TierProcess('sink', 'sink', { ...this.env, SINK_PORT: String(await freePort()) }, logDir);
     for (const p of this.all) p.start();

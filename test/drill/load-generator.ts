@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { errorCode, httpJson, retryAfterMs, sleep, type HttpReply } from './http-client';
+import { acceptedName } from '../helpers/player-names';
 
 // The steady load of a scenario: a few quizzes, each with players who join, then answer every
 // question the host opens, once, like real clients. A client whose answer gets 503, 429, a
@@ -71,7 +72,7 @@ export class LoadGenerator {
           // Long enough that answers retried through a 20 s outage (and a slow broker start) still land.
           timeLimitMs: 180_000,
         })),
-        players: Array.from({ length: o.players }, (_, p) => ({ playerId: `${o.idPrefix}p${i}_${p}`, displayName: `Player ${i}.${p}` })),
+        players: Array.from({ length: o.players }, (_, p) => ({ playerId: `${o.idPrefix}p${i}_${p}`, displayName: acceptedName(`Player ${i}.${p}`) })),
       };
     });
   }

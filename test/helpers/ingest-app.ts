@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import Redis from 'ioredis';
 import type { Config } from '../../common/config';
+import { createOperationalApp } from '../../common/http';
 import { EventCodec } from '../../common/registry';
 import { createIngestApp, type IngestDeps } from '../../ingest/app';
 import { buildIngestDeps, type OwnedIngestDeps } from '../../ingest/deps';
@@ -29,6 +30,8 @@ export function testTopics(): Promise<{ prefix: string; codec: EventCodec }> {
 
 export interface TestIngest {
   url: string;
+  /** The operational port: /metrics, /healthz, /readyz. */
+  metricsUrl: string;
   app: Express;
   server: Server;
   deps: OwnedIngestDeps;
@@ -59,15 +62,17 @@ export async function startTestIngest(overrides: TestIngestOverrides = {}): Prom
   await built.codec.prepare(built.codec.typesOf(built.codec.topics.quizEvents));
   const app = createIngestApp(deps);
   const server = await startServer(app, 0, '127.0.0.1');
+  const operational = await startServer(createOperationalApp(deps.readiness, deps.metricsRegistry), 0, '127.0.0.1');
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     await closeServer(server, 2_000);
+    await closeServer(operational, 1_000);
     await built.close();
   };
   onCleanup(stop);
-  return { url: serverUrl(server), app, server, deps, config, options, codec, stop };
+  return { url: serverUrl(server), metricsUrl: serverUrl(operational), app, server, deps, config, options, codec, stop };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { openApiDocument } from '../../ingest/openapi';
+import { acceptedName } from './player-names';
 
 // A small HTTP client for ingest tests. Every reply it sees is recorded, and when the test file
 // ends it checks that each (route, status) it observed is documented in the OpenAPI document.
@@ -78,7 +79,7 @@ export class IngestClient {
     return this.admin('POST', `/v1/quizzes/${quizId}/close`);
   }
 
-  async token(playerId: string, displayName = playerId): Promise<string> {
+  async token(playerId: string, displayName = acceptedName(playerId)): Promise<string> {
     const r = await this.request<{ token: string }>('POST', '/v1/auth/dev-token', { body: { playerId, displayName } });
     if (r.status !== 200) throw new Error(`dev-token: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body.token;

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Config } from '../../common/config';
+import { createOperationalApp } from '../../common/http';
 import type { EventCodec } from '../../common/registry';
 import { createPushApp, type PushDeps } from '../../push/app';
 import { buildPushDeps, type OwnedPushDeps } from '../../push/deps';
@@ -16,6 +17,8 @@ import { within } from './wait';
 
 export interface TestPush {
   url: string;
+  /** The operational port: /metrics, /healthz, /readyz. */
+  metricsUrl: string;
   server: Server;
   deps: OwnedPushDeps;
   codec: EventCodec;
@@ -38,22 +41,24 @@ export async function startTestPush(overrides: TestPushOverrides = {}): Promise<
   const options = overrides.options ? overrides.options(base) : base;
   const deps = buildPushDeps(config, options, testLog);
   const server = await startServer(createPushApp({ ...deps, ...(overrides.deps ? overrides.deps(deps) : {}) }), 0, '127.0.0.1');
+  const operational = await startServer(createOperationalApp(deps.readiness, deps.metricsRegistry), 0, '127.0.0.1');
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     deps.closeStreams();
     await closeServer(server, 2_000);
+    await closeServer(operational, 1_000);
     await deps.close();
   };
   onCleanup(stop);
   deps.start();
   // Generous: a consumer group join can take long on a loaded shared machine.
   await deps.feed.whenPositioned(90_000);
-  return { url: serverUrl(server), server, deps, codec, options, stop };
+  return { url: serverUrl(server), metricsUrl: serverUrl(operational), server, deps, codec, options, stop };
 }
 
-/** Reads one sample of a metric from /metrics (sum over the series matching `labels`). */
+/** Reads one sample of a metric from /metrics at `url`, the operational port (sum over the series matching `labels`). */
 export async function metricValue(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   let sum = 0;

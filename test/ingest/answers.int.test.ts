@@ -1,9 +1,13 @@
 import '../helpers/cleanup';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { parse } from 'yaml';
 import { Pool } from 'pg';
 import { readSchemaFile, subjectFor } from '../../common/registry';
 import { redisKeys } from '../../common/redis';
 import { DEV_ISSUER } from '../../ingest/auth';
+import { loadIngestOptions } from '../../ingest/options';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { startTestIngest, type TestIngest } from '../helpers/ingest-app';
@@ -214,8 +218,23 @@ describe('POST /v1/quizzes/:quizId/answers', () => {
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('invalid_request');
     }
-    const notJson = await api.request('POST', `/v1/quizzes/${quizId}/answers`, { token, rawBody: 'questionId=q1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(notJson.status).toBe(400);
+  });
+
+  test('choice ids cannot be probed: before the player may answer, an existing and a missing choice get the same reply', async () => {
+    const { quizId, token } = await liveQuiz();
+    const probe = async (who: string, questionId: string, choiceId: string) => {
+      const r = await api.answer(quizId, who, { questionId, choiceId });
+      return `${r.status} ${r.body.error?.code ?? ''}`;
+    };
+    // A player who never joined learns only that: for a pending question and for the open one.
+    const stranger = await api.token(uniqueId('p'), 'Stranger');
+    for (const questionId of ['q2', 'q1']) {
+      expect([await probe(stranger, questionId, 'a'), await probe(stranger, questionId, 'zz')]).toEqual(['403 not_joined', '403 not_joined']);
+    }
+    // A joined player learns nothing about a question that has not been opened.
+    expect([await probe(token, 'q2', 'a'), await probe(token, 'q2', 'zz')]).toEqual(['422 question_not_open', '422 question_not_open']);
+    // Once the question is open its choices are public, and a missing one is a 400.
+    expect(await probe(token, 'q1', 'zz')).toBe('400 invalid_request');
   });
 
   test('422 for a question that is not open yet, is closed, or whose time ran out', async () => {
@@ -234,6 +253,33 @@ describe('POST /v1/quizzes/:quizId/answers', () => {
     const closed = await api.answer(quizId, token, { questionId: 'q2', choiceId: 'a' });
     expect(closed.status).toBe(422);
     expect(closed.body.error.code).toBe('question_not_open');
+  });
+
+  test('415 for a body that is not JSON, on every POST, instead of judging the request without it', async () => {
+    const quizId = uniqueId('quiz');
+    await api.createQuiz(sampleQuiz(quizId));
+    const token = await api.token(uniqueId('p'), 'From token');
+    const posts = [
+      { path: `/v1/quizzes/${quizId}/players`, token, rawBody: 'displayName=Ann', type: 'text/plain' },
+      { path: `/v1/quizzes/${quizId}/players`, token, rawBody: 'displayName=Ann', type: 'application/x-www-form-urlencoded' },
+      { path: `/v1/quizzes/${quizId}/answers`, token, rawBody: 'questionId=q1&choiceId=a', type: 'application/x-www-form-urlencoded' },
+      { path: '/v1/auth/dev-token', rawBody: '{"playerId":"p1","displayName":"Ann"}', type: 'text/plain' },
+      { path: '/v1/quizzes', adminKey: 'dev-admin-key', rawBody: JSON.stringify(sampleQuiz(uniqueId('quiz'))), type: 'text/plain' },
+      { path: `/v1/quizzes/${quizId}/questions/q1/open`, adminKey: 'dev-admin-key', rawBody: '{}', type: 'application/xml' },
+    ];
+    for (const { path, type, ...rest } of posts) {
+      const r = await api.request('POST', path, { ...rest, headers: { 'content-type': type } });
+      expect({ path, type, status: r.status, code: r.body.error?.code }).toEqual({ path, type, status: 415, code: 'unsupported_media_type' });
+    }
+    const charset = await api.request('POST', `/v1/quizzes/${quizId}/players`, { token, rawBody: '{}', headers: { 'content-type': 'application/json; charset=latin1' } });
+    expect([charset.status, charset.body.error.code]).toEqual([415, 'unsupported_media_type']);
+    // The name in the refused body was not dropped in favour of the token's: nobody joined.
+    const joined = await api.join(quizId, token, 'Ann');
+    expect([joined.status, joined.body.displayName]).toEqual([201, 'Ann']);
+    // A POST without a body needs no content type (open, close), and JSON with a charset is fine.
+    expect((await api.request('POST', `/v1/quizzes/${quizId}/questions/q1/open`, { adminKey: 'dev-admin-key' })).status).toBe(200);
+    const utf8 = await api.request('POST', '/v1/auth/dev-token', { rawBody: '{"playerId":"p1","displayName":"Ann"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    expect(utf8.status).toBe(200);
   });
 
   test('413 for an oversized answer body', async () => {
@@ -278,6 +324,26 @@ describe('rate limits', () => {
     expect(blocked.status).toBe(429);
     expect(blocked.headers.get('retry-after')).toBeTruthy();
     expect((await client.request('GET', '/healthz')).status).toBe(200); // operational routes are not limited
+  });
+});
+
+describe('behind the load balancer (the shipped Kubernetes settings)', () => {
+  test('a client cannot pick its own rate-limit key by writing X-Forwarded-For', async () => {
+    const config = parse(readFileSync(join(__dirname, '..', '..', 'infra', 'k8s', 'config.yaml'), 'utf8')) as { data: Record<string, string> };
+    const shipped = loadIngestOptions({ INGEST_TRUST_PROXY: config.data.INGEST_TRUST_PROXY });
+    const limited = await startTestIngest({
+      options: (o) => ({ ...o, trustProxy: shipped.trustProxy, rateLimit: { ...o.rateLimit, ip: { max: 3, windowMs: 10_000 } } }),
+    });
+    const client = new IngestClient(limited.url);
+    // What the balancer forwards: whatever the client wrote, then the address it really came from.
+    const from = (client: string, spoofed: string) => ({ headers: { 'x-forwarded-for': `${spoofed}, ${client}` } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await client.request('GET', `/v1/quizzes/${uniqueId('nope')}`, from('203.0.113.7', `198.51.100.${i}`))).status);
+    }
+    expect(statuses).toEqual([404, 404, 404, 429, 429]);
+    // Another real client behind the same balancer has its own count.
+    expect((await client.request('GET', `/v1/quizzes/${uniqueId('nope')}`, from('203.0.113.8', '203.0.113.7'))).status).toBe(404);
   });
 });
 

@@ -103,7 +103,6 @@ describe('every documented status is produced by a real request', () => {
   const scenarios: Record<string, Record<string, Scenario>> = {
     'GET /healthz': { '200': () => api.request('GET', '/healthz') },
     'GET /readyz': { '200': () => api.request('GET', '/readyz'), '503': () => brokenApi.request('GET', '/readyz') },
-    'GET /metrics': { '200': () => api.request('GET', '/metrics') },
     'GET /openapi.json': { '200': () => api.request('GET', '/openapi.json') },
     'POST /v1/auth/dev-token': {
       '200': () => api.request('POST', '/v1/auth/dev-token', { body: { playerId: 'p1', displayName: 'Ann' } }),
@@ -179,6 +178,11 @@ describe('every documented status is produced by a real request', () => {
       },
       '401': async () => api.request('POST', `/v1/quizzes/${(await fixture()).quizId}/players`, { body: {} }),
       '404': async () => api.join(uniqueId('nope'), (await fixture()).token),
+      '409': async () => {
+        const { quizId, token } = await fixture();
+        await api.join(quizId, token, 'Ann');
+        return api.join(quizId, await api.token(uniqueId('p'), 'Bob'), 'ann');
+      },
       '422': async () => {
         const { quizId, token } = await fixture();
         await api.closeQuiz(quizId);

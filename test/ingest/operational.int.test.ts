@@ -31,11 +31,13 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 }
 
 describe('operational routes', () => {
-  test('/healthz and /readyz answer 200 when Kafka, the schema registry, Redis and Postgres do', async () => {
+  test('/healthz and /readyz answer 200 when Kafka, the schema registry, Redis and Postgres do (on both ports)', async () => {
     expect(await api.request('GET', '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
     const ready = await api.request('GET', '/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: 'ready', checks: { kafka: 'ok', 'schema-registry': 'ok', redis: 'ok', postgres: 'ok' } });
+    expect((await fetch(`${ingest.metricsUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${ingest.metricsUrl}/readyz`)).status).toBe(200);
   });
 
   test('with Redis unreachable, /readyz is 503 naming it and /v1 calls are 503 with Retry-After, never 500', async () => {
@@ -51,17 +53,23 @@ describe('operational routes', () => {
     expect(r.headers.get('retry-after')).toBe('1');
   });
 
-  test('/metrics counts requests by route pattern and status and times Kafka writes', async () => {
+  test('/metrics is not on the public API port (it shows the Node version, routes and rates)', async () => {
+    const r = await api.request('GET', '/metrics');
+    expect(r.status).toBe(404);
+    expect(r.body.error.code).toBe('route_not_found');
+  });
+
+  test('/metrics, on the operational port, counts requests by route pattern and status and times Kafka writes', async () => {
     const quizId = uniqueId('quiz');
     await api.createQuiz(sampleQuiz(quizId));
     await api.open(quizId, 'q1');
     const token = await api.token(uniqueId('p'));
     await api.join(quizId, token);
     expect((await api.answer(quizId, token, { questionId: 'q1', choiceId: 'a' })).status).toBe(202);
-    const metrics = await api.request('GET', '/metrics');
+    const metrics = await fetch(`${ingest.metricsUrl}/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
-    const text = metrics.body as string;
+    const text = await metrics.text();
     expect(sample(text, 'http_requests_total', { method: 'POST', route: '/v1/quizzes/:quizId/answers', status: '202', service: 'ingest' })).toBe(1);
     expect(sample(text, 'http_request_duration_seconds_count', { method: 'POST', route: '/v1/quizzes', status: '201' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'ingest_kafka_produce_duration_seconds_count', { result: 'ok' })).toBeGreaterThanOrEqual(3); // open, join, answer
@@ -130,7 +138,7 @@ describe('ingest/main.ts', () => {
 
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'ingest/main.ts')], {
       cwd: REPO,
-      env: { ...process.env, INGEST_PORT: '0', HOST: '127.0.0.1', TOPIC_PREFIX: prefix, LOG_LEVEL: 'info' },
+      env: { ...process.env, INGEST_PORT: '0', INGEST_METRICS_PORT: '0', HOST: '127.0.0.1', TOPIC_PREFIX: prefix, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

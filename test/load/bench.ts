@@ -9,7 +9,7 @@ import { deleteBenchQuizzes } from './bench-cleanup';
 import { commandVersion, createPrefixTopics, deletePrefixTopics, machineFacts, migrate, stackUp } from './bench-env';
 import { ROOT, installExitHandlers, stopAll } from './children';
 import { runE2eBench } from './e2e-bench';
-import { runFanOutBench } from './fan-out-bench';
+import { PUSH_BENCH_ENV, runFanOutBench } from './fan-out-bench';
 import { runIngestBench, INGEST_BENCH_ENV } from './ingest-bench';
 import { runLeaderboardScaleBench } from './leaderboard-scale-bench';
 import { writeReport } from './report';
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   }
   const tierEnv = (prefix: string) => ({ TOPIC_PREFIX: prefix, PROCESSOR_GROUP_ID: `${prefix}processors`, SINK_GROUP_ID: `${prefix}sink` });
 
-  const pool = new TierPool(settings.mode === 'smoke', { ...tierEnv(ingestPrefix), ...INGEST_BENCH_ENV, PUSH_MAX_CONNECTIONS: '1000000' });
+  const pool = new TierPool(settings.mode === 'smoke', { ...tierEnv(ingestPrefix), ...INGEST_BENCH_ENV, ...PUSH_BENCH_ENV });
   if (pool.sharing) {
     progress('smoke: starting one shared ingest, processor, sink and push');
     await pool.prestart(['ingest', 'processor', 'sink', 'push']);
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     machine,
     versions,
     globalSettings: [
-      `Rate limits raised for the bench: ${Object.entries(INGEST_BENCH_ENV).map(([k, v]) => `${k}=${v}`).join(', ')}.`,
+      `Rate limits raised for the bench: ${Object.entries({ ...INGEST_BENCH_ENV, ...PUSH_BENCH_ENV }).map(([k, v]) => `${k}=${v}`).join(', ')}.`,
       `Topics: own prefix per run (${runPrefix}*), 12 partitions; SNAPSHOT_THROTTLE_MS=${process.env.SNAPSHOT_THROTTLE_MS ?? '500 (default)'}, SNAPSHOT_TOP_N=${process.env.SNAPSHOT_TOP_N ?? '100 (default)'}, BATCH_MAX_MESSAGES=${process.env.BATCH_MAX_MESSAGES ?? '500 (default)'}, BATCH_MAX_WAIT_MS=${process.env.BATCH_MAX_WAIT_MS ?? '500 (default)'}; LOG_LEVEL=warn for every tier.`,
       'Tiers run as `node --import tsx <entry>` (TypeScript compiled on load, no build step), one process each.',
       `Load generators raise their open-files limit with \`ulimit -n\` (up to the hard limit ${machine.openFilesLimit}).`,

@@ -7,6 +7,7 @@ import type { BenchSettings } from './settings';
 import { openSse, type SseStream, type TimedEvent } from './sse-reader';
 import { percentile, spread } from './stats';
 import type { Tier, TierLease, TierPool } from './tiers';
+import { PUSH_BENCH_ENV } from './fan-out-bench';
 
 // Section 2: from an answer's 202 to (a) the first leaderboard snapshot that includes it at an
 // SSE viewer and (b) the player's own answer-result on me/stream, with the whole pipeline running
@@ -20,7 +21,7 @@ export async function runE2eBench(s: BenchSettings, env: Record<string, string>,
       pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV }),
       pool.acquire('processor', env),
       pool.acquire('sink', env),
-      pool.acquire('push', env),
+      pool.acquire('push', { ...env, ...PUSH_BENCH_ENV }),
     ]);
     leases.push(...started);
     const [ingest, , , push] = started.map((l) => l.tier) as [Tier, Tier, Tier, Tier];

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { createKafka } from '../../common/kafka';
+import { createPgPool } from '../../common/postgres';
 import type { LeaderboardEntry, LeaderboardSnapshot } from '../../common/events';
 import { EventCodec } from '../../common/registry';
+import { createdQuizIds } from './bench-cleanup';
 import { benchConfig, benchLog } from './bench-env';
 import { nodeCommand, procUsage, startChild, type Child } from './children';
 import { sleep } from './net';
@@ -17,6 +20,30 @@ import type { TierLease, TierPool } from './tiers';
 // Viewer counts step up until p99 crosses the limit, a step fails, or the section's time is up.
 
 const P99_LIMIT_MS = 200;
+
+/**
+ * Push's per-client limits, raised for the bench: its load generators are a few addresses holding
+ * thousands of streams each, and it measures memory rather than guarding it.
+ */
+export const PUSH_BENCH_ENV = {
+  PUSH_MAX_CONNECTIONS: '1000000',
+  PUSH_MAX_STREAMS_PER_ADDRESS: '1000000',
+  PUSH_RATE_IP_MAX: '100000000',
+  PUSH_MAX_RSS_BYTES: String(64 * 1024 ** 3),
+};
+
+/** Push streams only quizzes that exist: the section's quiz gets the Postgres row a create writes. */
+async function createFanOutQuiz(): Promise<string> {
+  const quizId = `fanout-${randomUUID()}`;
+  const pg = createPgPool(benchConfig('').postgres, 1);
+  try {
+    await pg.query('INSERT INTO quizzes (id, title) VALUES ($1, $2)', [quizId, 'bench fan-out']);
+  } finally {
+    await pg.end();
+  }
+  createdQuizIds.push(quizId);
+  return quizId;
+}
 const PER_WORKER = 18_000; // below the 20,000 open-files hard limit of this container, with room
 
 interface StepResult {
@@ -66,6 +93,7 @@ function wireJson(s: Omit<LeaderboardSnapshot, 'createdAt'>): string {
 
 interface Target {
   name: string;
+  quizId: string;
   url: string;
   pid(): number;
   publish(s: Omit<LeaderboardSnapshot, 'createdAt'>): Promise<void>;
@@ -96,7 +124,7 @@ async function runStep(target: Target, workers: Worker[], viewers: number, s: Be
     if (wait > 0) await sleep(wait);
     const seq = ++seqStart.v;
     publishedAt[String(seq)] = Date.now();
-    await target.publish({ quizId: 'fanout', seq, players: 100_000, answers: seq * 10, entries: entriesFor(f.entries, seq) });
+    await target.publish({ quizId: target.quizId, seq, players: 100_000, answers: seq * 10, entries: entriesFor(f.entries, seq) });
   }
   await sleep(1_500); // the last snapshot's deliveries
   const afterRun = procUsage(target.pid());
@@ -148,7 +176,8 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
     for (let i = 0; i < needed; i++) workers.push(startWorker(i));
     await Promise.all(workers.map((w) => w.request(null, 'ready', 30_000)));
 
-    push = await pool.acquire('push', { ...env, PUSH_MAX_CONNECTIONS: '1000000' });
+    push = await pool.acquire('push', { ...env, ...PUSH_BENCH_ENV });
+    const quizId = await createFanOutQuiz();
     const config = benchConfig(topicPrefix);
     const codec = new EventCodec(config.registry.url, topicPrefix);
     producer = createKafka(config.kafka, benchLog, '-bench-fanout').producer({ allowAutoTopicCreation: false });
@@ -158,7 +187,8 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
     const targets: Target[] = [
       {
         name: 'quizstream push',
-        url: `${pushTier.url}/v1/quizzes/fanout/leaderboard/stream`,
+        quizId,
+        url: `${pushTier.url}/v1/quizzes/${quizId}/leaderboard/stream`,
         pid: () => pushTier.child.pid,
         publish: async (snap) => {
           const value = await codec.encode(codec.topics.snapshots, 'LeaderboardSnapshot', { ...snap, createdAt: Date.now() });
@@ -171,10 +201,11 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
       const n = nchan;
       targets.push({
         name: 'nginx + nchan',
-        url: n.subscribeUrl('fanout'),
+        quizId,
+        url: n.subscribeUrl(quizId),
         pid: () => n.workerPid(),
         publish: async (snap) => {
-          const res = await fetch(n.publishUrl('fanout'), { method: 'POST', body: wireJson(snap), headers: { 'content-type': 'application/json' } });
+          const res = await fetch(n.publishUrl(quizId), { method: 'POST', body: wireJson(snap), headers: { 'content-type': 'application/json' } });
           await res.arrayBuffer();
         },
       });
@@ -189,7 +220,7 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
     let repsDone = 0;
     // Warm-up (not counted): the schema id lookup, kafkajs and nchan channel creation, JIT.
     for (const t of targets) {
-      for (let k = 0; k < 3; k++) await t.publish({ quizId: 'fanout', seq: ++seq.v, players: 1, answers: 1, entries: entriesFor(f.entries, 0) });
+      for (let k = 0; k < 3; k++) await t.publish({ quizId: t.quizId, seq: ++seq.v, players: 1, answers: 1, entries: entriesFor(f.entries, 0) });
     }
     await sleep(500);
     for (let rep = 0; rep < s.reps && Date.now() < sectionDeadline; rep++) {
@@ -246,7 +277,7 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
         withPeer('CPU per delivered message at that count', 'µs', cpu),
       ],
       notes: [
-        `One push process (PUSH_MAX_CONNECTIONS raised to 1000000) on one quiz; snapshots of ${f.entries} entries (about ${wireJson({ quizId: 'fanout', seq: 1, players: 1, answers: 1, entries: entriesFor(f.entries, 1) }).length} bytes of JSON) published straight to quiz.snapshots as the processor would, ${f.snapshotsPerS}/s for ${f.measureS} s per step; nchan gets the same JSON by HTTP POST.`,
+        `One push process (per-process and per-address limits raised: ${Object.entries(PUSH_BENCH_ENV).map(([k, v]) => `${k}=${v}`).join(', ')}) on one quiz; snapshots of ${f.entries} entries (about ${wireJson({ quizId, seq: 1, players: 1, answers: 1, entries: entriesFor(f.entries, 1) }).length} bytes of JSON) published straight to quiz.snapshots as the processor would, ${f.snapshotsPerS}/s for ${f.measureS} s per step; nchan gets the same JSON by HTTP POST.`,
         `Delivery time = first bytes of a snapshot at a client − publish call (same clock); memory = growth of the server's RSS while the viewers connected / viewers; CPU = the server process's user+system time during the publishing window / messages delivered.`,
         `Clients: ${workers.length} load-generator process(es), each with its own source address (127.0.x.1) and at most ${PER_WORKER} connections. A step passes when ≥ 99% connect, ≥ 99% of messages arrive and p99 < ${P99_LIMIT_MS} ms; the ladder stops at the first failing step.`,
         `Open files: this container's hard limit is ${openFilesLimit} (ulimit -n cannot go higher without CAP_SYS_RESOURCE), which caps one server process and one generator process near that many sockets${skipped.length ? `; steps ${skipped.join(', ')} were skipped for that reason, so the 50,000-viewer target cannot be tried here` : ''}.`,

@@ -8,6 +8,7 @@ import type { SectionResult } from './results';
 import type { BenchSettings } from './settings';
 import { percentile, spread } from './stats';
 import type { TierPool } from './tiers';
+import { PUSH_BENCH_ENV } from './fan-out-bench';
 
 // Section 5: one quiz with a million players on one leaderboard. The sorted set is filled directly
 // (pipelined ZADD with the processors' composite score, plus the totals and names hashes and the
@@ -34,7 +35,7 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
   const lb = redisKeys.leaderboard(quizId);
   const scoreOf = (i: number) => (i * 7919) % 100_000; // spread totals, many ties
   const offsetOf = (i: number) => (i * 104_729) % 3_600_000;
-  const lease = await pool.acquire('push', env);
+  const lease = await pool.acquire('push', { ...env, ...PUSH_BENCH_ENV });
   const push = lease.tier;
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   try {

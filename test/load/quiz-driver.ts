@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { acceptedName } from '../helpers/player-names';
 import { createdQuizIds } from './bench-cleanup';
 
 // Sets a quiz up through ingest's public API, as a host and players would: create it, get dev
@@ -92,7 +93,7 @@ export async function setUpQuiz(ingestUrl: string, o: QuizSetupOptions): Promise
   const prefix = o.playerPrefix ?? `${quizId}-p`;
   const ids = Array.from({ length: o.players }, (_, i) => `${prefix}${i}`);
   const players = await inParallel(ids, 64, async (id) => {
-    const body = (await expectStatus(() => call(ingestUrl, 'POST', '/v1/auth/dev-token', { playerId: id, displayName: `Player ${id.slice(-12)}` }, {}), [200], 'dev token')) as { token: string };
+    const body = (await expectStatus(() => call(ingestUrl, 'POST', '/v1/auth/dev-token', { playerId: id, displayName: acceptedName(`Player ${id.slice(-12)}`) }, {}), [200], 'dev token')) as { token: string };
     await expectStatus(() => call(ingestUrl, 'POST', `/v1/quizzes/${quizId}/players`, {}, { authorization: `Bearer ${body.token}` }), [200, 201], 'join');
     return { id, token: body.token };
   });

@@ -22,9 +22,15 @@ const PORT_VAR: Record<TierName, string> = {
   push: 'PUSH_PORT',
 };
 
+/** The separate operational port of ingest and push: any free one, as several may run at once. */
+const OPERATIONAL_PORT_ENV: Partial<Record<TierName, Record<string, string>>> = {
+  ingest: { INGEST_METRICS_PORT: '0' },
+  push: { PUSH_METRICS_PORT: '0' },
+};
+
 export async function startTier(name: TierName, env: Record<string, string>, port?: number, readyTimeoutMs = 60_000): Promise<Tier> {
   const p = port ?? (await freePort());
-  const child = startChild(name, nodeCommand(ENTRY[name]), { ...env, [PORT_VAR[name]]: String(p) });
+  const child = startChild(name, nodeCommand(ENTRY[name]), { ...OPERATIONAL_PORT_ENV[name], ...env, [PORT_VAR[name]]: String(p) });
   let alive = true;
   void child.exited.then(() => {
     alive = false;

@@ -69,22 +69,32 @@ it('the schema check finds a wrong type', () => {
   expect(schemaErrors([{ file: 'y.yaml', manifest: wrongType }]).join('\n')).toContain('containerPort must be integer');
 });
 
-it('runs ingest, processors, the ClickHouse sink and push, each on its entry point and port', () => {
-  const expected: Record<string, [string, string, number]> = {
-    ingest: ['ingest/main.ts', 'INGEST_PORT', 8080],
+it('runs ingest, processors, the ClickHouse sink and push, each on its entry point and port; Prometheus scrapes the operational port', () => {
+  // [entry, port variable, port, operational port variable and port for tiers whose main port is public]
+  const expected: Record<string, [string, string, number, [string, number]?]> = {
+    ingest: ['ingest/main.ts', 'INGEST_PORT', 8080, ['INGEST_METRICS_PORT', 8180]],
     processor: ['processors/main.ts', 'PROCESSOR_PORT', 8095],
     'clickhouse-sink': ['processors/clickhouse-sink/main.ts', 'SINK_PORT', 8096],
-    push: ['push/main.ts', 'PUSH_PORT', 8090],
+    push: ['push/main.ts', 'PUSH_PORT', 8090, ['PUSH_METRICS_PORT', 8190]],
   };
   expect(deployments.map((d) => d.metadata.name).sort()).toEqual(Object.keys(expected).map((n) => `quizstream-${n}`).sort());
-  for (const [name, [entry, portVar, port]] of Object.entries(expected)) {
+  for (const [name, [entry, portVar, port, operational]] of Object.entries(expected)) {
     const d = deployment(name);
     const [container] = d.spec.template.spec.containers;
     expect(container!.command).toEqual(['./node_modules/.bin/tsx', entry]);
     expect(existsSync(join(ROOT, entry))).toBe(true);
     expect(container!.env).toContainEqual({ name: portVar, value: String(port) });
-    expect(container!.ports).toEqual([{ name: 'http', containerPort: port }]);
-    expect(d.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
+    const metricsPort = operational?.[1] ?? port;
+    if (operational) {
+      expect(container!.env).toContainEqual({ name: operational[0], value: String(metricsPort) });
+      expect(container!.ports).toEqual([
+        { name: 'http', containerPort: port },
+        { name: 'metrics', containerPort: metricsPort },
+      ]);
+    } else {
+      expect(container!.ports).toEqual([{ name: 'http', containerPort: port }]);
+    }
+    expect(d.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(metricsPort), 'prometheus.io/path': '/metrics' });
     expect(matches(d.spec.selector.matchLabels, d.spec.template.metadata.labels)).toBe(true);
   }
 });

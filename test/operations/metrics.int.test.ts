@@ -7,7 +7,8 @@ import { testTopics } from '../helpers/ingest-app';
 import { freePort, samples, scrape, startTier, type TierProcess } from './tier-process';
 
 // Every tier started as it runs in production (`npx tsx <tier>/main.ts`) on this file's own
-// topics; one quiz played through them; then each /metrics must show the series the dashboard and
+// topics; one quiz played through them; then each /metrics (on the operational port of ingest and
+// push, which keep it off their public port) must show the series the dashboard and
 // the alert rules are built on (infra/grafana, infra/prometheus), with samples, not only their HELP.
 
 jest.setTimeout(180_000);
@@ -16,7 +17,7 @@ jest.setTimeout(180_000);
 async function eventually(tier: TierProcess, check: (text: string) => void, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const text = await scrape(tier.url);
+    const text = await scrape(tier.metricsUrl);
     try {
       check(text);
       return text;
@@ -48,18 +49,31 @@ function declared(text: string, name: string): void {
 
 it('each tier exposes the named series on /metrics once a quiz has gone through', async () => {
   const { prefix } = await testTopics();
-  const [ingestPort, processorPort, sinkPort, pushPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [ingestPort, ingestMetricsPort, processorPort, sinkPort, pushPort, pushMetricsPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const shared = { TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '3' };
   const [ingest, processor, sink, push] = await Promise.all([
     // Sentry on without its package installed, and tracing on towards a collector that is not
     // there: neither may stop the tier or change what it serves.
-    startTier('ingest/main.ts', ingestPort, {
-      ...shared,
-      INGEST_PORT: String(ingestPort),
-      SENTRY_DSN: 'https://public@sentry.invalid/1',
-      OTEL_ENABLED: 'true',
-      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
-    }),
+    startTier(
+      'ingest/main.ts',
+      ingestPort,
+      {
+        ...shared,
+        INGEST_PORT: String(ingestPort),
+        INGEST_METRICS_PORT: String(ingestMetricsPort),
+        SENTRY_DSN: 'https://public@sentry.invalid/1',
+        OTEL_ENABLED: 'true',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+      },
+      ingestMetricsPort,
+    ),
     startTier('processors/main.ts', processorPort, {
       ...shared,
       PROCESSOR_PORT: String(processorPort),
@@ -73,7 +87,12 @@ it('each tier exposes the named series on /metrics once a quiz has gone through'
       SINK_GROUP_ID: uniqueId('metrics-sink'),
       SINK_BATCH_MAX_WAIT_MS: '200',
     }),
-    startTier('push/main.ts', pushPort, { ...shared, PUSH_PORT: String(pushPort), PUSH_GROUP_ID_PREFIX: 'quizstream-push-metrics-test' }),
+    startTier(
+      'push/main.ts',
+      pushPort,
+      { ...shared, PUSH_PORT: String(pushPort), PUSH_METRICS_PORT: String(pushMetricsPort), PUSH_GROUP_ID_PREFIX: 'quizstream-push-metrics-test' },
+      pushMetricsPort,
+    ),
   ]);
   // Push reads from the latest offsets: it must be in its group before anything is produced.
   await eventually(push, () => undefined);
@@ -87,7 +106,7 @@ it('each tier exposes the named series on /metrics once a quiz has gone through'
 
   // Started through npx like this, every tier runs on the Node these tests run on (checked by the
   // jest globalSetup: the LTS npm installed), not on an older `node` that comes first on PATH.
-  for (const tier of [ingest, processor, sink, push]) has(await scrape(tier.url), 'nodejs_version_info', `version="${process.version}"`);
+  for (const tier of [ingest, processor, sink, push]) has(await scrape(tier.metricsUrl), 'nodejs_version_info', `version="${process.version}"`);
 
   const client = new IngestClient(ingest.url);
   const quizId = uniqueId('mq');
@@ -102,6 +121,8 @@ it('each tier exposes the named series on /metrics once a quiz has gone through'
   expect((await fetch(`${push.url}/v1/quizzes/${quizId}/leaderboard`)).status).toBe(200);
 
   expect(ingest.tail()).toContain('npm install @sentry/node');
+  // The public ports of ingest and push do not serve metrics (Node version, routes, rates).
+  for (const tier of [ingest, push]) expect((await fetch(`${tier.url}/metrics`)).status).toBe(404);
   // ingest: request rate and latency by route and status, Kafka produce latency, answers by outcome.
   await eventually(ingest, (t) => {
     has(t, 'http_requests_total', 'status="202"');

@@ -39,8 +39,9 @@ describe('infra/prometheus', () => {
     expect(config.rule_files).toContain('/etc/prometheus/alerts.yml');
     const jobs = Object.fromEntries(config.scrape_configs.map((j) => [j.job_name, j]));
     expect(Object.keys(jobs).sort()).toEqual(['quizstream-clickhouse-sink', 'quizstream-ingest', 'quizstream-processor', 'quizstream-push']);
-    expect(jobs['quizstream-ingest']!.static_configs![0]!.targets).toEqual(['ingest:8080']);
-    expect(jobs['quizstream-push']!.static_configs![0]!.targets).toEqual(['push:8090']);
+    // Ingest and push keep /metrics off their public ports: it is on the operational ones.
+    expect(jobs['quizstream-ingest']!.static_configs![0]!.targets).toEqual(['ingest:8180']);
+    expect(jobs['quizstream-push']!.static_configs![0]!.targets).toEqual(['push:8190']);
     expect(jobs['quizstream-clickhouse-sink']!.static_configs![0]!.targets).toEqual(['clickhouse-sink:8096']);
     expect(jobs['quizstream-processor']!.dns_sd_configs![0]).toMatchObject({ names: ['processor'], port: 8095 });
   });

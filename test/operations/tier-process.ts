@@ -18,12 +18,17 @@ export async function freePort(): Promise<number> {
 
 export interface TierProcess {
   url: string;
+  /** Where /metrics is: the operational port of ingest and push, the only port of the others. */
+  metricsUrl: string;
   /** The last lines it wrote, for failure messages. */
   tail(): string;
 }
 
-/** Starts `entry` with `env` and resolves once GET /healthz answers 200 on `port`. */
-export async function startTier(entry: string, port: number, env: Record<string, string>, timeoutMs = 60_000): Promise<TierProcess> {
+/**
+ * Starts `entry` with `env` and resolves once GET /healthz answers 200 on `port`. `metricsPort` is
+ * the operational port of a tier that has one apart from its public port (set in `env` too).
+ */
+export async function startTier(entry: string, port: number, env: Record<string, string>, metricsPort = port, timeoutMs = 60_000): Promise<TierProcess> {
   const child = spawn('npx', ['--no-install', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
@@ -64,7 +69,7 @@ export async function startTier(entry: string, port: number, env: Record<string,
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, tail: () => lines.join('\n') };
+  return { url, metricsUrl: `http://127.0.0.1:${metricsPort}`, tail: () => lines.join('\n') };
 }
 
 /** The sample lines of `name` (its own series, not the _bucket/_sum/_count of another) in a /metrics text. */

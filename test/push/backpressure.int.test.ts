@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { onCleanup } from '../helpers/cleanup';
-import { uniqueId } from '../helpers/ids';
 import { metricValue, startTestPush, type TestPush } from '../helpers/push-app';
 import { entries, processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
+import { existingQuiz } from '../helpers/quiz-rows';
 import { connectSse } from '../helpers/sse-client';
 import { waitUntil } from '../helpers/wait';
 
@@ -41,7 +41,7 @@ function stalledClient(path: string): Promise<Socket> {
 }
 
 test('a stalled client is skipped forward, then dropped; its buffer stays bounded and a normal viewer gets everything', async () => {
-  const quizId = uniqueId('stall');
+  const quizId = await existingQuiz('stall');
   const path = `/v1/quizzes/${quizId}/leaderboard/stream`;
   await stalledClient(path);
   const reader = await connectSse(`${push.url}${path}`);
@@ -77,18 +77,18 @@ test('a stalled client is skipped forward, then dropped; its buffer stays bounde
   expect(published).toBeGreaterThan(20 * 1024 * 1024);
   expect(maxBuffered).toBeGreaterThan(0);
   expect(maxBuffered).toBeLessThanOrEqual(SKIP_BYTES + 2 * frameBytes);
-  const skipped = await metricValue(push.url, 'push_snapshots_skipped_total', { stream: 'leaderboard' });
+  const skipped = await metricValue(push.metricsUrl, 'push_snapshots_skipped_total', { stream: 'leaderboard' });
   expect(skipped).toBeGreaterThan(SNAPSHOTS / 2);
 
   // Still behind after STALL_MS: disconnected, counted, and its slot and buffer are freed.
   await waitUntil(
     'the stalled viewer to be dropped',
-    async () => (await metricValue(push.url, 'push_viewers_dropped_total', { stream: 'leaderboard', reason: 'stalled' })) === 1,
+    async () => (await metricValue(push.metricsUrl, 'push_viewers_dropped_total', { stream: 'leaderboard', reason: 'stalled' })) === 1,
     STALL_MS + 15_000,
   );
   await waitUntil('the slot to be freed', () => push.deps.hub.connections === 1, 5_000);
   expect(push.deps.hub.stats().maxViewerBufferedBytes).toBeLessThan(SKIP_BYTES);
-  expect(await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' })).toBe(1);
+  expect(await metricValue(push.metricsUrl, 'push_open_connections', { stream: 'leaderboard' })).toBe(1);
 
   // The normal viewer is unaffected and still live.
   await out.snapshot({ quizId, seq: SNAPSHOTS + 1, players: 1, answers: 1, entries: big.slice(0, 1) });

@@ -1,8 +1,8 @@
 import { DevTokenIssuer } from '../../ingest/auth';
 import { onCleanup } from '../helpers/cleanup';
-import { uniqueId } from '../helpers/ids';
 import { startTestPush, type TestPush } from '../helpers/push-app';
 import { entries, processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
+import { existingQuiz } from '../helpers/quiz-rows';
 import { connectSse } from '../helpers/sse-client';
 import { testConfig } from '../helpers/stack';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
 test('two instances have their own consumer groups and both deliver every snapshot, in order', async () => {
   expect(a.deps.feed.options.groupId).not.toBe(b.deps.feed.options.groupId);
   // Quizzes on different partitions: an instance that read only some partitions would miss one.
-  const quizzes = Array.from({ length: 6 }, () => uniqueId('multi'));
+  const quizzes = await Promise.all(Array.from({ length: 6 }, () => existingQuiz('multi')));
   const viewers = [];
   for (const quizId of quizzes) {
     for (const push of [a, b]) {
@@ -44,7 +44,7 @@ test('two instances have their own consumer groups and both deliver every snapsh
 });
 
 test('both instances deliver a player\'s result to that player\'s stream', async () => {
-  const quizId = uniqueId('multi-me');
+  const quizId = await existingQuiz('multi-me');
   const { token } = await new DevTokenIssuer(testConfig.auth, 600).issue('ann', 'Ann');
   const streams = await Promise.all(
     [a, b].map((push) => connectSse(`${push.url}/v1/quizzes/${quizId}/me/stream`, { headers: { Authorization: `Bearer ${token}` } })),
@@ -59,7 +59,7 @@ test('both instances deliver a player\'s result to that player\'s stream', async
 });
 
 test('graceful stop: viewers get a retry hint and a clean end; new streams get 503 while stopping', async () => {
-  const quizId = uniqueId('stop');
+  const quizId = await existingQuiz('stop');
   const sse = await connectSse(`${b.url}/v1/quizzes/${quizId}/leaderboard/stream`);
   onCleanup(() => sse.close());
   await out.snapshot({ quizId, seq: 1, players: 1, answers: 0, entries: entries(1) });

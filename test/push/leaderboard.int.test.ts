@@ -1,3 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { DevTokenIssuer } from '../../ingest/auth';
+import { loadPushOptions } from '../../push/options';
 import { onCleanup } from '../helpers/cleanup';
 import { LeaderboardStore } from '../../push/leaderboard-store';
 import { uniqueId } from '../helpers/ids';
@@ -5,6 +10,8 @@ import { deadRedis } from '../helpers/ingest-app';
 import { metricValue, startTestPush, type TestPush } from '../helpers/push-app';
 import { entries, processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
 import { connectSse } from '../helpers/sse-client';
+import { existingQuiz } from '../helpers/quiz-rows';
+import { testConfig } from '../helpers/stack';
 import { waitUntil } from '../helpers/wait';
 
 jest.setTimeout(180_000);
@@ -58,7 +65,7 @@ describe('GET leaderboard and player standing', () => {
 
 describe('GET leaderboard/stream', () => {
   test('a viewer connecting mid-quiz gets the current snapshot first, then each newer one', async () => {
-    const quizId = uniqueId('mid');
+    const quizId = await existingQuiz('mid');
     await out.storeSnapshot(snap(quizId, 7));
     const sse = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`);
     onCleanupClose(sse);
@@ -83,7 +90,7 @@ describe('GET leaderboard/stream', () => {
   });
 
   test('a viewer reconnecting with Last-Event-ID gets nothing older, only what is newer', async () => {
-    const quizId = uniqueId('resume');
+    const quizId = await existingQuiz('resume');
     await out.storeSnapshot(snap(quizId, 10));
     const resumed = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`, { headers: { 'Last-Event-ID': '10' } });
     onCleanupClose(resumed);
@@ -105,7 +112,7 @@ describe('GET leaderboard/stream', () => {
   });
 
   test('a quiz with no snapshot yet: the stream opens and the first published snapshot arrives', async () => {
-    const quizId = uniqueId('empty');
+    const quizId = await existingQuiz('empty');
     const sse = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`);
     onCleanupClose(sse);
     expect(sse.status).toBe(200);
@@ -114,18 +121,27 @@ describe('GET leaderboard/stream', () => {
   });
 
   test('sent events and bytes, open connections and the publish-to-write delay are in /metrics', async () => {
-    const quizId = uniqueId('metrics');
-    const before = await metricValue(push.url, 'push_events_sent_total', { stream: 'leaderboard', event: 'snapshot' });
+    const quizId = await existingQuiz('metrics');
+    const before = await metricValue(push.metricsUrl, 'push_events_sent_total', { stream: 'leaderboard', event: 'snapshot' });
     const sse = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`);
     await out.snapshot(snap(quizId, 3));
     await sse.nth(0);
-    expect(await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' })).toBeGreaterThanOrEqual(1);
-    expect(await metricValue(push.url, 'push_events_sent_total', { stream: 'leaderboard', event: 'snapshot' })).toBe(before + 1);
-    expect(await metricValue(push.url, 'push_bytes_sent_total', { stream: 'leaderboard' })).toBeGreaterThan(0);
-    expect(await metricValue(push.url, 'push_snapshot_publish_to_write_seconds_count')).toBeGreaterThanOrEqual(1);
-    const open = await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' });
+    expect(await metricValue(push.metricsUrl, 'push_open_connections', { stream: 'leaderboard' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(push.metricsUrl, 'push_events_sent_total', { stream: 'leaderboard', event: 'snapshot' })).toBe(before + 1);
+    expect(await metricValue(push.metricsUrl, 'push_bytes_sent_total', { stream: 'leaderboard' })).toBeGreaterThan(0);
+    expect(await metricValue(push.metricsUrl, 'push_snapshot_publish_to_write_seconds_count')).toBeGreaterThanOrEqual(1);
+    const open = await metricValue(push.metricsUrl, 'push_open_connections', { stream: 'leaderboard' });
     sse.close();
-    await waitUntil('the closed stream to leave the gauge', async () => (await metricValue(push.url, 'push_open_connections', { stream: 'leaderboard' })) === open - 1, 10_000);
+    await waitUntil('the closed stream to leave the gauge', async () => (await metricValue(push.metricsUrl, 'push_open_connections', { stream: 'leaderboard' })) === open - 1, 10_000);
+  });
+
+  test('/metrics is served on the operational port only, not on the public one', async () => {
+    const publicPort = await fetch(`${push.url}/metrics`);
+    expect(publicPort.status).toBe(404);
+    expect(await publicPort.json()).toMatchObject({ error: { code: 'route_not_found' } });
+    const operational = await fetch(`${push.metricsUrl}/metrics`);
+    expect(operational.status).toBe(200);
+    expect(await operational.text()).toContain('push_open_connections');
   });
 
   test('/healthz and /readyz (Kafka consumer joined, Redis answers)', async () => {
@@ -140,7 +156,7 @@ describe('GET leaderboard/stream', () => {
 describe('connection limit', () => {
   test('past the per-instance limit a new stream gets a clean 503 JSON with Retry-After', async () => {
     const small = await startTestPush({ options: (o) => ({ ...o, maxConnections: 2 }) });
-    const quizId = uniqueId('limit');
+    const quizId = await existingQuiz('limit');
     const a = await connectSse(`${small.url}/v1/quizzes/${quizId}/leaderboard/stream`);
     const b = await connectSse(`${small.url}/v1/quizzes/${quizId}/leaderboard/stream`);
     onCleanupClose(a);
@@ -149,7 +165,7 @@ describe('connection limit', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('2');
     expect(await refused.json()).toMatchObject({ error: { code: 'too_many_connections' } });
-    expect(await metricValue(small.url, 'push_connections_rejected_total', { reason: 'connection_limit' })).toBe(1);
+    expect(await metricValue(small.metricsUrl, 'push_connections_rejected_total', { reason: 'connection_limit' })).toBe(1);
     // A slot freed is a slot usable again.
     a.close();
     await waitUntil('the first stream to be counted', () => small.deps.hub.connections === 1, 10_000);
@@ -159,12 +175,91 @@ describe('connection limit', () => {
   });
 });
 
+describe('what one client can hold', () => {
+  const shipped = parse(readFileSync(join(__dirname, '..', '..', 'infra', 'k8s', 'config.yaml'), 'utf8')) as { data: Record<string, string> };
+  // Behind the load balancer: the client wrote the first entry, the balancer appended the second.
+  const via = (client: string, spoofed = `198.51.100.${Math.floor(Math.random() * 250)}`) => ({ headers: { 'X-Forwarded-For': `${spoofed}, ${client}` } });
+
+  test('streams per client address are capped (429 too_many_streams), whatever X-Forwarded-For the client writes', async () => {
+    const capped = await startTestPush({
+      options: (o) => ({ ...o, maxStreamsPerAddress: 3, trustProxy: loadPushOptions({ PUSH_TRUST_PROXY: shipped.data.PUSH_TRUST_PROXY }).trustProxy }),
+    });
+    const quizId = await existingQuiz('cap');
+    const url = `${capped.url}/v1/quizzes/${quizId}/leaderboard/stream`;
+    const held = [];
+    for (let i = 0; i < 3; i++) {
+      const sse = await connectSse(url, via('203.0.113.7'));
+      onCleanupClose(sse);
+      expect(sse.status).toBe(200);
+      held.push(sse);
+    }
+    const refused = await fetch(url, via('203.0.113.7'));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await refused.json()).toMatchObject({ error: { code: 'too_many_streams' } });
+    const { token } = await new DevTokenIssuer(testConfig.auth, 600).issue('ann', 'Ann');
+    const personal = await fetch(`${capped.url}/v1/quizzes/${quizId}/me/stream?token=${token}`, via('203.0.113.7'));
+    expect(personal.status).toBe(429);
+    expect(await metricValue(capped.metricsUrl, 'push_connections_rejected_total', { reason: 'address_limit' })).toBe(2);
+    // Another client behind the same balancer is not affected; a freed slot is usable again.
+    const other = await connectSse(url, via('203.0.113.8'));
+    onCleanupClose(other);
+    expect(other.status).toBe(200);
+    held[0]!.close();
+    await waitUntil('the closed stream to free its slot', () => capped.deps.hub.connections === 3, 10_000);
+    const again = await connectSse(url, via('203.0.113.7'));
+    onCleanupClose(again);
+    expect(again.status).toBe(200);
+  });
+
+  test('streams for a quiz that does not exist are refused with 404; an existing quiz without a snapshot opens', async () => {
+    const { token } = await new DevTokenIssuer(testConfig.auth, 600).issue('ann', 'Ann');
+    const unknown = uniqueId('nope');
+    for (const path of [`/v1/quizzes/${unknown}/leaderboard/stream`, `/v1/quizzes/${unknown}/me/stream?token=${token}`]) {
+      const res = await fetch(`${push.url}${path}`);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: 'quiz_not_found' } });
+    }
+    const quizId = await existingQuiz('exists');
+    const sse = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`);
+    onCleanupClose(sse);
+    expect(sse.status).toBe(200);
+    const personal = await connectSse(`${push.url}/v1/quizzes/${quizId}/me/stream?token=${token}`);
+    onCleanupClose(personal);
+    expect(personal.status).toBe(200);
+  });
+
+  test('reads are rate limited per client address (429 rate_limited with Retry-After)', async () => {
+    const limited = await startTestPush({ options: (o) => ({ ...o, rateLimit: { max: 3, windowMs: 10_000 } }) });
+    const quizId = uniqueId('rl');
+    await out.storeSnapshot(snap(quizId, 1));
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await fetch(`${limited.url}/v1/quizzes/${quizId}/leaderboard`)).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const refused = await fetch(`${limited.url}/v1/quizzes/${quizId}/players/p1`);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await refused.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    expect((await fetch(`${limited.url}/healthz`)).status).toBe(200); // operational routes are not limited
+  });
+
+  test('past the memory ceiling a new stream gets 503 memory_limit, before the process runs out', async () => {
+    const full = await startTestPush({ options: (o) => ({ ...o, maxRssBytes: 1 }) });
+    const quizId = await existingQuiz('mem');
+    const refused = await fetch(`${full.url}/v1/quizzes/${quizId}/leaderboard/stream`);
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await refused.json()).toMatchObject({ error: { code: 'memory_limit' } });
+    expect(await metricValue(full.metricsUrl, 'push_connections_rejected_total', { reason: 'memory_limit' })).toBe(1);
+  });
+});
+
 describe('Redis unavailable', () => {
   test('GETs answer 503 + Retry-After; a stream still opens and gets the next snapshot from Kafka', async () => {
     const { redis } = deadRedis();
     const store = new LeaderboardStore(redis);
     const cut = await startTestPush({ deps: (d) => ({ store, readiness: { ...d.readiness, redis: () => store.ping() } }) });
-    const quizId = uniqueId('noredis');
+    const quizId = await existingQuiz('noredis');
     for (const path of [`/v1/quizzes/${quizId}/leaderboard`, `/v1/quizzes/${quizId}/players/p1`]) {
       const res = await fetch(`${cut.url}${path}`);
       expect(res.status).toBe(503);
@@ -183,11 +278,11 @@ describe('Redis unavailable', () => {
 describe('heartbeats', () => {
   test('an idle stream gets a comment every heartbeat interval', async () => {
     const fast = await startTestPush({ options: (o) => ({ ...o, heartbeatMs: 300 }) });
-    const sse = await connectSse(`${fast.url}/v1/quizzes/${uniqueId('idle')}/leaderboard/stream`);
+    const sse = await connectSse(`${fast.url}/v1/quizzes/${await existingQuiz('idle')}/leaderboard/stream`);
     onCleanupClose(sse);
     await waitUntil('two heartbeats', () => sse.parser.comments.filter((c) => c === 'hb').length >= 2, 10_000);
     expect(sse.events).toEqual([]);
-    expect(await metricValue(fast.url, 'push_events_sent_total', { stream: 'leaderboard', event: 'heartbeat' })).toBeGreaterThanOrEqual(2);
+    expect(await metricValue(fast.metricsUrl, 'push_events_sent_total', { stream: 'leaderboard', event: 'heartbeat' })).toBeGreaterThanOrEqual(2);
   });
 });
 

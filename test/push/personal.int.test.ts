@@ -2,6 +2,7 @@ import type { AnswerScored } from '../../common/events';
 import { DevTokenIssuer } from '../../ingest/auth';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
+import { existingQuiz } from '../helpers/quiz-rows';
 import { startTestPush, type TestPush } from '../helpers/push-app';
 import { processorOutputs, type ProcessorOutputs } from '../helpers/push-kafka';
 import { connectSse, type SseConnection } from '../helpers/sse-client';
@@ -47,7 +48,7 @@ test('without a token, or with a bad one, the personal stream is 401 with WWW-Au
 });
 
 test('a player sees their own result after AnswerScored, and question open/close, but not other players\' results', async () => {
-  const quizId = uniqueId('me');
+  const quizId = await existingQuiz('me');
   const ann = await meStream(quizId, 'ann');
   const annQuery = await meStream(quizId, 'ann', 'query');
   const bob = await meStream(quizId, 'bob');
@@ -81,7 +82,7 @@ test('a player sees their own result after AnswerScored, and question open/close
 });
 
 test('a personal stream ends with a token-expired event when its token expires; the same token then gets 401', async () => {
-  const quizId = uniqueId('expiry');
+  const quizId = await existingQuiz('expiry');
   // Two seconds: jose counts exp in whole seconds, so the token lives between one and two.
   const { token, expiresAt } = await new DevTokenIssuer(testConfig.auth, 2).issue('eve', 'Eve');
   const ann = await meStream(quizId, 'ann'); // a ten-minute token

@@ -20,7 +20,7 @@ import { deleteQuizKeys } from '../helpers/quiz-cleanup';
 
 jest.setTimeout(240_000);
 
-// Each fits a display name (40 characters).
+// Each fits a title, prompt or choice; display names take their first 24 characters (the limit).
 const INJECTIONS = [
   "'; DROP TABLE quizzes; --",
   "Robert'); DROP TABLE players;--",
@@ -114,6 +114,29 @@ describe('id fields refuse injection strings with a 400 and change nothing', () 
   });
 });
 
+describe('reserved ids', () => {
+  it('__proto__ is refused as a quiz, question, choice, player or answer id (a choice so named vanished from the reveal counts)', async () => {
+    const quizId = uniqueId('proto');
+    const quiz = (questionId: string, choiceId: string) => ({
+      id: quizId,
+      title: 'reserved ids',
+      questions: [{ id: questionId, prompt: 'p?', choices: [{ id: choiceId, text: 'A' }, { id: 'b', text: 'B' }], correct: [choiceId] }],
+    });
+    expect((await api.createQuiz(quiz('q1', '__proto__'))).status).toBe(400);
+    expect((await api.createQuiz(quiz('__proto__', 'a'))).status).toBe(400);
+    expect((await api.createQuiz({ ...quiz('q1', 'a'), id: '__proto__' })).status).toBe(400);
+    expect((await api.request('POST', '/v1/auth/dev-token', { body: { playerId: '__proto__', displayName: 'x' } })).status).toBe(400);
+    expect((await api.request('GET', '/v1/quizzes/__proto__')).status).toBe(400);
+    expect(await rowsWithIds([quizId, '__proto__'])).toBe(0);
+
+    expect((await api.createQuiz(quiz('q1', 'a'))).status).toBe(201);
+    expect((await api.open(quizId, 'q1')).status).toBe(200);
+    const token = await api.token(uniqueId('protop'));
+    expect((await api.join(quizId, token, 'proto')).status).toBe(201);
+    expect((await api.answer(quizId, token, { questionId: 'q1', choiceId: 'a', answerId: '__proto__' })).status).toBe(400);
+  });
+});
+
 describe('free text is stored exactly', () => {
   it('titles, prompts, choice texts and display names round-trip through Postgres, Redis and ClickHouse', async () => {
     const quizId = uniqueId('injtext');
@@ -149,10 +172,11 @@ describe('free text is stored exactly', () => {
     const names = new Map<string, string>();
     for (const [i, evil] of INJECTIONS.entries()) {
       const playerId = `${quizId}_p${i}`;
-      const token = await api.token(playerId, evil);
-      const joined = await api.join(quizId, token, evil);
+      const name = [...evil].slice(0, 24).join('').trim();
+      const token = await api.token(playerId, name);
+      const joined = await api.join(quizId, token, name);
       expect(joined.status).toBe(201);
-      names.set(playerId, evil);
+      names.set(playerId, name);
       expect((await api.answer(quizId, token, { questionId: 'q1', choiceId: i % 2 === 0 ? 'a' : 'b' })).status).toBe(202);
     }
 

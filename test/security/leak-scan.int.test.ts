@@ -4,6 +4,7 @@ import { sharedStack, runId } from '../drill/config';
 import { ADMIN_KEY, Deployment, JWT_SECRET } from '../drill/deployment';
 import { httpJson, sleep, type HttpReply } from '../drill/http-client';
 import { connectSse, type SseConnection } from '../helpers/sse-client';
+import { acceptedName } from '../helpers/player-names';
 
 // Secrets must not leak: a scripted quiz runs through the real tiers (child processes, logging at
 // debug), and everything it produced is scanned: every HTTP response (status line, headers, body),
@@ -123,12 +124,12 @@ it('a scripted quiz leaks no answer key before its close, no token, no admin key
   const stops: Array<() => void> = [];
   const playerTokens = new Map<string, string>();
   for (const p of players) {
-    const t = await httpJson('POST', `${deployment.ingestUrl}/v1/auth/dev-token`, { body: { playerId: p, displayName: p } });
+    const t = await httpJson('POST', `${deployment.ingestUrl}/v1/auth/dev-token`, { body: { playerId: p, displayName: acceptedName(p) } });
     expect(t.status).toBe(200);
     const token = (t.body as { token: string }).token;
     tokens.push(token);
     playerTokens.set(p, token);
-    expect((await call(`join ${p}`, 'POST', `/v1/quizzes/${quizId}/players`, { token, body: { displayName: p } })).status).toBe(201);
+    expect((await call(`join ${p}`, 'POST', `/v1/quizzes/${quizId}/players`, { token, body: { displayName: acceptedName(p) } })).status).toBe(201);
     const me = await connectSse(`${push}/v1/quizzes/${quizId}/me/stream?token=${encodeURIComponent(token)}`);
     expect(me.status).toBe(200);
     stops.push(watch(`me/stream ${p}`, me));

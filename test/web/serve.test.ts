@@ -1,5 +1,5 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,44 @@ test('scripts and styles are served; the build stamp and other paths are not', a
   expect((await fetch(`${base}/play.html`, { method: 'POST' })).status).toBe(404);
 });
 
+/** GET with the path sent byte for byte (fetch and curl resolve "." and ".." segments first). */
+function getAsIs(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { method: 'GET' }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.path = path;
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test.each(['/js/../build-stamp.json', '/js/%2e%2e/build-stamp.json', '/js/..%2fbuild-stamp.json', '/style.css/../build-stamp.json', '/js/%2E%2E/%2E%2E/package.json'])(
+  'a dot-dot path cannot climb out of the allowed paths: %s',
+  async (path) => {
+    expect(await getAsIs(path)).toBe(404);
+  },
+);
+
+test('a dot path that stays inside the allowed paths still serves the page', async () => {
+  expect(await getAsIs('/js/./play.js')).toBe(200);
+  expect(await getAsIs('/js/%zz')).toBe(404);
+});
+
+test('source maps are served only when asked for (dev mode)', async () => {
+  expect(readFileSync(join(dist, 'out', 'js', 'play.js.map'), 'utf8').length).toBeGreaterThan(100);
+  expect((await fetch(`${base}/js/play.js.map`)).status).toBe(404);
+  const app = express();
+  mountWebPages(app, { ingestUrl: 'http://127.0.0.1:8080', distDir: join(dist, 'out'), sourceMaps: true, buildIfStale: false });
+  const withMaps = await listen(app);
+  try {
+    expect((await fetch(`${withMaps.base}/js/play.js.map`)).status).toBe(200);
+  } finally {
+    await new Promise((resolve) => withMaps.server.close(resolve));
+  }
+});
+
 test('/config.json tells the pages where ingest is', async () => {
   const res = await fetch(`${base}/config.json`);
   expect(res.headers.get('cache-control')).toBe('no-store');
@@ -71,11 +109,13 @@ test('no page or script embeds the admin key (only /config.json has it, and only
   }
 });
 
-test('webPagesOptions: PUBLIC_INGEST_URL, and the admin key only when it is the well-known dev default', () => {
+test('webPagesOptions: PUBLIC_INGEST_URL, the admin key only when it is the well-known dev default, source maps only in dev auth mode', () => {
   const dev = loadConfig({});
-  expect(webPagesOptions(dev, {})).toEqual({ ingestUrl: 'http://127.0.0.1:8080', devAdminKey: 'dev-admin-key' });
+  expect(webPagesOptions(dev, {})).toEqual({ ingestUrl: 'http://127.0.0.1:8080', devAdminKey: 'dev-admin-key', sourceMaps: true });
   expect(webPagesOptions(dev, { PUBLIC_INGEST_URL: 'https://api.example/' })).toMatchObject({ ingestUrl: 'https://api.example' });
-  expect(webPagesOptions(loadConfig({ ADMIN_KEY: 'a-real-secret-key' }), {})).toEqual({ ingestUrl: 'http://127.0.0.1:8080' });
+  expect(webPagesOptions(loadConfig({ ADMIN_KEY: 'a-real-secret-key' }), {})).toEqual({ ingestUrl: 'http://127.0.0.1:8080', sourceMaps: true });
+  const production = loadConfig({ AUTH_MODE: 'jwks', AUTH_JWKS_URL: 'https://login.example/jwks.json', ADMIN_KEY: 'a-real-secret-key' });
+  expect(webPagesOptions(production, {})).toEqual({ ingestUrl: 'http://127.0.0.1:8080', sourceMaps: false });
   expect(webPagesOptions(loadConfig({ HOST: '0.0.0.0', INGEST_PORT: '9000' }), {}).ingestUrl).toBe('http://127.0.0.1:9000');
 });
 
