@@ -222,8 +222,11 @@ registry_start() {
     || psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE $REGISTRY_DB" >/dev/null
   if ! pid_alive registry; then
     log "starting Apicurio Registry $REGISTRY_VERSION on 127.0.0.1:$REGISTRY_PORT ($java)"
-    # exec, so the recorded pid is the JVM's own and stop_pid reaches it.
+    # exec, so the recorded pid is the JVM's own and stop_pid reaches it. The access log records each
+    # request's response time and the GC log every pause: what a stalled registry call is read from.
     (cd "$REGISTRY_DIR" && exec setsid nohup "$java" -Xms128m -Xmx512m \
+      -Xlog:gc*,safepoint:file="$LOGS/registry-gc.log":time,uptime,level,tags:filecount=2,filesize=20m \
+      -Dquarkus.http.record-request-start-time=true \
       -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
       -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MANAGEMENT_PORT" \
       -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=postgresql \
