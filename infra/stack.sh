@@ -408,8 +408,10 @@ case "$cmd" in
     status
     ;;
   down)
-    # Only what this script owns; the machine's Redis and PostgreSQL keep running for others.
+    # Only what this script owns; the machine's Redis and PostgreSQL keep running for others. A Redis
+    # this script started has its pidfile under $RUN (a private stack's, say).
     registry_stop; kafka_stop; clickhouse_stop
+    if [ -f "$RUN/redis.pid" ]; then redis_stop; fi
     status
     ;;
   status) status ;;

@@ -36,6 +36,8 @@ export interface DrillOptions {
   budgetMs?: number;
   /** Delete the run's topics afterwards (the smoke drill on the shared stack). */
   removeTopics?: boolean;
+  /** Leave the private stack running afterwards (for repeated runs); by default the drill stops what it started. */
+  keepStack?: boolean;
 }
 
 export interface DrillOutcome {
@@ -49,7 +51,8 @@ export interface DrillOutcome {
 export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
   const log = o.log ?? ((m: string) => process.stdout.write(`[drill ${new Date().toISOString().slice(11, 19)}] ${m}\n`));
   const runId = newRunId();
-  if (Object.keys(o.stack.stackEnv).length > 0) {
+  const privateStack = Object.keys(o.stack.stackEnv).length > 0;
+  if (privateStack) {
     log('private stack: up (idempotent)');
     await stackCommand(o.stack, ['up']);
   }
@@ -91,6 +94,11 @@ export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
     redis.disconnect();
     await pg.end();
     await ch.close();
+    if (privateStack && !o.keepStack) {
+      // A second Kafka, registry and ClickHouse left idle would load the machine for whatever runs next.
+      log('private stack: down (--keep-stack leaves it running)');
+      await stackCommand(o.stack, ['down']).catch((err: unknown) => log(`could not stop the private stack: ${(err as Error).message}`));
+    }
   }
   const t = table(results);
   return { results, table: t, ok: results.every((r) => r.failures.length === 0), tierLogs: deployment.all.flatMap((p) => p.lines()) };
