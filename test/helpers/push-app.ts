@@ -37,7 +37,9 @@ export async function startTestPush(overrides: TestPushOverrides = {}): Promise<
   // leaves this function running on, starting a consumer after the file's cleanup has already run.
   const { prefix, codec } = await within('creating the test topics and schemas', 45_000, testTopics());
   const config: Config = { ...testConfig, kafka: { ...testConfig.kafka, topicPrefix: prefix } };
-  const base = loadPushOptions({ PUSH_GROUP_ID_PREFIX: 'quizstream-push-test' });
+  // The memory ceiling is push's own process's; here push shares Jest's process with everything the
+  // run has loaded (chDB's engine alone is hundreds of MB), so only the test of the ceiling sets one.
+  const base = { ...loadPushOptions({ PUSH_GROUP_ID_PREFIX: 'quizstream-push-test' }), maxRssBytes: Number.MAX_SAFE_INTEGER };
   const options = overrides.options ? overrides.options(base) : base;
   const deps = buildPushDeps(config, options, testLog);
   const server = await startServer(createPushApp({ ...deps, ...(overrides.deps ? overrides.deps(deps) : {}) }), 0, '127.0.0.1');
