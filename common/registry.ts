@@ -12,7 +12,7 @@ export const SCHEMA_DIR = join(__dirname, '..', 'schemas');
 export function eventsByTopic(t: Topics): Record<string, EventType[]> {
   return {
     [t.quizEvents]: ['PlayerJoined', 'QuestionOpened', 'QuestionClosed', 'AnswerSubmitted', 'QuizClosed'],
-    [t.results]: ['AnswerScored', 'QuestionOpened', 'QuestionRevealed'],
+    [t.results]: ['AnswerScored', 'AnswerReceived', 'QuestionOpened', 'QuestionRevealed'],
     [t.snapshots]: ['LeaderboardSnapshot'],
     [t.deadLetter]: ['DeadLetter'],
   };
@@ -149,7 +149,7 @@ function recordType(fullName: string | undefined): EventType {
   const name = (fullName ?? '').replace(`${AVRO_NAMESPACE}.`, '');
   const known: EventType[] = [
     'PlayerJoined', 'QuestionOpened', 'QuestionClosed', 'AnswerSubmitted', 'QuizClosed',
-    'AnswerScored', 'QuestionRevealed', 'LeaderboardSnapshot', 'DeadLetter',
+    'AnswerScored', 'AnswerReceived', 'QuestionRevealed', 'LeaderboardSnapshot', 'DeadLetter',
   ];
   const hit = known.find((k) => k === name);
   if (!hit) throw new PoisonMessageError(`unknown record type ${fullName ?? '(unnamed)'}`);
