@@ -25,8 +25,8 @@ import { scoreAnswer } from './scoring';
 // Score visibility: in an `onClose` quiz an answer to a question that is still open is held. It is
 // counted (answer markers and counters, the player's AnswerReceived) but its points stay out of the
 // leaderboard and its AnswerScored is not sent. The question's close releases every held answer at
-// once: points into the leaderboard, one AnswerScored per answer with the standing after the
-// release, the reveal, and a snapshot. `live` quizzes add points and send results at once.
+// once: the reveal, points into the leaderboard, one AnswerScored per answer with the standing after
+// the release, then a snapshot. `live` quizzes add points and send results at once.
 
 export interface ApplyContext {
   /** Kafka offset + 1 of this message: the snapshot seq of a state that includes it. */
