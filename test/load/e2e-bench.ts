@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sendAnswers } from './answer-sender';
 import { INGEST_BENCH_ENV } from './ingest-bench';
 import { sleep } from './net';
@@ -165,9 +166,24 @@ async function closeToResults(ingestUrl: string, pushUrl: string, players: numbe
   );
   try {
     await sleep(1_000); // push's consumer has every stream registered before the first answer
-    const rate = Math.min(1_000, players);
-    const sent = await sendAnswers(ingestUrl, quiz.quizId, new AnswerPairs(quiz), { rate, durationS: Math.ceil(players / rate) + 1, sockets: senders, maxInFlight: senders * 4 });
-    const answered = new Set(sent.accepted.map((a) => a.playerId));
+    // Every player answers once, half of them right, as fast as `senders` requests at a time go.
+    const answered = new Set<string>();
+    const failures = new Map<string, number>();
+    await inParallel(quiz.players, senders, async (p, i) => {
+      const body = JSON.stringify({ questionId: quiz.questionIds[0], choiceId: i % 2 === 0 ? 'a' : 'b', answerId: randomUUID() });
+      const res = await fetch(`${ingestUrl}/v1/quizzes/${quiz.quizId}/answers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${p.token}` },
+        body,
+        signal: AbortSignal.timeout(15_000),
+      }).catch((err: Error) => err);
+      if (res instanceof Error) failures.set(res.message, (failures.get(res.message) ?? 0) + 1);
+      else {
+        await res.text();
+        if (res.status === 202) answered.add(p.id);
+        else failures.set(`HTTP ${res.status}`, (failures.get(`HTTP ${res.status}`) ?? 0) + 1);
+      }
+    });
     const heldUntil = performance.now() + 30_000;
     while ([...answered].some((id) => !received.has(id)) && performance.now() < heldUntil) await sleep(50);
     closeSentAt = performance.now();
@@ -181,7 +197,7 @@ async function closeToResults(ingestUrl: string, pushUrl: string, players: numbe
     });
     const missing = answered.size - latencies.length;
     const note =
-      `${answered.size} of ${players} players answered (${received.size} answer-received before the close, ${beforeClose} results before it); ` +
+      `${answered.size} of ${players} players answered (failures: ${[...failures].map(([k, v]) => `${k}×${v}`).join(', ') || 'none'}; ${received.size} answer-received before the close, ${beforeClose} results before it); ` +
       `the close's 200 came ${Math.round(closedAt - closeSentAt)} ms after it was sent; ${latencies.length} results arrived${missing > 0 ? `, ${missing} never did within 30 s` : ''}.`;
     return { lastMs: latencies.length > 0 ? Math.max(...latencies) : NaN, p50Ms: percentile(latencies, 50), note };
   } finally {
