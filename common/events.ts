@@ -63,6 +63,14 @@ export interface AnswerScored {
   scoredAt: number;
 }
 
+export interface AnswerReceived {
+  answerId: string;
+  quizId: string;
+  questionId: string;
+  playerId: string;
+  acceptedAt: number;
+}
+
 export interface QuestionRevealed {
   quizId: string;
   questionId: string;
@@ -78,6 +86,12 @@ export interface LeaderboardEntry {
   score: number;
 }
 
+export interface OpenQuestionCount {
+  questionId: string;
+  /** Players whose first answer to the question was counted so far. */
+  answered: number;
+}
+
 export interface LeaderboardSnapshot {
   quizId: string;
   seq: number;
@@ -85,6 +99,8 @@ export interface LeaderboardSnapshot {
   answers: number;
   entries: LeaderboardEntry[];
   createdAt: number;
+  /** Absent in records written before the field existed (its Avro default is []). */
+  openQuestions?: OpenQuestionCount[];
 }
 
 export interface DeadLetter {
@@ -105,6 +121,7 @@ export interface EventMap {
   AnswerSubmitted: AnswerSubmitted;
   QuizClosed: QuizClosed;
   AnswerScored: AnswerScored;
+  AnswerReceived: AnswerReceived;
   QuestionRevealed: QuestionRevealed;
   LeaderboardSnapshot: LeaderboardSnapshot;
   DeadLetter: DeadLetter;

@@ -36,6 +36,8 @@ export const redisKeys = {
   snapshot: (quizId: string) => `qs:{${quizId}}:snapshot`,
   /** processors: first answer scored per player for one question, hash playerId -> answerId (replay guard). */
   scored: (quizId: string, questionId: string) => `qs:{${quizId}}:scored:${questionId}`,
+  /** processors: points of answers held until the question closes (onClose quizzes), hash playerId -> "points:reachedOffsetMs". */
+  held: (quizId: string, questionId: string) => `qs:{${quizId}}:held:${questionId}`,
   /** processors: how many first answers picked each choice of one question, hash choiceId -> count. */
   choiceCounts: (quizId: string, questionId: string) => `qs:{${quizId}}:choices:${questionId}`,
   /** processors: present while the quiz's processor state is in Redis (processors/redis-rebuild.ts). */

@@ -101,16 +101,26 @@ const schemas: Record<string, Json> = {
     properties: {
       id: { ...ref('Id'), description: 'Generated (a UUID) when omitted' },
       title: { type: 'string', minLength: 1, maxLength: 200 },
+      scoreVisibility: ref('ScoreVisibility'),
       questions: { type: 'array', minItems: 1, maxItems: 100, items: ref('QuestionInput'), description: 'Question ids unique' },
     },
   },
+  ScoreVisibility: {
+    type: 'string',
+    enum: ['onClose', 'live'],
+    default: 'onClose',
+    description:
+      'onClose: while a question is open nobody learns whether an answer was right (players get answer-received, the board keeps the standings of the last close and shows how many have answered); at the close every result, the new standings and the reveal go out together. ' +
+      'live: points reach the player and the board as soon as they are scored, which shows everyone who was right while the question is still open (practice, homework, large open audiences).',
+  },
   CreatedQuiz: {
     type: 'object',
-    required: ['id', 'title', 'status', 'createdAt', 'questions'],
+    required: ['id', 'title', 'status', 'scoreVisibility', 'createdAt', 'questions'],
     properties: {
       id: ref('Id'),
       title: { type: 'string' },
       status: { type: 'string', enum: ['open', 'closed'] },
+      scoreVisibility: ref('ScoreVisibility'),
       createdAt: ref('Timestamp'),
       questions: {
         type: 'array',
@@ -139,11 +149,12 @@ const schemas: Record<string, Json> = {
   },
   PublicQuiz: {
     type: 'object',
-    required: ['id', 'title', 'status', 'createdAt', 'closedAt', 'questions'],
+    required: ['id', 'title', 'status', 'scoreVisibility', 'createdAt', 'closedAt', 'questions'],
     properties: {
       id: ref('Id'),
       title: { type: 'string' },
       status: { type: 'string', enum: ['open', 'closed'] },
+      scoreVisibility: ref('ScoreVisibility'),
       createdAt: ref('Timestamp'),
       closedAt: { ...ref('Timestamp'), nullable: true },
       questions: { type: 'array', items: ref('PublicQuestion') },

@@ -6,7 +6,7 @@ import type { Choice } from '../common/events';
 import { redisKeys } from '../common/redis';
 import { guardPostgres, guardRedis } from './dependency-errors';
 import { withTransaction } from './pg-tx';
-import type { CreateQuizInput } from './validation';
+import type { CreateQuizInput, ScoreVisibility } from './validation';
 
 // Postgres is the source of truth for quizzes, question state and (with the processors) joined
 // players; Redis holds what the answer path must check in one round trip. Every cache entry can be
@@ -31,6 +31,7 @@ export interface QuizMeta {
   id: string;
   title: string;
   status: 'open' | 'closed';
+  scoreVisibility: ScoreVisibility;
   createdAt: number;
   closedAt: number | null;
   questions: QuestionDef[];
@@ -81,6 +82,7 @@ interface QuizRow {
   id: string;
   title: string;
   status: 'open' | 'closed';
+  score_visibility: ScoreVisibility;
   created_at: Date;
   closed_at: Date | null;
 }
@@ -95,6 +97,7 @@ function parseMeta(json: string | null): QuizMeta | null | undefined {
   return json === MISSING ? null : (JSON.parse(json) as QuizMeta);
 }
 
+const QUIZ_COLUMNS = 'id, title, status, score_visibility, created_at, closed_at';
 const QUESTION_COLUMNS = 'id, position, prompt, choices, points, time_limit_ms, opened_at, closes_at, closed_at';
 
 export function stateOfRow(row: Pick<QuestionRow, 'opened_at' | 'closes_at' | 'closed_at'>): QuestionState {
@@ -110,6 +113,7 @@ function metaOf(quiz: QuizRow, questions: QuestionRow[]): QuizMeta {
     id: quiz.id,
     title: quiz.title,
     status: quiz.status,
+    scoreVisibility: quiz.score_visibility,
     createdAt: quiz.created_at.getTime(),
     closedAt: quiz.closed_at ? quiz.closed_at.getTime() : null,
     questions: questions.map((q) => ({
@@ -136,9 +140,9 @@ export class QuizStore {
     const meta = await guardPostgres('create quiz', () =>
       withTransaction(this.pg, async (client) => {
         const inserted = await client.query<QuizRow>(
-          `INSERT INTO quizzes (id, title) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING
-           RETURNING id, title, status, created_at, closed_at`,
-          [id, input.title],
+          `INSERT INTO quizzes (id, title, score_visibility) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING
+           RETURNING ${QUIZ_COLUMNS}`,
+          [id, input.title, input.scoreVisibility],
         );
         const quiz = inserted.rows[0];
         if (!quiz) throw new ConflictError(`quiz "${id}" already exists`, 'quiz_exists');
@@ -284,7 +288,7 @@ export async function loadQuiz(
   lock = false,
 ): Promise<LoadedQuiz | null> {
   const quiz = await db.query<QuizRow>(
-    `SELECT id, title, status, created_at, closed_at FROM quizzes WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+    `SELECT ${QUIZ_COLUMNS} FROM quizzes WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
     [quizId],
   );
   const row = quiz.rows[0];

@@ -72,11 +72,17 @@ const questionSchema = z
     });
   });
 
+export const SCORE_VISIBILITIES = ['onClose', 'live'] as const;
+export type ScoreVisibility = (typeof SCORE_VISIBILITIES)[number];
+
 // Admin input is strict: a misspelt "timeLimitMS" silently becoming the 20 s default is worse than a 400.
 export const createQuizSchema = z
   .object({
     id: idSchema.optional(),
     title: text(200),
+    // onClose: nobody learns whether an answer was right before its question closes; live: points
+    // reach the player and the board as soon as they are scored (which shows who was right).
+    scoreVisibility: z.enum(SCORE_VISIBILITIES).default('onClose'),
     questions: z.array(questionSchema).min(1, 'a quiz needs at least one question').max(LIMITS.questions),
   })
   .strict()

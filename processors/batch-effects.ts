@@ -1,14 +1,15 @@
 import type { Message } from 'kafkajs';
 import { traceHeaders, type Link } from '../common/tracing';
-import type { OffsetRow, PgBatch, PlayerRow, ScoredRow } from './pg-batch';
+import type { OffsetRow, PgBatch, PlayerRow, ReleaseRow, ScoredRow } from './pg-batch';
 
 // What one batch of quiz.events messages must make durable before its offset is committed:
-// Kafka outputs (already encoded), Postgres rows, and the quizzes whose ranking moved (with the seq
-// of the last message that moved it).
+// Kafka outputs (already encoded), Postgres rows, the questions whose close released held points,
+// and the quizzes whose ranking moved (with the seq of the last message that moved it).
 export class BatchEffects {
   readonly outputs = new Map<string, Message[]>();
   readonly players: PlayerRow[] = [];
   readonly answers: ScoredRow[] = [];
+  readonly releases: ReleaseRow[] = [];
   readonly changedQuizzes = new Map<string, number>();
   /** The spans of the messages in this batch, linked from the flush's span (empty when tracing is off). */
   readonly traceLinks: Link[] = [];
@@ -35,11 +36,15 @@ export class BatchEffects {
     this.answers.push(row);
   }
 
+  release(row: ReleaseRow): void {
+    this.releases.push(row);
+  }
+
   changed(quizId: string, seq: number): void {
     this.changedQuizzes.set(quizId, Math.max(seq, this.changedQuizzes.get(quizId) ?? 0));
   }
 
   toPgBatch(offsets: OffsetRow[]): PgBatch {
-    return { players: this.players, answers: this.answers, offsets };
+    return { players: this.players, answers: this.answers, releases: this.releases, offsets };
   }
 }

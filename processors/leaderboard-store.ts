@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import type { LeaderboardEntry } from '../common/events';
+import type { LeaderboardEntry, OpenQuestionCount } from '../common/events';
 import { redisKeys } from '../common/redis';
 import { TIME_SPAN } from './ranking';
 
@@ -9,31 +9,63 @@ import { TIME_SPAN } from './ranking';
 // and every script is idempotent, so a replay after a crash or a rebalance changes nothing.
 
 // Numbers handed to redis.call are formatted with 14 significant digits, which would round a
-// composite near 2^53; string.format('%.0f') writes the exact integer.
-const APPLY_ANSWER = `
+// composite near 2^53; string.format('%.0f') writes the exact integer. The tie-breaker is when the
+// current total was reached: a 0-point answer keeps it, points move it to the latest acceptance.
+// Adding an answer's points is the same whether it happens when the answer is scored (live) or
+// when its question closes (onClose), so both scripts share this function.
+const ADD_POINTS = `
+local function add_points(totals, lb, player, points, offset, span)
+  local total = redis.call('HINCRBY', totals, player, points)
+  local old = redis.call('ZSCORE', lb, player)
+  if old then
+    local s = tonumber(old)
+    local oldOffset = span - 1 - (s - math.floor(s / span) * span)
+    if points == 0 or oldOffset > offset then offset = oldOffset end
+  end
+  redis.call('ZADD', lb, string.format('%.0f', total * span + (span - 1 - offset)), player)
+end
+`;
+
+// ARGV[7] 'hold': the answer is counted (marker, answer and choice counters) but its points wait in
+// the question's held hash (KEYS[6]) until the close releases them, so neither the sorted set nor
+// the totals (what push reads) change while the question is open.
+const APPLY_ANSWER = `${ADD_POINTS}
 local span = tonumber(ARGV[6])
 local outcome = 'scored'
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
   if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then outcome = 'replay' else outcome = 'duplicate' end
 else
-  local points = tonumber(ARGV[3])
-  local offset = tonumber(ARGV[4])
-  local total = redis.call('HINCRBY', KEYS[2], ARGV[1], points)
-  local old = redis.call('ZSCORE', KEYS[3], ARGV[1])
-  if old then
-    local s = tonumber(old)
-    local oldOffset = span - 1 - (s - math.floor(s / span) * span)
-    -- the tie-breaker is when the current total was reached: a 0-point answer keeps it,
-    -- points move it to the latest acceptance
-    if points == 0 or oldOffset > offset then offset = oldOffset end
+  if ARGV[7] == 'hold' then
+    redis.call('HSET', KEYS[6], ARGV[1], ARGV[3] .. ':' .. ARGV[4])
+  else
+    add_points(KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), span)
   end
-  redis.call('ZADD', KEYS[3], string.format('%.0f', total * span + (span - 1 - offset)), ARGV[1])
   redis.call('HINCRBY', KEYS[4], 'answers', 1)
   redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
 end
 local total = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 local rank = redis.call('ZREVRANK', KEYS[3], ARGV[1])
 return {outcome, total, rank or -1}
+`;
+
+// A question's close: every held answer's points go into the totals and the sorted set, and the
+// held hash goes with them, in one script, so a replayed close (crash, rebalance) finds nothing
+// left to add. Then the standing (total, rank) of each player in ARGV[2..], read after all of it.
+const RELEASE = `${ADD_POINTS}
+local span = tonumber(ARGV[1])
+local held = redis.call('HGETALL', KEYS[1])
+for i = 1, #held, 2 do
+  local v = held[i + 1]
+  local sep = string.find(v, ':', 1, true)
+  add_points(KEYS[2], KEYS[3], held[i], tonumber(string.sub(v, 1, sep - 1)), tonumber(string.sub(v, sep + 1)), span)
+end
+redis.call('DEL', KEYS[1])
+local out = {}
+for i = 2, #ARGV do
+  out[#out + 1] = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0')
+  out[#out + 1] = redis.call('ZREVRANK', KEYS[3], ARGV[i]) or -1
+end
+return out
 `;
 
 const APPLY_JOIN = `
@@ -48,9 +80,11 @@ return fresh
 
 // Push must never go backwards: a snapshot is stored unless the stored one has a higher seq
 // (a replay after a crash, or the previous owner of a partition, may compute older ones).
+// KEYS[5..] are the "scored" hashes of the quiz's open questions: one field per player who answered.
 const READ_RANKING = `
 local ids = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
 local out = { redis.call('ZCARD', KEYS[1]), redis.call('HGET', KEYS[3], 'answers') or '0' }
+for i = 5, #KEYS do out[#out + 1] = redis.call('HLEN', KEYS[i]) end
 for _, id in ipairs(ids) do
   out[#out + 1] = id
   out[#out + 1] = redis.call('HGET', KEYS[2], id) or '0'
@@ -95,6 +129,8 @@ export interface AppliedAnswer {
 }
 
 export interface AnswerWrite {
+  /** Counted now, points added at the question's close (onClose quizzes while the question is open). */
+  hold: boolean;
   quizId: string;
   questionId: string;
   playerId: string;
@@ -112,18 +148,28 @@ export interface SnapshotJson {
   seq: number;
   players: number;
   answers: number;
+  openQuestions: OpenQuestionCount[];
   entries: LeaderboardEntry[];
 }
 
 export interface RankingView {
   players: number;
   answers: number;
+  openQuestions: OpenQuestionCount[];
   entries: LeaderboardEntry[];
+}
+
+/** A player's standing right after a release. */
+export interface Standing {
+  total: number;
+  /** 1-based; 0 if the player is not on the leaderboard. */
+  rank: number;
 }
 
 type Scripted = Redis & {
   qsApplyAnswer(...args: string[]): Promise<[string, number, number]>;
   qsApplyJoin(...args: string[]): Promise<number>;
+  qsRelease(...args: string[]): Promise<number[]>;
   qsStoreSnapshot(...args: string[]): Promise<number>;
   qsReadRanking(...args: string[]): Promise<Array<string | number>>;
 };
@@ -132,10 +178,12 @@ export class LeaderboardStore {
   private readonly redis: Scripted;
 
   constructor(redis: Redis) {
-    redis.defineCommand('qsApplyAnswer', { numberOfKeys: 5, lua: APPLY_ANSWER });
+    redis.defineCommand('qsApplyAnswer', { numberOfKeys: 6, lua: APPLY_ANSWER });
+    redis.defineCommand('qsRelease', { numberOfKeys: 3, lua: RELEASE });
     redis.defineCommand('qsApplyJoin', { numberOfKeys: 3, lua: APPLY_JOIN });
     redis.defineCommand('qsStoreSnapshot', { numberOfKeys: 2, lua: STORE_SNAPSHOT });
-    redis.defineCommand('qsReadRanking', { numberOfKeys: 4, lua: READ_RANKING });
+    // Key count varies with the open questions: given per call (first argument).
+    redis.defineCommand('qsReadRanking', { lua: READ_RANKING });
     this.redis = redis as Scripted;
   }
 
@@ -146,14 +194,31 @@ export class LeaderboardStore {
       redisKeys.leaderboard(w.quizId),
       redisKeys.stats(w.quizId),
       redisKeys.choiceCounts(w.quizId, w.questionId),
+      redisKeys.held(w.quizId, w.questionId),
       w.playerId,
       scoredMarker(w.answerId, w.acceptedAt),
       String(w.points),
       String(w.reachedOffsetMs),
       w.choiceId,
       String(TIME_SPAN),
+      w.hold ? 'hold' : 'count',
     );
     return { outcome: outcome as AnswerOutcome, total: Number(total), rank: Number(rank) + 1 };
+  }
+
+  /**
+   * Adds the question's held points to the leaderboard (nothing if a previous run of this close
+   * already did) and returns the standing of each of `playerIds` afterwards.
+   */
+  async release(quizId: string, questionId: string, playerIds: string[]): Promise<Map<string, Standing>> {
+    const flat = await this.redis.qsRelease(
+      redisKeys.held(quizId, questionId),
+      redisKeys.totals(quizId),
+      redisKeys.leaderboard(quizId),
+      String(TIME_SPAN),
+      ...playerIds,
+    );
+    return new Map(playerIds.map((id, i) => [id, { total: Number(flat[2 * i]), rank: Number(flat[2 * i + 1]) + 1 }]));
   }
 
   /** Puts the player on the leaderboard with 0 points; true if this was their first join. */
@@ -175,20 +240,25 @@ export class LeaderboardStore {
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
   }
 
-  /** Top N with names and totals, player and answer counts, read in one script so they agree. */
-  async ranking(quizId: string, topN: number): Promise<RankingView> {
-    const raw = await this.redis.qsReadRanking(
+  /**
+   * Top N with names and totals, player and answer counts, and how many have answered each of
+   * `openQuestionIds`, read in one script so they agree.
+   */
+  async ranking(quizId: string, topN: number, openQuestionIds: string[] = []): Promise<RankingView> {
+    const keys = [
       redisKeys.leaderboard(quizId),
       redisKeys.totals(quizId),
       redisKeys.stats(quizId),
       redisKeys.names(quizId),
-      String(topN),
-    );
+      ...openQuestionIds.map((q) => redisKeys.scored(quizId, q)),
+    ];
+    const raw = await this.redis.qsReadRanking(String(keys.length), ...keys, String(topN));
+    const openQuestions = openQuestionIds.map((questionId, i) => ({ questionId, answered: Number(raw[2 + i]) }));
     const entries: LeaderboardEntry[] = [];
-    for (let i = 2; i + 2 < raw.length; i += 3) {
+    for (let i = 2 + openQuestionIds.length; i + 2 < raw.length; i += 3) {
       entries.push({ rank: entries.length + 1, playerId: String(raw[i]), score: Number(raw[i + 1]), displayName: String(raw[i + 2]) });
     }
-    return { players: Number(raw[0]), answers: Number(raw[1]), entries };
+    return { players: Number(raw[0]), answers: Number(raw[1]), openQuestions, entries };
   }
 
   /** True if stored: no snapshot with a higher seq is there (an equal seq is rewritten, so a failed publish can be retried). */

@@ -1,9 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
 
 // One Postgres transaction per flushed batch: joined players, scored answers, the totals they add
-// to, and the Kafka position they bring the partition to. Every insert is keyed so that a replay
-// (after a crash or a rebalance) inserts nothing, and totals only grow by the answers this very
-// transaction inserted (RETURNING), so a replay can never count an answer twice.
+// to, the questions whose close released held points, and the Kafka position they bring the
+// partition to. Every insert is keyed so that a replay (after a crash or a rebalance) inserts
+// nothing, and totals only grow by what this very transaction changed (RETURNING): an answer's
+// points are added exactly once, either when it is inserted not held, or when the release of its
+// question flips it from held.
 
 export interface PlayerRow {
   quizId: string;
@@ -24,6 +26,13 @@ export interface ScoredRow {
   latencyMs: number;
   acceptedAt: number;
   scoredAt: number;
+  /** Points wait for the question's close (onClose quiz, question still open when it was scored). */
+  held: boolean;
+}
+
+export interface ReleaseRow {
+  quizId: string;
+  questionId: string;
 }
 
 export interface OffsetRow {
@@ -35,6 +44,8 @@ export interface OffsetRow {
 export interface PgBatch {
   players: PlayerRow[];
   answers: ScoredRow[];
+  /** Applied after the answers, so a close releases the answers of its own batch too. */
+  releases: ReleaseRow[];
   offsets: OffsetRow[];
 }
 
@@ -55,30 +66,52 @@ const INSERT_PLAYERS = `
 
 // reached_at is when the player reached their current total: the latest acceptance of an answer
 // that scored points, else (still at 0) the join, the same tie-breaker the Redis composite encodes.
-const INSERT_ANSWERS = `
-  WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::bool[],
-                         $8::int[], $9::bigint[], $10::bigint[], $11::bigint[]) WITH ORDINALITY
-      AS t(quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, accepted_ms, scored_ms, ord)
-  ), ins AS (
-    INSERT INTO scored_answers (quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, accepted_at, scored_at)
-    SELECT quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, ${TS('accepted_ms')}, ${TS('scored_ms')}
-    FROM input ORDER BY ord
-    ON CONFLICT DO NOTHING
-    RETURNING quiz_id, player_id, points, accepted_at
-  ), agg AS (
-    SELECT quiz_id, player_id, sum(points)::bigint AS total, count(*)::int AS answers,
-           max(accepted_at) FILTER (WHERE points > 0) AS reached, min(accepted_at) AS first_at
-    FROM ins GROUP BY quiz_id, player_id
+// `answers` counts every answer at once; `total` and `reached_at` move only with points that count.
+// It reads the CTE `changed` of the statement it ends: answers inserted, or answers released.
+const GROW_TOTALS = `
+  agg AS (
+    SELECT quiz_id, player_id, sum(points) FILTER (WHERE NOT held)::bigint AS total, count(*) FILTER (WHERE counted)::int AS answers,
+           max(accepted_at) FILTER (WHERE points > 0 AND NOT held) AS reached, min(accepted_at) AS first_at
+    FROM changed GROUP BY quiz_id, player_id
   ), totals AS (
     INSERT INTO player_totals AS pt (quiz_id, player_id, total, answers, reached_at)
-    SELECT quiz_id, player_id, total, answers, coalesce(reached, first_at) FROM agg
+    SELECT quiz_id, player_id, coalesce(total, 0), answers, coalesce(reached, first_at) FROM agg
     ON CONFLICT (quiz_id, player_id) DO UPDATE SET
       total = pt.total + EXCLUDED.total,
       answers = pt.answers + EXCLUDED.answers,
       reached_at = CASE WHEN EXCLUDED.total > 0 THEN greatest(pt.reached_at, EXCLUDED.reached_at) ELSE pt.reached_at END
-  )
-  SELECT count(*)::int AS inserted FROM ins`;
+  )`;
+
+// A held answer whose question Postgres already records as released (a close committed by another
+// owner of the partition) is inserted counted: no later release would ever add it.
+const INSERT_ANSWERS = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::bool[],
+                         $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bool[]) WITH ORDINALITY
+      AS t(quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, accepted_ms, scored_ms, held, ord)
+  ), changed AS (
+    INSERT INTO scored_answers (quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, accepted_at, scored_at, held)
+    SELECT quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, ${TS('accepted_ms')}, ${TS('scored_ms')},
+           held AND NOT EXISTS (SELECT 1 FROM released_questions r WHERE r.quiz_id = input.quiz_id AND r.question_id = input.question_id)
+    FROM input ORDER BY ord
+    ON CONFLICT DO NOTHING
+    RETURNING quiz_id, player_id, points, accepted_at, held, true AS counted
+  ),${GROW_TOTALS}
+  SELECT count(*)::int AS inserted FROM changed`;
+
+// A question's close: its held answers (those of this batch included, inserted just before) count
+// from now on. The release is recorded once; a replay flips nothing and adds nothing.
+const RELEASE_QUESTIONS = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[]) AS t(quiz_id, question_id)
+  ), recorded AS (
+    INSERT INTO released_questions (quiz_id, question_id) SELECT quiz_id, question_id FROM input ON CONFLICT DO NOTHING
+  ), changed AS (
+    UPDATE scored_answers s SET held = false FROM input i
+    WHERE s.quiz_id = i.quiz_id AND s.question_id = i.question_id AND s.held
+    RETURNING s.quiz_id, s.player_id, s.points, s.accepted_at, false AS held, false AS counted
+  ),${GROW_TOTALS}
+  SELECT count(*)::int AS released FROM changed`;
 
 // Offsets only move forward: a previous owner of the partition finishing late must not move it back.
 const UPSERT_OFFSETS = `
@@ -132,8 +165,12 @@ async function writeInTransaction(client: PoolClient, groupId: string, b: PgBatc
       a.map((r) => r.latencyMs),
       a.map((r) => r.acceptedAt),
       a.map((r) => r.scoredAt),
+      a.map((r) => r.held),
     ]);
     inserted = rows[0]?.inserted ?? 0;
+  }
+  if (b.releases.length > 0) {
+    await client.query(RELEASE_QUESTIONS, [b.releases.map((r) => r.quizId), b.releases.map((r) => r.questionId)]);
   }
   if (b.offsets.length > 0) {
     await client.query(UPSERT_OFFSETS, [

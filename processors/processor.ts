@@ -15,6 +15,7 @@ import { LeaderboardStore } from './leaderboard-store';
 import { ProcessorMetrics } from './metrics';
 import type { ProcessorOptions } from './options';
 import { PendingSnapshots } from './pending-snapshots';
+import { QuestionAnswers } from './question-answers';
 import { QuizCatalog } from './quiz-catalog';
 import { QuizEventsHandler } from './quiz-events-handler';
 import { RedisRebuild } from './redis-rebuild';
@@ -53,11 +54,12 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
   const throttle = new SnapshotThrottle(config.processing.snapshotThrottleMs, Date.now);
   const lock = new SerialLock();
   const pending = new PendingSnapshots(redis, codec.topics.quizEvents);
-  const publisher = new SnapshotPublisher(store, codec, producer, throttle, config.processing.snapshotTopN, metrics, log, (quizId, seq) =>
+  const openQuestions = (quizId: string) => catalog.openQuestions(quizId);
+  const publisher = new SnapshotPublisher(store, codec, producer, throttle, config.processing.snapshotTopN, metrics, log, openQuestions, (quizId, seq) =>
     pending.settled(quizId, seq),
   );
-  const applier = new EventApplier(catalog, store, codec, metrics);
-  const rebuild = new RedisRebuild(redis, pg, store, config.processing.snapshotTopN, log);
+  const applier = new EventApplier(catalog, store, new QuestionAnswers(pg), codec, metrics);
+  const rebuild = new RedisRebuild(redis, pg, store, config.processing.snapshotTopN, log, openQuestions);
 
   // A snapshot is only built once its quiz's state is known to be in Redis (see redis-rebuild.ts).
   const publishDue = () =>

@@ -4,8 +4,8 @@ import type { QuestionClosed, QuestionOpened } from '../common/events';
 import { rankingEpoch } from './ranking';
 import type { QuestionRules } from './scoring';
 
-// Question metadata for scoring. The answer key, points and time limit come from Postgres (ingest
-// writes them when the quiz is created, before any event). Open and close times come from the
+// Quiz and question metadata for scoring. The score visibility, answer key, points and time limit
+// come from Postgres (ingest writes them when the quiz is created, before any event). Open and close times come from the
 // stream as it is read and from Postgres after a restart, when the QuestionOpened may lie before the
 // committed offset. Repeated opens/closes (an ingest retry after a 503) keep the later time, which
 // is the one ingest enforces.
@@ -13,12 +13,19 @@ import type { QuestionRules } from './scoring';
 export interface QuestionInfo extends QuestionRules {
   id: string;
   choiceIds: string[];
-  /** A QuestionClosed was applied by this process: later ones are repeats and reveal nothing. */
+  /**
+   * A QuestionClosed was applied by this process, or Postgres records the question released (a
+   * close applied and committed before this process loaded the quiz): later closes are repeats and
+   * reveal and release nothing, and answers that arrive after it are not held.
+   */
   closeSeen: boolean;
 }
 
+export type ScoreVisibility = 'onClose' | 'live';
+
 export interface QuizInfo {
   quizId: string;
+  scoreVisibility: ScoreVisibility;
   /** Origin of the leaderboard's tie-break clock (see ranking.ts). */
   epochMs: number;
   questions: Map<string, QuestionInfo>;
@@ -26,6 +33,8 @@ export interface QuizInfo {
 
 interface Row {
   created_ms: string;
+  score_visibility: ScoreVisibility;
+  released: boolean;
   question_id: string | null;
   points: number | null;
   time_limit_ms: number | null;
@@ -39,13 +48,16 @@ interface Row {
 // Milliseconds computed in SQL: ingest stores to_timestamp(ms / 1000.0), and letting pg parse that
 // into a Date could truncate 0.123 s stored as 0.122999 s to the wrong millisecond.
 const LOAD_QUIZ = `
-  SELECT round(extract(epoch FROM z.created_at) * 1000)::bigint AS created_ms,
+  SELECT round(extract(epoch FROM z.created_at) * 1000)::bigint AS created_ms, z.score_visibility,
          q.id AS question_id, q.points, q.time_limit_ms, q.correct, q.choices,
          round(extract(epoch FROM q.opened_at) * 1000)::bigint AS opened_ms,
          round(extract(epoch FROM q.closes_at) * 1000)::bigint AS closes_ms,
-         round(extract(epoch FROM q.closed_at) * 1000)::bigint AS closed_ms
+         round(extract(epoch FROM q.closed_at) * 1000)::bigint AS closed_ms,
+         r.question_id IS NOT NULL AS released
   FROM quizzes z LEFT JOIN questions q ON q.quiz_id = z.id
-  WHERE z.id = $1`;
+  LEFT JOIN released_questions r ON r.quiz_id = q.quiz_id AND r.question_id = q.id
+  WHERE z.id = $1
+  ORDER BY q.position`;
 
 const ms = (v: string | null): number | undefined => (v === null ? undefined : Number(v));
 const later = (a: number | undefined, b: number | undefined): number | undefined =>
@@ -97,6 +109,21 @@ export class QuizCatalog {
     return { question: q, first };
   }
 
+  /**
+   * The questions of the quiz that opened and have not closed yet, in quiz order (the board shows
+   * how many have answered each). An unknown quiz has none.
+   */
+  async openQuestions(quizId: string): Promise<string[]> {
+    let quiz: QuizInfo;
+    try {
+      quiz = await this.quiz(quizId);
+    } catch (err) {
+      if (err instanceof PoisonMessageError) return [];
+      throw err;
+    }
+    return [...quiz.questions.values()].filter((q) => q.openedAt !== undefined && q.closedAt === undefined && !q.closeSeen).map((q) => q.id);
+  }
+
   clear(): void {
     this.quizzes.clear();
   }
@@ -105,7 +132,12 @@ export class QuizCatalog {
     const { rows } = await this.pg.query<Row>(LOAD_QUIZ, [quizId]);
     if (rows.length === 0) throw new PoisonMessageError(`unknown quiz "${quizId}"`);
     const previous = this.quizzes.get(quizId);
-    const info: QuizInfo = { quizId, epochMs: rankingEpoch(Number(rows[0]!.created_ms)), questions: new Map() };
+    const info: QuizInfo = {
+      quizId,
+      scoreVisibility: rows[0]!.score_visibility,
+      epochMs: rankingEpoch(Number(rows[0]!.created_ms)),
+      questions: new Map(),
+    };
     for (const r of rows) {
       if (r.question_id === null) continue;
       const seen = previous?.questions.get(r.question_id);
@@ -120,7 +152,7 @@ export class QuizCatalog {
         openedAt: streamOpen ? streamOpen.openedAt : openedMs,
         closesAt: streamOpen ? streamOpen.closesAt : ms(r.closes_ms),
         closedAt: later(seen?.closedAt, ms(r.closed_ms)),
-        closeSeen: seen?.closeSeen ?? false,
+        closeSeen: (seen?.closeSeen ?? false) || r.released,
       });
     }
     this.quizzes.delete(quizId);

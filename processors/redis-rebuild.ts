@@ -43,6 +43,7 @@ export class RedisRebuild {
     private readonly store: LeaderboardStore,
     private readonly topN: number,
     private readonly log: Logger,
+    private readonly openQuestions: (quizId: string) => Promise<string[]>,
   ) {}
 
   /** Called after a chunk is durable: these quizzes' Redis state now matches Postgres up to `seq`. */
@@ -83,8 +84,8 @@ export class RedisRebuild {
       this.log.warn({ quizzes: this.seen.size }, 'redis lost its state; rebuilding the quizzes this process published');
       for (const [quizId, seq] of [...this.seen]) {
         if (await this.ensureQuiz(quizId)) {
-          const view = await this.store.ranking(quizId, this.topN);
-          await this.store.storeSnapshot({ quizId, seq, players: view.players, answers: view.answers, entries: view.entries });
+          const view = await this.store.ranking(quizId, this.topN, await this.openQuestions(quizId));
+          await this.store.storeSnapshot({ quizId, seq, ...view });
         }
       }
     }
@@ -115,8 +116,8 @@ export class RedisRebuild {
          WHERE t.quiz_id = $1`,
         [quizId],
       ),
-      this.pg.query<{ question_id: string; player_id: string; answer_id: string; accepted_ms: string; choice_id: string }>(
-        `SELECT question_id, player_id, answer_id, round(extract(epoch FROM accepted_at) * 1000)::bigint AS accepted_ms, choice_id
+      this.pg.query<{ question_id: string; player_id: string; answer_id: string; accepted_ms: string; choice_id: string; points: number; held: boolean }>(
+        `SELECT question_id, player_id, answer_id, round(extract(epoch FROM accepted_at) * 1000)::bigint AS accepted_ms, choice_id, points, held
          FROM scored_answers WHERE quiz_id = $1`,
         [quizId],
       ),
@@ -127,7 +128,7 @@ export class RedisRebuild {
 
     const m = this.redis.multi();
     m.del(redisKeys.leaderboard(quizId), redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.stats(quizId));
-    for (const q of questions.rows) m.del(redisKeys.scored(quizId, q.id), redisKeys.choiceCounts(quizId, q.id));
+    for (const q of questions.rows) m.del(redisKeys.scored(quizId, q.id), redisKeys.choiceCounts(quizId, q.id), redisKeys.held(quizId, q.id));
     for (const p of players.rows) {
       const total = Number(p.total);
       const offset = reachedOffset(epoch, Number(p.reached_ms));
@@ -140,6 +141,8 @@ export class RedisRebuild {
     for (const a of answers.rows) {
       m.hset(redisKeys.scored(quizId, a.question_id), a.player_id, scoredMarker(a.answer_id, Number(a.accepted_ms)));
       m.hincrby(redisKeys.choiceCounts(quizId, a.question_id), a.choice_id, 1);
+      // Not in player_totals yet: its question's close adds it (the format APPLY_ANSWER writes).
+      if (a.held) m.hset(redisKeys.held(quizId, a.question_id), a.player_id, `${a.points}:${reachedOffset(epoch, Number(a.accepted_ms))}`);
     }
     m.hset(redisKeys.stats(quizId), 'answers', String(answers.rows.length));
     m.set(redisKeys.built(quizId), String(Date.now()));

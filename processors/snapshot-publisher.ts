@@ -18,6 +18,8 @@ export class SnapshotPublisher {
     private readonly topN: number,
     private readonly metrics: ProcessorMetrics,
     private readonly log: Logger,
+    /** The quiz's questions that are open now (the snapshot says how many have answered each). */
+    private readonly openQuestions: (quizId: string) => Promise<string[]>,
     /** After a quiz's snapshot with this seq is in Redis (published, or a newer one was there). */
     private readonly onSettled: (quizId: string, seq: number) => Promise<void> = async () => undefined,
     private readonly now: () => number = Date.now,
@@ -40,8 +42,8 @@ export class SnapshotPublisher {
 
   private async publish(quizId: string, seq: number): Promise<void> {
     const timer = this.metrics.snapshotPublishDuration.startTimer();
-    const view = await this.store.ranking(quizId, this.topN);
-    const snapshot = { quizId, seq, players: view.players, answers: view.answers, entries: view.entries };
+    const view = await this.store.ranking(quizId, this.topN, await this.openQuestions(quizId));
+    const snapshot = { quizId, seq, players: view.players, answers: view.answers, openQuestions: view.openQuestions, entries: view.entries };
     if (!(await this.store.storeSnapshot(snapshot))) {
       this.metrics.snapshots.inc({ result: 'superseded' });
       return;

@@ -173,6 +173,9 @@ export class EventFeed {
         case 'LeaderboardSnapshot':
           this.hub.publishSnapshot(snapshotFromEvent(decoded.payload), decoded.payload.createdAt);
           break;
+        case 'AnswerReceived':
+          this.hub.answerReceived(decoded.payload);
+          break;
         case 'AnswerScored':
           this.hub.answerScored(decoded.payload);
           break;

@@ -1,11 +1,11 @@
 import { UnavailableError } from '../common/errors';
-import type { AnswerScored, QuestionOpened, QuestionRevealed } from '../common/events';
+import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../common/events';
 import type { Logger } from '../common/logger';
 import { LeaderboardFanOut } from './leaderboard-fan-out';
 import type { PushMetrics, StreamKind } from './metrics';
 import type { ViewerLimits } from './options';
 import { PersonalFanOut } from './personal-fan-out';
-import { answerResult, personalFrame, questionClosed, questionOpened } from './personal-events';
+import { answerReceived, answerResult, personalFrame, questionClosed, questionOpened } from './personal-events';
 import { snapshotFrame, type SnapshotWire } from './snapshot-wire';
 import { commentFrame, retryFrame } from './sse-frames';
 import { Viewer, type Frame, type SseSink, type ViewerObserver } from './viewer';
@@ -30,8 +30,8 @@ export interface HubStats {
 const TICK_MS = 1_000;
 
 /**
- * Every open stream of this instance. Kafka events come in through publishSnapshot / answerScored /
- * questionOpened / questionRevealed; each is serialized once, only if someone is watching, and the
+ * Every open stream of this instance. Kafka events come in through publishSnapshot / answerReceived /
+ * answerScored / questionOpened / questionRevealed; each is serialized once, only if someone is watching, and the
  * same bytes go to every viewer that should get them.
  */
 export class StreamHub {
@@ -123,13 +123,13 @@ export class StreamHub {
     if (result.written > 0) this.metrics.snapshotDelay.observe(Math.max(0, Date.now() - createdAt) / 1000);
   }
 
+  answerReceived(e: AnswerReceived): void {
+    this.toPlayer('AnswerReceived', e.quizId, e.playerId, () => personalFrame('answer-received', answerReceived(e)));
+  }
+
+  /** Sent when the processors release it: at once in a live quiz, at the question's close in an onClose one. */
   answerScored(e: AnswerScored): void {
-    if (!this.personal.hasPlayer(e.quizId, e.playerId)) {
-      this.metrics.kafkaMessages.inc({ type: 'AnswerScored', result: 'no_viewers' });
-      return;
-    }
-    this.personal.toPlayer(e.quizId, e.playerId, personalFrame('answer-result', answerResult(e)));
-    this.metrics.kafkaMessages.inc({ type: 'AnswerScored', result: 'delivered' });
+    this.toPlayer('AnswerScored', e.quizId, e.playerId, () => personalFrame('answer-result', answerResult(e)));
   }
 
   questionOpened(e: QuestionOpened): void {
@@ -164,6 +164,15 @@ export class StreamHub {
       viewer.close({ kind: 'retry', bytes: retryFrame(retryBaseMs + Math.random() * retryBaseMs) });
     }
     return viewers.length;
+  }
+
+  private toPlayer(type: 'AnswerReceived' | 'AnswerScored', quizId: string, playerId: string, frame: () => Frame): void {
+    if (!this.personal.hasPlayer(quizId, playerId)) {
+      this.metrics.kafkaMessages.inc({ type, result: 'no_viewers' });
+      return;
+    }
+    this.personal.toPlayer(quizId, playerId, frame());
+    this.metrics.kafkaMessages.inc({ type, result: 'delivered' });
   }
 
   private toQuiz(type: 'QuestionOpened' | 'QuestionRevealed', quizId: string, frame: () => Frame): void {

@@ -37,7 +37,7 @@ export class PushMetrics {
     });
     this.eventsSent = new Counter({
       name: 'push_events_sent_total',
-      help: 'Frames written to viewers by stream kind and event (snapshot, answer-result, question-opened, question-closed, heartbeat, hello, retry)',
+      help: 'Frames written to viewers by stream kind and event (snapshot, answer-received, answer-result, question-opened, question-closed, heartbeat, hello, retry)',
       labelNames: ['stream', 'event'],
       registers: [registry],
     });

@@ -1,10 +1,22 @@
-import type { AnswerScored, QuestionOpened, QuestionRevealed } from '../common/events';
+import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../common/events';
 import { eventFrame } from './sse-frames';
 import type { Frame } from './viewer';
 
-// The personal stream's events (v1: answer-result, question-opened, question-closed). Each payload
+// The personal stream's events (v1: answer-received, answer-result, question-opened, question-closed).
+// Their timing is the processors': in an onClose quiz answer-result only comes at the question's
+// close (with question-closed), in a live quiz as soon as the answer is scored. Each payload
 // is built field by field from the Avro record, never spread: a field added to a schema later must
 // not reach players unless someone decides it should (the answer key must never leak early).
+
+export interface AnswerReceivedWire {
+  answerId: string;
+  questionId: string;
+}
+
+/** The answer is counted; nothing about whether it was right. */
+export function answerReceived(e: AnswerReceived): AnswerReceivedWire {
+  return { answerId: e.answerId, questionId: e.questionId };
+}
 
 export interface AnswerResultWire {
   answerId: string;
@@ -53,7 +65,7 @@ export function questionClosed(e: QuestionRevealed): QuestionClosedWire {
   return { questionId: e.questionId, correct: [...e.correct], counts: { ...e.counts }, closedAt: new Date(e.closedAt).toISOString() };
 }
 
-export type PersonalEventName = 'answer-result' | 'question-opened' | 'question-closed';
+export type PersonalEventName = 'answer-received' | 'answer-result' | 'question-opened' | 'question-closed';
 
 /** No SSE id: these are not replayed on reconnect (the player's totals are in GET players/:playerId). */
 export function personalFrame(event: PersonalEventName, payload: object): Frame {

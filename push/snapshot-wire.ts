@@ -9,6 +9,8 @@ export interface SnapshotWire {
   seq: number;
   players: number;
   answers: number;
+  /** Questions open now, with how many players have answered each (no points until they close, in onClose quizzes). */
+  openQuestions: Array<{ questionId: string; answered: number }>;
   entries: Array<{ rank: number; playerId: string; displayName: string; score: number }>;
 }
 
@@ -21,6 +23,8 @@ const storedSnapshot = z.object({
   seq: count,
   players: count,
   answers: count,
+  // Written by processors from before the field existed: none listed.
+  openQuestions: z.array(z.object({ questionId: z.string(), answered: count })).default([]),
   entries: z.array(z.object({ rank: z.number().int().positive(), playerId: z.string(), displayName: z.string(), score: z.number() })),
   createdAt: z.union([z.number(), z.string()]).optional(),
 });
@@ -34,12 +38,14 @@ function wire(s: SnapshotWire): SnapshotWire {
     seq: s.seq,
     players: s.players,
     answers: s.answers,
+    openQuestions: s.openQuestions.map((q) => ({ questionId: q.questionId, answered: q.answered })),
     entries: s.entries.map((e) => ({ rank: e.rank, playerId: e.playerId, displayName: e.displayName, score: e.score })),
   };
 }
 
 export function snapshotFromEvent(event: LeaderboardSnapshot): SnapshotWire {
-  return wire(event);
+  // Records written before openQuestions existed decode without it (their writer schema lacks it).
+  return wire({ ...event, openQuestions: event.openQuestions ?? [] });
 }
 
 export function parseStoredSnapshot(json: string): SnapshotWire & { createdAt?: number } {

@@ -11,6 +11,7 @@ function publicQuiz(quiz: QuizMeta, states: Map<string, QuestionState>, now: num
     id: quiz.id,
     title: quiz.title,
     status: quiz.status,
+    scoreVisibility: quiz.scoreVisibility,
     createdAt: iso(quiz.createdAt),
     closedAt: iso(quiz.closedAt),
     questions: quiz.questions.map((q) => {
@@ -38,6 +39,7 @@ function createdQuiz(quiz: QuizMeta, input: CreateQuizInput) {
     id: quiz.id,
     title: quiz.title,
     status: quiz.status,
+    scoreVisibility: quiz.scoreVisibility,
     createdAt: iso(quiz.createdAt),
     questions: input.questions.map((q, position) => ({
       id: q.id,

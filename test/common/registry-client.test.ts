@@ -101,7 +101,7 @@ test('registerAll against a registry that already has every schema only reads', 
 
   const registered = await codec.registerAll();
 
-  expect(registered).toHaveLength(9);
+  expect(registered).toHaveLength(10);
   expect(requests.every((r) => r.startsWith('GET ') || /^POST \/subjects\/[^/]+$/.test(r))).toBe(true);
 });
 

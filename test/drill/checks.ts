@@ -3,15 +3,16 @@ import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import { redisKeys } from '../../common/redis';
 import type { RefResult } from '../helpers/reference-ranking';
-import { rankingUpTo, type QuizTruth } from './ground-truth';
+import { rankingInput, rankingUpTo, type QuizTruth } from './ground-truth';
 import type { AcceptedAnswer } from './load-generator';
 import type { Viewer } from './viewers';
 
 // Compares every place the pipeline keeps a ranking with the ground truth once it is idle
 // (invariant 3), counts accepted answers that went missing and answers counted twice
 // (invariants 1, 2, 4), judges every snapshot a viewer saw against the exact ranking of its seq
-// (no viewer ever saw a wrong ranking; invariant 5 is counted by the viewers themselves), and
-// measures how stale the viewers' leaderboards were.
+// (no viewer ever saw a wrong ranking, nor in an onClose quiz the points of a question still open;
+// invariant 5 is counted by the viewers themselves), and measures how stale the viewers'
+// leaderboards were.
 
 export interface QuizCheck {
   quizId: string;
@@ -80,14 +81,25 @@ export async function readSinks(redis: Redis, pg: Pool, ch: ClickHouseClient, qu
   };
 }
 
-/** True when every sink and every viewer of the quiz has all of the reference's answers. */
+const points = (rows: Array<{ score: number }>) => rows.reduce((n, r) => n + r.score, 0);
+
+/**
+ * True when every sink and every viewer of the quiz has all of the reference's answers, and all of
+ * their points (in an onClose quiz the answers are counted before the last close releases them).
+ */
 export function caughtUp(s: SinkState, ref: RefResult, viewers: Viewer[]): boolean {
+  const refPoints = (n: number) => points(ref.entries.slice(0, n));
   return (
     s.redisAnswers >= ref.answers &&
     s.pgAnswerIds.size >= ref.answers &&
     s.chAnswers >= ref.answers &&
     (s.redisSnapshot?.answers ?? -1) >= ref.answers &&
-    viewers.every((v) => (v.latest?.answers ?? -1) >= ref.answers)
+    viewers.every((v) => (v.latest?.answers ?? -1) >= ref.answers) &&
+    points(s.redisOrder) >= refPoints(Infinity) &&
+    points(s.pgOrder) >= refPoints(Infinity) &&
+    points([...s.chTotals.values()].map((score) => ({ score }))) >= refPoints(Infinity) &&
+    points(s.redisSnapshot?.entries ?? []) >= refPoints(s.redisSnapshot?.entries.length ?? 0) &&
+    viewers.every((v) => points(v.latest?.entries ?? []) >= refPoints(v.latest?.entries.length ?? 0))
   );
 }
 
@@ -129,12 +141,14 @@ export function checkQuiz(truth: QuizTruth, accepted: AcceptedAnswer[], s: SinkS
   // matches a later prefix only is a real, newer ranking under an older label (Redis is written
   // before the offset commit, so after a crash it can be ahead of the committed seq): counted, not
   // failed. A viewer whose matched prefixes go backwards saw an older ranking after a newer one.
-  const cuts = [...new Set([...truth.joins, ...truth.answers].map((e) => e.offset + 1))].sort((a, b) => a - b);
+  // The ranking changes at joins, answers and (onClose) closes; it stays the same between them.
+  const cuts = [...new Set([...truth.joins, ...truth.answers].map((e) => e.offset + 1).concat([...truth.closeOffsets.values()].map((o) => o + 1)))].sort((a, b) => a - b);
+  const input = rankingInput(truth);
   const cache = new Map<number, Row[]>();
   const at = (seq: number) => {
     let rows = cache.get(seq);
     if (!rows) {
-      rows = rankingUpTo(truth, seq).entries.map((e) => ({ playerId: e.playerId, score: e.score }));
+      rows = rankingUpTo(input, seq).entries.map((e) => ({ playerId: e.playerId, score: e.score }));
       cache.set(seq, rows);
     }
     return rows;

@@ -1,6 +1,7 @@
 import { createClient } from '@clickhouse/client';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
+import type { ScoreVisibility } from '../helpers/reference-ranking';
 import { runId as newRunId, type DrillStack } from './config';
 import { Deployment } from './deployment';
 import { scenarioBlock, table } from './report';
@@ -31,6 +32,8 @@ export interface DrillOptions {
   scenarios: string[];
   /** Run our own ClickHouse sink (its consumer group is the run's own). */
   sink: boolean;
+  /** How the quizzes show scores; default onClose, the product's default. */
+  visibility?: ScoreVisibility;
   log?: (msg: string) => void;
   /** Whole-drill time budget: past it the tiers are stopped and the process exits non-zero. */
   budgetMs?: number;
@@ -62,7 +65,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
   const pg = new Pool({ connectionString: `postgres://postgres@${o.stack.postgresHost}:${o.stack.postgresPort}/${o.stack.database}`, max: 3 });
   pg.on('error', (err) => log(`check pool: ${err.message}`));
   const ch = createClient({ url: o.stack.clickhouseUrl, database: o.stack.clickhouseDatabase, request_timeout: 10_000 });
-  const ctx: DrillContext = { stack: o.stack, deployment, redis, pg, ch, runId, log };
+  const ctx: DrillContext = { stack: o.stack, deployment, redis, pg, ch, runId, visibility: o.visibility ?? 'onClose', log };
   const results: ScenarioResult[] = [];
   // A drill that hangs (a service that never comes back) must still end, and leave no tier behind:
   // the tiers run in process groups of their own and would outlive us.

@@ -1,13 +1,14 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { DecodedEvent } from '../../common/events';
 import { EventCodec } from '../../common/registry';
-import { referenceRanking, type RefAnswer, type RefJoin, type RefQuestion, type RefResult } from '../helpers/reference-ranking';
+import { answersShownAt, referenceRanking, type RefAnswer, type RefJoin, type RefQuestion, type RefResult, type ScoreVisibility } from '../helpers/reference-ranking';
 import type { QuizPlan } from './load-generator';
 
 // Ground truth for a scenario's quizzes: what ingest accepted, read back from quiz.events in
 // partition order with each message's offset, and the reference ranking recomputed from it. The
 // offsets let the checks recompute the exact ranking a snapshot with seq S must show (all events
-// of the quiz with offset < S): a viewer's every snapshot is judged, not just the last.
+// of the quiz with offset < S; in an onClose quiz only the points of questions closed before S):
+// a viewer's every snapshot is judged, not just the last.
 
 interface Positioned<T> {
   offset: number;
@@ -19,8 +20,12 @@ export interface QuizTruth {
   joins: Positioned<RefJoin>[];
   answers: Positioned<RefAnswer>[];
   questions: RefQuestion[];
+  /** Offset of each question's first QuestionClosed: where an onClose quiz shows its points. */
+  closeOffsets: Map<string, number>;
   final: RefResult;
 }
+
+type RankingInput = Pick<QuizTruth, 'joins' | 'answers' | 'questions' | 'closeOffsets'> & { visibility: ScoreVisibility };
 
 /** readQuizEvents, retried: right after a broker restart, metadata can be stale for a while. */
 export async function readQuizEventsRetrying(brokers: string[], registryUrl: string, prefix: string, quizIds: Set<string>): Promise<Map<string, Array<Positioned<DecodedEvent>>>> {
@@ -78,6 +83,7 @@ export function quizTruth(plan: QuizPlan, events: Array<Positioned<DecodedEvent>
   const answers: Positioned<RefAnswer>[] = [];
   const opened = new Map<string, { openedAt: number; closesAt: number }>();
   const closed = new Map<string, number>();
+  const closeOffsets = new Map<string, number>();
   for (const { offset, value: e } of events) {
     if (e.type === 'PlayerJoined') joins.push({ offset, value: { playerId: e.payload.playerId, displayName: e.payload.displayName, joinedAt: e.payload.joinedAt } });
     else if (e.type === 'AnswerSubmitted') {
@@ -88,20 +94,31 @@ export function quizTruth(plan: QuizPlan, events: Array<Positioned<DecodedEvent>
       const prev = opened.get(e.payload.questionId);
       if (!prev || e.payload.openedAt >= prev.openedAt) opened.set(e.payload.questionId, { openedAt: e.payload.openedAt, closesAt: e.payload.closesAt });
     } else if (e.type === 'QuestionClosed') {
+      if (!closeOffsets.has(e.payload.questionId)) closeOffsets.set(e.payload.questionId, offset);
       closed.set(e.payload.questionId, Math.max(closed.get(e.payload.questionId) ?? 0, e.payload.closedAt));
     }
   }
   const questions: RefQuestion[] = plan.questions
     .filter((q) => opened.has(q.id))
     .map((q) => ({ id: q.id, points: q.points, timeLimitMs: q.timeLimitMs, correct: q.correct, ...opened.get(q.id)!, closedAt: closed.get(q.id) }));
-  return { plan, joins, answers, questions, final: rankingUpTo({ plan, joins, answers, questions } as QuizTruth, Infinity) };
+  const visibility = plan.scoreVisibility;
+  return { plan, joins, answers, questions, closeOffsets, final: rankingUpTo({ joins, answers, questions, closeOffsets, visibility }, Infinity) };
 }
 
-/** The reference ranking over the quiz's events with offset < seq. */
-export function rankingUpTo(t: Pick<QuizTruth, 'joins' | 'answers' | 'questions'>, seq: number): RefResult {
+/**
+ * The reference ranking over the quiz's events with offset < seq. In an onClose quiz an answer's
+ * points count from its question's close on; at Infinity every question counts as closed, which
+ * is where the drill's load leaves every quiz (each host closes its last question).
+ */
+export function rankingUpTo(t: RankingInput, seq: number): RefResult {
+  const counted = seq === Infinity ? t.answers : answersShownAt(t.visibility, t.answers, t.closeOffsets, seq);
   return referenceRanking({
     questions: t.questions,
     joins: t.joins.filter((j) => j.offset < seq).map((j) => j.value),
-    answers: t.answers.filter((a) => a.offset < seq).map((a) => a.value),
+    answers: counted.map((a) => a.value),
   });
+}
+
+export function rankingInput(t: QuizTruth): RankingInput {
+  return { ...t, visibility: t.plan.scoreVisibility };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ScoreVisibility } from '../helpers/reference-ranking';
 import { errorCode, httpJson, retryAfterMs, sleep, type HttpReply } from './http-client';
 import { acceptedName } from '../helpers/player-names';
 
@@ -10,6 +11,7 @@ import { acceptedName } from '../helpers/player-names';
 
 export interface QuizPlan {
   quizId: string;
+  scoreVisibility: ScoreVisibility;
   questions: Array<{ id: string; correct: string[]; points: number; timeLimitMs: number }>;
   players: Array<{ playerId: string; displayName: string }>;
 }
@@ -46,6 +48,7 @@ export interface LoadOptions {
   /** Time the players get to answer each question before the host closes it. */
   answerWindowMs: number;
   idPrefix: string;
+  scoreVisibility: ScoreVisibility;
 }
 
 const CHOICES = ['a', 'b', 'c', 'd'];
@@ -65,6 +68,7 @@ export class LoadGenerator {
       const quizId = `${o.idPrefix}q${i}`;
       return {
         quizId,
+        scoreVisibility: o.scoreVisibility,
         questions: Array.from({ length: o.questions }, (_, k) => ({
           id: `q${k + 1}`,
           correct: [CHOICES[(k + i) % CHOICES.length]!],
@@ -86,6 +90,7 @@ export class LoadGenerator {
           body: {
             id: plan.quizId,
             title: `Drill ${plan.quizId}`,
+            scoreVisibility: plan.scoreVisibility,
             questions: plan.questions.map((q) => ({
               id: q.id,
               prompt: `Drill question ${q.id}?`,

@@ -6,7 +6,7 @@ const secs = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).t
 
 export function scenarioBlock(r: ScenarioResult): string {
   const lines = [
-    `── ${r.name}: ${r.failures.length === 0 ? 'PASS' : 'FAIL'} (${secs(r.durationMs)} s)`,
+    `── ${r.name} (${r.visibility} scores): ${r.failures.length === 0 ? 'PASS' : 'FAIL'} (${secs(r.durationMs)} s)`,
     `   answers accepted ${r.accepted}, lost ${r.lost}, double counts ${r.doubleCounts}`,
     `   time to recover ${secs(r.recoveryMs)} s, worst staleness a viewer saw ${secs(r.worstStalenessMs)} s`,
     `   snapshots judged ${r.snapshotsSeen}, wrong ${r.wrongSnapshots}, newer state under an older seq ${r.aheadLabelled}, ids out of order ${r.backwards}`,
@@ -18,9 +18,10 @@ export function scenarioBlock(r: ScenarioResult): string {
 }
 
 export function table(results: ScenarioResult[]): string {
-  const head = ['scenario', 'accepted', 'lost', 'double', 'recover s', 'stale s', 'wrong snaps', 'result'];
+  const head = ['scenario', 'scores', 'accepted', 'lost', 'double', 'recover s', 'stale s', 'wrong snaps', 'result'];
   const rows = results.map((r) => [
     r.name,
+    r.visibility,
     String(r.accepted),
     String(r.lost),
     String(r.doubleCounts),

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { ScoreVisibility } from '../helpers/reference-ranking';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import { caughtUp, checkQuiz, readSinks, recoveryMs, worstStaleness, type QuizCheck } from './checks';
@@ -20,6 +21,8 @@ export interface DrillContext {
   pg: Pool;
   ch: ClickHouseClient;
   runId: string;
+  /** How the scenario's quizzes show scores (drill --visibility). */
+  visibility: ScoreVisibility;
   log: (msg: string) => void;
 }
 
@@ -52,6 +55,7 @@ export interface Scenario {
 
 export interface ScenarioResult {
   name: string;
+  visibility: ScoreVisibility;
   accepted: number;
   lost: number;
   doubleCounts: number;
@@ -81,6 +85,7 @@ export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<Scen
     players: sc.players,
     questions: 100, // the API maximum; at ~5 s a question that is over 8 minutes of load
     answerWindowMs: 5_000,
+    scoreVisibility: ctx.visibility,
     idPrefix: `${sc.name.replace(/[^a-z]/g, '').slice(0, 8)}${scenariosRun}${ctx.runId}`,
   });
   await load.prepare();
@@ -91,7 +96,7 @@ export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<Scen
   }
   for (const v of viewers) v.start();
   load.start();
-  ctx.log(`${sc.name}: load running (${sc.quizzes} quizzes × ${sc.players} players, ${viewers.length} viewers)`);
+  ctx.log(`${sc.name}: load running (${sc.quizzes} ${ctx.visibility} quizzes × ${sc.players} players, ${viewers.length} viewers)`);
   await sleep(sc.warmupMs);
 
   const failures: string[] = [];
@@ -162,6 +167,7 @@ export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<Scen
   const transcript = [...load.transcript, ...viewers.flatMap((v) => v.frames)];
   return {
     name: sc.name,
+    visibility: ctx.visibility,
     accepted: load.accepted.length,
     lost,
     doubleCounts,

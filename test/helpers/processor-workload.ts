@@ -3,7 +3,7 @@ import type { Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { DecodedEvent, QuestionOpened } from '../../common/events';
 import type { EventCodec } from '../../common/registry';
-import type { RefAnswer, RefJoin, RefQuestion } from './reference-ranking';
+import type { RefAnswer, RefJoin, RefQuestion, ScoreVisibility } from './reference-ranking';
 
 // A random quiz as ingest would have written it: the Postgres rows (quiz, questions with the key and
 // their open/close times) and the quiz.events stream (joins, opens, answers with duplicates,
@@ -13,6 +13,7 @@ export type QuizEvent = Extract<DecodedEvent, { type: 'PlayerJoined' | 'Question
 
 export interface Workload {
   quizId: string;
+  scoreVisibility: ScoreVisibility;
   questions: Array<RefQuestion & { prompt: string; choices: Array<{ id: string; text: string }> }>;
   joins: RefJoin[];
   /** Every AnswerSubmitted in stream order (duplicates and redeliveries included). */
@@ -38,6 +39,8 @@ export interface WorkloadOptions {
   seed: number;
   /** Epoch ms of the first join; must be after the quiz row is created. */
   startAt: number;
+  /** Default onClose, as for a quiz created without saying. */
+  scoreVisibility?: ScoreVisibility;
 }
 
 const CHOICES = ['a', 'b', 'c', 'd'];
@@ -127,12 +130,12 @@ export function randomWorkload(o: WorkloadOptions): Workload {
     t = Math.max(closesAt, closedAt) + 100;
   }
   events.push({ type: 'QuizClosed', payload: { eventId: randomUUID(), quizId: o.quizId, closedAt: t } });
-  return { quizId: o.quizId, questions, joins, answers, events };
+  return { quizId: o.quizId, scoreVisibility: o.scoreVisibility ?? 'onClose', questions, joins, answers, events };
 }
 
 /** The rows ingest writes: the quiz, and its questions with the key and their open/close times. */
 export async function insertQuizRows(pg: Pool, w: Workload): Promise<void> {
-  await pg.query('INSERT INTO quizzes (id, title) VALUES ($1, $2)', [w.quizId, `Workload ${w.quizId}`]);
+  await pg.query('INSERT INTO quizzes (id, title, score_visibility) VALUES ($1, $2, $3)', [w.quizId, `Workload ${w.quizId}`, w.scoreVisibility]);
   for (const [i, q] of w.questions.entries()) {
     await pg.query(
       `INSERT INTO questions (quiz_id, id, position, prompt, choices, correct, points, time_limit_ms, opened_at, closes_at, closed_at)

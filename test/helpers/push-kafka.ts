@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import type { AnswerScored, LeaderboardEntry, LeaderboardSnapshot, QuestionOpened, QuestionRevealed } from '../../common/events';
+import type { AnswerReceived, AnswerScored, LeaderboardEntry, LeaderboardSnapshot, QuestionOpened, QuestionRevealed } from '../../common/events';
 import { createKafka } from '../../common/kafka';
 import { createRedis, redisKeys } from '../../common/redis';
 import type { EventCodec } from '../../common/registry';
@@ -7,7 +7,7 @@ import { onCleanup } from './cleanup';
 import { testConfig, testLog } from './stack';
 
 // Writes what the processors write (the contract push reads): LeaderboardSnapshot on quiz.snapshots,
-// AnswerScored / QuestionOpened / QuestionRevealed on quiz.results (Avro via EventCodec, key quizId),
+// AnswerReceived / AnswerScored / QuestionOpened / QuestionRevealed on quiz.results (Avro via EventCodec, key quizId),
 // and the snapshot JSON, sorted set, totals and names in Redis. Push tests use it instead of running
 // processors.
 
@@ -15,6 +15,7 @@ export interface ProcessorOutputs {
   redis: Redis;
   snapshot(s: Omit<LeaderboardSnapshot, 'createdAt'> & { createdAt?: number }): Promise<void>;
   snapshots(list: Array<Omit<LeaderboardSnapshot, 'createdAt'>>): Promise<void>;
+  answerReceived(e: AnswerReceived): Promise<void>;
   answerScored(e: AnswerScored): Promise<void>;
   questionOpened(e: QuestionOpened): Promise<void>;
   questionRevealed(e: QuestionRevealed): Promise<void>;
@@ -58,6 +59,9 @@ export async function processorOutputs(codec: EventCodec): Promise<ProcessorOutp
       }
       await producer.send({ topic: snapshots, messages });
     },
+    async answerReceived(e) {
+      await producer.send({ topic: results, messages: [{ key: e.quizId, value: await codec.encode(results, 'AnswerReceived', e) }] });
+    },
     async answerScored(e) {
       await producer.send({ topic: results, messages: [{ key: e.quizId, value: await codec.encode(results, 'AnswerScored', e) }] });
     },
@@ -69,7 +73,7 @@ export async function processorOutputs(codec: EventCodec): Promise<ProcessorOutp
     },
     async storeSnapshot(s) {
       touched.add(s.quizId);
-      const tx = redis.multi().set(redisKeys.snapshot(s.quizId), JSON.stringify({ quizId: s.quizId, seq: s.seq, players: s.players, answers: s.answers, entries: s.entries }));
+      const tx = redis.multi().set(redisKeys.snapshot(s.quizId), JSON.stringify({ quizId: s.quizId, seq: s.seq, players: s.players, answers: s.answers, openQuestions: s.openQuestions, entries: s.entries }));
       for (const e of s.entries) {
         // Any score that orders the set like the ranks do; processors' real composite also breaks ties.
         tx.zadd(redisKeys.leaderboard(s.quizId), e.score * 1_000 - e.rank, e.playerId);

@@ -8,6 +8,7 @@ import type { Pool } from 'pg';
 export async function deleteQuizRows(pg: Pool, quizIds: string[]): Promise<void> {
   await pg.query('DELETE FROM scored_answers WHERE quiz_id = ANY($1)', [quizIds]);
   await pg.query('DELETE FROM player_totals WHERE quiz_id = ANY($1)', [quizIds]);
+  await pg.query('DELETE FROM released_questions WHERE quiz_id = ANY($1)', [quizIds]);
   await pg.query('DELETE FROM quizzes WHERE id = ANY($1)', [quizIds]);
 }
 

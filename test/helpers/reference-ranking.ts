@@ -3,6 +3,8 @@
 // game rules in the design, so a scoring or ranking bug in the processors cannot hide behind it.
 // Drills reuse it: give it the quiz's questions, the joins and the answers in stream order.
 
+export type ScoreVisibility = 'onClose' | 'live';
+
 export interface RefQuestion {
   id: string;
   points: number;
@@ -84,4 +86,23 @@ export function referenceRanking(input: { questions: RefQuestion[]; joins: RefJo
     .sort(([ida, a], [idb, b]) => b.score - a.score || a.reachedAt - b.reachedAt || (ida < idb ? 1 : ida > idb ? -1 : 0))
     .map(([playerId, p], i) => ({ rank: i + 1, playerId, displayName: p.displayName, score: p.score, reachedAt: p.reachedAt, answers: p.answers }));
   return { entries, scored, players: players.size, answers: scored.size };
+}
+
+/**
+ * The answers whose points a ranking at stream position `seq` shows (their offsets < seq). `live`:
+ * all of them. `onClose`: only those whose question's first QuestionClosed is before `seq`; the
+ * others are held (counted as answers, not yet as points).
+ */
+export function answersShownAt<A extends { offset: number; value: RefAnswer }>(
+  visibility: ScoreVisibility,
+  answers: A[],
+  closeOffsets: Map<string, number>,
+  seq: number,
+): A[] {
+  return answers.filter((a) => {
+    if (a.offset >= seq) return false;
+    if (visibility === 'live') return true;
+    const closedAt = closeOffsets.get(a.value.questionId);
+    return closedAt !== undefined && closedAt < seq;
+  });
 }

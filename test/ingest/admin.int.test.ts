@@ -49,6 +49,19 @@ describe('POST /v1/quizzes', () => {
     expect(r.body.questions[0]).toMatchObject({ points: 1000, timeLimitMs: 20_000 });
   });
 
+  test('scoreVisibility: onClose unless the quiz says live, stored and shown; anything else is a 400 naming the field', async () => {
+    const byDefault = uniqueId('quiz');
+    const live = uniqueId('quiz');
+    expect((await api.createQuiz(sampleQuiz(byDefault))).body.scoreVisibility).toBe('onClose');
+    expect((await api.createQuiz({ ...sampleQuiz(live), scoreVisibility: 'live' })).body.scoreVisibility).toBe('live');
+    const { rows } = await pg.query('SELECT id, score_visibility FROM quizzes WHERE id = ANY($1) ORDER BY id = $2', [[byDefault, live], live]);
+    expect(rows.map((r) => r.score_visibility)).toEqual(['onClose', 'live']);
+    expect((await api.request('GET', `/v1/quizzes/${live}`)).body.scoreVisibility).toBe('live');
+    const bad = await api.createQuiz({ ...sampleQuiz(uniqueId('quiz')), scoreVisibility: 'never' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([expect.objectContaining({ path: 'scoreVisibility' })]);
+  });
+
   test('409 when the id exists, and the first quiz is untouched', async () => {
     const id = uniqueId('quiz');
     expect((await api.createQuiz(sampleQuiz(id))).status).toBe(201);

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { sendAnswers } from './answer-sender';
 import { INGEST_BENCH_ENV } from './ingest-bench';
 import { sleep } from './net';
-import { AnswerPairs, setUpQuiz } from './quiz-driver';
+import { AnswerPairs, closeQuestion, inParallel, setUpQuiz } from './quiz-driver';
 import type { SectionResult } from './results';
 import type { BenchSettings } from './settings';
 import { openSse, type SseStream, type TimedEvent } from './sse-reader';
@@ -11,7 +12,9 @@ import { PUSH_BENCH_ENV } from './fan-out-bench';
 
 // Section 2: from an answer's 202 to (a) the first leaderboard snapshot that includes it at an
 // SSE viewer and (b) the player's own answer-result on me/stream, with the whole pipeline running
-// (ingest, processor, ClickHouse sink, push) at a target offered rate.
+// (ingest, processor, ClickHouse sink, push) at a target offered rate. These need a quiz with live
+// scores (an onClose quiz shows nothing of an answer before its question closes). Then (c), onClose:
+// from a question's close to the last of its players' results, every player watching me/stream.
 
 export async function runE2eBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
   const sizes = s.e2e;
@@ -26,7 +29,7 @@ export async function runE2eBench(s: BenchSettings, env: Record<string, string>,
     leases.push(...started);
     const [ingest, , , push] = started.map((l) => l.tier) as [Tier, Tier, Tier, Tier];
     progress(`e2e: tiers up; joining ${sizes.players} players`);
-    const quiz = await setUpQuiz(ingest.url, { players: sizes.players, questions: sizes.questions, openAll: true });
+    const quiz = await setUpQuiz(ingest.url, { players: sizes.players, questions: sizes.questions, openAll: true, scoreVisibility: 'live' });
     // The last question is kept for a warm-up (not counted): JIT, pools, schema id lookups.
     const perRep = Math.floor((sizes.questions - 1) / s.reps);
     await sendAnswers(ingest.url, quiz.quizId, new AnswerPairs(quiz, sizes.questions - 1), { rate: Math.min(200, sizes.targetRate), durationS: 1, sockets: sizes.senders, maxInFlight: sizes.senders * 4 });
@@ -92,20 +95,33 @@ export async function runE2eBench(s: BenchSettings, env: Record<string, string>,
       notes.push(`run ${rep + 1}: offered ${sent.offered} in ${sent.durationS.toFixed(1)} s (${sent.notOffered} not offered: in-flight cap), ${accepted.length} accepted, failures: ${fails}; ${snapLat.length}/${accepted.length} seen in a snapshot, ${ownLat.length}/${ownExpected.length} sampled results seen.`);
       progress(`e2e: run ${rep + 1}/${s.reps}: ${Math.round(accepted.length / sent.durationS)}/s accepted, snapshot p99 ${Math.round(percentile(snapLat, 99))} ms, own result p99 ${Math.round(percentile(ownLat, 99))} ms`);
     }
+    const closeLast: number[] = [];
+    const closeP50: number[] = [];
+    for (let rep = 0; rep < s.reps; rep++) {
+      progress(`e2e: close run ${rep + 1}/${s.reps}: joining ${sizes.closePlayers} players of an onClose quiz`);
+      const r = await closeToResults(ingest.url, push.url, sizes.closePlayers, sizes.senders);
+      closeLast.push(r.lastMs);
+      closeP50.push(r.p50Ms);
+      notes.push(`close run ${rep + 1}: ${r.note}`);
+      progress(`e2e: close run ${rep + 1}/${s.reps}: last result ${Math.round(r.lastMs)} ms after the close`);
+    }
     const throttle = env.SNAPSHOT_THROTTLE_MS ?? '500';
     return {
       id: 'e2e',
-      title: '2. End to end: 202 → viewer snapshot and → own result',
+      title: '2. End to end: 202 → viewer snapshot and → own result (live scores); close → results (onClose)',
       figures: [
         { name: `Answers accepted/s (offered ${sizes.targetRate}/s)`, unit: 'answers/s', ours: rate },
         { name: '202 → snapshot at SSE viewer p50', unit: 'ms', ours: snapP50 },
         { name: '202 → snapshot at SSE viewer p99', unit: 'ms', ours: snapP99, reference: snapP99.map(() => Number(throttle) + 100), referenceName: 'issue target (p99 ≤ throttle + 100 ms)' },
         { name: '202 → own result on me/stream p50', unit: 'ms', ours: ownP50 },
         { name: '202 → own result on me/stream p99', unit: 'ms', ours: ownP99, reference: ownP99.map(() => 150), referenceName: 'issue target (p99 < 150 ms)' },
+        { name: `Close → median player's result (onClose, ${sizes.closePlayers} players)`, unit: 'ms', ours: closeP50 },
+        { name: `Close → last player's result (onClose, ${sizes.closePlayers} players)`, unit: 'ms', ours: closeLast },
       ],
       notes: [
         `Whole pipeline as child processes: ingest, processor, ClickHouse sink, push (one each) plus the open-loop sender and the SSE readers in the bench process, all on this machine. SNAPSHOT_THROTTLE_MS=${throttle}, BATCH_MAX_MESSAGES/BATCH_MAX_WAIT_MS at their defaults (500/500) unless set in the environment.`,
-        `Offered ${sizes.targetRate}/s for ${sizes.durationS} s per run on ${sizes.senders} keep-alive sockets, at most ${sizes.senders * 4} in flight; ${sizes.players} players, one leaderboard viewer, ${sizes.personalStreams} players with me/stream open (their answers give the own-result figure).`,
+        `Offered ${sizes.targetRate}/s for ${sizes.durationS} s per run on ${sizes.senders} keep-alive sockets, at most ${sizes.senders * 4} in flight; ${sizes.players} players, one leaderboard viewer, ${sizes.personalStreams} players with me/stream open (their answers give the own-result figure). The quiz has scoreVisibility live.`,
+        `Close figures: a fresh quiz with scoreVisibility onClose and ${sizes.closePlayers} players, every one with me/stream open in the bench process; each answers the one open question once; once every stream has its answer-received (the answers are held), the host closes the question. Timed from sending the close request to each player's answer-result arriving (the close's own HTTP round trip through ingest and Kafka included).`,
         'Snapshot figure: the k-th answer to get a 202 counts as contained in the first snapshot whose `answers` count (minus the count at the run start) reaches k; Kafka order and 202 order agree up to one producer batch, so this is exact to within a batch.',
         ...notes,
       ],
@@ -120,11 +136,72 @@ export async function runE2eBench(s: BenchSettings, env: Record<string, string>,
             { label: 'snapshot p99', bars: [{ name: 'quizstream', value: spread(snapP99) }] },
             { label: 'own result p50', bars: [{ name: 'quizstream', value: spread(ownP50) }] },
             { label: 'own result p99', bars: [{ name: 'quizstream', value: spread(ownP99) }] },
+            { label: 'close → last result', bars: [{ name: 'quizstream', value: spread(closeLast) }] },
           ],
         },
       ],
     };
   } finally {
     await Promise.all(leases.map((l) => l.release()));
+  }
+}
+
+/**
+ * One onClose quiz: every player opens me/stream and answers the open question; once all answers
+ * are held, the question is closed. Times from sending the close to each player's answer-result.
+ */
+async function closeToResults(ingestUrl: string, pushUrl: string, players: number, senders: number): Promise<{ lastMs: number; p50Ms: number; note: string }> {
+  const quiz = await setUpQuiz(ingestUrl, { players, questions: 1, openAll: true, scoreVisibility: 'onClose' });
+  const received = new Set<string>();
+  const results = new Map<string, number>();
+  let closeSentAt = Infinity;
+  let beforeClose = 0;
+  const streams = await inParallel(quiz.players, 64, (p) =>
+    openSse(`${pushUrl}/v1/quizzes/${quiz.quizId}/me/stream?token=${encodeURIComponent(p.token)}`, (e) => {
+      if (e.event === 'answer-received') received.add(p.id);
+      if (e.event === 'answer-result') {
+        if (e.at < closeSentAt) beforeClose++;
+        results.set(p.id, e.at);
+      }
+    }),
+  );
+  try {
+    await sleep(1_000); // push's consumer has every stream registered before the first answer
+    // Every player answers once, half of them right, as fast as `senders` requests at a time go.
+    const answered = new Set<string>();
+    const failures = new Map<string, number>();
+    await inParallel(quiz.players, senders, async (p, i) => {
+      const body = JSON.stringify({ questionId: quiz.questionIds[0], choiceId: i % 2 === 0 ? 'a' : 'b', answerId: randomUUID() });
+      const res = await fetch(`${ingestUrl}/v1/quizzes/${quiz.quizId}/answers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${p.token}` },
+        body,
+        signal: AbortSignal.timeout(15_000),
+      }).catch((err: Error) => err);
+      if (res instanceof Error) failures.set(res.message, (failures.get(res.message) ?? 0) + 1);
+      else {
+        await res.text();
+        if (res.status === 202) answered.add(p.id);
+        else failures.set(`HTTP ${res.status}`, (failures.get(`HTTP ${res.status}`) ?? 0) + 1);
+      }
+    });
+    const heldUntil = performance.now() + 30_000;
+    while ([...answered].some((id) => !received.has(id)) && performance.now() < heldUntil) await sleep(50);
+    closeSentAt = performance.now();
+    await closeQuestion(ingestUrl, quiz.quizId, quiz.questionIds[0]!);
+    const closedAt = performance.now();
+    const drainUntil = performance.now() + 30_000;
+    while ([...answered].some((id) => !results.has(id)) && performance.now() < drainUntil) await sleep(20);
+    const latencies = [...answered].flatMap((id) => {
+      const at = results.get(id);
+      return at === undefined ? [] : [at - closeSentAt];
+    });
+    const missing = answered.size - latencies.length;
+    const note =
+      `${answered.size} of ${players} players answered (failures: ${[...failures].map(([k, v]) => `${k}×${v}`).join(', ') || 'none'}; ${received.size} answer-received before the close, ${beforeClose} results before it); ` +
+      `the close's 200 came ${Math.round(closedAt - closeSentAt)} ms after it was sent; ${latencies.length} results arrived${missing > 0 ? `, ${missing} never did within 30 s` : ''}.`;
+    return { lastMs: latencies.length > 0 ? Math.max(...latencies) : NaN, p50Ms: percentile(latencies, 50), note };
+  } finally {
+    for (const stream of streams) stream.close();
   }
 }

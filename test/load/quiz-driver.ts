@@ -68,6 +68,8 @@ export interface QuizSetupOptions {
   /** Open every question now (answers need an open question). */
   openAll: boolean;
   playerPrefix?: string;
+  /** Sent only when given: ingest's default (onClose) otherwise. Figures of answer → board need live. */
+  scoreVisibility?: 'onClose' | 'live';
 }
 
 export async function setUpQuiz(ingestUrl: string, o: QuizSetupOptions): Promise<BenchQuiz> {
@@ -77,6 +79,7 @@ export async function setUpQuiz(ingestUrl: string, o: QuizSetupOptions): Promise
     () => call(ingestUrl, 'POST', '/v1/quizzes', {
       id: quizId,
       title: 'bench quiz',
+      ...(o.scoreVisibility ? { scoreVisibility: o.scoreVisibility } : {}),
       questions: questionIds.map((id) => ({
         id,
         prompt: `Bench question ${id}?`,
@@ -105,6 +108,11 @@ export async function openQuestions(ingestUrl: string, quizId: string, questionI
   for (const q of questionIds) {
     await expectStatus(() => call(ingestUrl, 'POST', `/v1/quizzes/${quizId}/questions/${q}/open`, {}, { 'x-admin-key': ADMIN_KEY }), [200], `open ${q}`);
   }
+}
+
+/** Closes a question as the host does; resolves with the close's 200. */
+export async function closeQuestion(ingestUrl: string, quizId: string, questionId: string): Promise<void> {
+  await expectStatus(() => call(ingestUrl, 'POST', `/v1/quizzes/${quizId}/questions/${questionId}/close`, {}, { 'x-admin-key': ADMIN_KEY }), [200], `close ${questionId}`);
 }
 
 /**

@@ -25,7 +25,9 @@ import { startTier } from './tiers';
 const run = promisify(execFile);
 
 async function insertQuiz(pg: Pool, quizId: string, questionIds: string[], openedAt: number): Promise<void> {
-  await pg.query('INSERT INTO quizzes (id, title) VALUES ($1, $2)', [quizId, 'bench scoring backlog']);
+  // Live scores: every answer goes into the sorted set as it is scored, as in the figures before
+  // score visibility existed and as ZINCRBY (the reference) does. onClose holds them instead.
+  await pg.query("INSERT INTO quizzes (id, title, score_visibility) VALUES ($1, $2, 'live')", [quizId, 'bench scoring backlog']);
   for (const [i, q] of questionIds.entries()) {
     await pg.query(
       `INSERT INTO questions (quiz_id, id, position, prompt, choices, correct, points, time_limit_ms, opened_at, closes_at)

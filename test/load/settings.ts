@@ -5,7 +5,8 @@ export interface BenchSettings {
   mode: 'full' | 'smoke';
   reps: number;
   ingest: { players: number; questions: number; durationS: number; warmupRequests: number; fixedRate: number; fixedConnections: number; saturationConnections: number };
-  e2e: { players: number; questions: number; targetRate: number; durationS: number; personalStreams: number; senders: number };
+  /** closePlayers: players of the onClose quiz whose results one close releases (each with me/stream open). */
+  e2e: { players: number; questions: number; targetRate: number; durationS: number; personalStreams: number; senders: number; closePlayers: number };
   fanOut: { steps: number[]; stopOnFail: boolean; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number };
   scoring: { players: number; questions: number };
   scale: { players: number; samples: number; concurrency: number };
@@ -15,7 +16,7 @@ export const FULL: BenchSettings = {
   mode: 'full',
   reps: 3,
   ingest: { players: 1_000, questions: 100, durationS: 5, warmupRequests: 500, fixedRate: 500, fixedConnections: 100, saturationConnections: 100 },
-  e2e: { players: 1_000, questions: 60, targetRate: 5_000, durationS: 8, personalStreams: 100, senders: 200 },
+  e2e: { players: 1_000, questions: 60, targetRate: 5_000, durationS: 8, personalStreams: 100, senders: 200, closePlayers: 2_000 },
   fanOut: {
     // Steps past the open-files hard limit (20,000 here) are skipped and the report says so.
     steps: [500, 1_000, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 19_000, 30_000, 50_000],
@@ -35,7 +36,7 @@ export const SMOKE: BenchSettings = {
   mode: 'smoke',
   reps: 1,
   ingest: { players: 20, questions: 10, durationS: 1, warmupRequests: 20, fixedRate: 50, fixedConnections: 4, saturationConnections: 8 },
-  e2e: { players: 20, questions: 10, targetRate: 100, durationS: 1, personalStreams: 5, senders: 8 },
+  e2e: { players: 20, questions: 10, targetRate: 100, durationS: 1, personalStreams: 5, senders: 8, closePlayers: 20 },
   fanOut: { steps: [30], stopOnFail: true, snapshotsPerS: 2, measureS: 1, entries: 100, stepDeadlineMs: 8_000, sectionBudgetMs: 15_000, workers: 1 },
   // Several processor chunks (500 messages each): a backlog scored within one chunk gives no rate.
   scoring: { players: 100, questions: 20 },

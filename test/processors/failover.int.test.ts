@@ -34,7 +34,7 @@ it('loses nothing and counts nothing twice when one of two processors dies', asy
   testLog.warn({ seed }, 'workload seed (set WORKLOAD_SEED to replay)');
   // Six quizzes over three partitions, so both members own some.
   const workloads = [0, 1, 2, 3, 4, 5].map((i) =>
-    randomWorkload({ quizId: uniqueId(`fo${i}`), players: 40, questions: 6, seed: seed + i, startAt: Date.now() + 1_000 }),
+    randomWorkload({ quizId: uniqueId(`fo${i}`), players: 40, questions: 6, seed: seed + i, startAt: Date.now() + 1_000, scoreVisibility: i === 0 ? 'live' : 'onClose' }),
   );
   const quizIds = workloads.map((w) => w.quizId);
   const refs = await stageWorkloads(pg, redis, workloads);

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { AnswerScored, LeaderboardSnapshot, QuestionRevealed } from '../../common/events';
+import type { AnswerReceived, AnswerScored, LeaderboardSnapshot, QuestionRevealed } from '../../common/events';
 import { createDurableProducer, createKafka } from '../../common/kafka';
 import { createPgPool } from '../../common/postgres';
 import type { EventCodec } from '../../common/registry';
@@ -9,12 +9,14 @@ import { processorTestConfig, startTestProcessor } from '../helpers/processor-ap
 import { waitForIdle, type QuizState } from '../helpers/processor-checks';
 import { eventually, processorTestTopics, readTopic, type OutputMessage } from '../helpers/processor-topics';
 import { insertQuizRows, produceWorkloads, randomWorkload, type Workload } from '../helpers/processor-workload';
-import { referenceRanking, type RefResult } from '../helpers/reference-ranking';
+import { answersShownAt, referenceRanking, type RefAnswer, type RefResult, type ScoreVisibility } from '../helpers/reference-ranking';
 import { testConfig, testLog } from '../helpers/stack';
 import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
-// One in-process processor scores a random workload of three quizzes; the final Redis and Postgres
-// state and the Kafka outputs must equal what the reference recomputes from the answers alone.
+// One in-process processor scores a random workload of three quizzes (one with live scores, two
+// onClose); the final Redis and Postgres state and the Kafka outputs must equal what the reference
+// recomputes from the answers alone, and every snapshot must show exactly the points its seq may
+// show: in onClose quizzes, none of a question that has not closed yet.
 
 // The shared jest config's testTimeout sits in a project, where jest ignores it; hooks need this.
 jest.setTimeout(180_000);
@@ -31,6 +33,8 @@ let refs: RefResult[];
 let states: Map<string, QuizState>;
 let results: { messages: OutputMessage[] };
 let snapshots: { messages: OutputMessage[] };
+let input: { messages: OutputMessage[] };
+const VISIBILITY: ScoreVisibility[] = ['live', 'onClose', 'onClose'];
 
 beforeAll(async () => {
   onCleanup(() => pg.end());
@@ -40,7 +44,7 @@ beforeAll(async () => {
   const seed = Number(process.env.WORKLOAD_SEED ?? Date.now() % 1_000_000);
   testLog.warn({ seed }, 'workload seed (set WORKLOAD_SEED to replay)');
   workloads = [0, 1, 2].map((i) =>
-    randomWorkload({ quizId: uniqueId(`wl${i}`), players: 40 + 20 * i, questions: 6, seed: seed + i, startAt: Date.now() + 1_000 }),
+    randomWorkload({ quizId: uniqueId(`wl${i}`), players: 40 + 20 * i, questions: 6, seed: seed + i, startAt: Date.now() + 1_000, scoreVisibility: VISIBILITY[i] }),
   );
   onCleanup(async () => {
     await deleteQuizRows(pg, workloads.map((w) => w.quizId));
@@ -52,12 +56,13 @@ beforeAll(async () => {
   const producer = createDurableProducer(createKafka(testConfig.kafka, testLog, '-test-producer'));
   await producer.connect();
   onCleanup(() => producer.disconnect());
-  await produceWorkloads(codec, producer, workloads, { chunk: 300, pauseMs: 0 });
-
   results = await readTopic(codec, codec.topics.results);
   snapshots = await readTopic(codec, codec.topics.snapshots);
+  input = await readTopic(codec, codec.topics.quizEvents);
   const config = processorTestConfig(topics.prefix, uniqueId('proc-wl'), { snapshotThrottleMs: THROTTLE_MS, snapshotTopN: TOP_N });
   await startTestProcessor(config);
+  // Arriving over a few seconds, so snapshots go out while questions are open, not only at the end.
+  await produceWorkloads(codec, producer, workloads, { chunk: 60, pauseMs: 150 });
   states = await waitForIdle(redis, pg, workloads.map((w, i) => ({ quizId: w.quizId, ref: refs[i]! })), 90_000);
 }, 150_000);
 
@@ -115,6 +120,7 @@ describe('processor on a random workload (duplicates, redeliveries, wrong and la
         seq: expect.any(Number),
         players: ref.players,
         answers: ref.answers,
+        openQuestions: [],
         entries: ref.entries.slice(0, TOP_N).map(({ rank, playerId, displayName, score }) => ({ rank, playerId, displayName, score })),
       });
     }
@@ -156,6 +162,54 @@ describe('processor on a random workload (duplicates, redeliveries, wrong and la
         expect(Object.keys(r.counts).sort()).toEqual(q.choices.map((c) => c.id).sort());
       }
       expect(results.messages.filter((m) => m.key === w.quizId && m.event.type === 'QuestionOpened')).toHaveLength(w.questions.length);
+    }
+  });
+
+  it('sends an AnswerReceived for every counted answer', async () => {
+    await eventually('an AnswerReceived for every counted answer', () =>
+      refs.every((ref, i) => {
+        const got = new Set(results.messages.filter((m) => m.key === workloads[i]!.quizId && m.event.type === 'AnswerReceived').map((m) => (m.event.payload as AnswerReceived).answerId));
+        return [...ref.scored.keys()].every((id) => got.has(id));
+      }),
+    );
+  });
+
+  it('onClose: no result comes before its question\'s reveal; live: results come as answers are scored', async () => {
+    for (const [i, w] of workloads.entries()) {
+      // One quiz lives on one partition, so offsets give the order push reads them in.
+      const mine = results.messages.filter((m) => m.key === w.quizId).sort((a, b) => Number(a.offset) - Number(b.offset));
+      const revealAt = new Map(mine.filter((m) => m.event.type === 'QuestionRevealed').map((m) => [(m.event.payload as QuestionRevealed).questionId, Number(m.offset)]));
+      const scored = mine.filter((m) => m.event.type === 'AnswerScored');
+      const beforeReveal = scored.filter((m) => Number(m.offset) < revealAt.get((m.event.payload as AnswerScored).questionId)!);
+      if (VISIBILITY[i] === 'onClose') expect(beforeReveal).toEqual([]);
+      else expect(beforeReveal.length).toBeGreaterThan(refs[i]!.answers / 2);
+    }
+  });
+
+  it('every snapshot on Kafka shows exactly the ranking of its seq (onClose: only closed questions\' points)', async () => {
+    for (const [i, w] of workloads.entries()) {
+      const finalSeq = states.get(w.quizId)!.snapshot!.seq;
+      await eventually('the final snapshot on Kafka', () =>
+        snapshots.messages.some((m) => m.key === w.quizId && (m.event.payload as LeaderboardSnapshot).seq === finalSeq),
+      );
+      const events = input.messages.filter((m) => m.key === w.quizId).map((m) => ({ offset: Number(m.offset), event: m.event }));
+      const joins = events.flatMap(({ offset, event: e }) => (e.type === 'PlayerJoined' ? [{ offset, value: e.payload }] : []));
+      const answers = events.flatMap(({ offset, event: e }) => (e.type === 'AnswerSubmitted' ? [{ offset, value: e.payload as RefAnswer }] : []));
+      const closes = new Map<string, number>();
+      for (const { offset, event: e } of events) if (e.type === 'QuestionClosed' && !closes.has(e.payload.questionId)) closes.set(e.payload.questionId, offset);
+      const snaps = snapshots.messages.filter((m) => m.key === w.quizId).map((m) => m.event.payload as LeaderboardSnapshot);
+      expect(snaps.length).toBeGreaterThan(5);
+      for (const snap of snaps) {
+        const ref = referenceRanking({
+          questions: w.questions,
+          joins: joins.filter((j) => j.offset < snap.seq).map((j) => j.value),
+          answers: answersShownAt(VISIBILITY[i]!, answers, closes, snap.seq).map((a) => a.value),
+        });
+        expect({ seq: snap.seq, entries: snap.entries.map((e) => [e.playerId, e.score]) }).toEqual({
+          seq: snap.seq,
+          entries: ref.entries.slice(0, TOP_N).map((e) => [e.playerId, e.score]),
+        });
+      }
     }
   });
 

@@ -24,7 +24,7 @@ function client() {
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
-const snap = (quizId: string, seq: number) => ({ quizId, seq, players: 1, answers: seq, entries: [{ rank: 1, playerId: 'p', displayName: 'P', score: seq }] });
+const snap = (quizId: string, seq: number) => ({ quizId, seq, players: 1, answers: seq, openQuestions: [], entries: [{ rank: 1, playerId: 'p', displayName: 'P', score: seq }] });
 
 describe('StreamHub', () => {
   test('a new viewer gets hello + retry advice, then the newer of Redis and what Kafka brought', async () => {

@@ -24,7 +24,7 @@ beforeAll(async () => {
   out = await processorOutputs(push.codec);
 });
 
-const snap = (quizId: string, seq: number, n = 3) => ({ quizId, seq, players: n, answers: seq, entries: entries(n) });
+const snap = (quizId: string, seq: number, n = 3) => ({ quizId, seq, players: n, answers: seq, openQuestions: [{ questionId: 'q2', answered: seq }], entries: entries(n) });
 const ids = (events: Array<{ id: string }>) => events.map((e) => Number(e.id));
 
 describe('GET leaderboard and player standing', () => {

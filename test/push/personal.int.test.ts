@@ -58,6 +58,7 @@ test('a player sees their own result after AnswerScored, and question open/close
     eventId: uniqueId('ev'), quizId, questionId: 'q1', prompt: 'Which is a prime?',
     choices: [{ id: 'a', text: '7' }, { id: 'b', text: '8' }], points: 1000, timeLimitMs: 20_000, openedAt, closesAt: openedAt + 20_000,
   });
+  await out.answerReceived({ answerId: 'ans-ann', quizId, questionId: 'q1', playerId: 'ann', acceptedAt: openedAt + 900 });
   await out.answerScored(scored(quizId, 'bob', 'ans-bob', false, 0, 0, 2));
   await out.answerScored(scored(quizId, 'ann', 'ans-ann', true, 940, 940, 1));
   await out.answerScored(scored(uniqueId('other-quiz'), 'ann', 'ans-elsewhere', true, 1000, 1000, 1));
@@ -65,8 +66,8 @@ test('a player sees their own result after AnswerScored, and question open/close
 
   for (const sse of [ann, annQuery, bob]) await sse.waitFor((e) => e.event === 'question-closed');
 
-  expect(ann.events.map((e) => e.event)).toEqual(['question-opened', 'answer-result', 'question-closed']);
-  expect(annQuery.events.map((e) => e.event)).toEqual(['question-opened', 'answer-result', 'question-closed']);
+  expect(ann.events.map((e) => e.event)).toEqual(['question-opened', 'answer-received', 'answer-result', 'question-closed']);
+  expect(annQuery.events.map((e) => e.event)).toEqual(['question-opened', 'answer-received', 'answer-result', 'question-closed']);
   expect(bob.events.map((e) => e.event)).toEqual(['question-opened', 'answer-result', 'question-closed']);
 
   const opened = JSON.parse(ann.events[0]!.data);
@@ -76,9 +77,10 @@ test('a player sees their own result after AnswerScored, and question open/close
   });
   expect(ann.events[0]!.data).not.toMatch(/correct/);
 
-  expect(JSON.parse(ann.events[1]!.data)).toEqual({ answerId: 'ans-ann', questionId: 'q1', correct: true, points: 940, total: 940, rank: 1, late: false });
+  expect(JSON.parse(ann.events[1]!.data)).toEqual({ answerId: 'ans-ann', questionId: 'q1' });
+  expect(JSON.parse(ann.events[2]!.data)).toEqual({ answerId: 'ans-ann', questionId: 'q1', correct: true, points: 940, total: 940, rank: 1, late: false });
   expect(JSON.parse(bob.events[1]!.data)).toMatchObject({ answerId: 'ans-bob', correct: false, points: 0, total: 0, rank: 2 });
-  expect(JSON.parse(ann.events[2]!.data)).toEqual({ questionId: 'q1', correct: ['a'], counts: { a: 1, b: 1 }, closedAt: new Date(openedAt + 20_000).toISOString() });
+  expect(JSON.parse(ann.events[3]!.data)).toEqual({ questionId: 'q1', correct: ['a'], counts: { a: 1, b: 1 }, closedAt: new Date(openedAt + 20_000).toISOString() });
 });
 
 test('a personal stream ends with a token-expired event when its token expires; the same token then gets 401', async () => {

@@ -1,7 +1,7 @@
-import type { AnswerScored, QuestionOpened, QuestionRevealed } from '../../common/events';
+import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../../common/events';
 import { ConfigError } from '../../common/config';
 import { loadPushOptions } from '../../push/options';
-import { answerResult, personalFrame, questionClosed, questionOpened } from '../../push/personal-events';
+import { answerReceived, answerResult, personalFrame, questionClosed, questionOpened } from '../../push/personal-events';
 import { SnapshotFormatError, limitEntries, parseStoredSnapshot, snapshotFrame, snapshotFromEvent } from '../../push/snapshot-wire';
 import { SseParser } from '../helpers/sse-client';
 
@@ -10,6 +10,7 @@ const stored = {
   seq: 12,
   players: 3,
   answers: 5,
+  openQuestions: [{ questionId: 'q3', answered: 2 }],
   entries: [
     { rank: 1, playerId: 'a', displayName: 'Ann', score: 1900 },
     { rank: 2, playerId: 'b', displayName: 'Bob', score: 800 },
@@ -27,6 +28,12 @@ describe('snapshot wire shape', () => {
     expect(event).toEqual({ event: 'snapshot', id: '12', data: JSON.stringify(stored) });
   });
 
+  test('a snapshot written before openQuestions existed lists none, from Redis and from Kafka', () => {
+    const { openQuestions: _dropped, ...older } = stored;
+    expect(parseStoredSnapshot(JSON.stringify(older)).openQuestions).toEqual([]);
+    expect(snapshotFromEvent({ ...older, createdAt: 1 }).openQuestions).toEqual([]);
+  });
+
   test('a stored snapshot that is not JSON or not the v1 shape is a clear error', () => {
     expect(() => parseStoredSnapshot('{nope')).toThrow(SnapshotFormatError);
     expect(() => parseStoredSnapshot(JSON.stringify({ ...stored, seq: -1 }))).toThrow(/seq/);
@@ -40,6 +47,11 @@ describe('snapshot wire shape', () => {
 });
 
 describe('personal events', () => {
+  test('answer-received says only which answer was counted', () => {
+    const e: AnswerReceived = { answerId: 'ans1', quizId: 'q', questionId: 'q1', playerId: 'p', acceptedAt: 5 };
+    expect(answerReceived(e)).toEqual({ answerId: 'ans1', questionId: 'q1' });
+  });
+
   test('answer-result carries the v1 fields', () => {
     const e: AnswerScored = {
       answerId: 'ans1', quizId: 'q', questionId: 'q1', playerId: 'p', choiceId: 'a', correct: true, late: false,

@@ -29,9 +29,9 @@ async function freePort(): Promise<number> {
 
 /**
  * Records every SSE message a page receives (event name, data, time) before its handlers see it,
- * so the test can prove what reached the browser (e.g. no answer key before the close), and when
- * answers were accepted (202), so latency is measured in the browsers rather than through the
- * test's own polling, which a loaded machine slows down.
+ * so the test can prove what reached the browser (e.g. no result or answer key before the close),
+ * and when the host's close was answered (200), so latency is measured in the browsers rather than
+ * through the test's own polling, which a loaded machine slows down.
  */
 const RECORD_SSE = `
   window.__sse = [];
@@ -43,11 +43,11 @@ const RECORD_SSE = `
     };
     return add.call(this, type, wrapped, options);
   };
-  window.__accepted = [];
+  window.__closed = [];
   const originalFetch = window.fetch;
   window.fetch = async function (...args) {
     const res = await originalFetch.apply(this, args);
-    if (String(args[0]).endsWith('/answers') && res.status === 202) window.__accepted.push(Date.now());
+    if (String(args[0]).endsWith('/close') && res.status === 200) window.__closed.push(Date.now());
     return res;
   };
 `;
@@ -95,7 +95,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 
-test('a host creates a quiz, three players join and answer, and the scoreboard shows the right order within a second', async () => {
+test('a host creates a quiz, three players join and answer, and at the close results and the right order arrive within a second', async () => {
   const quizId = uniqueId('web');
 
   // Host: create the quiz with the form.
@@ -156,30 +156,34 @@ test('a host creates a quiz, three players join and answer, and the scoreboard s
   }
 
   step('players see the question');
-  // Ann answers first and right, Ben second and right, Cyd wrong: the order is Ann, Ben, Cyd.
+  // Ann answers first and right, Ben second and right, Cyd wrong: the order after the close is Ann, Ben, Cyd.
   const picks = ['Bravo', 'Bravo', 'Alpha'];
-  let lastAccepted = 0;
   for (const [i, p] of players.entries()) {
     await p.page.getByRole('button', { name: picks[i] }).click();
-    await p.page.locator('#result', { hasText: /Locked in|Correct|Wrong/ }).waitFor();
-    lastAccepted = Date.now();
+    await p.page.locator('#result', { hasText: 'Answer locked in' }).waitFor();
     await new Promise((r) => setTimeout(r, 150)); // answers at distinct times, so points differ
   }
-  await board.page.locator('#answers', { hasText: '3' }).waitFor({ timeout: 30_000 });
-  await board.page.locator('#board li[data-rank="1"] .name', { hasText: 'Ann' }).waitFor({ timeout: 30_000 });
-  const polledAfterMs = Date.now() - lastAccepted;
-  expect(await boardNames(board.page)).toEqual(['Ann', 'Ben', 'Cyd']);
-  // "Within a second": from the last 202 a player's page got to the snapshot that brought the
-  // final order to the scoreboard page (browser clocks: one machine, one clock).
-  const acceptedAt = Math.max(...(await Promise.all(players.map((p) => p.page.evaluate('window.__accepted') as Promise<number[]>))).flat());
-  const final = (await sseSeen(board.page)).find((s) => s.type === 'snapshot' && (JSON.parse(s.data) as { answers: number }).answers === 3);
-  expect(final).toBeDefined();
-  const shownAfterMs = final!.at - acceptedAt;
-  step(`scoreboard got the final order ${shownAfterMs} ms after the last answer's 202 (the test saw it after ${polledAfterMs} ms)`);
-  expect(JSON.parse(final!.data).entries.map((e: { displayName: string }) => e.displayName)).toEqual(['Ann', 'Ben', 'Cyd']);
-  expect(shownAfterMs).toBeLessThan(1_000);
+  // The quiz keeps scores until the close (the default): the big screen counts the answers, nobody moves.
+  await board.page.locator('#answered', { hasText: '3 of 3 answered' }).waitFor({ timeout: 30_000 });
+  expect(await board.page.locator('#answers').textContent()).toBe('3');
+  expect(await board.page.locator('#board li .score').allTextContents()).toEqual(['0', '0', '0']);
+  // Every player's answer went through the processor (answer-received) and no result came with it.
+  for (const p of players) await p.page.waitForFunction('window.__sse.some((s) => s.type === "answer-received")', undefined, { timeout: 30_000 });
+  step('answers locked in');
 
-  // Each player sees their own result at once: right or wrong, points, total, rank.
+  // Until the question closes, nothing the players or the spectator received tells who was right.
+  const closedAt = Date.now();
+  const early = [...(await Promise.all([board.page, ...players.map((p) => p.page)].map(sseSeen))).flat().filter((s) => s.at < closedAt)];
+  expect(early.filter((s) => s.type === 'question-closed' || s.type === 'answer-result')).toEqual([]);
+  for (const s of early.filter((x) => x.type === 'snapshot')) {
+    expect((JSON.parse(s.data) as { entries: Array<{ score: number }> }).entries.every((e) => e.score === 0)).toBe(true);
+  }
+  for (const text of [...early.map((s) => s.data), ...bodies]) expect(text).not.toMatch(/"correct"\s*:\s*\[/);
+  expect(early.some((s) => s.type === 'question-opened')).toBe(true);
+  for (const p of players) expect(await p.page.locator('#result').textContent()).toMatch(/^Answer locked in: “(Bravo|Alpha)”\. You'll see whether it was right when the question closes\.$/);
+
+  // The host closes the question: results, the new standings and the reveal arrive together.
+  await host.page.locator('li[data-question-id="q1"]').getByRole('button', { name: 'Close' }).click();
   const results = await Promise.all(
     players.map(async (p) => {
       await p.page.locator('#result', { hasText: /Correct!|Wrong/ }).waitFor({ timeout: 30_000 });
@@ -189,21 +193,25 @@ test('a host creates a quiz, three players join and answer, and the scoreboard s
   expect(results[0]).toMatch(/^Correct! \+\d+ points\. Total \d+, 1st place\.$/);
   expect(results[1]).toMatch(/^Correct! \+\d+ points\. Total \d+, 2nd place\.$/);
   expect(results[2]).toBe('Wrong: no points. Total 0, 3rd place.');
+  await board.page.locator('#board li[data-rank="1"] .name', { hasText: 'Ann' }).waitFor({ timeout: 30_000 });
+  expect(await boardNames(board.page)).toEqual(['Ann', 'Ben', 'Cyd']);
   const scores = (await board.page.locator('#board li .score').allTextContents()).map(Number);
   expect(scores[0]).toBeGreaterThan(scores[1]!);
   expect(scores[1]).toBeGreaterThan(0);
   expect(scores[2]).toBe(0);
+  expect(await board.page.locator('#answered-stat').isHidden()).toBe(true);
+  // "Together, within a second": from the host's close (its 200) to the last player's result and to
+  // the snapshot that brought the final order to the scoreboard (browser clocks: one machine, one clock).
+  const closed = Math.max(...((await host.page.evaluate('window.__closed')) as number[]));
+  const lastResult = Math.max(...(await Promise.all(players.map((p) => sseSeen(p.page)))).flat().filter((x) => x.type === 'answer-result').map((x) => x.at));
+  const standings = (await sseSeen(board.page)).find(
+    (x) => x.type === 'snapshot' && (JSON.parse(x.data) as { entries: Array<{ displayName: string; score: number }> }).entries[0]?.score !== 0,
+  );
+  expect(JSON.parse(standings!.data).entries.map((e: { displayName: string }) => e.displayName)).toEqual(['Ann', 'Ben', 'Cyd']);
+  step(`after the close: last result ${lastResult - closed} ms, standings on the scoreboard ${standings!.at - closed} ms`);
+  expect(lastResult - closed).toBeLessThan(1_000);
+  expect(standings!.at - closed).toBeLessThan(1_000);
 
-  // Until the question closes, nothing the players or the spectator received holds the answer key.
-  const closedAt = Date.now();
-  const early = [...(await Promise.all([board.page, ...players.map((p) => p.page)].map(sseSeen))).flat().filter((s) => s.at < closedAt)];
-  expect(early.filter((s) => s.type === 'question-closed')).toEqual([]);
-  for (const text of [...early.map((s) => s.data), ...bodies]) expect(text).not.toMatch(/"correct"\s*:\s*\[/);
-  expect(early.some((s) => s.type === 'question-opened')).toBe(true);
-
-  step('results checked');
-  // The host closes the question: players see the reveal, the host sees the answers per choice.
-  await host.page.locator('li[data-question-id="q1"]').getByRole('button', { name: 'Close' }).click();
   for (const p of players) await p.page.locator('button.correct[data-choice-id="b"]').waitFor({ timeout: 30_000 });
   expect(await players[2]!.page.locator('button[data-choice-id="b"] .choice-note').textContent()).toBe('✓ correct · 2 answers');
   expect(await players[2]!.page.locator('button[data-choice-id="a"] .choice-note').textContent()).toBe('1 answer');

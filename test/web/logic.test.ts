@@ -1,5 +1,7 @@
 import {
+  answeredLine,
   isNewer,
+  lockedInText,
   openQuestionOf,
   ordinal,
   parseAnswerResult,
@@ -17,16 +19,29 @@ import {
 
 // The pages' pure logic: parsing the wire shapes, ordering, countdown and the host form.
 
-const snapshot = (seq: number, entries: Snapshot['entries'] = []): Snapshot => ({ quizId: 'q', seq, players: entries.length, answers: 0, entries });
+const snapshot = (seq: number, entries: Snapshot['entries'] = []): Snapshot => ({ quizId: 'q', seq, players: entries.length, answers: 0, openQuestions: [], entries });
 
 test('a snapshot is accepted only in the v1 shape', () => {
-  const good = { quizId: 'demo', seq: 3, players: 2, answers: 1, entries: [{ rank: 1, playerId: 'p1', displayName: 'Ann', score: 950 }] };
+  const good = { quizId: 'demo', seq: 3, players: 2, answers: 1, openQuestions: [{ questionId: 'q2', answered: 1 }], entries: [{ rank: 1, playerId: 'p1', displayName: 'Ann', score: 950 }] };
   expect(parseSnapshot(good)).toEqual(good);
   expect(parseSnapshot({ ...good, extra: 'fields may be added' })).toEqual(good);
+  const { openQuestions: _none, ...older } = good;
+  expect(parseSnapshot(older)).toEqual({ ...good, openQuestions: [] });
   expect(parseSnapshot({ ...good, seq: '3' })).toBeUndefined();
   expect(parseSnapshot({ ...good, entries: [{ rank: 1, playerId: 'p1', score: 1 }] })).toBeUndefined();
   expect(parseSnapshot(null)).toBeUndefined();
   expect(parseSnapshot([good])).toBeUndefined();
+});
+
+test('the big screen says how many answered the question opened last, only while one is open', () => {
+  expect(answeredLine({ ...snapshot(1), players: 12, openQuestions: [{ questionId: 'q1', answered: 9 }, { questionId: 'q2', answered: 3 }] })).toBe('3 of 12 answered');
+  expect(answeredLine(snapshot(1))).toBeUndefined();
+});
+
+test('a locked-in answer promises its result at the close, unless the quiz scores live', () => {
+  expect(lockedInText('Bravo', 'onClose')).toBe('Answer locked in: “Bravo”. You\'ll see whether it was right when the question closes.');
+  expect(lockedInText('Bravo', undefined)).toBe(lockedInText('Bravo', 'onClose'));
+  expect(lockedInText('Bravo', 'live')).toBe('Locked in: “Bravo”. Waiting for the result…');
 });
 
 test('only a newer snapshot replaces the one shown', () => {
@@ -103,6 +118,7 @@ test('ordinals', () => {
 test('the host form becomes a v1 create-quiz body, with clear messages for what is missing', () => {
   expect(quizFromForm(' Capitals ', '', [{ prompt: 'Capital of France?', choices: ['Paris', '', 'Lyon', ''], correctIndex: 0, timeLimitSeconds: 15 }])).toEqual({
     title: 'Capitals',
+    scoreVisibility: 'onClose',
     questions: [
       {
         id: 'q1',
@@ -117,6 +133,7 @@ test('the host form becomes a v1 create-quiz body, with clear messages for what 
     ],
   });
   expect(quizFromForm('T', 'my-quiz', [{ prompt: 'P', choices: ['x', 'y'], correctIndex: 1, timeLimitSeconds: 20 }])).toMatchObject({ id: 'my-quiz' });
+  expect(quizFromForm('T', '', [{ prompt: 'P', choices: ['x', 'y'], correctIndex: 1, timeLimitSeconds: 20 }], 'live')).toMatchObject({ scoreVisibility: 'live' });
   expect(() => quizFromForm('', '', [])).toThrow('title');
   expect(() => quizFromForm('T', '', [])).toThrow('at least one question');
   expect(() => quizFromForm('T', '', [{ prompt: 'P', choices: ['x', ''], correctIndex: 0, timeLimitSeconds: 20 }])).toThrow('two choices');

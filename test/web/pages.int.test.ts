@@ -87,6 +87,12 @@ test('the scoreboard follows snapshots, ignores an older one, and shows a reconn
   send(streams.leaderboard, 'snapshot', { quizId: 'demo-1', seq: 5, players: 3, answers: 0, entries: [entry(1, 'ann', 0), entry(2, 'bob', 0), entry(3, 'cyd', 0)] }, 5);
   await page.locator('#board li').nth(2).waitFor();
   expect(await boardNames(page)).toEqual(['ANN', 'BOB', 'CYD']);
+  expect(await page.locator('#answered-stat').isHidden()).toBe(true);
+
+  // A question is open: the big screen counts who has answered it.
+  const open = { openQuestions: [{ questionId: 'q1', answered: 2 }] };
+  send(streams.leaderboard, 'snapshot', { quizId: 'demo-1', seq: 8, players: 3, answers: 2, ...open, entries: [entry(1, 'ann', 0), entry(2, 'bob', 0), entry(3, 'cyd', 0)] }, 8);
+  await page.locator('#answered', { hasText: '2 of 3 answered' }).waitFor();
 
   send(streams.leaderboard, 'snapshot', { quizId: 'demo-1', seq: 9, players: 3, answers: 3, entries: [entry(1, 'cyd', 950), entry(2, 'ann', 800), entry(3, 'bob', 0)] }, 9);
   await page.locator('#board li[data-rank="1"] .name', { hasText: 'CYD' }).waitFor();
@@ -148,16 +154,18 @@ test('a player joins through ingest, sees the question, answers with one tap, th
   expect(secondsLeft).toBeGreaterThan(15);
   expect(secondsLeft).toBeLessThanOrEqual(20);
 
+  // The quiz keeps results until the close (the default): the page says the answer is locked in.
   await page.getByRole('button', { name: 'Bravo' }).click();
-  await page.locator('#result', { hasText: 'Locked in' }).waitFor();
+  await page.locator('#result', { hasText: 'Answer locked in: “Bravo”. You\'ll see whether it was right when the question closes.' }).waitFor();
   expect(await page.getByRole('button', { name: 'Alpha' }).isDisabled()).toBe(true);
+  send(streams.personal, 'answer-received', { answerId: 'x', questionId: 'q1' });
 
+  // At the close the reveal and the result come together, the reveal first.
+  send(streams.personal, 'question-closed', { questionId: 'q1', correct: ['b'], counts: { a: 1, b: 4, c: 0 }, closedAt: new Date().toISOString() });
   send(streams.personal, 'answer-result', { answerId: 'x', questionId: 'q1', correct: true, points: 950, total: 950, rank: 1, late: false });
   await page.locator('#result', { hasText: 'Correct! +950 points. Total 950, 1st place.' }).waitFor();
   expect(await page.locator('#total').textContent()).toBe('950');
   expect(await page.locator('#rank').textContent()).toBe('1st');
-
-  send(streams.personal, 'question-closed', { questionId: 'q1', correct: ['b'], counts: { a: 1, b: 4, c: 0 }, closedAt: new Date().toISOString() });
   await page.locator('button.correct[data-choice-id="b"]').waitFor();
   expect(await page.locator('button[data-choice-id="b"] .choice-note').textContent()).toBe('✓ correct · 4 answers');
   expect(await page.locator('button[data-choice-id="a"] .choice-note').textContent()).toBe('1 answer');
@@ -178,6 +186,22 @@ test('a player joins through ingest, sees the question, answers with one tap, th
   await page.reload();
   await page.locator('#prompt', { hasText: 'Question 2?' }).waitFor();
   expect(await page.locator('#me').textContent()).toBe('Dana');
+  expect(logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});
+
+test('in a live quiz a locked-in answer waits for its result, not for the close', async () => {
+  const quizId = uniqueId('webl');
+  expect((await client.createQuiz({ ...sampleQuiz(quizId, { questions: 1 }), scoreVisibility: 'live' })).status).toBe(201);
+  const { page, logs } = await newPage(browser, { width: 390, height: 800 });
+  await page.goto(`${pushUrl}/play.html?quiz=${quizId}`);
+  await page.getByLabel('Your name').fill('Eli');
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.locator('#game').waitFor();
+  expect((await client.open(quizId, 'q1')).status).toBe(200);
+  // No question-opened from the scripted push: the page finds the open question in ingest's view.
+  await page.reload();
+  await page.getByRole('button', { name: 'Charlie' }).click();
+  await page.locator('#result', { hasText: 'Locked in: “Charlie”. Waiting for the result…' }).waitFor();
   expect(logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
 });
 

@@ -10,6 +10,7 @@ import {
   type Choice,
   type FormQuestion,
   type QuestionReveal,
+  type ScoreVisibility,
   type Snapshot,
 } from './lib/logic';
 import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream';
@@ -324,6 +325,7 @@ async function manage(id: string, title: string): Promise<void> {
 
 const SAMPLE = {
   title: 'Capitals',
+  scoreVisibility: 'onClose',
   questions: [
     {
       id: 'q1',
@@ -355,7 +357,12 @@ async function main(): Promise<void> {
   $('#create-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     try {
-      const body = quizFromForm(($('#title-input') as HTMLInputElement).value, ($('#id-input') as HTMLInputElement).value, readFormQuestions());
+      const body = quizFromForm(
+        ($('#title-input') as HTMLInputElement).value,
+        ($('#id-input') as HTMLInputElement).value,
+        readFormQuestions(),
+        ($('#visibility-input') as HTMLSelectElement).value as ScoreVisibility,
+      );
       say(status, 'Creating…');
       create(body).catch((err: unknown) => say(status, `Could not create the quiz: ${messageOf(err)}`, 'error'));
     } catch (err) {

@@ -2,8 +2,10 @@ import { ApiError, IngestApi } from './lib/api';
 import { loadPageConfig } from './lib/config';
 import { $, h, queryParam, randomBytes, say, show } from './lib/dom';
 import {
+  lockedInText,
   openQuestionOf,
   ordinal,
+  parseAnswerReceived,
   parseAnswerResult,
   parseQuestionOpened,
   parseReveal,
@@ -13,13 +15,16 @@ import {
   type AnswerResult,
   type OpenQuestion,
   type QuestionReveal,
+  type ScoreVisibility,
 } from './lib/logic';
 import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream';
 
 // The players' page: join with a name, then follow the quiz on the personal stream (question
-// opened, own answer scored, question closed with the reveal) and answer with one tap. The
-// question itself comes from ingest's public quiz view, which never holds the answer key; the
-// reveal arrives only once the question is closed.
+// opened, own answer received and scored, question closed with the reveal) and answer with one tap.
+// The question itself comes from ingest's public quiz view, which never holds the answer key; the
+// reveal arrives only once the question is closed. In an onClose quiz (the default) the page says
+// "answer locked in" until the close, when the result comes with the reveal; in a live quiz the
+// result comes as soon as the answer is scored.
 
 interface Session {
   quizId: string;
@@ -38,6 +43,7 @@ let api: IngestApi;
 let session: Session;
 let personalStream: LiveStream | undefined;
 let current: (OpenQuestion & { receivedAt: number }) | undefined;
+let scoreVisibility: ScoreVisibility | undefined;
 const answers = new Map<string, MyAnswer>();
 const results = new Map<string, AnswerResult>();
 const reveals = new Map<string, QuestionReveal>();
@@ -148,7 +154,7 @@ async function answer(questionId: string, choiceId: string): Promise<void> {
     try {
       await api.answer(session.quizId, session.token, { questionId, choiceId, answerId });
       mine.state = 'accepted';
-      if (!results.has(questionId) && !reveals.has(questionId)) say($('#result'), `Locked in: “${text}”. Waiting for the result…`);
+      if (!results.has(questionId) && !reveals.has(questionId)) say($('#result'), lockedInText(text, scoreVisibility));
       return;
     } catch (err) {
       // The first request with this id is still being written: the same id again is safe.
@@ -172,6 +178,17 @@ async function answer(questionId: string, choiceId: string): Promise<void> {
       return;
     }
   }
+}
+
+/** The pipeline counted the answer: also what a player whose 202 got lost on the way learns. */
+function showReceived(answerId: string, questionId: string): void {
+  const mine = answers.get(questionId);
+  if (!mine || mine.answerId !== answerId || mine.state === 'accepted') return;
+  mine.state = 'accepted';
+  setChoicesEnabled(false);
+  if (current?.questionId !== questionId || results.has(questionId) || reveals.has(questionId)) return;
+  const text = current.choices.find((c) => c.id === mine.choiceId)?.text ?? mine.choiceId;
+  say($('#result'), lockedInText(text, scoreVisibility));
 }
 
 function showResult(r: AnswerResult): void {
@@ -209,6 +226,7 @@ function showReveal(reveal: QuestionReveal): void {
 async function syncQuiz(): Promise<void> {
   const quiz = await api.quiz(session.quizId);
   $('#title').textContent = quiz.title;
+  scoreVisibility = quiz.scoreVisibility;
   const open = openQuestionOf(quiz, Date.now());
   if (open) showQuestion(open, Date.now());
   if (quiz.status === 'closed') {
@@ -226,6 +244,10 @@ function openPersonalStream(): LiveStream {
         const q = parseQuestionOpened(data);
         if (q) showQuestion(q, Date.now());
         else void syncQuiz().catch((err: unknown) => console.warn('quiz refresh failed', err));
+      },
+      'answer-received': (data) => {
+        const r = parseAnswerReceived(data);
+        if (r) showReceived(r.answerId, r.questionId);
       },
       'answer-result': (data) => {
         const r = parseAnswerResult(data);

@@ -1,12 +1,13 @@
 import { IngestApi } from './lib/api';
 import { loadPageConfig } from './lib/config';
 import { $, h, queryParam, reducedMotion, show } from './lib/dom';
-import { isNewer, parseSnapshot, topN, type LeaderboardEntry, type Snapshot } from './lib/logic';
+import { answeredLine, isNewer, parseSnapshot, topN, type LeaderboardEntry, type Snapshot } from './lib/logic';
 import { openLiveStream, showStreamStatus } from './lib/stream';
 
 // The spectators' page: the live top N of one quiz from the leaderboard SSE stream. Rows are keyed
 // by player and moved, not rebuilt, so a rank change slides (FLIP: measure, reorder, animate the
-// difference) and a score change flashes.
+// difference) and a score change flashes. While a question is open it shows how many have answered
+// it; in an onClose quiz the scores then move only when the question closes.
 
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 100;
@@ -72,6 +73,9 @@ function render(board: HTMLOListElement, snapshot: Snapshot, limit: number): voi
 
   $('#players').textContent = String(snapshot.players);
   $('#answers').textContent = String(snapshot.answers);
+  const answered = answeredLine(snapshot);
+  show($('#answered-stat'), answered !== undefined);
+  $('#answered').textContent = answered ?? '';
   $('#seq').textContent = String(snapshot.seq);
   show($('#empty'), entries.length === 0);
   const leader = entries[0];

@@ -7,11 +7,18 @@ export interface LeaderboardEntry {
   score: number;
 }
 
+export interface OpenQuestionCount {
+  questionId: string;
+  answered: number;
+}
+
 export interface Snapshot {
   quizId: string;
   seq: number;
   players: number;
   answers: number;
+  /** Questions open now and how many have answered each (none from an older push). */
+  openQuestions: OpenQuestionCount[];
   entries: LeaderboardEntry[];
 }
 
@@ -60,10 +67,14 @@ export interface PublicQuestion {
   choices?: Choice[];
 }
 
+export type ScoreVisibility = 'onClose' | 'live';
+
 export interface PublicQuiz {
   id: string;
   title: string;
   status: 'open' | 'closed';
+  /** onClose: results come when each question closes; live: as soon as an answer is scored. */
+  scoreVisibility?: ScoreVisibility;
   questions: PublicQuestion[];
 }
 
@@ -83,7 +94,24 @@ export function parseSnapshot(data: unknown): Snapshot | undefined {
     }
     entries.push({ rank: e.rank, playerId: e.playerId, displayName: e.displayName, score: e.score });
   }
-  return { quizId: data.quizId, seq: data.seq, players: data.players, answers: data.answers, entries };
+  const openQuestions: OpenQuestionCount[] = [];
+  for (const q of Array.isArray(data.openQuestions) ? data.openQuestions : []) {
+    if (isObject(q) && typeof q.questionId === 'string' && isInt(q.answered)) openQuestions.push({ questionId: q.questionId, answered: q.answered });
+  }
+  return { quizId: data.quizId, seq: data.seq, players: data.players, answers: data.answers, openQuestions, entries };
+}
+
+/** "3 of 12 answered" for the question opened last, while one is open; undefined otherwise. */
+export function answeredLine(s: Snapshot): string | undefined {
+  const q = s.openQuestions.at(-1);
+  return q ? `${q.answered} of ${s.players} answered` : undefined;
+}
+
+/** What the player sees once their answer is in, before any result. */
+export function lockedInText(choiceText: string, visibility: ScoreVisibility | undefined): string {
+  return visibility === 'live'
+    ? `Locked in: “${choiceText}”. Waiting for the result…`
+    : `Answer locked in: “${choiceText}”. You'll see whether it was right when the question closes.`;
 }
 
 export function parseAnswerResult(data: unknown): AnswerResult | undefined {
@@ -100,6 +128,11 @@ export function parseAnswerResult(data: unknown): AnswerResult | undefined {
     rank: data.rank,
     ...(typeof data.late === 'boolean' ? { late: data.late } : {}),
   };
+}
+
+export function parseAnswerReceived(data: unknown): { answerId: string; questionId: string } | undefined {
+  if (!isObject(data) || typeof data.answerId !== 'string' || typeof data.questionId !== 'string') return undefined;
+  return { answerId: data.answerId, questionId: data.questionId };
 }
 
 function parseChoices(v: unknown): Choice[] | undefined {
@@ -200,12 +233,13 @@ export interface FormQuestion {
   timeLimitSeconds: number;
 }
 
-export function quizFromForm(title: string, id: string, questions: FormQuestion[]): Record<string, unknown> {
+export function quizFromForm(title: string, id: string, questions: FormQuestion[], scoreVisibility: ScoreVisibility = 'onClose'): Record<string, unknown> {
   if (!title.trim()) throw new Error('Give the quiz a title.');
   if (questions.length === 0) throw new Error('Add at least one question.');
   return {
     ...(id.trim() ? { id: id.trim() } : {}),
     title: title.trim(),
+    scoreVisibility,
     questions: questions.map((q, i) => {
       const choices = q.choices.map((text, j) => ({ id: String.fromCharCode(97 + j), text: text.trim() })).filter((c) => c.text);
       if (!q.prompt.trim()) throw new Error(`Question ${i + 1} has no prompt.`);
