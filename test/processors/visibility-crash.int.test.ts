@@ -73,7 +73,8 @@ it('a kill between scoring and the close, and kills in the middle of a release, 
   const midRelease: string[] = [];
   for (let k = 1; k < w.questions.length - 1 && midRelease.length === 0; k++) {
     const question = w.questions[k]!.id;
-    expect(await redis.hlen(redisKeys.held(w.quizId, question))).toBeGreaterThan(1_000);
+    // Hundreds of results to release (about 850 when the host closed early, 1,200 otherwise).
+    expect(await redis.hlen(redisKeys.held(w.quizId, question))).toBeGreaterThan(500);
     const probe = new Redis(testConfig.redis.url);
     try {
       await produce([w.events[closes[k]!]!]);
