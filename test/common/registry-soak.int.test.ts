@@ -7,14 +7,15 @@ import { testConfig } from '../helpers/stack';
 // The registry under the load the tiers and tests put on it, on a machine kept busy by two spinning
 // threads: lookups of our schemas (what every tier and test does) beside registrations of new
 // subjects (what migrate does), every request timed on its own. The bounds are far above what we
-// measure (reads well under 1 s, registrations under 1 s), so only a stall fails this, like the one
-// that failed runs before: a registration received and never answered.
+// measure (reads and registrations p99 well under 1 s; the worst seen, with three other test suites
+// and benches on the same two cores, 1.1 s and 2.1 s), so only a stall fails this, like the one that
+// failed runs before: a registration received and never answered.
 
 jest.setTimeout(120_000);
 
 const SOAK_MS = 15_000;
 const READERS = 4;
-const READ_BOUND_MS = 2_000;
+const READ_BOUND_MS = 5_000;
 const WRITE_BOUND_MS = 10_000;
 
 const base = testConfig.registry.url;

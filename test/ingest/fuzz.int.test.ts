@@ -199,7 +199,6 @@ const request = fc.record({
 
 test(`${RUNS} random requests across every route: never a 5xx, always a JSON error for a 4xx`, async () => {
   const statuses = new Map<number, number>();
-  const started = Date.now();
   await fc.assert(
     fc.asyncProperty(request, fc.nat(2), async (r, quizIndex) => {
       const adminRoute = r.route[1].endsWith('/open') || r.route[1].endsWith('/close');
@@ -228,8 +227,6 @@ test(`${RUNS} random requests across every route: never a 5xx, always a JSON err
     }),
     { numRuns: RUNS, endOnFailure: true },
   );
-  const elapsed = Date.now() - started;
-  expect(elapsed).toBeLessThan(40_000);
   // The run reached past validation, not only the front door.
   const seen = [...statuses.keys()];
   expect(seen).toEqual(expect.arrayContaining([200, 201, 202, 400, 401, 403, 404, 409, 422]));
