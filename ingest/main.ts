@@ -8,7 +8,7 @@ import { loadTracingOptions, startTracing } from '../common/tracing';
 import { createIngestApp } from './app';
 import { buildIngestDeps } from './deps';
 import { loadIngestOptions } from './options';
-import { closeServer, serverUrl, startServer } from './server';
+import { closeServer, serverUrl, startServer } from '../common/http-server';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseEnv, port, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
+import type { RateLimitOptions } from '../common/rate-limit';
 
 // Ingest-only settings. They live here rather than in common/config.ts because no other tier reads
 // them; main.ts parses them once, next to loadConfig(). Every value has a unit in its name.
@@ -39,11 +40,6 @@ const envSchema = z.object({
   // empty value none. Players use bearer tokens, never cookies, so no credentials are involved.
   INGEST_CORS_ORIGINS: origins.default('http://127.0.0.1:8090,http://localhost:8090'),
 });
-
-export interface RateLimitOptions {
-  max: number; // requests
-  windowMs: number; // milliseconds
-}
 
 export interface IngestOptions {
   metricsPort: number;

@@ -5,7 +5,7 @@ import { createOperationalApp } from '../common/http';
 import { onShutdown } from '../common/lifecycle';
 import { createLogger } from '../common/logger';
 import { loadTracingOptions, startTracing } from '../common/tracing';
-import { closeServer, serverUrl, startServer } from '../ingest/server';
+import { closeServer, serverUrl, startServer } from '../common/http-server';
 import { createPushApp } from './app';
 import { buildPushDeps } from './deps';
 import { loadPushOptions } from './options';

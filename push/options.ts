@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, parseEnv, port, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
-import type { RateLimitOptions } from '../ingest/options';
+import type { RateLimitOptions } from '../common/rate-limit';
 
 // Push-only settings. They live here rather than in common/config.ts because no other tier reads
 // them; main.ts parses them once, next to loadConfig(). Every value has its unit in its name.

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { AppError, UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { clientAddress } from '../ingest/rate-limit';
+import { clientAddress } from '../common/rate-limit';
 import type { PushMetrics } from './metrics';
 
 export interface AdmissionLimits {

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { playerOf, requirePlayer, type TokenVerifier } from '../ingest/auth';
+import { playerOf, requirePlayer, type TokenVerifier } from '../common/tokens';
 import type { StreamHub } from './hub';
 import type { LeaderboardStore } from './leaderboard-store';
 import { idParam } from './params';

@@ -7,7 +7,7 @@ import { EventCodec } from '../../common/registry';
 import { createIngestApp, type IngestDeps } from '../../ingest/app';
 import { buildIngestDeps, type OwnedIngestDeps } from '../../ingest/deps';
 import { loadIngestOptions, type IngestOptions } from '../../ingest/options';
-import { closeServer, serverUrl, startServer } from '../../ingest/server';
+import { closeServer, serverUrl, startServer } from '../../common/http-server';
 import { onCleanup } from './cleanup';
 import { uniqueId } from './ids';
 import { createTestTopics, testConfig, testLog } from './stack';

@@ -5,7 +5,7 @@ import type { EventCodec } from '../../common/registry';
 import { createPushApp, type PushDeps } from '../../push/app';
 import { buildPushDeps, type OwnedPushDeps } from '../../push/deps';
 import { loadPushOptions, type PushOptions } from '../../push/options';
-import { closeServer, serverUrl, startServer } from '../../ingest/server';
+import { closeServer, serverUrl, startServer } from '../../common/http-server';
 import { onCleanup } from './cleanup';
 import { testTopics } from './ingest-app';
 import { testConfig, testLog } from './stack';

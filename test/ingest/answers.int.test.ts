@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { Pool } from 'pg';
 import { readSchemaFile, subjectFor } from '../../common/registry';
 import { redisKeys } from '../../common/redis';
-import { DEV_ISSUER } from '../../ingest/auth';
+import { DEV_ISSUER } from '../../common/tokens';
 import { loadIngestOptions } from '../../ingest/options';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';

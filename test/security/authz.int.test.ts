@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { DEV_ISSUER } from '../../ingest/auth';
+import { DEV_ISSUER } from '../../common/tokens';
 import { connectSse } from '../helpers/sse-client';
 import { uniqueId } from '../helpers/ids';
 import { startTestIngest, type TestIngest } from '../helpers/ingest-app';

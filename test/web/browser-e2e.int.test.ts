@@ -1,7 +1,7 @@
 import { createServer as createNetServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import type { Config } from '../../common/config';
-import { closeServer, serverUrl, startServer } from '../../ingest/server';
+import { closeServer, serverUrl, startServer } from '../../common/http-server';
 import { createPushApp } from '../../push/app';
 import { buildPushDeps } from '../../push/deps';
 import { loadPushOptions } from '../../push/options';

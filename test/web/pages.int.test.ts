@@ -6,7 +6,7 @@ import { IngestClient, sampleQuiz } from '../helpers/ingest-client';
 import { uniqueId } from '../helpers/ids';
 import { onCleanup } from '../helpers/cleanup';
 import { waitUntil } from '../helpers/wait';
-import { closeServer, serverUrl, startServer } from '../../ingest/server';
+import { closeServer, serverUrl, startServer } from '../../common/http-server';
 import { mountWebPages } from '../../web/serve';
 import { boardNames, launchBrowser, newPage, screenshot } from './browser';
 

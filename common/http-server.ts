@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import type { Registry } from 'prom-client';
+import { createOperationalApp, type ReadinessCheck } from './http';
 
 /** Listens on host:port (port 0 picks a free one) and resolves once bound. */
 export function startServer(app: Express, port: number, host: string): Promise<Server> {
@@ -26,7 +28,15 @@ export function serverUrl(server: Server): string {
 }
 
 /**
- * Stops accepting connections and waits for requests in flight (each of which waits for its
+ * The operational port: /healthz, /readyz and /metrics, apart from any public port (for the
+ * processor and the sink the only port they serve).
+ */
+export function startOperationalServer(checks: Record<string, ReadinessCheck>, metrics: Registry, port: number, host: string): Promise<Server> {
+  return startServer(createOperationalApp(checks, metrics), port, host);
+}
+
+/**
+ * Stops accepting connections and waits for requests in flight (in ingest each waits for its
  * Kafka acknowledgement), closing idle keep-alive connections at once. Whatever is still running
  * after graceMs is cut off.
  */
