@@ -16,6 +16,7 @@ COPY infra/clickhouse ./infra/clickhouse
 COPY infra/dead-letters ./infra/dead-letters
 COPY ingest ./ingest
 COPY processors ./processors
+COPY sink ./sink
 COPY push ./push
 # Push serves the web pages: build them into web/dist now, while the files are still root's
 # (at run time the node user could not write there, and the pages would be missing).

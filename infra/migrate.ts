@@ -63,7 +63,7 @@ export function splitStatements(sql: string): string[] {
 
 export async function migrateClickHouse(config: Config): Promise<number> {
   const db = config.clickhouse.database;
-  const root = createClickHouse(config.clickhouse, 'default');
+  const root = createClickHouse(config.clickhouse, { database: 'default' });
   try {
     await root.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
   } finally {

@@ -7,9 +7,10 @@ import { createKafka } from '../../common/kafka';
 import { createMetricsRegistry } from '../../common/metrics';
 import { stringLiteral } from '../../infra/analytics/sql-literal';
 import { EventCodec } from '../../common/registry';
-import { buildSink, type BuiltSink } from '../../processors/clickhouse-sink/build';
-import { loadSinkOptions, type SinkOptions } from '../../processors/clickhouse-sink/options';
-import type { TopicRole } from '../../processors/clickhouse-sink/rows';
+import { createSinkApp, type SinkApp } from '../../sink/app';
+import { buildSinkDeps } from '../../sink/deps';
+import { loadSinkOptions, type SinkOptions } from '../../sink/options';
+import type { TopicRole } from '../../sink/rows';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { createTestTopics, testConfig, testLog } from '../helpers/stack';
@@ -45,9 +46,13 @@ export async function send<K extends EventType>(s: TestStack, topic: string, qui
 }
 
 /** Starts a sink in this process; stopped at cleanup if the test did not stop it. */
-export async function startSink(config: Config, overrides: Partial<SinkOptions> = {}): Promise<BuiltSink> {
+/** A sink running in the test process, with the registry its metrics go to. */
+export type TestSink = SinkApp & { registry: Registry };
+
+export async function startSink(config: Config, overrides: Partial<SinkOptions> = {}): Promise<TestSink> {
   const options: SinkOptions = { ...loadSinkOptions({}), groupId: uniqueId('sink-test'), retryInitialMs: 100, retryMaxMs: 500, ...overrides };
-  const built = buildSink(config, options, testLog, { registry: createMetricsRegistry('clickhouse-sink-test') });
+  const deps = buildSinkDeps(config, options, testLog, createMetricsRegistry('clickhouse-sink-test'));
+  const built: TestSink = { ...createSinkApp(deps), registry: deps.metricsRegistry };
   await built.sink.start();
   onCleanup(() => built.stop());
   return built;
@@ -90,7 +95,7 @@ export interface ScriptedCounts {
   snapshots: number;
 }
 
-/** One Kafka record of the script, named by the sink's role for its topic (see processors/clickhouse-sink/rows.ts). */
+/** One Kafka record of the script, named by the sink's role for its topic (see sink/rows.ts). */
 export interface ScriptedRecord {
   role: TopicRole;
   event: DecodedEvent;
@@ -256,7 +261,7 @@ export async function counterTotal(registry: Registry, name: string, labels: Rec
  * Waits until this sink has inserted at least `counts` rows into each table. Raw table counts
  * cannot tell: a background merge of the ReplacingMergeTree may already have collapsed duplicates.
  */
-export async function waitForInserted(sink: BuiltSink, counts: ScriptedCounts): Promise<void> {
+export async function waitForInserted(sink: TestSink, counts: ScriptedCounts): Promise<void> {
   const inserted = (table: string) => counterTotal(sink.registry, 'quizstream_sink_rows_inserted_total', { table });
   await waitFor('the sink to insert the scripted rows', async () =>
     (await inserted('answers')) >= counts.answers && (await inserted('quiz_events')) >= counts.quizEvents && (await inserted('snapshots')) >= counts.snapshots,

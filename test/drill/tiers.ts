@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { TIER_ENTRY, type TierName } from '../helpers/tier-entries';
+import { TIERS, type TierName } from '../../scripts/tiers';
 import { ROOT } from './config';
 
 // The tiers as real child processes (`npx tsx <entry>`), each in its own process group so a
@@ -63,7 +63,7 @@ export class TierProcess {
     if (this.running) return;
     mkdirSync(this.logDir, { recursive: true });
     this.log ??= createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
-    const child = spawn('npx', ['--no-install', 'tsx', TIER_ENTRY[this.kind]], {
+    const child = spawn('npx', ['--no-install', 'tsx', TIERS[this.kind].entry], {
       cwd: ROOT,
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...this.env },
       detached: true,

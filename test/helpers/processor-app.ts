@@ -1,6 +1,7 @@
 import type { Config } from '../../common/config';
 import { loadProcessorOptions, type ProcessorOptions } from '../../processors/options';
-import { createProcessor, type Processor } from '../../processors/processor';
+import { createProcessorApp, type Processor } from '../../processors/app';
+import { buildProcessorDeps } from '../../processors/deps';
 import { onCleanup } from './cleanup';
 import { testConfig, testLog } from './stack';
 
@@ -15,7 +16,7 @@ export function processorTestConfig(prefix: string, groupId: string, processing:
 }
 
 export async function startTestProcessor(config: Config, options: Partial<ProcessorOptions> = {}): Promise<Processor> {
-  const processor = createProcessor(config, { ...loadProcessorOptions({}), sessionTimeoutMs: 6_000, ...options }, testLog);
+  const processor = createProcessorApp(buildProcessorDeps(config, { ...loadProcessorOptions({}), sessionTimeoutMs: 6_000, ...options }, testLog));
   let stopped = false;
   const stop = processor.stop.bind(processor);
   processor.stop = async () => {

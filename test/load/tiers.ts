@@ -1,4 +1,4 @@
-import { TIER_ENTRY as ENTRY, type TierName } from '../helpers/tier-entries';
+import { TIERS, type TierName } from '../../scripts/tiers';
 import { nodeCommand, startChild, type Child } from './children';
 import { freePort, waitHttpOk } from './net';
 
@@ -14,23 +14,12 @@ export interface Tier {
   url: string;
 }
 
-/** Port variable each tier listens on (operational routes for processor and sink). */
-const PORT_VAR: Record<TierName, string> = {
-  ingest: 'INGEST_PORT',
-  processor: 'PROCESSOR_PORT',
-  sink: 'SINK_PORT',
-  push: 'PUSH_PORT',
-};
-
-/** The separate operational port of ingest and push: any free one, as several may run at once. */
-const OPERATIONAL_PORT_ENV: Partial<Record<TierName, Record<string, string>>> = {
-  ingest: { INGEST_METRICS_PORT: '0' },
-  push: { PUSH_METRICS_PORT: '0' },
-};
-
 export async function startTier(name: TierName, env: Record<string, string>, port?: number, readyTimeoutMs = 60_000): Promise<Tier> {
   const p = port ?? (await freePort());
-  const child = startChild(name, nodeCommand(ENTRY[name]), { ...OPERATIONAL_PORT_ENV[name], ...env, [PORT_VAR[name]]: String(p) });
+  const { entry, portVar, metricsPortVar } = TIERS[name];
+  // The separate operational port of ingest and push: any free one, as several may run at once.
+  const operational = metricsPortVar ? { [metricsPortVar]: '0' } : {};
+  const child = startChild(name, nodeCommand(entry), { ...operational, ...env, [portVar]: String(p) });
   let alive = true;
   void child.exited.then(() => {
     alive = false;

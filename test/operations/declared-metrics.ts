@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SERVER_FOLDERS } from '../../scripts/tiers';
 
 // The Prometheus series our code declares, read from the source (every prom-client metric is
 // created with a literal `name: '...'`), so a rule or panel on a renamed series fails a test.
 
 const ROOT = join(__dirname, '..', '..');
-const TIER_FOLDERS = ['common', 'ingest', 'processors', 'push'];
+
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -15,7 +16,7 @@ function tsFiles(dir: string): string[] {
 
 export function declaredMetricNames(): Set<string> {
   const names = new Set<string>();
-  for (const file of TIER_FOLDERS.flatMap((f) => tsFiles(join(ROOT, f)))) {
+  for (const file of SERVER_FOLDERS.flatMap((f) => tsFiles(join(ROOT, f)))) {
     const text = readFileSync(file, 'utf8');
     if (!text.includes('prom-client')) continue;
     for (const m of text.matchAll(/name:\s*'([a-zA-Z_:][a-zA-Z0-9_:]*)'/g)) names.add(m[1]!);

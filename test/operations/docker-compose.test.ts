@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { supportedNodeMajor } from '../../scripts/node-runtime';
+import { SERVER_FOLDERS, TIER_NAMES, TIERS } from '../../scripts/tiers';
 
 // There is no Docker engine on these machines, so docker-compose.yml is checked by reading it:
 // every service the whole system needs, on the documented ports, started in the right order, with
@@ -22,12 +23,8 @@ interface Service {
 }
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
-const TIERS: Record<string, string> = {
-  ingest: 'ingest/main.ts',
-  processor: 'processors/main.ts',
-  'clickhouse-sink': 'processors/clickhouse-sink/main.ts',
-  push: 'push/main.ts',
-};
+/** Each tier's entry point, by its service name. */
+const TIER_ENTRY: Record<string, string> = Object.fromEntries(TIER_NAMES.map((t) => [TIERS[t].service, TIERS[t].entry]));
 
 it('has the stack, migrate, every tier, Prometheus and Grafana', () => {
   expect(Object.keys(services).sort()).toEqual(
@@ -53,7 +50,7 @@ it('publishes the documented ports', () => {
 it('starts everything but the plain stack with one command (the app profile), migrate first', () => {
   const app = Object.entries(services).filter(([, s]) => s.profiles?.includes('app')).map(([name]) => name).sort();
   expect(app).toEqual(['clickhouse-sink', 'grafana', 'ingest', 'migrate', 'processor', 'prometheus', 'push'].sort());
-  for (const [name, entry] of Object.entries(TIERS)) {
+  for (const [name, entry] of Object.entries(TIER_ENTRY)) {
     const s = services[name]!;
     expect(s.command).toEqual(['./node_modules/.bin/tsx', entry]);
     expect(existsSync(join(ROOT, entry))).toBe(true);
@@ -79,7 +76,7 @@ it('points the tiers at the in-network addresses of the stack', () => {
     HOST: '0.0.0.0',
   });
   expect(String(env.DATABASE_URL)).toMatch(/@postgres:5432\/quizstream$/);
-  for (const name of [...Object.keys(TIERS), 'migrate']) expect(services[name]!.environment).toEqual(env);
+  for (const name of [...Object.keys(TIER_ENTRY), 'migrate']) expect(services[name]!.environment).toEqual(env);
 });
 
 it('provisions Prometheus and Grafana from the files in infra/, scraping every tier by service name', () => {
@@ -96,7 +93,7 @@ it('provisions Prometheus and Grafana from the files in infra/, scraping every t
     scrape_configs: Array<{ static_configs?: Array<{ targets: string[] }>; dns_sd_configs?: Array<{ names: string[] }> }>;
   };
   const hosts = config.scrape_configs.flatMap((j) => [...(j.static_configs ?? []).flatMap((c) => c.targets.map((t) => t.split(':')[0]!)), ...(j.dns_sd_configs ?? []).flatMap((c) => c.names)]);
-  expect(hosts.sort()).toEqual(Object.keys(TIERS).sort());
+  expect(hosts.sort()).toEqual(Object.keys(TIER_ENTRY).sort());
 });
 
 it('builds an image that holds everything the entry points load', () => {
@@ -104,7 +101,7 @@ it('builds an image that holds everything the entry points load', () => {
     .split('\n')
     .filter((line) => line.startsWith('COPY '))
     .map((line) => line.split(/\s+/)[1]!);
-  for (const path of ['common', 'ingest', 'processors', 'push', 'web', 'schemas', 'infra/migrate.ts', 'infra/migrations', 'infra/clickhouse', 'infra/dead-letters']) {
+  for (const path of [...SERVER_FOLDERS, 'web', 'schemas', 'infra/migrate.ts', 'infra/migrations', 'infra/clickhouse', 'infra/dead-letters']) {
     expect(copied).toContain(path);
   }
   expect(read('.dockerignore').split('\n')).toContain('web/dist');

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
+import { TIER_NAMES, TIERS, type TierName } from '../../scripts/tiers';
 import { schemaErrors, typeErrors, type Manifest } from './k8s-schema';
 
 // infra/k8s: every document is a valid Kubernetes object (see k8s-schema.ts for how, without
@@ -70,15 +71,13 @@ it('the schema check finds a wrong type', () => {
 });
 
 it('runs ingest, processors, the ClickHouse sink and push, each on its entry point and port; Prometheus scrapes the operational port', () => {
-  // [entry, port variable, port, operational port variable and port for tiers whose main port is public]
-  const expected: Record<string, [string, string, number, [string, number]?]> = {
-    ingest: ['ingest/main.ts', 'INGEST_PORT', 8080, ['INGEST_METRICS_PORT', 8180]],
-    processor: ['processors/main.ts', 'PROCESSOR_PORT', 8095],
-    'clickhouse-sink': ['processors/clickhouse-sink/main.ts', 'SINK_PORT', 8096],
-    push: ['push/main.ts', 'PUSH_PORT', 8090, ['PUSH_METRICS_PORT', 8190]],
-  };
-  expect(deployments.map((d) => d.metadata.name).sort()).toEqual(Object.keys(expected).map((n) => `quizstream-${n}`).sort());
-  for (const [name, [entry, portVar, port, operational]] of Object.entries(expected)) {
+  // The port each tier's manifest sets, and the operational port of tiers whose main port is public.
+  const ports: Record<TierName, [number, number?]> = { ingest: [8080, 8180], processor: [8095], sink: [8096], push: [8090, 8190] };
+  expect(deployments.map((d) => d.metadata.name).sort()).toEqual(TIER_NAMES.map((t) => `quizstream-${TIERS[t].service}`).sort());
+  for (const tier of TIER_NAMES) {
+    const { service: name, entry, portVar, metricsPortVar } = TIERS[tier];
+    const [port, metricsPortNumber] = ports[tier];
+    const operational: [string, number] | undefined = metricsPortVar ? [metricsPortVar, metricsPortNumber!] : undefined;
     const d = deployment(name);
     const [container] = d.spec.template.spec.containers;
     expect(container!.command).toEqual(['./node_modules/.bin/tsx', entry]);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { TIERS } from '../../scripts/tiers';
 import { connectSse } from '../helpers/sse-client';
 import { onCleanup } from '../helpers/cleanup';
 import { IngestClient, sampleQuiz } from '../helpers/ingest-client';
@@ -62,7 +63,7 @@ it('each tier exposes the named series on /metrics once a quiz has gone through'
     // Sentry on without its package installed, and tracing on towards a collector that is not
     // there: neither may stop the tier or change what it serves.
     startTier(
-      'ingest/main.ts',
+      TIERS.ingest.entry,
       ingestPort,
       {
         ...shared,
@@ -74,21 +75,21 @@ it('each tier exposes the named series on /metrics once a quiz has gone through'
       },
       ingestMetricsPort,
     ),
-    startTier('processors/main.ts', processorPort, {
+    startTier(TIERS.processor.entry, processorPort, {
       ...shared,
       PROCESSOR_PORT: String(processorPort),
       PROCESSOR_GROUP_ID: uniqueId('metrics-processor'),
       SNAPSHOT_THROTTLE_MS: '200',
       BATCH_MAX_WAIT_MS: '200',
     }),
-    startTier('processors/clickhouse-sink/main.ts', sinkPort, {
+    startTier(TIERS.sink.entry, sinkPort, {
       ...shared,
       SINK_PORT: String(sinkPort),
       SINK_GROUP_ID: uniqueId('metrics-sink'),
       SINK_BATCH_MAX_WAIT_MS: '200',
     }),
     startTier(
-      'push/main.ts',
+      TIERS.push.entry,
       pushPort,
       { ...shared, PUSH_PORT: String(pushPort), PUSH_METRICS_PORT: String(pushMetricsPort), PUSH_GROUP_ID_PREFIX: 'quizstream-push-metrics-test' },
       pushMetricsPort,

@@ -1,7 +1,7 @@
-import { loadSinkOptions } from '../../processors/clickhouse-sink/options';
-import { nonEmptyTables, PendingBatch } from '../../processors/clickhouse-sink/pending-batch';
-import { AbortedError, backoffDelay, retryUntilDone } from '../../processors/clickhouse-sink/retry';
-import type { SinkRow } from '../../processors/clickhouse-sink/rows';
+import { loadSinkOptions } from '../../sink/options';
+import { nonEmptyTables, PendingBatch } from '../../sink/pending-batch';
+import { AbortedError, backoffDelay, retryUntilDone } from '../../sink/retry';
+import type { SinkRow } from '../../sink/rows';
 
 const event = (id: string): SinkRow => ({
   table: 'quiz_events',

@@ -1,6 +1,6 @@
 import type { AnswerScored, DecodedEvent } from '../../common/events';
 import { topicNames } from '../../common/topics';
-import { answerRow, toRow, topicRoles, UnstorableRecordError } from '../../processors/clickhouse-sink/rows';
+import { answerRow, toRow, topicRoles, UnstorableRecordError } from '../../sink/rows';
 
 const scored: AnswerScored = {
   answerId: 'a1',

@@ -6,10 +6,10 @@ import { createKafka } from '../../common/kafka';
 import { createMetricsRegistry } from '../../common/metrics';
 import type { DecodedEvent } from '../../common/events';
 import { EventCodec } from '../../common/registry';
-import { ClickHouseWriter, createSinkClickHouse } from '../../processors/clickhouse-sink/clickhouse-writer';
-import { createSinkMetrics } from '../../processors/clickhouse-sink/metrics';
-import { loadSinkOptions } from '../../processors/clickhouse-sink/options';
-import { ClickHouseSink } from '../../processors/clickhouse-sink/sink';
+import { ClickHouseWriter } from '../../sink/clickhouse-writer';
+import { createSinkMetrics } from '../../sink/metrics';
+import { loadSinkOptions } from '../../sink/options';
+import { ClickHouseSink } from '../../sink/clickhouse-sink';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testConfig, testLog } from '../helpers/stack';
@@ -147,7 +147,7 @@ describe('ClickHouse sink', () => {
         return { type: 'PlayerJoined', payload: null } as unknown as DecodedEvent;
       }
     }
-    const client = createSinkClickHouse(stack.config.clickhouse);
+    const client = createClickHouse(stack.config.clickhouse, { quiet: true });
     onCleanup(() => client.close());
     const metrics = createSinkMetrics(createMetricsRegistry('clickhouse-sink-test'));
     const fatal: unknown[] = [];

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import Redis from 'ioredis';
 import { createDurableProducer, createKafka } from '../../common/kafka';
 import { createPgPool } from '../../common/postgres';
-import { closeOperationalServer, startOperationalServer } from '../../processors/server';
+import { closeServer, startOperationalServer } from '../../common/http-server';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
@@ -33,8 +33,8 @@ it('serves /healthz, /readyz and /metrics with the processing counters', async (
   await insertQuizRows(pg, w);
 
   const processor = await startTestProcessor(processorTestConfig(prefix, uniqueId('proc-ops')));
-  const server: Server = await startOperationalServer(processor, 0, '127.0.0.1');
-  onCleanup(() => closeOperationalServer(server));
+  const server: Server = await startOperationalServer(processor.readiness, processor.metricsRegistry, 0, '127.0.0.1');
+  onCleanup(() => closeServer(server, 1_000));
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 

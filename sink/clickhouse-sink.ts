@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { PoisonMessageError } from '../../common/errors';
-import type { Logger } from '../../common/logger';
-import type { EventCodec } from '../../common/registry';
+import { PoisonMessageError } from '../common/errors';
+import type { Logger } from '../common/logger';
+import type { EventCodec } from '../common/registry';
 import type { ClickHouseWriter } from './clickhouse-writer';
 import type { SinkMetrics } from './metrics';
 import type { SinkOptions } from './options';

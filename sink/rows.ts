@@ -1,5 +1,5 @@
-import type { AnswerScored, DecodedEvent, LeaderboardSnapshot } from '../../common/events';
-import type { Topics } from '../../common/topics';
+import type { AnswerScored, DecodedEvent, LeaderboardSnapshot } from '../common/events';
+import type { Topics } from '../common/topics';
 
 // What each Kafka record becomes in ClickHouse: the column layout of infra/clickhouse/001 and 002.
 // Timestamps arrive as epoch milliseconds; each table keeps them as UInt64 *_ms columns plus a

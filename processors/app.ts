@@ -1,19 +1,10 @@
-import type { Consumer, Kafka, Producer } from 'kafkajs';
-import type Redis from 'ioredis';
-import type { Pool } from 'pg';
+import type { Consumer } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import type { Config } from '../common/config';
 import type { ReadinessCheck } from '../common/http';
-import { createDurableProducer, createKafka } from '../common/kafka';
-import type { Logger } from '../common/logger';
-import { createMetricsRegistry } from '../common/metrics';
-import { createPgPool } from '../common/postgres';
-import { createRedis } from '../common/redis';
-import { EventCodec, schemaReadiness, type SchemaReadiness } from '../common/registry';
+import { schemaReadiness, type SchemaReadiness } from '../common/registry';
+import type { ProcessorDeps } from './deps';
 import { EventApplier } from './event-applier';
 import { LeaderboardStore } from './leaderboard-store';
-import { ProcessorMetrics } from './metrics';
-import type { ProcessorOptions } from './options';
 import { PendingSnapshots } from './pending-snapshots';
 import { QuestionAnswers } from './question-answers';
 import { QuizCatalog } from './quiz-catalog';
@@ -21,10 +12,11 @@ import { QuizEventsHandler } from './quiz-events-handler';
 import { RedisRebuild } from './redis-rebuild';
 import { SerialLock } from './serial-lock';
 import { SnapshotPublisher } from './snapshot-publisher';
+import { SnapshotScheduler } from './snapshot-scheduler';
 import { SnapshotThrottle } from './snapshot-throttle';
 
-// Wires one processor instance: a member of the PROCESSOR_GROUP_ID consumer group on quiz.events,
-// with its Redis, Postgres and producer clients, the snapshot timer, and a readiness view.
+// Wires one processor instance onto its clients: a member of the PROCESSOR_GROUP_ID consumer group
+// on quiz.events, the snapshot path (snapshot-scheduler.ts) on a timer, and a readiness view.
 
 export interface Processor {
   readonly metricsRegistry: Registry;
@@ -38,16 +30,8 @@ export interface Processor {
  * `onFatal` runs when the consumer crashed and kafkajs will not restart it: the process should
  * exit so its supervisor starts a fresh one (its partitions move to the others meanwhile).
  */
-export function createProcessor(config: Config, options: ProcessorOptions, log: Logger, onFatal: (err: unknown) => void = () => undefined): Processor {
-  const metricsRegistry = createMetricsRegistry('processor');
-  const metrics = new ProcessorMetrics(metricsRegistry);
-  const pg: Pool = createPgPool(config.postgres, 5);
-  pg.on('error', (err) => log.warn({ err }, 'postgres: idle client error'));
-  const redis: Redis = createRedis(config.redis, 'processor');
-  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
-  const kafka: Kafka = createKafka(config.kafka, log, '-processor');
-  const producer: Producer = createDurableProducer(kafka);
-  const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix, {}, log);
+export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) => void = () => undefined): Processor {
+  const { config, options, log, pg, redis, kafka, producer, codec, metrics } = deps;
   let schemas: SchemaReadiness | undefined;
   const store = new LeaderboardStore(redis);
   const catalog = new QuizCatalog(pg, options.quizCacheSize);
@@ -58,32 +42,20 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
   const publisher = new SnapshotPublisher(store, codec, producer, throttle, config.processing.snapshotTopN, metrics, log, openQuestions, (quizId, seq) =>
     pending.settled(quizId, seq),
   );
-  const applier = new EventApplier(catalog, store, new QuestionAnswers(pg), codec, metrics);
   const rebuild = new RedisRebuild(redis, pg, store, config.processing.snapshotTopN, log, openQuestions);
-
-  // A snapshot is only built once its quiz's state is known to be in Redis (see redis-rebuild.ts).
-  const publishDue = () =>
-    lock.run(async () => {
-      if (await rebuild.readyToPublish(throttle.due().map((d) => d.quizId))) await publisher.publishDue();
-    });
+  const snapshots = new SnapshotScheduler(throttle, pending, rebuild, publisher, lock, log);
   const handler = new QuizEventsHandler(
     {
       codec,
-      applier,
+      applier: new EventApplier(catalog, store, new QuestionAnswers(pg), codec, metrics),
       producer,
       pg,
       lock,
       metrics,
       log,
-      beforeCommit: (partition, changed) => {
-        // Still under the lock: the snapshot timer must not read this chunk's state from Redis
-        // before the throttle knows its seq, or it publishes newer state under an older seq.
-        for (const [quizId, seq] of changed) throttle.changed(quizId, seq);
-        rebuild.noteChanged(changed);
-        return pending.mark(partition, changed);
-      },
+      beforeCommit: (partition, changed) => snapshots.changed(partition, changed),
       onFlushed: async (changed) => {
-        if (changed.size > 0) await publishDue();
+        if (changed.size > 0) await snapshots.publishDue();
       },
     },
     {
@@ -111,13 +83,8 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
     // Lag is reported per owned partition; the ones that moved away must not keep their last value.
     metrics.lag.reset();
     log.info({ assignment: e.payload.memberAssignment }, 'joined the consumer group');
-    // Snapshots the previous owner of these partitions committed but never published.
     const partitions = e.payload.memberAssignment[codec.topics.quizEvents] ?? [];
-    lock
-      .run(async () => {
-        for (const { quizId, seq } of await pending.recover(partitions)) throttle.changed(quizId, seq);
-      })
-      .catch((err: unknown) => log.warn({ err }, 'cannot read the pending snapshots of the assigned partitions'));
+    snapshots.recover(partitions).catch((err: unknown) => log.warn({ err }, 'cannot read the pending snapshots of the assigned partitions'));
   });
   consumer.on(consumer.events.CRASH, (e) => {
     joined = false;
@@ -126,24 +93,8 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
   });
 
   let ticker: NodeJS.Timeout | undefined;
-  let ticking = false;
-  let lastMarkerCheck = 0;
-  const tick = () => {
-    if (ticking) return;
-    ticking = true;
-    const checkMarker = Date.now() - lastMarkerCheck >= 1_000;
-    if (checkMarker) lastMarkerCheck = Date.now();
-    (checkMarker ? lock.run(() => rebuild.checkProcessMarker()) : Promise.resolve())
-      .catch((err: unknown) => log.warn({ err }, 'redis state check failed'))
-      .then(publishDue)
-      .catch((err: unknown) => log.warn({ err }, 'snapshot tick failed'))
-      .finally(() => {
-        ticking = false;
-      });
-  };
-
   return {
-    metricsRegistry,
+    metricsRegistry: deps.metricsRegistry,
     readiness: {
       kafka: async () => {
         if (!joined) throw new Error('not a member of the consumer group');
@@ -169,22 +120,14 @@ export function createProcessor(config: Config, options: ProcessorOptions, log: 
         partitionsConsumedConcurrently: 1,
         eachBatch: handler.eachBatch,
       });
-      ticker = setInterval(tick, options.snapshotTickMs);
+      ticker = setInterval(() => snapshots.tick(), options.snapshotTickMs);
     },
     async stop() {
       if (ticker) clearInterval(ticker);
       await consumer.disconnect();
-      // The last chunks' changes still deserve their trailing snapshot: wait out the window.
-      const deadline = Date.now() + config.processing.snapshotThrottleMs + 1_000;
-      while (throttle.pending() && Date.now() < deadline) {
-        await publishDue().catch((err: unknown) => log.warn({ err }, 'final snapshots not published'));
-        if (throttle.pending()) await new Promise((r) => setTimeout(r, options.snapshotTickMs));
-      }
-      await producer.disconnect();
-      await redis.quit();
-      await pg.end();
+      await snapshots.drain(config.processing.snapshotThrottleMs, options.snapshotTickMs);
       schemas?.stop();
-      codec.close();
+      await deps.close();
     },
   };
 }

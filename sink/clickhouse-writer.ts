@@ -1,24 +1,8 @@
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { Config } from '../../common/config';
-import type { Logger } from '../../common/logger';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '../common/logger';
 import type { SinkMetrics } from './metrics';
 import { nonEmptyTables, type DrainedBatch } from './pending-batch';
 import { retryUntilDone, type BackoffOptions } from './retry';
-
-/**
- * A ClickHouse client for the sink. Like common/clickhouse.ts it sends no settings (18.16 rejects
- * unknown ones); unlike it, the client's own logging is off, because during an outage it would print
- * a multi-line, non-JSON error per attempt and the sink already logs each failure once, as JSON.
- */
-export function createSinkClickHouse(config: Config['clickhouse']): ClickHouseClient {
-  return createClient({
-    url: config.url,
-    database: config.database,
-    request_timeout: 30_000,
-    clickhouse_settings: {},
-    log: { level: ClickHouseLogLevel.OFF },
-  });
-}
 
 export class ClickHouseWriter {
   constructor(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnv, port, positiveInt } from '../../common/config';
+import { parseEnv, port, positiveInt } from '../common/config';
 
 // The ClickHouse sink's own settings; the shared ones (brokers, topic prefix, registry, ClickHouse
 // URL and database) come from common/config. Read once, at the entry point.
