@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ConfigError } from './errors';
 
 // Every process reads the environment once, at its entry point, through loadConfig().
 // Defaults work against the local stack that `npm run infra:up` starts.
@@ -115,13 +116,6 @@ export interface Config {
     adminKey: string;
   };
   processing: { snapshotThrottleMs: number; snapshotTopN: number; batchMaxMessages: number; batchMaxWaitMs: number };
-}
-
-export class ConfigError extends Error {
-  constructor(public readonly issues: string[]) {
-    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
 }
 
 /** Parses the environment with a schema; every problem is named in one ConfigError (fail fast at start-up). */

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig, type Config } from './config';
+import { loadConfig, type Config } from './config';
+import { ConfigError } from './errors';
 import { exitOnFatal, loadErrorReportingOptions, reportFatal, startErrorReporting } from './error-reporting';
 import { onShutdown, type Closer } from './lifecycle';
 import { createLogger, type Logger } from './logger';

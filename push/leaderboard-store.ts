@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
-import { AppError, UnavailableError } from '../common/errors';
+import { AppError, SnapshotFormatError, UnavailableError } from '../common/errors';
 import { redisKeys } from '../common/redis';
-import { SnapshotFormatError, parseStoredSnapshot, type SnapshotWire } from './snapshot-wire';
+import { parseStoredSnapshot, type SnapshotWire } from './snapshot-wire';
 
 export interface PlayerStanding {
   playerId: string;
@@ -21,7 +21,7 @@ export class LeaderboardStore {
     try {
       return parseStoredSnapshot(json);
     } catch (err) {
-      if (err instanceof SnapshotFormatError) throw new AppError('snapshot_unreadable', err.message, 500);
+      if (err instanceof SnapshotFormatError) throw new AppError('snapshot_unreadable', err.message);
       throw err;
     }
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConfigError, parseEnv, port, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
+import { parseEnv, port, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
+import { ConfigError } from '../common/errors';
 import type { RateLimitOptions } from '../common/rate-limit';
 
 // Push-only settings. They live here rather than in common/config.ts because no other tier reads

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SnapshotFormatError } from '../common/errors';
 import type { LeaderboardSnapshot } from '../common/events';
 import { eventFrame } from './sse-frames';
 import type { SnapshotFrame } from './viewer';
@@ -28,8 +29,6 @@ const storedSnapshot = z.object({
   entries: z.array(z.object({ rank: z.number().int().positive(), playerId: z.string(), displayName: z.string(), score: z.number() })),
   createdAt: z.union([z.number(), z.string()]).optional(),
 });
-
-export class SnapshotFormatError extends Error {}
 
 /** Only the contract's fields, in the contract's order, so both sources serialize to the same bytes. */
 function wire(s: SnapshotWire): SnapshotWire {

@@ -1,13 +1,13 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { PoisonMessageError } from '../common/errors';
+import { AbortedError, PoisonMessageError, UnstorableRecordError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/registry';
+import { retryUntilDone, sleep } from '../common/retry';
 import type { ClickHouseWriter } from './clickhouse-writer';
 import type { SinkMetrics } from './metrics';
 import type { SinkOptions } from './options';
 import { PendingBatch } from './pending-batch';
-import { AbortedError, retryUntilDone, sleep } from './retry';
-import { UnstorableRecordError, toRow, topicRoles, type SinkRow, type TopicRole } from './rows';
+import { toRow, topicRoles, type SinkRow, type TopicRole } from './rows';
 
 export interface SinkDeps {
   kafka: Kafka;

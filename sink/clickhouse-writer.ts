@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../common/logger';
+import { retryUntilDone, type BackoffOptions } from '../common/retry';
 import type { SinkMetrics } from './metrics';
 import { nonEmptyTables, type DrainedBatch } from './pending-batch';
-import { retryUntilDone, type BackoffOptions } from './retry';
 
 export class ClickHouseWriter {
   constructor(

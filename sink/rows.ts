@@ -1,4 +1,5 @@
 import type { AnswerScored, DecodedEvent, LeaderboardSnapshot } from '../common/events';
+import { UnstorableRecordError } from '../common/errors';
 import type { Topics } from '../common/topics';
 
 // What each Kafka record becomes in ClickHouse: the column layout of infra/clickhouse/001 and 002.
@@ -52,9 +53,6 @@ export type SinkRow =
   | { table: 'answers'; row: AnswerRow }
   | { table: 'snapshots'; row: SnapshotRow }
   | { table: 'quiz_events'; row: QuizEventRow };
-
-/** A record whose values cannot be stored (ClickHouse would reject the whole batch for it). */
-export class UnstorableRecordError extends Error {}
 
 export function topicRoles(topics: Topics): Record<string, TopicRole> {
   return { [topics.quizEvents]: 'events', [topics.results]: 'results', [topics.snapshots]: 'snapshots' };

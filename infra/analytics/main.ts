@@ -1,8 +1,9 @@
 // `npm run analytics -- <report> [--quiz ID] [--format table|csv|json] [--sql]`: the analyst's
 // canned queries over the ClickHouse rollups. `--help` lists the reports.
 import { createClickHouse } from '../../common/clickhouse';
-import { ConfigError, loadConfig } from '../../common/config';
-import { UsageError, helpText, parseArgs } from './args';
+import { loadConfig } from '../../common/config';
+import { ConfigError, UsageError } from '../../common/errors';
+import { helpText, parseArgs } from './args';
 import { formatRows } from './format';
 import { runReport } from './run';
 

@@ -1,10 +1,11 @@
 // `npm run dead-letters -- list | redrive <offset>...`: the operator's view of quiz.dead-letter.
 // See the README's runbook (handling the dead-letter topic).
-import { ConfigError, loadConfig } from '../../common/config';
+import { loadConfig } from '../../common/config';
+import { ConfigError, UsageError } from '../../common/errors';
 import { createKafka } from '../../common/kafka';
 import { createLogger } from '../../common/logger';
 import { EventCodec } from '../../common/registry';
-import { UsageError, helpText, parseDeadLetterArgs } from './args';
+import { helpText, parseDeadLetterArgs } from './args';
 import { readDeadLetters, redrive } from './dead-letter-topic';
 
 async function main(argv: string[]): Promise<number> {

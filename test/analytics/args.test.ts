@@ -1,4 +1,5 @@
-import { helpText, parseArgs, UsageError } from '../../infra/analytics/args';
+import { UsageError } from '../../common/errors';
+import { helpText, parseArgs } from '../../infra/analytics/args';
 import { REPORTS } from '../../infra/analytics/reports';
 
 function usageError(argv: string[]): string {

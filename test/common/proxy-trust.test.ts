@@ -1,4 +1,4 @@
-import { ConfigError } from '../../common/config';
+import { ConfigError } from '../../common/errors';
 import { loadIngestOptions } from '../../ingest/options';
 import { loadPushOptions } from '../../push/options';
 

@@ -1,4 +1,5 @@
-import { UsageError, helpText, parseDeadLetterArgs } from '../../infra/dead-letters/args';
+import { UsageError } from '../../common/errors';
+import { helpText, parseDeadLetterArgs } from '../../infra/dead-letters/args';
 
 it('parses list and redrive, and refuses anything else before connecting', () => {
   expect(parseDeadLetterArgs([])).toEqual({ kind: 'help' });

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../common/config';
+import { ConfigError } from '../../common/errors';
 import { contextFromHeaders, inSpan, loadTracingOptions, traceHeaders } from '../../common/tracing';
 import { trace } from '@opentelemetry/api';
 

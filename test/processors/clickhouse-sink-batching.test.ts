@@ -1,6 +1,7 @@
 import { loadSinkOptions } from '../../sink/options';
 import { nonEmptyTables, PendingBatch } from '../../sink/pending-batch';
-import { AbortedError, backoffDelay, retryUntilDone } from '../../sink/retry';
+import { AbortedError } from '../../common/errors';
+import { backoffDelay, retryUntilDone } from '../../common/retry';
 import type { SinkRow } from '../../sink/rows';
 
 const event = (id: string): SinkRow => ({

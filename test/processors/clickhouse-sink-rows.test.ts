@@ -1,6 +1,7 @@
 import type { AnswerScored, DecodedEvent } from '../../common/events';
 import { topicNames } from '../../common/topics';
-import { answerRow, toRow, topicRoles, UnstorableRecordError } from '../../sink/rows';
+import { UnstorableRecordError } from '../../common/errors';
+import { answerRow, toRow, topicRoles } from '../../sink/rows';
 
 const scored: AnswerScored = {
   answerId: 'a1',
