@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../common/logger';
 import { createKafka } from '../common/kafka';
 import { createClickHouse } from '../common/clickhouse';
 import { topicSpecs } from '../common/topics';
-import { EventCodec } from '../common/registry';
+import { EventCodec } from '../common/codec';
 
 const PG_MIGRATIONS_DIR = join(__dirname, 'migrations');
 const CH_DDL_DIR = join(__dirname, 'clickhouse');

@@ -10,7 +10,7 @@ import { errorHandler, mountHealthRoutes, notFoundHandler, type ReadinessCheck }
 import { httpMetricsMiddleware } from '../common/http-metrics';
 import { requestIdFrom } from '../common/ids';
 import type { Logger } from '../common/logger';
-import type { EventCodec } from '../common/registry';
+import type { EventCodec } from '../common/codec';
 import { httpServerSpans } from '../common/tracing';
 import { AnswerMarkers } from './answer-markers';
 import { Answers } from './answers';

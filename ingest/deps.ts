@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
 import { createPgPool } from '../common/postgres';
 import { createRedis } from '../common/redis';
-import { EventCodec, schemaReadiness } from '../common/registry';
+import { EventCodec, schemaReadiness } from '../common/codec';
 import type { IngestDeps } from './app';
 import { AutoCloser } from './auto-close';
 import type { IngestOptions } from './options';

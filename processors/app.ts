@@ -1,7 +1,7 @@
 import type { Consumer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { ReadinessCheck } from '../common/http';
-import { schemaReadiness, type SchemaReadiness } from '../common/registry';
+import { schemaReadiness, type SchemaReadiness } from '../common/codec';
 import type { ProcessorDeps } from './deps';
 import { EventApplier } from './event-applier';
 import { LeaderboardStore } from './leaderboard-store';

@@ -8,7 +8,7 @@ import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
 import { createPgPool } from '../common/postgres';
 import { createRedis } from '../common/redis';
-import { EventCodec } from '../common/registry';
+import { EventCodec } from '../common/codec';
 import { ProcessorMetrics } from './metrics';
 import type { ProcessorOptions } from './options';
 

@@ -5,9 +5,9 @@ import type {
   PlayerJoined,
   QuestionClosed,
   QuestionOpened,
-} from '../common/events';
+} from '../common/messages/events';
 import { PoisonMessageError } from '../common/errors';
-import type { EventCodec } from '../common/registry';
+import type { EventCodec } from '../common/codec';
 import type { BatchEffects } from './batch-effects';
 import type { LeaderboardStore } from './leaderboard-store';
 import type { ProcessorMetrics } from './metrics';

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import type { LeaderboardEntry, OpenQuestionCount } from '../common/events';
+import type { LeaderboardEntryWire, SnapshotWire } from '../common/messages/wire';
 import { redisKeys } from '../common/redis';
 import { TIME_SPAN } from './ranking';
 
@@ -142,22 +142,8 @@ export interface AnswerWrite {
   reachedOffsetMs: number;
 }
 
-/** The v1 wire shape push serves, stored as JSON at redisKeys.snapshot(quizId). */
-export interface SnapshotJson {
-  quizId: string;
-  seq: number;
-  players: number;
-  answers: number;
-  openQuestions: OpenQuestionCount[];
-  entries: LeaderboardEntry[];
-}
-
-export interface RankingView {
-  players: number;
-  answers: number;
-  openQuestions: OpenQuestionCount[];
-  entries: LeaderboardEntry[];
-}
+/** What a snapshot reads from the ranking: the wire shape without the quiz and seq it is stored under. */
+export type RankingView = Omit<SnapshotWire, 'quizId' | 'seq'>;
 
 /** A player's standing right after a release. */
 export interface Standing {
@@ -254,15 +240,18 @@ export class LeaderboardStore {
     ];
     const raw = await this.redis.qsReadRanking(String(keys.length), ...keys, String(topN));
     const openQuestions = openQuestionIds.map((questionId, i) => ({ questionId, answered: Number(raw[2 + i]) }));
-    const entries: LeaderboardEntry[] = [];
+    const entries: LeaderboardEntryWire[] = [];
     for (let i = 2 + openQuestionIds.length; i + 2 < raw.length; i += 3) {
       entries.push({ rank: entries.length + 1, playerId: String(raw[i]), score: Number(raw[i + 1]), displayName: String(raw[i + 2]) });
     }
     return { players: Number(raw[0]), answers: Number(raw[1]), openQuestions, entries };
   }
 
-  /** True if stored: no snapshot with a higher seq is there (an equal seq is rewritten, so a failed publish can be retried). */
-  async storeSnapshot(snapshot: SnapshotJson): Promise<boolean> {
+  /**
+   * Stores the snapshot push serves, as JSON at redisKeys.snapshot(quizId). True if stored: no
+   * snapshot with a higher seq is there (an equal seq is rewritten, so a failed publish can be retried).
+   */
+  async storeSnapshot(snapshot: SnapshotWire): Promise<boolean> {
     const stored = await this.redis.qsStoreSnapshot(
       redisKeys.snapshot(snapshot.quizId),
       redisKeys.built(snapshot.quizId),

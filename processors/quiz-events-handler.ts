@@ -2,7 +2,7 @@ import type { EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { AbortedError, isPoison } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type { EventCodec } from '../common/registry';
+import type { EventCodec } from '../common/codec';
 import { retryUntilDone } from '../common/retry';
 import { SpanKind, activeSpanLink, contextFromHeaders, inSpan } from '../common/tracing';
 import { BatchEffects } from './batch-effects';

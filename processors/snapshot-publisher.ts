@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
 import type { Logger } from '../common/logger';
-import type { EventCodec } from '../common/registry';
+import type { EventCodec } from '../common/codec';
 import type { LeaderboardStore } from './leaderboard-store';
 import type { ProcessorMetrics } from './metrics';
 import type { SnapshotThrottle } from './snapshot-throttle';

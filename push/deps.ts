@@ -4,7 +4,7 @@ import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
 import { createPgPool } from '../common/postgres';
 import { createRedis } from '../common/redis';
-import { EventCodec, schemaReadiness, type SchemaReadiness } from '../common/registry';
+import { EventCodec, schemaReadiness, type SchemaReadiness } from '../common/codec';
 import type { PushDeps } from './app';
 import { EventFeed, instanceGroupId } from './event-feed';
 import { StreamHub } from './hub';

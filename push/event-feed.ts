@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { PoisonMessageError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type { EventCodec } from '../common/registry';
+import type { EventCodec } from '../common/codec';
 import { continueTrace } from '../common/tracing';
 import type { StreamHub } from './hub';
 import type { PushMetrics } from './metrics';

@@ -1,7 +1,8 @@
 import type Redis from 'ioredis';
 import { AppError, SnapshotFormatError, UnavailableError } from '../common/errors';
+import type { SnapshotWire } from '../common/messages/wire';
 import { redisKeys } from '../common/redis';
-import { parseStoredSnapshot, type SnapshotWire } from './snapshot-wire';
+import { parseStoredSnapshot } from './snapshot-wire';
 
 export interface PlayerStanding {
   playerId: string;

@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { AbortedError, PoisonMessageError, UnstorableRecordError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type { EventCodec } from '../common/registry';
+import type { EventCodec } from '../common/codec';
 import { retryUntilDone, sleep } from '../common/retry';
 import type { ClickHouseWriter } from './clickhouse-writer';
 import type { SinkMetrics } from './metrics';

@@ -6,7 +6,7 @@ import type { Config } from '../common/config';
 import { createKafka } from '../common/kafka';
 import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
-import { EventCodec, schemaReadiness, type SchemaReadiness } from '../common/registry';
+import { EventCodec, schemaReadiness, type SchemaReadiness } from '../common/codec';
 import { createSinkMetrics, type SinkMetrics } from './metrics';
 import type { SinkOptions } from './options';
 

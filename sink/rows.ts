@@ -1,4 +1,4 @@
-import type { AnswerScored, DecodedEvent, LeaderboardSnapshot } from '../common/events';
+import type { AnswerScored, DecodedEvent, LeaderboardSnapshot } from '../common/messages/events';
 import { UnstorableRecordError } from '../common/errors';
 import type { Topics } from '../common/topics';
 

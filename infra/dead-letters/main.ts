@@ -4,7 +4,7 @@ import { loadConfig } from '../../common/config';
 import { ConfigError, UsageError } from '../../common/errors';
 import { createKafka } from '../../common/kafka';
 import { createLogger } from '../../common/logger';
-import { EventCodec } from '../../common/registry';
+import { EventCodec } from '../../common/codec';
 import { helpText, parseDeadLetterArgs } from './args';
 import { readDeadLetters, redrive } from './dead-letter-topic';
 

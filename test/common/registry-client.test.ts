@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { UnavailableError } from '../../common/errors';
-import { EventCodec, readSchemaFile, subjectFor } from '../../common/registry';
+import { EventCodec, readSchemaFile, subjectFor } from '../../common/codec';
 
 // The registry client against stand-in registries on loopback, each recording what it was asked.
 

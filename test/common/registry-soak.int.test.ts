@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { EVENT_TYPES, readSchemaFile, subjectFor } from '../../common/registry';
+import { EVENT_TYPES, readSchemaFile, subjectFor } from '../../common/codec';
 import { onCleanup } from '../helpers/cleanup';
 import { testConfig } from '../helpers/stack';
 

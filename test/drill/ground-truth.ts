@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
-import type { DecodedEvent } from '../../common/events';
-import { EventCodec } from '../../common/registry';
+import type { DecodedEvent } from '../../common/messages/events';
+import { EventCodec } from '../../common/codec';
 import { answersShownAt, referenceRanking, type RefAnswer, type RefJoin, type RefQuestion, type RefResult, type ScoreVisibility } from '../helpers/reference-ranking';
 import type { QuizPlan } from './load-generator';
 

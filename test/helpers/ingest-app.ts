@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import Redis from 'ioredis';
 import type { Config } from '../../common/config';
-import { EventCodec } from '../../common/registry';
+import { EventCodec } from '../../common/codec';
 import { createIngestApp, type IngestDeps } from '../../ingest/app';
 import { buildIngestDeps, type OwnedIngestDeps } from '../../ingest/deps';
 import { loadIngestOptions, type IngestOptions } from '../../ingest/options';

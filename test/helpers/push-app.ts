@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Config } from '../../common/config';
-import type { EventCodec } from '../../common/registry';
+import type { EventCodec } from '../../common/codec';
 import { createPushApp, type PushDeps } from '../../push/app';
 import { buildPushDeps, type OwnedPushDeps } from '../../push/deps';
 import { loadPushOptions, type PushOptions } from '../../push/options';

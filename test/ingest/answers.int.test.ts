@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { parse } from 'yaml';
 import { Pool } from 'pg';
-import { readSchemaFile, subjectFor } from '../../common/registry';
+import { readSchemaFile, subjectFor } from '../../common/codec';
 import { redisKeys } from '../../common/redis';
 import { DEV_ISSUER } from '../../common/tokens';
 import { loadIngestOptions } from '../../ingest/options';

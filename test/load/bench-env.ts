@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { loadConfig, type Config } from '../../common/config';
 import { createKafka } from '../../common/kafka';
 import { createLogger } from '../../common/logger';
-import { EventCodec } from '../../common/registry';
+import { EventCodec } from '../../common/codec';
 import { topicSpecs } from '../../common/topics';
 import { ROOT } from './children';
 

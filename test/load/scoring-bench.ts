@@ -7,7 +7,7 @@ import type { QuizEvent } from '../helpers/processor-workload';
 import { createKafka } from '../../common/kafka';
 import { createPgPool } from '../../common/postgres';
 import { createRedis, redisKeys } from '../../common/redis';
-import { EventCodec } from '../../common/registry';
+import { EventCodec } from '../../common/codec';
 import { createdQuizIds } from './bench-cleanup';
 import { benchConfig, benchLog, createPrefixTopics } from './bench-env';
 import { sleep } from './net';

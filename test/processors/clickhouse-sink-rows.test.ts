@@ -1,4 +1,4 @@
-import type { AnswerScored, DecodedEvent } from '../../common/events';
+import type { AnswerScored, DecodedEvent } from '../../common/messages/events';
 import { topicNames } from '../../common/topics';
 import { UnstorableRecordError } from '../../common/errors';
 import { answerRow, toRow, topicRoles } from '../../sink/rows';

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { AnswerScored } from '../../common/events';
+import type { AnswerScored } from '../../common/messages/events';
 import { createDurableProducer, createKafka } from '../../common/kafka';
 import { createPgPool } from '../../common/postgres';
 import { onCleanup } from '../helpers/cleanup';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import type { DeadLetter } from '../../common/events';
+import type { DeadLetter } from '../../common/messages/events';
 import { createDurableProducer, createKafka } from '../../common/kafka';
 import { createPgPool } from '../../common/postgres';
 import { onCleanup } from '../helpers/cleanup';

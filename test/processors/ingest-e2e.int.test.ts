@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { AnswerSubmitted, PlayerJoined, QuestionClosed, QuestionOpened } from '../../common/events';
+import type { AnswerSubmitted, PlayerJoined, QuestionClosed, QuestionOpened } from '../../common/messages/events';
 import { createPgPool } from '../../common/postgres';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { AnswerScored, QuestionRevealed } from '../../common/events';
+import type { AnswerScored, QuestionRevealed } from '../../common/messages/events';
 import { createDurableProducer, createKafka } from '../../common/kafka';
 import { createPgPool } from '../../common/postgres';
 import { redisKeys } from '../../common/redis';

@@ -1,6 +1,6 @@
 import { createKafka } from '../../common/kafka';
 import { createMetricsRegistry } from '../../common/metrics';
-import { EventCodec } from '../../common/registry';
+import { EventCodec } from '../../common/codec';
 import { EventFeed, instanceGroupId } from '../../push/event-feed';
 import { StreamHub } from '../../push/hub';
 import { PushMetrics } from '../../push/metrics';

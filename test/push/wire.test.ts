@@ -1,4 +1,4 @@
-import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../../common/events';
+import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../../common/messages/events';
 import { ConfigError, SnapshotFormatError } from '../../common/errors';
 import { loadPushOptions } from '../../push/options';
 import { answerReceived, answerResult, personalFrame, questionClosed, questionOpened } from '../../push/personal-events';

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
-import { AVRO_NAMESPACE, type DecodedEvent, type EventMap, type EventType } from './events';
+import { AVRO_NAMESPACE, type DecodedEvent, type EventMap, type EventType } from './messages/events';
 import { PoisonMessageError, UnavailableError } from './errors';
 import { topicNames, type Topics } from './topics';
 
