@@ -31,18 +31,18 @@ export interface Processor {
  * exit so its supervisor starts a fresh one (its partitions move to the others meanwhile).
  */
 export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) => void = () => undefined): Processor {
-  const { config, options, log, pg, redis, kafka, producer, codec, metrics } = deps;
+  const { options, log, pg, redis, kafka, producer, codec, metrics } = deps;
   let schemas: SchemaReadiness | undefined;
   const store = new LeaderboardStore(redis);
   const catalog = new QuizCatalog(pg, options.quizCacheSize);
-  const throttle = new SnapshotThrottle(config.processing.snapshotThrottleMs, Date.now);
+  const throttle = new SnapshotThrottle(options.snapshotThrottleMs, Date.now);
   const lock = new SerialLock();
   const pending = new PendingSnapshots(redis, codec.topics.quizEvents);
   const openQuestions = (quizId: string) => catalog.openQuestions(quizId);
-  const publisher = new SnapshotPublisher(store, codec, producer, throttle, config.processing.snapshotTopN, metrics, log, openQuestions, (quizId, seq) =>
+  const publisher = new SnapshotPublisher(store, codec, producer, throttle, options.snapshotTopN, metrics, log, openQuestions, (quizId, seq) =>
     pending.settled(quizId, seq),
   );
-  const rebuild = new RedisRebuild(redis, pg, store, config.processing.snapshotTopN, log, openQuestions);
+  const rebuild = new RedisRebuild(redis, pg, store, options.snapshotTopN, log, openQuestions);
   const snapshots = new SnapshotScheduler(throttle, pending, rebuild, publisher, lock, log);
   const handler = new QuizEventsHandler(
     {
@@ -59,19 +59,19 @@ export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) 
       },
     },
     {
-      groupId: config.kafka.groupId,
-      maxMessages: config.processing.batchMaxMessages,
-      maxWaitMs: config.processing.batchMaxWaitMs,
+      groupId: options.groupId,
+      maxMessages: options.batchMaxMessages,
+      maxWaitMs: options.batchMaxWaitMs,
       retryMaxMs: options.retryMaxMs,
     },
   );
 
   const consumer: Consumer = kafka.consumer({
-    groupId: config.kafka.groupId,
+    groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs,
     heartbeatInterval: options.heartbeatIntervalMs,
-    rebalanceTimeout: Math.max(options.sessionTimeoutMs, 30_000),
-    maxWaitTimeInMs: config.processing.batchMaxWaitMs,
+    rebalanceTimeout: options.rebalanceTimeoutMs,
+    maxWaitTimeInMs: options.batchMaxWaitMs,
     allowAutoTopicCreation: false,
   });
   let joined = false;
@@ -125,7 +125,7 @@ export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) 
     async stop() {
       if (ticker) clearInterval(ticker);
       await consumer.disconnect();
-      await snapshots.drain(config.processing.snapshotThrottleMs, options.snapshotTickMs);
+      await snapshots.drain(options.snapshotThrottleMs, options.snapshotTickMs);
       schemas?.stop();
       await deps.close();
     },

@@ -11,5 +11,9 @@ runTier('processor', loadProcessorOptions, async ({ config, options, log, stopOn
   const server = await startOperationalServer(processor.readiness, processor.metricsRegistry, options.port, config.http.host);
   stopOnSignal([() => processor.stop(), () => closeServer(server, 1_000)]);
   await processor.start();
-  log.info({ port: options.port, groupId: config.kafka.groupId, topicPrefix: config.kafka.topicPrefix, batch: config.processing }, 'processor started');
+  const { groupId, batchMaxMessages, batchMaxWaitMs, snapshotThrottleMs, snapshotTopN } = options;
+  log.info(
+    { port: options.port, groupId, topicPrefix: config.kafka.topicPrefix, batch: { batchMaxMessages, batchMaxWaitMs, snapshotThrottleMs, snapshotTopN } },
+    'processor started',
+  );
 });

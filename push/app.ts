@@ -6,7 +6,6 @@ import { httpMetricsMiddleware } from '../common/http-metrics';
 import type { Logger } from '../common/logger';
 import { perIpLocalLimiter } from '../common/rate-limit';
 import { createTokenVerifier, type TokenVerifier } from '../common/tokens';
-import { mountWebPages, webPagesOptions } from '../web/serve';
 import { cors } from './cors';
 import type { StreamHub } from './hub';
 import type { LeaderboardStore } from './leaderboard-store';
@@ -17,6 +16,7 @@ import { readRoutes } from './read-routes';
 import { requestLog } from './request-log';
 import { StreamAdmission } from './stream-admission';
 import { streamRoutes } from './stream-routes';
+import { mountWebPages, webPagesOptions } from './web-pages';
 
 /** Everything the app talks to, built by deps.ts (or a test) and injected here. */
 export interface PushDeps {
@@ -59,8 +59,8 @@ export function createPushApp(deps: PushDeps): Express {
       log,
     }),
   );
-  // Web pages (web/) mount here, before the 404 handler.
-  mountWebPages(app, { ...webPagesOptions(deps.config), log });
+  // The web pages (built from web/) mount here, before the 404 handler.
+  mountWebPages(app, { ...webPagesOptions(deps.config, options.publicIngestUrl), log });
 
   app.use(notFoundHandler());
   app.use(errorHandler(log));

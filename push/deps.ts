@@ -53,6 +53,7 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
   };
   const feed = new EventFeed(kafka, codec, hub, metrics, log, {
     groupId: instanceGroupId(options.groupIdPrefix),
+    timings: options.consumer,
     onRejoin: () => void catchUp().catch((err: unknown) => log.warn({ err }, 'push: could not refresh viewers from redis after a consumer restart')),
   });
   bufferedBytes.read = () => hub.stats().bufferedBytes;

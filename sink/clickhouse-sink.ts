@@ -5,7 +5,7 @@ import type { EventCodec } from '../common/codec';
 import { retryUntilDone, sleep } from '../common/retry';
 import type { ClickHouseWriter } from './clickhouse-writer';
 import type { SinkMetrics } from './metrics';
-import type { SinkOptions } from './options';
+import { SINK_DEFAULTS, type SinkOptions } from './options';
 import { PendingBatch } from './pending-batch';
 import { toRow, topicRoles, type SinkRow, type TopicRole } from './rows';
 
@@ -46,9 +46,9 @@ export class ClickHouseSink {
     this.roles = topicRoles(deps.codec.topics);
     this.consumer = deps.kafka.consumer({
       groupId: deps.options.groupId,
-      sessionTimeout: 30_000,
+      sessionTimeout: SINK_DEFAULTS.consumer.sessionTimeoutMs,
       heartbeatInterval: deps.options.heartbeatMs,
-      maxWaitTimeInMs: 500,
+      maxWaitTimeInMs: SINK_DEFAULTS.consumer.maxWaitMs,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;

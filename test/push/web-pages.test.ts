@@ -1,14 +1,15 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { loadConfig } from '../../common/config';
-import { buildWebPages, isBuildCurrent } from '../../web/build';
-import { mountWebPages, webPagesOptions } from '../../web/serve';
+import { mountWebPages, webPagesOptions } from '../../push/web-pages';
+import { buildWebPages } from '../../web/build';
 
-// Serving the built pages: what is served, what is not, /config.json, and the build-on-first-use.
+// Serving the pages the build step made: what is served, what is not, /config.json, and a clear
+// 503 on the page paths when there is no build.
 
 const dist = mkdtempSync(join(tmpdir(), 'qs-web-'));
 let server: Server;
@@ -22,6 +23,7 @@ async function listen(app: express.Express): Promise<{ server: Server; base: str
 }
 
 beforeAll(async () => {
+  buildWebPages(join(dist, 'out'));
   const app = express();
   mountWebPages(app, { ingestUrl: 'http://127.0.0.1:8080', devAdminKey: 'dev-admin-key', distDir: join(dist, 'out') });
   app.use((_req, res) => {
@@ -33,11 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
   rmSync(dist, { recursive: true, force: true });
-});
-
-test('mounting builds the pages on first use and then finds them current', () => {
-  expect(isBuildCurrent(join(dist, 'out'))).toBe(true);
-  expect(readFileSync(join(dist, 'out', 'js', 'scoreboard.js'), 'utf8').length).toBeGreaterThan(100);
 });
 
 test.each(['/', '/scoreboard.html', '/play.html', '/host.html', '/scoreboard', '/play', '/host'])('%s is served with a strict CSP', async (path) => {
@@ -87,7 +84,7 @@ test('source maps are served only when asked for (dev mode)', async () => {
   expect(readFileSync(join(dist, 'out', 'js', 'play.js.map'), 'utf8').length).toBeGreaterThan(100);
   expect((await fetch(`${base}/js/play.js.map`)).status).toBe(404);
   const app = express();
-  mountWebPages(app, { ingestUrl: 'http://127.0.0.1:8080', distDir: join(dist, 'out'), sourceMaps: true, buildIfStale: false });
+  mountWebPages(app, { ingestUrl: 'http://127.0.0.1:8080', distDir: join(dist, 'out'), sourceMaps: true });
   const withMaps = await listen(app);
   try {
     expect((await fetch(`${withMaps.base}/js/play.js.map`)).status).toBe(200);
@@ -111,42 +108,39 @@ test('no page or script embeds the admin key (only /config.json has it, and only
 
 test('webPagesOptions: PUBLIC_INGEST_URL, the admin key only when it is the well-known dev default, source maps only in dev auth mode', () => {
   const dev = loadConfig({});
-  expect(webPagesOptions(dev, {})).toEqual({ ingestUrl: 'http://127.0.0.1:8080', devAdminKey: 'dev-admin-key', sourceMaps: true });
-  expect(webPagesOptions(dev, { PUBLIC_INGEST_URL: 'https://api.example/' })).toMatchObject({ ingestUrl: 'https://api.example' });
-  expect(webPagesOptions(loadConfig({ ADMIN_KEY: 'a-real-secret-key' }), {})).toEqual({ ingestUrl: 'http://127.0.0.1:8080', sourceMaps: true });
+  expect(webPagesOptions(dev)).toEqual({ ingestUrl: 'http://127.0.0.1:8080', devAdminKey: 'dev-admin-key', sourceMaps: true });
+  expect(webPagesOptions(dev, 'https://api.example/')).toMatchObject({ ingestUrl: 'https://api.example' });
+  expect(webPagesOptions(loadConfig({ ADMIN_KEY: 'a-real-secret-key' }))).toEqual({ ingestUrl: 'http://127.0.0.1:8080', sourceMaps: true });
   const production = loadConfig({ AUTH_MODE: 'jwks', AUTH_JWKS_URL: 'https://login.example/jwks.json', ADMIN_KEY: 'a-real-secret-key' });
-  expect(webPagesOptions(production, {})).toEqual({ ingestUrl: 'http://127.0.0.1:8080', sourceMaps: false });
-  expect(webPagesOptions(loadConfig({ HOST: '0.0.0.0', INGEST_PORT: '9000' }), {}).ingestUrl).toBe('http://127.0.0.1:9000');
+  expect(webPagesOptions(production)).toEqual({ ingestUrl: 'http://127.0.0.1:8080', sourceMaps: false });
+  expect(webPagesOptions(loadConfig({ HOST: '0.0.0.0', INGEST_PORT: '9000' })).ingestUrl).toBe('http://127.0.0.1:9000');
 });
 
-test('a stale build is rebuilt; a build that fails leaves the app running and says why on the page paths', async () => {
-  const out = join(dist, 'stale');
-  buildWebPages(out);
-  writeFileSync(join(out, 'build-stamp.json'), JSON.stringify({ hash: 'old' }));
-  expect(isBuildCurrent(out)).toBe(false);
-  const app = express();
-  mountWebPages(app, { ingestUrl: 'http://127.0.0.1:8080', distDir: out });
-  expect(isBuildCurrent(out)).toBe(true);
-
-  // A dist folder that cannot be written (a file in the way of its parent) makes the build fail.
-  const blocker = join(dist, 'blocker');
-  writeFileSync(blocker, 'not a folder');
+test('without a build, the app runs on and the page paths say how to make one', async () => {
   const errors: string[] = [];
-  const broken = express();
-  mountWebPages(broken, { ingestUrl: 'http://127.0.0.1:8080', distDir: join(blocker, 'out'), log: { error: (_o, msg) => errors.push(msg) } });
-  broken.get('/healthz', (_req, res) => {
+  const unbuilt = express();
+  mountWebPages(unbuilt, { ingestUrl: 'http://127.0.0.1:8080', distDir: join(dist, 'never-built'), log: { error: (_o, msg) => errors.push(msg) } });
+  unbuilt.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  const running = await listen(broken);
+  const running = await listen(unbuilt);
   try {
     const page = await fetch(`${running.base}/play.html`);
     expect(page.status).toBe(503);
-    expect(await page.text()).toContain('web pages failed to build');
+    expect(await page.text()).toContain('npm run build:web');
     expect((await fetch(`${running.base}/healthz`)).status).toBe(200);
-    expect(errors).toHaveLength(1);
+    expect(errors).toEqual([expect.stringContaining('web pages are not built')]);
   } finally {
     await new Promise((resolve) => running.server.close(resolve));
   }
-  cpSync(out, join(dist, 'copy'), { recursive: true }); // the good build is a complete folder
-  expect(isBuildCurrent(join(dist, 'copy'))).toBe(true);
+});
+
+test('a build interrupted before its stamp counts as no build', () => {
+  const half = join(dist, 'half');
+  buildWebPages(half);
+  rmSync(join(half, 'build-stamp.json'));
+  writeFileSync(join(half, 'play.html'), 'half a build');
+  const errors: string[] = [];
+  mountWebPages(express(), { ingestUrl: 'http://127.0.0.1:8080', distDir: half, log: { error: (_o, msg) => errors.push(msg) } });
+  expect(errors).toHaveLength(1);
 });

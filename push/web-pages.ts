@@ -1,10 +1,13 @@
-import { posix } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
-import type { Config } from '../common/config';
-import { DEFAULT_DIST, ensureWebPagesBuilt } from './build';
+import { DEV_ADMIN_KEY, reachableHost, type Config } from '../common/config';
+import { BUILD_STAMP, WEB_DIST } from '../web/paths';
 
-// Serves the three web pages (scoreboard, play, host) and /config.json, which tells them where
-// ingest is (they call push, their own origin, for the streams and ingest for everything else).
+// Serves the three web pages (scoreboard, play, host) that the build step (web/build.ts) made, and
+// /config.json, which tells them where ingest is (they call push, their own origin, for the streams
+// and ingest for everything else). Push never builds them: without a build the page paths answer
+// 503 saying how to make one, and the streams and reads run on.
 
 export interface WebPagesOptions {
   /** Ingest's base URL as a browser reaches it, e.g. http://127.0.0.1:8080. */
@@ -16,29 +19,24 @@ export interface WebPagesOptions {
   devAdminKey?: string;
   /** Where the built pages are; defaults to web/dist. */
   distDir?: string;
-  /** Build the pages when the output is missing or older than the sources (default true). */
-  buildIfStale?: boolean;
   /**
    * Serve the scripts' source maps (`/js/*.map`). They publish the pages' source, comments
    * included: handy locally, nothing a production deployment needs to hand out.
    */
   sourceMaps?: boolean;
-  /** Where a failed build is reported (the tier's logger); the tier keeps running without pages. */
+  /** Where missing pages are reported (the tier's logger); the tier keeps running without them. */
   log?: { error(obj: object, msg: string): void };
 }
 
-const WELL_KNOWN_DEV_ADMIN_KEY = 'dev-admin-key';
-
 /**
- * The options for a tier's config: PUBLIC_INGEST_URL (default: ingest on this host), the dev
- * admin key only when the process runs in dev auth mode with the key everyone already knows, and
- * source maps only in dev auth mode (a deployment verifying real tokens is production).
+ * The pages' options from the configuration: ingest's URL (PUBLIC_INGEST_URL, else ingest on this
+ * host), the dev admin key only when the process runs in dev auth mode with the key everyone
+ * already knows, and source maps only in dev auth mode (a deployment verifying real tokens is production).
  */
-export function webPagesOptions(config: Config, env: NodeJS.ProcessEnv = process.env): WebPagesOptions {
-  const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
-  const ingestUrl = (env.PUBLIC_INGEST_URL ?? `http://${host}:${config.http.ingestPort}`).replace(/\/+$/, '');
-  const devKey = config.auth.mode === 'dev' && config.auth.adminKey === WELL_KNOWN_DEV_ADMIN_KEY;
-  return { ingestUrl, ...(devKey ? { devAdminKey: WELL_KNOWN_DEV_ADMIN_KEY } : {}), sourceMaps: config.auth.mode === 'dev' };
+export function webPagesOptions(config: Config, publicIngestUrl?: string): WebPagesOptions {
+  const ingestUrl = (publicIngestUrl ?? `http://${reachableHost(config.http.host)}:${config.http.ingestPort}`).replace(/\/+$/, '');
+  const devKey = config.auth.mode === 'dev' && config.auth.adminKey === DEV_ADMIN_KEY;
+  return { ingestUrl, ...(devKey ? { devAdminKey: DEV_ADMIN_KEY } : {}), sourceMaps: config.auth.mode === 'dev' };
 }
 
 /** Content-Security-Policy: our own scripts and styles only, and fetches to ourselves and ingest. */
@@ -68,7 +66,6 @@ function securityHeaders(ingestUrl: string): RequestHandler {
   };
 }
 
-export const WEB_PAGES = ['/scoreboard.html', '/play.html', '/host.html'] as const;
 // Only these reach the static handler: the build stamp and anything else in the output folder
 // stay private, and the app's other routes (and its 404s) are untouched.
 const PAGE_PATHS = /^\/(?:$|index(?:\.html)?$|(?:scoreboard|play|host)(?:\.html)?$|style\.css$|js\/)/;
@@ -92,26 +89,22 @@ function resolvedPath(rawPath: string): string | undefined {
 
 /**
  * Mounts `/`, `/scoreboard.html`, `/play.html`, `/host.html` (also without `.html`), their
- * scripts and styles, and `/config.json`. Mount it before the app's 404 handler. Builds the
- * pages synchronously first if needed (esbuild takes well under a second).
+ * scripts and styles, and `/config.json`. Mount it before the app's 404 handler.
  */
 export function mountWebPages(app: Express, options: WebPagesOptions): void {
-  const distDir = options.distDir ?? DEFAULT_DIST;
-  if (options.buildIfStale ?? true) {
-    try {
-      ensureWebPagesBuilt(distDir);
-    } catch (err) {
-      // Broken page sources must not take the streams down with them: report it, and answer the
-      // page paths with a 503 that says why.
-      const message = `web pages failed to build: ${(err as Error).message.split('\n')[0]}`;
-      (options.log ?? { error: (_o: object, msg: string) => process.stderr.write(`${msg}\n`) }).error({ err }, message);
-      app.use((req, res, next) => {
-        const path = req.method === 'GET' ? resolvedPath(req.path) : undefined;
-        if (path !== undefined && PAGE_PATHS.test(path)) res.status(503).type('text/plain').send(`${message}\n`);
-        else next();
-      });
-      return;
-    }
+  const distDir = options.distDir ?? WEB_DIST;
+  // The stamp is written last into a build, and a build is swapped in whole: with it, the pages are all there.
+  if (!existsSync(join(distDir, BUILD_STAMP))) {
+    // Missing pages must not take the streams down with them: report it, and answer the page
+    // paths with a 503 that says what to do.
+    const message = `web pages are not built (no ${join(distDir, BUILD_STAMP)}): run \`npm run build:web\``;
+    (options.log ?? { error: (_o: object, msg: string) => process.stderr.write(`${msg}\n`) }).error({ distDir }, message);
+    app.use((req, res, next) => {
+      const path = req.method === 'GET' ? resolvedPath(req.path) : undefined;
+      if (path !== undefined && PAGE_PATHS.test(path)) res.status(503).type('text/plain').send(`${message}\n`);
+      else next();
+    });
+    return;
   }
   const headers = securityHeaders(options.ingestUrl);
   const config = JSON.stringify({
