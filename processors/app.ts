@@ -4,7 +4,7 @@ import type { ReadinessCheck } from '../common/http';
 import { schemaReadiness, type SchemaReadiness } from '../common/codec';
 import type { ProcessorDeps } from './deps';
 import { EventApplier } from './event-applier';
-import { LeaderboardStore } from './leaderboard-store';
+import { LeaderboardWriter } from './leaderboard-writer';
 import { PendingSnapshots } from './pending-snapshots';
 import { QuestionAnswers } from './question-answers';
 import { QuizCatalog } from './quiz-catalog';
@@ -33,21 +33,21 @@ export interface Processor {
 export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) => void = () => undefined): Processor {
   const { options, log, pg, redis, kafka, producer, codec, metrics } = deps;
   let schemas: SchemaReadiness | undefined;
-  const store = new LeaderboardStore(redis);
+  const leaderboard = new LeaderboardWriter(redis);
   const catalog = new QuizCatalog(pg, options.quizCacheSize);
   const throttle = new SnapshotThrottle(options.snapshotThrottleMs, Date.now);
   const lock = new SerialLock();
   const pending = new PendingSnapshots(redis, codec.topics.quizEvents);
   const openQuestions = (quizId: string) => catalog.openQuestions(quizId);
-  const publisher = new SnapshotPublisher(store, codec, producer, throttle, options.snapshotTopN, metrics, log, openQuestions, (quizId, seq) =>
+  const publisher = new SnapshotPublisher(leaderboard, codec, producer, throttle, options.snapshotTopN, metrics, log, openQuestions, (quizId, seq) =>
     pending.settled(quizId, seq),
   );
-  const rebuild = new RedisRebuild(redis, pg, store, options.snapshotTopN, log, openQuestions);
+  const rebuild = new RedisRebuild(redis, pg, leaderboard, options.snapshotTopN, log, openQuestions);
   const snapshots = new SnapshotScheduler(throttle, pending, rebuild, publisher, lock, log);
   const handler = new QuizEventsHandler(
     {
       codec,
-      applier: new EventApplier(catalog, store, new QuestionAnswers(pg), codec, metrics),
+      applier: new EventApplier(catalog, leaderboard, new QuestionAnswers(pg), codec, metrics),
       producer,
       pg,
       lock,

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from '../common/logger';
 import { redisKeys } from '../common/redis';
-import { scoredMarker, type LeaderboardStore } from './leaderboard-store';
+import { scoredMarker, type LeaderboardWriter } from './leaderboard-writer';
 import { TIME_SPAN, rankingEpoch, reachedOffset } from './ranking';
 
 // Rebuilds a quiz's leaderboard state in Redis from Postgres after Redis lost it (a restart of a
@@ -40,7 +40,7 @@ export class RedisRebuild {
   constructor(
     private readonly redis: Redis,
     private readonly pg: Pool,
-    private readonly store: LeaderboardStore,
+    private readonly store: LeaderboardWriter,
     private readonly topN: number,
     private readonly log: Logger,
     private readonly openQuestions: (quizId: string) => Promise<string[]>,

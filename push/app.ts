@@ -8,7 +8,7 @@ import { perIpLocalLimiter } from '../common/rate-limit';
 import { createTokenVerifier, type TokenVerifier } from '../common/tokens';
 import { cors } from './cors';
 import type { StreamHub } from './hub';
-import type { LeaderboardStore } from './leaderboard-store';
+import type { LeaderboardReader } from './leaderboard-reader';
 import type { PushMetrics } from './metrics';
 import type { PushOptions } from './options';
 import type { QuizDirectory } from './quiz-directory';
@@ -23,7 +23,7 @@ export interface PushDeps {
   config: Config;
   options: PushOptions;
   log: Logger;
-  store: LeaderboardStore;
+  store: LeaderboardReader;
   /** Whether a quiz exists: streams open only for those that do. */
   quizzes: QuizDirectory;
   /** Fed by the Kafka consumer (event-feed.ts); the app only adds and removes viewers. */

@@ -8,7 +8,7 @@ import { EventCodec, schemaReadiness, type SchemaReadiness } from '../common/cod
 import type { PushDeps } from './app';
 import { EventFeed, instanceGroupId } from './event-feed';
 import { StreamHub } from './hub';
-import { LeaderboardStore } from './leaderboard-store';
+import { LeaderboardReader } from './leaderboard-reader';
 import { PushMetrics } from './metrics';
 import type { PushOptions } from './options';
 import { QuizDirectory } from './quiz-directory';
@@ -27,7 +27,7 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
   const redis = createRedis(config.redis, 'push');
   // Without a listener a lost connection's 'error' would crash the process; ioredis reconnects by itself.
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
-  const store = new LeaderboardStore(redis);
+  const leaderboard = new LeaderboardReader(redis);
   // Only to tell a quiz that exists from a made-up id when Redis does not know it (quiz-directory.ts).
   const pg = createPgPool(config.postgres, 2);
   pg.on('error', (err) => log.warn({ err }, 'postgres: idle client error'));
@@ -47,7 +47,7 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
   // sends it only to viewers who do not have it or something newer).
   const catchUp = async (): Promise<void> => {
     for (const quizId of hub.watchedQuizzes()) {
-      const stored = await store.snapshot(quizId);
+      const stored = await leaderboard.snapshot(quizId);
       if (stored) hub.publishSnapshot(stored, stored.createdAt ?? Date.now());
     }
   };
@@ -62,7 +62,7 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
     config,
     options,
     log,
-    store,
+    store: leaderboard,
     quizzes: new QuizDirectory(redis, pg, log),
     hub: hub,
     feed,
@@ -70,7 +70,7 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
     metricsRegistry,
     readiness: {
       kafka: () => feed.check(),
-      redis: () => store.ping(),
+      redis: () => leaderboard.ping(),
       'schema-registry': () => schemas?.check() ?? Promise.reject(new Error('not started')),
     },
     start: () => {

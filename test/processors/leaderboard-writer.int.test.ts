@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { redisKeys } from '../../common/redis';
-import { LeaderboardStore } from '../../processors/leaderboard-store';
+import { LeaderboardWriter } from '../../processors/leaderboard-writer';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testConfig } from '../helpers/stack';
@@ -15,7 +15,7 @@ onCleanup(() => redis.quit());
 test('a redelivered answer is a replay, a retry with the same answerId accepted later is a duplicate', async () => {
   const quizId = uniqueId('lbs');
   onCleanup(() => deleteQuizKeys(redis, quizId));
-  const store = new LeaderboardStore(redis);
+  const store = new LeaderboardWriter(redis);
   const first = { hold: false, quizId, questionId: 'q1', playerId: 'p1', answerId: 'a1', acceptedAt: 1_000, choiceId: 'b', points: 900, reachedOffsetMs: 1_000 };
 
   expect(await store.applyAnswer(first)).toEqual({ outcome: 'scored', total: 900, rank: 1 });
@@ -32,7 +32,7 @@ test('held points stay off the leaderboard until the release, which adds them on
   const held = uniqueId('lbs-held');
   onCleanup(() => deleteQuizKeys(redis, live));
   onCleanup(() => deleteQuizKeys(redis, held));
-  const store = new LeaderboardStore(redis);
+  const store = new LeaderboardWriter(redis);
   const answers = [
     { playerId: 'p1', answerId: 'a1', acceptedAt: 2_000, choiceId: 'a', points: 950 },
     { playerId: 'p2', answerId: 'a2', acceptedAt: 1_500, choiceId: 'b', points: 0 },

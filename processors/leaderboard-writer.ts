@@ -160,7 +160,7 @@ type Scripted = Redis & {
   qsReadRanking(...args: string[]): Promise<Array<string | number>>;
 };
 
-export class LeaderboardStore {
+export class LeaderboardWriter {
   private readonly redis: Scripted;
 
   constructor(redis: Redis) {

@@ -12,7 +12,7 @@ export interface PlayerStanding {
 }
 
 /** Reads what processors keep in Redis (key layout in common/redis.ts). Push never writes there. */
-export class LeaderboardStore {
+export class LeaderboardReader {
   constructor(private readonly redis: Redis) {}
 
   /** The latest snapshot JSON, or undefined when the quiz has none yet. */
