@@ -46,9 +46,7 @@ function kafkaReadiness(kafka: Kafka, topic: string): { check: ReadinessCheck; c
 }
 
 export async function buildIngestDeps(config: Config, options: IngestOptions, log: Logger): Promise<OwnedIngestDeps> {
-  const pg = createPgPool(config.postgres, 20);
-  // An idle client that loses its connection emits 'error'; without a listener that would crash the process.
-  pg.on('error', (err) => log.warn({ err }, 'postgres: idle client error'));
+  const pg = createPgPool(config.postgres, 20, log);
   const redis = createRedis(config.redis, 'ingest');
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   const kafka = createKafka(config.kafka, log, '-ingest');

@@ -31,9 +31,7 @@ export interface ProcessorDeps {
 
 export function buildProcessorDeps(config: Config, options: ProcessorOptions, log: Logger): ProcessorDeps {
   const metricsRegistry = createMetricsRegistry('processor');
-  const pg = createPgPool(config.postgres, 5);
-  // An idle client that loses its connection emits 'error'; without a listener that would crash the process.
-  pg.on('error', (err) => log.warn({ err }, 'postgres: idle client error'));
+  const pg = createPgPool(config.postgres, 5, log);
   const redis = createRedis(config.redis, 'processor');
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   const kafka = createKafka(config.kafka, log, '-processor');

@@ -29,8 +29,7 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   const leaderboard = new LeaderboardReader(redis);
   // Only to tell a quiz that exists from a made-up id when Redis does not know it (quiz-directory.ts).
-  const pg = createPgPool(config.postgres, 2);
-  pg.on('error', (err) => log.warn({ err }, 'postgres: idle client error'));
+  const pg = createPgPool(config.postgres, 2, log);
   const metricsRegistry = createMetricsRegistry('push');
   // The buffered-bytes gauge asks the hub on each scrape; the hub needs the metrics to exist first.
   const bufferedBytes = { read: (): number => 0 };
