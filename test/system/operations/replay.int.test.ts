@@ -1,5 +1,3 @@
-import Redis from 'ioredis';
-import { createPgPool } from '../../../common/postgres';
 import { onCleanup } from '../../helpers/cleanup';
 import { uniqueId } from '../../helpers/ids';
 import { startTestIngest, testTopics } from '../../helpers/ingest-app';
@@ -7,7 +5,7 @@ import { IngestClient, sampleQuiz } from '../../helpers/ingest-client';
 import { processorTestConfig, startTestProcessor } from '../../helpers/processor-app';
 import { readQuizState, type QuizState } from '../../helpers/processor-checks';
 import { eventually } from '../../helpers/processor-topics';
-import { testConfig } from '../../helpers/stack';
+import { stackClients } from '../../helpers/stack';
 import { deleteQuizKeys } from '../../helpers/quiz-cleanup';
 
 // The runbook's replay: with a quiz scored and its Redis state gone, processors started in a new
@@ -16,10 +14,7 @@ import { deleteQuizKeys } from '../../helpers/quiz-cleanup';
 
 jest.setTimeout(180_000);
 
-const pg = createPgPool(testConfig.postgres, 2);
-const redis = new Redis(testConfig.redis.url);
-onCleanup(() => pg.end());
-onCleanup(() => redis.quit());
+const { pg, redis } = stackClients();
 
 const ranking = (s: QuizState) => ({ redis: s.redisOrder, pg: s.pgOrder, answers: s.redisAnswers, scored: [...s.pgAnswers].sort() });
 

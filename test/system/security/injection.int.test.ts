@@ -1,6 +1,4 @@
-import Redis from 'ioredis';
 import { createClickHouse } from '../../../common/clickhouse';
-import { createPgPool } from '../../../common/postgres';
 import { redisKeys } from '../../../common/redis';
 import { stringLiteral } from '../../../infra/analytics/sql-literal';
 import { forgetQuizAtCleanup, startSink, waitFor } from '../../helpers/scripted-quiz';
@@ -9,7 +7,7 @@ import { uniqueId } from '../../helpers/ids';
 import { startTestIngest, testTopics, type TestIngest } from '../../helpers/ingest-app';
 import { IngestClient } from '../../helpers/ingest-client';
 import { processorTestConfig, startTestProcessor } from '../../helpers/processor-app';
-import { testConfig } from '../../helpers/stack';
+import { testConfig, stackClients } from '../../helpers/stack';
 import { deleteQuizKeys } from '../../helpers/quiz-cleanup';
 
 // Injection strings in every id and name field the API takes. Ids are validated by a pattern, so
@@ -45,11 +43,8 @@ const INJECTIONS = [
 
 let ingest: TestIngest;
 let api: IngestClient;
-const pg = createPgPool(testConfig.postgres, 2);
-const redis = new Redis(testConfig.redis.url);
+const { pg, redis } = stackClients();
 const ch = createClickHouse(testConfig.clickhouse);
-onCleanup(() => pg.end());
-onCleanup(() => redis.quit());
 onCleanup(() => ch.close());
 
 beforeAll(async () => {
