@@ -16,9 +16,10 @@ COPY infra/clickhouse ./infra/clickhouse
 COPY infra/dead-letters ./infra/dead-letters
 COPY ingest ./ingest
 COPY processors ./processors
+COPY sink ./sink
 COPY push ./push
-# Push serves the web pages: build them into web/dist now, while the files are still root's
-# (at run time the node user could not write there, and the pages would be missing).
+# Push serves the web pages and never builds them: the build step runs here, while the files are
+# still root's (push would serve a 503 page without it).
 COPY web ./web
 RUN ./node_modules/.bin/tsx web/build.ts
 USER node

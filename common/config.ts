@@ -1,8 +1,11 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ConfigError } from './errors';
 
-// Every process reads the environment once, at its entry point, through loadConfig().
-// Defaults work against the local stack that `npm run infra:up` starts.
+// What every tier reads (Kafka, the registry, Redis, Postgres, ClickHouse, auth, and where the
+// public tiers listen), once, at its entry point, through loadConfig(); each tier's own settings
+// are in its options.ts. Defaults work
+// against the local stack that `npm run infra:up` starts.
 
 // Building blocks for every env schema (this one and each tier's options.ts).
 export const port = z.coerce.number().int().min(0).max(65_535);
@@ -55,39 +58,64 @@ const csv = z
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
   .pipe(z.array(z.string()).min(1));
 
-const DEV_ADMIN_KEY = 'dev-admin-key';
+/** The admin key of dev mode, known to everyone: only ever pre-filled on a local host page. */
+export const DEV_ADMIN_KEY = 'dev-admin-key';
 const DEV_JWT_SECRET = 'quizstream-dev-secret-change-me-0123456789';
+
+/**
+ * What every tier reads, by variable, with its default (README.md's configuration table lists
+ * them; a test holds the two together). Undefined: no default. Each tier's own settings and their
+ * defaults are in its options.ts.
+ */
+export const SHARED_DEFAULTS = {
+  LOG_LEVEL: 'info',
+  HOST: '127.0.0.1', // the interface every tier listens on
+  // The public ports: each tier's own, and push tells the pages where ingest is (PUBLIC_INGEST_URL's default).
+  INGEST_PORT: 8080,
+  PUSH_PORT: 8090,
+  KAFKA_BROKERS: '127.0.0.1:9092', // comma-separated host:port list
+  KAFKA_CLIENT_ID: 'quizstream', // each tier appends its name
+  TOPIC_PREFIX: '',
+  TOPIC_PARTITIONS: 12, // partitions of each quiz topic
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/quizstream',
+  CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+  CLICKHOUSE_DATABASE: 'quizstream',
+  AUTH_MODE: 'dev',
+  AUTH_JWKS_URL: undefined, // required when AUTH_MODE=jwks
+  AUTH_ISSUER: undefined,
+  AUTH_AUDIENCE: undefined,
+  JWT_SECRET: undefined, // dev mode falls back to a built-in secret
+  ADMIN_KEY: undefined, // dev mode falls back to DEV_ADMIN_KEY; required in any other mode
+} as const;
+
+const D = SHARED_DEFAULTS;
 
 const envSchema = z
   .object({
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    INGEST_PORT: port.default(8080),
-    PUSH_PORT: port.default(8090),
-    HOST: z.string().default('127.0.0.1'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(D.LOG_LEVEL),
+    HOST: z.string().default(D.HOST),
+    INGEST_PORT: port.default(D.INGEST_PORT),
+    PUSH_PORT: port.default(D.PUSH_PORT),
 
-    KAFKA_BROKERS: csv.default('127.0.0.1:9092'),
-    KAFKA_CLIENT_ID: z.string().default('quizstream'),
-    TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, dash, underscore').default(''),
-    TOPIC_PARTITIONS: positiveInt.default(12),
-    SCHEMA_REGISTRY_URL: z.string().url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
+    KAFKA_BROKERS: csv.default(D.KAFKA_BROKERS),
+    KAFKA_CLIENT_ID: z.string().default(D.KAFKA_CLIENT_ID),
+    TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, dash, underscore').default(D.TOPIC_PREFIX),
+    TOPIC_PARTITIONS: positiveInt.default(D.TOPIC_PARTITIONS),
+    SCHEMA_REGISTRY_URL: z.string().url().default(D.SCHEMA_REGISTRY_URL),
 
-    REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-    DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/quizstream'),
-    CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
-    CLICKHOUSE_DATABASE: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).default('quizstream'),
+    REDIS_URL: z.string().default(D.REDIS_URL),
+    DATABASE_URL: z.string().default(D.DATABASE_URL),
+    CLICKHOUSE_URL: z.string().url().default(D.CLICKHOUSE_URL),
+    CLICKHOUSE_DATABASE: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).default(D.CLICKHOUSE_DATABASE),
 
-    AUTH_MODE: z.enum(['dev', 'jwks']).default('dev'),
+    AUTH_MODE: z.enum(['dev', 'jwks']).default(D.AUTH_MODE),
     AUTH_JWKS_URL: z.string().url().optional(),
     AUTH_ISSUER: z.string().optional(),
     AUTH_AUDIENCE: z.string().optional(),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
     ADMIN_KEY: z.string().min(8, 'ADMIN_KEY must be at least 8 characters').optional(),
-
-    SNAPSHOT_THROTTLE_MS: positiveInt.default(500), // at most one ranking snapshot per quiz per window
-    SNAPSHOT_TOP_N: positiveInt.default(100),
-    BATCH_MAX_MESSAGES: positiveInt.default(500),
-    BATCH_MAX_WAIT_MS: positiveInt.default(500), // flush Postgres/ClickHouse batches at N messages or this, whichever first
-    PROCESSOR_GROUP_ID: z.string().default('quizstream-processors'),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_MODE === 'jwks' && !env.AUTH_JWKS_URL) {
@@ -100,8 +128,9 @@ const envSchema = z
 
 export interface Config {
   logLevel: string;
+  /** The interface every tier listens on, and the public ports (operational ones are in each tier's options). */
   http: { host: string; ingestPort: number; pushPort: number };
-  kafka: { brokers: string[]; clientId: string; topicPrefix: string; partitions: number; groupId: string };
+  kafka: { brokers: string[]; clientId: string; topicPrefix: string; partitions: number };
   registry: { url: string };
   redis: { url: string };
   postgres: { url: string };
@@ -114,14 +143,6 @@ export interface Config {
     jwtSecret: string;
     adminKey: string;
   };
-  processing: { snapshotThrottleMs: number; snapshotTopN: number; batchMaxMessages: number; batchMaxWaitMs: number };
-}
-
-export class ConfigError extends Error {
-  constructor(public readonly issues: string[]) {
-    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
 }
 
 /** Parses the environment with a schema; every problem is named in one ConfigError (fail fast at start-up). */
@@ -138,13 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, ingestPort: e.INGEST_PORT, pushPort: e.PUSH_PORT },
-    kafka: {
-      brokers: e.KAFKA_BROKERS,
-      clientId: e.KAFKA_CLIENT_ID,
-      topicPrefix: e.TOPIC_PREFIX,
-      partitions: e.TOPIC_PARTITIONS,
-      groupId: e.PROCESSOR_GROUP_ID,
-    },
+    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, topicPrefix: e.TOPIC_PREFIX, partitions: e.TOPIC_PARTITIONS },
     registry: { url: e.SCHEMA_REGISTRY_URL },
     redis: { url: e.REDIS_URL },
     postgres: { url: e.DATABASE_URL },
@@ -158,11 +173,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
       adminKey: e.ADMIN_KEY ?? DEV_ADMIN_KEY,
     },
-    processing: {
-      snapshotThrottleMs: e.SNAPSHOT_THROTTLE_MS,
-      snapshotTopN: e.SNAPSHOT_TOP_N,
-      batchMaxMessages: e.BATCH_MAX_MESSAGES,
-      batchMaxWaitMs: e.BATCH_MAX_WAIT_MS,
-    },
   };
+}
+
+/** The address a browser or a local client uses for a tier listening on `host`. */
+export function reachableHost(host: string): string {
+  return host === '0.0.0.0' ? '127.0.0.1' : host;
 }

@@ -70,9 +70,9 @@ function toAppError(err: unknown): AppError {
   if (e?.type === 'entity.parse.failed') return new ValidationError('request body is not valid JSON');
   if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return new UnsupportedMediaTypeError(e.message ?? 'unsupported body encoding');
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-    return new AppError('bad_request', e.message ?? 'bad request', e.status);
+    return new AppError('bad_request', e.message ?? 'bad request', undefined, e.status);
   }
-  return new AppError('internal', 'internal error', 500, true);
+  return new AppError('internal', 'internal error');
 }
 
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -14,15 +14,25 @@ function pinoLogCreator(logger: Logger) {
     };
 }
 
+/** Every tier's Kafka client timings (a consumer's own are in its tier's options.ts). */
+export const KAFKA_CLIENT_DEFAULTS = {
+  connectionTimeoutMs: 3_000, // fail fast, so callers can answer 503
+  requestTimeoutMs: 10_000,
+  retries: 5, // attempts of one request after the first
+  initialRetryMs: 100,
+  maxRetryMs: 2_000,
+} as const;
+
 export function createKafka(config: Config['kafka'], logger: Logger, clientSuffix = ''): Kafka {
+  const t = KAFKA_CLIENT_DEFAULTS;
   return new Kafka({
     clientId: `${config.clientId}${clientSuffix}`,
     brokers: config.brokers,
     logLevel: KafkaLogLevel.WARN,
     logCreator: pinoLogCreator(logger.child({ component: 'kafkajs' })),
-    connectionTimeout: 3_000, // three seconds: fail fast so callers can answer 503
-    requestTimeout: 10_000,
-    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+    connectionTimeout: t.connectionTimeoutMs,
+    requestTimeout: t.requestTimeoutMs,
+    retry: { retries: t.retries, initialRetryTime: t.initialRetryMs, maxRetryTime: t.maxRetryMs },
   });
 }
 

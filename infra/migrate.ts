@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../common/logger';
 import { createKafka } from '../common/kafka';
 import { createClickHouse } from '../common/clickhouse';
 import { topicSpecs } from '../common/topics';
-import { EventCodec } from '../common/registry';
+import { EventCodec } from '../common/codec';
 
 const PG_MIGRATIONS_DIR = join(__dirname, 'migrations');
 const CH_DDL_DIR = join(__dirname, 'clickhouse');
@@ -63,7 +63,7 @@ export function splitStatements(sql: string): string[] {
 
 export async function migrateClickHouse(config: Config): Promise<number> {
   const db = config.clickhouse.database;
-  const root = createClickHouse(config.clickhouse, 'default');
+  const root = createClickHouse(config.clickhouse, { database: 'default' });
   try {
     await root.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
   } finally {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../common/errors';
 import type { Logger } from '../common/logger';
+import type { PlayerIdentity } from '../common/tokens';
 import type { AnswerMarkers } from './answer-markers';
-import type { PlayerIdentity } from './auth';
 import type { EventWriter } from './event-writer';
 import type { IngestMetrics } from './metrics';
 import { phaseOf, type QuizStore } from './quiz-store';

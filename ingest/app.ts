@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import type Redis from 'ioredis';
 import type { Producer } from 'kafkajs';
@@ -9,12 +8,14 @@ import type { Config } from '../common/config';
 import { UnsupportedMediaTypeError } from '../common/errors';
 import { errorHandler, mountHealthRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
 import { httpMetricsMiddleware } from '../common/http-metrics';
+import { requestIdFrom } from '../common/ids';
 import type { Logger } from '../common/logger';
-import type { EventCodec } from '../common/registry';
+import type { EventCodec } from '../common/codec';
 import { httpServerSpans } from '../common/tracing';
 import { AnswerMarkers } from './answer-markers';
 import { Answers } from './answers';
-import { DevTokenIssuer, createTokenVerifier, requireAdmin, requirePlayer, type TokenVerifier } from './auth';
+import { requirePlayer, type TokenVerifier } from '../common/tokens';
+import { DevTokenIssuer, playerTokenVerifier, requireAdmin } from './auth';
 import type { AutoCloser } from './auto-close';
 import { corsMiddleware } from './cors';
 import { EventWriter } from './event-writer';
@@ -33,7 +34,6 @@ import type { RouteContext } from './routes/context';
 import { playerRoutes } from './routes/players';
 import { questionRoutes } from './routes/questions';
 import { quizRoutes } from './routes/quizzes';
-import { ID_PATTERN } from './validation';
 
 /** Everything the app talks to, built by main.ts (or a test) and injected here. */
 export interface IngestDeps {
@@ -60,8 +60,7 @@ function requestLogger(log: Logger): RequestHandler {
   return pinoHttp({
     logger: log,
     genReqId: (req, res) => {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && ID_PATTERN.test(given) ? given : randomUUID();
+      const id = requestIdFrom(req.headers['x-request-id']);
       res.setHeader('x-request-id', id);
       return id;
     },
@@ -127,7 +126,7 @@ export function createIngestApp(deps: IngestDeps): Express {
     answers: new Answers(store, markers, writer, metrics, log),
     devTokens: config.auth.mode === 'dev' ? new DevTokenIssuer(config.auth, options.devTokenTtlSeconds) : undefined,
     requireAdmin: requireAdmin(config.auth.adminKey),
-    requirePlayer: requirePlayer(deps.tokenVerifier ?? createTokenVerifier(config.auth)),
+    requirePlayer: requirePlayer(deps.tokenVerifier ?? playerTokenVerifier(config.auth)),
     perPlayerLimit: perPlayerLimiter(limiterDeps, options.rateLimit.player),
   };
 

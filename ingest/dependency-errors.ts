@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { ReplyError } from 'ioredis';
 import { DatabaseError } from 'pg';
-import { AppError, UnavailableError } from '../common/errors';
+import { AppError, RedisTimeout, UnavailableError } from '../common/errors';
 
 // A request must never turn a dependency outage into a 500: Redis or Postgres being unreachable is
 // a 503 the client may retry. Errors that mean our own query is wrong stay errors (500, logged).
@@ -37,8 +37,6 @@ export function isRedisOutage(err: unknown): boolean {
 // disconnected, and give a command on a live-looking connection at most this long.
 const REDIS_DOWN = new Set(['reconnecting', 'close', 'end']);
 export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
-
-class RedisTimeout extends Error {}
 
 function redisUnavailable(what: string, reason: string): UnavailableError {
   return new UnavailableError(`redis unavailable (${what}): ${reason}`, 1, 'cache_unavailable');

@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
 import { createPgPool } from '../common/postgres';
 import { createRedis } from '../common/redis';
-import { EventCodec, schemaReadiness } from '../common/registry';
+import { EventCodec, schemaReadiness } from '../common/codec';
 import type { IngestDeps } from './app';
 import { AutoCloser } from './auto-close';
 import type { IngestOptions } from './options';
@@ -46,9 +46,7 @@ function kafkaReadiness(kafka: Kafka, topic: string): { check: ReadinessCheck; c
 }
 
 export async function buildIngestDeps(config: Config, options: IngestOptions, log: Logger): Promise<OwnedIngestDeps> {
-  const pg = createPgPool(config.postgres, 20);
-  // An idle client that loses its connection emits 'error'; without a listener that would crash the process.
-  pg.on('error', (err) => log.warn({ err }, 'postgres: idle client error'));
+  const pg = createPgPool(config.postgres, 20, log);
   const redis = createRedis(config.redis, 'ingest');
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   const kafka = createKafka(config.kafka, log, '-ingest');

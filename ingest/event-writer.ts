@@ -1,8 +1,8 @@
 import type { Message, Producer } from 'kafkajs';
 import { UnavailableError } from '../common/errors';
-import type { AnswerSubmitted, PlayerJoined, QuestionClosed, QuestionOpened, QuizClosed } from '../common/events';
+import type { AnswerSubmitted, PlayerJoined, QuestionClosed, QuestionOpened, QuizClosed } from '../common/messages/events';
 import type { Logger } from '../common/logger';
-import type { EventCodec } from '../common/registry';
+import type { EventCodec } from '../common/codec';
 import { SpanKind, inSpan, traceHeaders } from '../common/tracing';
 import type { IngestMetrics } from './metrics';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type { PlayerIdentity } from './auth';
+import type { PlayerIdentity } from '../common/tokens';
 import { nameSuggestions, type ProfanityCheck } from './display-names';
 import type { EventWriter } from './event-writer';
 import type { JoinClaims } from './join-claims';

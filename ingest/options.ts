@@ -1,49 +1,65 @@
 import { z } from 'zod';
 import { parseEnv, port, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
+import type { RateLimitOptions } from '../common/rate-limit';
 
-// Ingest-only settings. They live here rather than in common/config.ts because no other tier reads
-// them; main.ts parses them once, next to loadConfig(). Every value has a unit in its name.
+// Ingest's own settings; what every tier reads is common/config.ts. main.ts parses them once, next
+// to loadConfig(). Every value has its unit in its name.
 
 const origins = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
-const envSchema = z.object({
+/** Ingest's settings by variable, with their defaults (ingest/README.md lists them; a test holds the two together). */
+export const INGEST_DEFAULTS = {
   // /metrics (with /healthz and /readyz) for Prometheus, apart from the public API port; 0 picks a free one.
-  INGEST_METRICS_PORT: port.default(8180),
+  INGEST_METRICS_PORT: 8180,
   // Per player (JWT sub) on join and answer. A human taps at most a few times per question;
   // 20 per second leaves room for client retries and for load tests that reuse a few players.
-  INGEST_RATE_PLAYER_MAX: positiveInt.default(20),
-  INGEST_RATE_PLAYER_WINDOW_MS: positiveInt.default(1_000),
+  INGEST_RATE_PLAYER_MAX: 20, // requests per window
+  INGEST_RATE_PLAYER_WINDOW_MS: 1_000,
   // Per client IP on every /v1 route. A classroom or office behind one NAT address, or a load
   // generator on one machine, must not be throttled at normal game rates: 2000 per second.
-  INGEST_RATE_IP_MAX: positiveInt.default(2_000),
-  INGEST_RATE_IP_WINDOW_MS: positiveInt.default(1_000),
+  INGEST_RATE_IP_MAX: 2_000, // requests per window
+  INGEST_RATE_IP_WINDOW_MS: 1_000,
   // Redis key prefix of the counters; deployments sharing one Redis keep their counts apart with it.
-  INGEST_RATE_KEY_PREFIX: z.string().min(1).default('qs:rl:'),
+  INGEST_RATE_KEY_PREFIX: 'qs:rl:',
   // Kafka must acknowledge within this or the client gets 503 + Retry-After (never a hang).
-  INGEST_PRODUCE_TIMEOUT_MS: positiveInt.default(2_000),
+  INGEST_PRODUCE_TIMEOUT_MS: 2_000,
   // Sends still waiting for Kafka; past this, new writes get 503 at once instead of piling up in memory.
-  INGEST_MAX_PENDING_SENDS: positiveInt.default(10_000),
-  INGEST_BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
+  INGEST_MAX_PENDING_SENDS: 10_000, // sends
+  INGEST_BODY_LIMIT_BYTES: 64 * 1024,
   // Ingest's Redis cache entries live this long after their last write; Postgres rebuilds them.
-  INGEST_CACHE_TTL_SECONDS: positiveInt.default(24 * 3600),
+  INGEST_CACHE_TTL_SECONDS: 24 * 3600,
   // Lifetime of tokens from POST /v1/auth/dev-token.
-  INGEST_DEV_TOKEN_TTL_SECONDS: positiveInt.default(12 * 3600),
+  INGEST_DEV_TOKEN_TTL_SECONDS: 12 * 3600,
   // Close an open question by itself at closesAt, so the reveal happens without the host.
-  INGEST_AUTO_CLOSE: z.enum(['true', 'false']).default('true'),
+  INGEST_AUTO_CLOSE: 'true',
   // Behind a load balancer, so per-IP limits see the client's address: the number of proxies in
   // front, or their addresses/CIDRs (common/config.ts proxyTrust; "true" is refused).
-  INGEST_TRUST_PROXY: proxyTrust,
+  INGEST_TRUST_PROXY: 'false',
   // Browser origins allowed to call the API (CORS): the web pages push serves. "*" allows any; an
   // empty value none. Players use bearer tokens, never cookies, so no credentials are involved.
-  INGEST_CORS_ORIGINS: origins.default('http://127.0.0.1:8090,http://localhost:8090'),
-});
+  INGEST_CORS_ORIGINS: 'http://127.0.0.1:8090,http://localhost:8090',
+} as const;
 
-export interface RateLimitOptions {
-  max: number; // requests
-  windowMs: number; // milliseconds
-}
+const D = INGEST_DEFAULTS;
+
+const envSchema = z.object({
+  INGEST_METRICS_PORT: port.default(D.INGEST_METRICS_PORT),
+  INGEST_RATE_PLAYER_MAX: positiveInt.default(D.INGEST_RATE_PLAYER_MAX),
+  INGEST_RATE_PLAYER_WINDOW_MS: positiveInt.default(D.INGEST_RATE_PLAYER_WINDOW_MS),
+  INGEST_RATE_IP_MAX: positiveInt.default(D.INGEST_RATE_IP_MAX),
+  INGEST_RATE_IP_WINDOW_MS: positiveInt.default(D.INGEST_RATE_IP_WINDOW_MS),
+  INGEST_RATE_KEY_PREFIX: z.string().min(1).default(D.INGEST_RATE_KEY_PREFIX),
+  INGEST_PRODUCE_TIMEOUT_MS: positiveInt.default(D.INGEST_PRODUCE_TIMEOUT_MS),
+  INGEST_MAX_PENDING_SENDS: positiveInt.default(D.INGEST_MAX_PENDING_SENDS),
+  INGEST_BODY_LIMIT_BYTES: positiveInt.default(D.INGEST_BODY_LIMIT_BYTES),
+  INGEST_CACHE_TTL_SECONDS: positiveInt.default(D.INGEST_CACHE_TTL_SECONDS),
+  INGEST_DEV_TOKEN_TTL_SECONDS: positiveInt.default(D.INGEST_DEV_TOKEN_TTL_SECONDS),
+  INGEST_AUTO_CLOSE: z.enum(['true', 'false']).default(D.INGEST_AUTO_CLOSE),
+  INGEST_TRUST_PROXY: proxyTrust,
+  INGEST_CORS_ORIGINS: origins.default(D.INGEST_CORS_ORIGINS),
+});
 
 export interface IngestOptions {
   metricsPort: number;

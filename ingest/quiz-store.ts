@@ -2,7 +2,7 @@ import type Redis from 'ioredis';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../common/logger';
 import { ConflictError } from '../common/errors';
-import type { Choice } from '../common/events';
+import type { Choice } from '../common/messages/events';
 import { redisKeys } from '../common/redis';
 import { guardPostgres, guardRedis } from './dependency-errors';
 import { withTransaction } from './pg-tx';

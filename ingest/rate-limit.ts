@@ -2,10 +2,9 @@ import type { Request, RequestHandler, Response } from 'express';
 import rateLimit, { type IncrementResponse, type Options, type Store } from 'express-rate-limit';
 import type Redis from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import { RateLimitedError } from '../common/errors';
 import type { Logger } from '../common/logger';
+import { clientAddress, windowed, type RateLimitOptions } from '../common/rate-limit';
 import { guardRedis } from './dependency-errors';
-import type { RateLimitOptions } from './options';
 
 // Fixed-window counters in Redis, shared by every ingest instance. When Redis cannot count, the
 // request gets a 503 (the answer path needs Redis anyway) rather than passing unlimited.
@@ -57,41 +56,13 @@ export interface LimiterDeps {
   log: Logger;
 }
 
-/** The window and the 429 every limiter shares, whatever counts its requests. */
-function windowed(limits: RateLimitOptions): Partial<Options> {
-  return {
-    windowMs: limits.windowMs,
-    limit: limits.max,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (req, _res, next) => {
-      const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const seconds = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : Math.ceil(limits.windowMs / 1000);
-      next(new RateLimitedError(Math.max(1, seconds)));
-    },
-  };
-}
-
 function limiter(deps: LimiterDeps, scope: string, limits: RateLimitOptions, key: (req: Request, res: Response) => string): RequestHandler {
   return rateLimit({ ...windowed(limits), store: redisStore(deps.redis, deps.keyPrefix, scope, deps.log), keyGenerator: key });
-}
-
-/** The client's address: the socket's peer, or what the trusted proxies say (express "trust proxy"). */
-export function clientAddress(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 /** Every /v1 request, by client address (see INGEST_TRUST_PROXY behind a load balancer). */
 export function perIpLimiter(deps: LimiterDeps, limits: RateLimitOptions): RequestHandler {
   return limiter(deps, 'ip', limits, clientAddress);
-}
-
-/**
- * By client address, counted in this process's memory: for a tier whose requests need no shared
- * count (push's reads and stream opens, which each instance can bound on its own).
- */
-export function perIpLocalLimiter(limits: RateLimitOptions): RequestHandler {
-  return rateLimit({ ...windowed(limits), keyGenerator: clientAddress });
 }
 
 /** Player routes, by the token's subject, after authentication. */

@@ -1,19 +1,11 @@
 import { z } from 'zod';
 import { ValidationError } from '../common/errors';
+import { idSchema } from '../common/ids';
 import { NAME_PROBLEMS, normalizeDisplayName } from './display-names';
 
-// Everything a client sends is checked here before it touches Redis, Postgres or Kafka. Ids are
-// restricted to URL- and key-safe characters because they become Redis keys, Kafka keys and path
-// segments; free text is length-limited and stripped of characters that corrupt logs or displays.
-
-// "__proto__" is refused: avsc decodes an Avro map into a plain object by assignment, where that
-// key sets the prototype instead of adding an entry, so a choice so named vanished from the reveal
-// counts (and any id can end up a map key or a field of a hash read into an object).
-export const ID_PATTERN = /^(?!__proto__$)[A-Za-z0-9_-]{1,64}$/;
-
-export const ID_RULE = '1-64 characters of A-Z a-z 0-9 _ -, not __proto__';
-
-export const idSchema = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`);
+// Everything a client sends is checked here before it touches Redis, Postgres or Kafka. Ids follow
+// the rule in common/ids.ts; free text is length-limited and stripped of characters that corrupt
+// logs or displays.
 
 // C0/C1 controls (newlines, escapes), lone surrogates (not valid UTF-8) and the bidi overrides and
 // isolates that let a name display as something else. Emoji joiners stay allowed.

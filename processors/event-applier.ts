@@ -5,11 +5,11 @@ import type {
   PlayerJoined,
   QuestionClosed,
   QuestionOpened,
-} from '../common/events';
+} from '../common/messages/events';
 import { PoisonMessageError } from '../common/errors';
-import type { EventCodec } from '../common/registry';
+import type { EventCodec } from '../common/codec';
 import type { BatchEffects } from './batch-effects';
-import type { LeaderboardStore } from './leaderboard-store';
+import type { LeaderboardWriter } from './leaderboard-writer';
 import type { ProcessorMetrics } from './metrics';
 import type { ScoredRow } from './pg-batch';
 import type { QuestionAnswers } from './question-answers';
@@ -37,7 +37,7 @@ export interface ApplyContext {
 export class EventApplier {
   constructor(
     private readonly catalog: QuizCatalog,
-    private readonly store: LeaderboardStore,
+    private readonly store: LeaderboardWriter,
     private readonly questionAnswers: QuestionAnswers,
     private readonly codec: EventCodec,
     private readonly metrics: ProcessorMetrics,

@@ -1,27 +1,60 @@
 import { z } from 'zod';
 import { parseEnv, port, positiveInt } from '../common/config';
 
-// Processor-only settings, parsed once in main.ts next to loadConfig(). The shared batching and
-// snapshot settings (BATCH_MAX_*, SNAPSHOT_*, PROCESSOR_GROUP_ID) live in common/config.ts.
+// The processor's own settings; what every tier reads is common/config.ts. main.ts parses them
+// once, next to loadConfig(). Every value has its unit in its name.
 
-const envSchema = z.object({
-  PROCESSOR_PORT: port.default(8095),
+/** The processor's settings by variable, with their defaults (processors/README.md lists them; a test holds the two together). */
+export const PROCESSOR_DEFAULTS = {
+  PROCESSOR_PORT: 8095, // operational routes: /healthz, /readyz, /metrics
+  // The consumer group all processor instances share; a new one replays quiz.events from the start.
+  PROCESSOR_GROUP_ID: 'quizstream-processors',
+  // A chunk is flushed (Postgres transaction + offset commit) at this many messages or after this long.
+  BATCH_MAX_MESSAGES: 500, // messages
+  BATCH_MAX_WAIT_MS: 500,
+  // At most one ranking snapshot per quiz per window, with this many entries.
+  SNAPSHOT_THROTTLE_MS: 500,
+  SNAPSHOT_TOP_N: 100, // entries
   // A member that stops heartbeating (SIGKILL, a frozen VM) keeps its partitions this long before
   // the group hands them to another processor.
-  PROCESSOR_SESSION_TIMEOUT_MS: positiveInt.default(10_000),
-  PROCESSOR_HEARTBEAT_INTERVAL_MS: positiveInt.default(1_000),
+  PROCESSOR_SESSION_TIMEOUT_MS: 10_000,
+  PROCESSOR_HEARTBEAT_INTERVAL_MS: 1_000,
   // Question metadata of this many quizzes stays in memory; older ones are reloaded from Postgres.
-  PROCESSOR_QUIZ_CACHE_SIZE: positiveInt.default(10_000),
+  PROCESSOR_QUIZ_CACHE_SIZE: 10_000, // quizzes
   // How often the trailing-edge snapshot timer looks for quizzes whose window has passed.
-  PROCESSOR_SNAPSHOT_TICK_MS: positiveInt.default(100),
+  PROCESSOR_SNAPSHOT_TICK_MS: 100,
   // Waits between retries while Redis, Postgres, Kafka or the registry is down (the partition waits).
-  PROCESSOR_RETRY_MAX_MS: positiveInt.default(5_000),
+  PROCESSOR_RETRY_MAX_MS: 5_000,
+  /** Not settable: a rebalance waits this long at least for members to rejoin (longer if the session timeout is). */
+  minRebalanceTimeoutMs: 30_000,
+} as const;
+
+const D = PROCESSOR_DEFAULTS;
+
+const envSchema = z.object({
+  PROCESSOR_PORT: port.default(D.PROCESSOR_PORT),
+  PROCESSOR_GROUP_ID: z.string().min(1).default(D.PROCESSOR_GROUP_ID),
+  BATCH_MAX_MESSAGES: positiveInt.default(D.BATCH_MAX_MESSAGES),
+  BATCH_MAX_WAIT_MS: positiveInt.default(D.BATCH_MAX_WAIT_MS),
+  SNAPSHOT_THROTTLE_MS: positiveInt.default(D.SNAPSHOT_THROTTLE_MS),
+  SNAPSHOT_TOP_N: positiveInt.default(D.SNAPSHOT_TOP_N),
+  PROCESSOR_SESSION_TIMEOUT_MS: positiveInt.default(D.PROCESSOR_SESSION_TIMEOUT_MS),
+  PROCESSOR_HEARTBEAT_INTERVAL_MS: positiveInt.default(D.PROCESSOR_HEARTBEAT_INTERVAL_MS),
+  PROCESSOR_QUIZ_CACHE_SIZE: positiveInt.default(D.PROCESSOR_QUIZ_CACHE_SIZE),
+  PROCESSOR_SNAPSHOT_TICK_MS: positiveInt.default(D.PROCESSOR_SNAPSHOT_TICK_MS),
+  PROCESSOR_RETRY_MAX_MS: positiveInt.default(D.PROCESSOR_RETRY_MAX_MS),
 });
 
 export interface ProcessorOptions {
   port: number;
+  groupId: string;
+  batchMaxMessages: number;
+  batchMaxWaitMs: number;
+  snapshotThrottleMs: number;
+  snapshotTopN: number;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
   quizCacheSize: number;
   snapshotTickMs: number;
   retryMaxMs: number;
@@ -31,8 +64,14 @@ export function loadProcessorOptions(env: NodeJS.ProcessEnv = process.env): Proc
   const e = parseEnv(envSchema, env);
   return {
     port: e.PROCESSOR_PORT,
+    groupId: e.PROCESSOR_GROUP_ID,
+    batchMaxMessages: e.BATCH_MAX_MESSAGES,
+    batchMaxWaitMs: e.BATCH_MAX_WAIT_MS,
+    snapshotThrottleMs: e.SNAPSHOT_THROTTLE_MS,
+    snapshotTopN: e.SNAPSHOT_TOP_N,
     sessionTimeoutMs: e.PROCESSOR_SESSION_TIMEOUT_MS,
     heartbeatIntervalMs: e.PROCESSOR_HEARTBEAT_INTERVAL_MS,
+    rebalanceTimeoutMs: Math.max(e.PROCESSOR_SESSION_TIMEOUT_MS, D.minRebalanceTimeoutMs),
     quizCacheSize: e.PROCESSOR_QUIZ_CACHE_SIZE,
     snapshotTickMs: e.PROCESSOR_SNAPSHOT_TICK_MS,
     retryMaxMs: e.PROCESSOR_RETRY_MAX_MS,

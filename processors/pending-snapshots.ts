@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { redisKeys } from '../common/redis';
+import { RecentMap } from './recent-map';
 
 // Remembers, per quiz.events partition, the quizzes whose latest change has not been published as
 // a snapshot yet. Offsets are committed per chunk but snapshots trail by up to a throttle window:
@@ -21,7 +22,7 @@ type Scripted = Redis & { qsSettlePending(key: string, quizId: string, seq: stri
 export class PendingSnapshots {
   private readonly redis: Scripted;
   /** quizId -> partition, for the quizzes marked by this process (insertion order = LRU). */
-  private readonly partitionOf = new Map<string, number>();
+  private readonly partitionOf = new RecentMap<string, number>(MAX_TRACKED);
 
   constructor(
     redis: Redis,
@@ -37,13 +38,7 @@ export class PendingSnapshots {
     const args: Array<string | number> = [];
     for (const [quizId, seq] of changed) {
       args.push(seq, quizId);
-      this.partitionOf.delete(quizId);
-      this.partitionOf.set(quizId, partition);
-    }
-    while (this.partitionOf.size > MAX_TRACKED) {
-      const oldest = this.partitionOf.keys().next().value;
-      if (oldest === undefined) break;
-      this.partitionOf.delete(oldest);
+      this.partitionOf.touch(quizId, partition);
     }
     // GT: a replay of older offsets never lowers the seq already marked.
     await this.redis.zadd(redisKeys.pendingSnapshots(this.topic, partition), 'GT', ...args);

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { PoisonMessageError } from '../common/errors';
-import type { QuestionClosed, QuestionOpened } from '../common/events';
+import type { QuestionClosed, QuestionOpened } from '../common/messages/events';
 import { rankingEpoch } from './ranking';
 import type { QuestionRules } from './scoring';
 

@@ -1,13 +1,14 @@
 import type { EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
+import { AbortedError, isPoison } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type { EventCodec } from '../common/registry';
+import type { EventCodec } from '../common/codec';
+import { retryUntilDone } from '../common/retry';
+import { SpanKind, activeSpanLink, contextFromHeaders, inSpan } from '../common/tracing';
 import { BatchEffects } from './batch-effects';
 import type { EventApplier } from './event-applier';
 import type { ProcessorMetrics } from './metrics';
 import { writePgBatch } from './pg-batch';
-import { AbortedError, isPoison, retrying } from './retry';
-import { SpanKind, activeSpanLink, contextFromHeaders, inSpan } from '../common/tracing';
 import type { SerialLock } from './serial-lock';
 
 // The consumer's eachBatch. A fetched batch is cut into chunks of at most BATCH_MAX_MESSAGES
@@ -101,14 +102,11 @@ export class QuizEventsHandler {
     effects.lastOffset = message.offset;
     const seq = Number(message.offset) + 1;
     try {
-      await retrying(
-        async () => {
-          const event = await this.d.codec.decode(message.value);
-          this.d.metrics.consumed.inc({ type: event.type });
-          await inSpan(`apply ${event.type}`, { attributes: { 'quizstream.seq': seq } }, () => this.d.applier.apply(event, { seq, effects }));
-        },
-        this.retryOptions('apply', alive, p),
-      );
+      await this.retry('apply', alive, p, async () => {
+        const event = await this.d.codec.decode(message.value);
+        this.d.metrics.consumed.inc({ type: event.type });
+        await inSpan(`apply ${event.type}`, { attributes: { 'quizstream.seq': seq } }, () => this.d.applier.apply(event, { seq, effects }));
+      });
     } catch (err) {
       if (!isPoison(err)) throw err;
       await this.deadLetter(topic, partition, message, (err as Error).message, effects, p, alive);
@@ -126,18 +124,16 @@ export class QuizEventsHandler {
   ): Promise<void> {
     this.d.log.warn({ topic, partition, offset: message.offset, reason }, 'dead-lettering message');
     const dl = this.d.codec.topics.deadLetter;
-    const value = await retrying(
-      () =>
-        this.d.codec.encode(dl, 'DeadLetter', {
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key ?? null,
-          value: message.value ?? null,
-          reason,
-          failedAt: Date.now(),
-        }),
-      this.retryOptions('dead-letter', alive, p),
+    const value = await this.retry('dead-letter', alive, p, () =>
+      this.d.codec.encode(dl, 'DeadLetter', {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key ?? null,
+        value: message.value ?? null,
+        reason,
+        failedAt: Date.now(),
+      }),
     );
     effects.output(dl, message.key?.toString() ?? '', value);
     this.d.metrics.consumed.inc({ type: 'poison' });
@@ -151,31 +147,27 @@ export class QuizEventsHandler {
     const nextOffset = String(Number(effects.lastOffset) + 1);
     const topicMessages = [...effects.outputs].map(([t, messages]) => ({ topic: t, messages }));
     if (topicMessages.length > 0) {
-      await retrying(() => this.d.producer.sendBatch({ topicMessages, acks: -1 }), this.retryOptions('produce', alive, p));
+      await this.retry('produce', alive, p, () => this.d.producer.sendBatch({ topicMessages, acks: -1 }));
     }
-    await retrying(
-      () => writePgBatch(this.d.pg, this.o.groupId, effects.toPgBatch([{ topic, partition, nextOffset }])),
-      this.retryOptions('postgres', alive, p),
-    );
-    await retrying(() => this.d.beforeCommit(partition, effects.changedQuizzes), this.retryOptions('before-commit', alive, p));
+    await this.retry('postgres', alive, p, () => writePgBatch(this.d.pg, this.o.groupId, effects.toPgBatch([{ topic, partition, nextOffset }])));
+    await this.retry('before-commit', alive, p, () => this.d.beforeCommit(partition, effects.changedQuizzes));
     p.resolveOffset(effects.lastOffset!);
-    await retrying(
-      () => p.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }),
-      this.retryOptions('commit', alive, p),
-    );
+    await this.retry('commit', alive, p, () => p.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }));
     this.d.metrics.batchSize.observe(effects.messages);
     timer();
   }
 
-  private retryOptions(stage: string, alive: () => boolean, p: EachBatchPayload) {
-    return {
+  /** Retries a step while its dependency fails; gives up (AbortedError) once `alive` says so. */
+  private retry<T>(stage: string, alive: () => boolean, p: EachBatchPayload, step: () => Promise<T>): Promise<T> {
+    return retryUntilDone(stage, step, {
+      initialMs: 100,
+      maxMs: this.o.retryMaxMs,
       alive,
       between: () => p.heartbeat(),
-      maxDelayMs: this.o.retryMaxMs,
-      onRetry: (err: unknown, attempt: number) => {
+      onFailure: (err, attempt) => {
         this.d.metrics.retries.inc({ stage });
         this.d.log.warn({ err, stage, attempt }, 'dependency failed; retrying');
       },
-    };
+    });
   }
 }

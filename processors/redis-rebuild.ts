@@ -3,8 +3,9 @@ import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from '../common/logger';
 import { redisKeys } from '../common/redis';
-import { scoredMarker, type LeaderboardStore } from './leaderboard-store';
+import { scoredMarker, type LeaderboardWriter } from './leaderboard-writer';
 import { TIME_SPAN, rankingEpoch, reachedOffset } from './ranking';
+import { RecentMap } from './recent-map';
 
 // Rebuilds a quiz's leaderboard state in Redis from Postgres after Redis lost it (a restart of a
 // Redis without persistence, a failover to an empty replica, a flush). Without this, the next
@@ -33,14 +34,14 @@ interface PlayerRow {
 
 export class RedisRebuild {
   /** Quizzes this process published, with the seq of their latest state (insertion order = LRU). */
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new RecentMap<string, number>(SEEN_LIMIT);
   private readonly processMarker = `qs:processors:alive:${randomBytes(8).toString('hex')}`;
   private processMarkerSet = false;
 
   constructor(
     private readonly redis: Redis,
     private readonly pg: Pool,
-    private readonly store: LeaderboardStore,
+    private readonly store: LeaderboardWriter,
     private readonly topN: number,
     private readonly log: Logger,
     private readonly openQuestions: (quizId: string) => Promise<string[]>,
@@ -48,15 +49,7 @@ export class RedisRebuild {
 
   /** Called after a chunk is durable: these quizzes' Redis state now matches Postgres up to `seq`. */
   noteChanged(changed: Map<string, number>): void {
-    for (const [quizId, seq] of changed) {
-      this.seen.delete(quizId);
-      this.seen.set(quizId, seq);
-    }
-    while (this.seen.size > SEEN_LIMIT) {
-      const oldest = this.seen.keys().next().value;
-      if (oldest === undefined) break;
-      this.seen.delete(oldest);
-    }
+    for (const [quizId, seq] of changed) this.seen.touch(quizId, seq);
   }
 
   /**

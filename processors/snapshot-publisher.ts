@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 import type { Logger } from '../common/logger';
-import type { EventCodec } from '../common/registry';
-import type { LeaderboardStore } from './leaderboard-store';
+import type { EventCodec } from '../common/codec';
+import type { LeaderboardWriter } from './leaderboard-writer';
 import type { ProcessorMetrics } from './metrics';
 import type { SnapshotThrottle } from './snapshot-throttle';
 
@@ -11,7 +11,7 @@ import type { SnapshotThrottle } from './snapshot-throttle';
 
 export class SnapshotPublisher {
   constructor(
-    private readonly store: LeaderboardStore,
+    private readonly store: LeaderboardWriter,
     private readonly codec: EventCodec,
     private readonly producer: Producer,
     private readonly throttle: SnapshotThrottle,

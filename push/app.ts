@@ -4,12 +4,11 @@ import type { Config } from '../common/config';
 import { errorHandler, mountHealthRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
 import { httpMetricsMiddleware } from '../common/http-metrics';
 import type { Logger } from '../common/logger';
-import { createTokenVerifier, type TokenVerifier } from '../ingest/auth';
-import { perIpLocalLimiter } from '../ingest/rate-limit';
-import { mountWebPages, webPagesOptions } from '../web/serve';
+import { perIpLocalLimiter } from '../common/rate-limit';
+import { createTokenVerifier, type TokenVerifier } from '../common/tokens';
 import { cors } from './cors';
 import type { StreamHub } from './hub';
-import type { LeaderboardStore } from './leaderboard-store';
+import type { LeaderboardReader } from './leaderboard-reader';
 import type { PushMetrics } from './metrics';
 import type { PushOptions } from './options';
 import type { QuizDirectory } from './quiz-directory';
@@ -17,13 +16,14 @@ import { readRoutes } from './read-routes';
 import { requestLog } from './request-log';
 import { StreamAdmission } from './stream-admission';
 import { streamRoutes } from './stream-routes';
+import { mountWebPages, webPagesOptions } from './web-pages';
 
 /** Everything the app talks to, built by deps.ts (or a test) and injected here. */
 export interface PushDeps {
   config: Config;
   options: PushOptions;
   log: Logger;
-  store: LeaderboardStore;
+  store: LeaderboardReader;
   /** Whether a quiz exists: streams open only for those that do. */
   quizzes: QuizDirectory;
   /** Fed by the Kafka consumer (event-feed.ts); the app only adds and removes viewers. */
@@ -59,8 +59,8 @@ export function createPushApp(deps: PushDeps): Express {
       log,
     }),
   );
-  // Web pages (web/) mount here, before the 404 handler.
-  mountWebPages(app, { ...webPagesOptions(deps.config), log });
+  // The web pages (built from web/) mount here, before the 404 handler.
+  mountWebPages(app, { ...webPagesOptions(deps.config, options.publicIngestUrl), log });
 
   app.use(notFoundHandler());
   app.use(errorHandler(log));

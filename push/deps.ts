@@ -4,11 +4,11 @@ import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
 import { createPgPool } from '../common/postgres';
 import { createRedis } from '../common/redis';
-import { EventCodec, schemaReadiness, type SchemaReadiness } from '../common/registry';
+import { EventCodec, schemaReadiness, type SchemaReadiness } from '../common/codec';
 import type { PushDeps } from './app';
 import { EventFeed, instanceGroupId } from './event-feed';
 import { StreamHub } from './hub';
-import { LeaderboardStore } from './leaderboard-store';
+import { LeaderboardReader } from './leaderboard-reader';
 import { PushMetrics } from './metrics';
 import type { PushOptions } from './options';
 import { QuizDirectory } from './quiz-directory';
@@ -27,10 +27,9 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
   const redis = createRedis(config.redis, 'push');
   // Without a listener a lost connection's 'error' would crash the process; ioredis reconnects by itself.
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
-  const store = new LeaderboardStore(redis);
+  const leaderboard = new LeaderboardReader(redis);
   // Only to tell a quiz that exists from a made-up id when Redis does not know it (quiz-directory.ts).
-  const pg = createPgPool(config.postgres, 2);
-  pg.on('error', (err) => log.warn({ err }, 'postgres: idle client error'));
+  const pg = createPgPool(config.postgres, 2, log);
   const metricsRegistry = createMetricsRegistry('push');
   // The buffered-bytes gauge asks the hub on each scrape; the hub needs the metrics to exist first.
   const bufferedBytes = { read: (): number => 0 };
@@ -47,12 +46,13 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
   // sends it only to viewers who do not have it or something newer).
   const catchUp = async (): Promise<void> => {
     for (const quizId of hub.watchedQuizzes()) {
-      const stored = await store.snapshot(quizId);
+      const stored = await leaderboard.snapshot(quizId);
       if (stored) hub.publishSnapshot(stored, stored.createdAt ?? Date.now());
     }
   };
   const feed = new EventFeed(kafka, codec, hub, metrics, log, {
     groupId: instanceGroupId(options.groupIdPrefix),
+    timings: options.consumer,
     onRejoin: () => void catchUp().catch((err: unknown) => log.warn({ err }, 'push: could not refresh viewers from redis after a consumer restart')),
   });
   bufferedBytes.read = () => hub.stats().bufferedBytes;
@@ -61,7 +61,7 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
     config,
     options,
     log,
-    store,
+    store: leaderboard,
     quizzes: new QuizDirectory(redis, pg, log),
     hub: hub,
     feed,
@@ -69,7 +69,7 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
     metricsRegistry,
     readiness: {
       kafka: () => feed.check(),
-      redis: () => store.ping(),
+      redis: () => leaderboard.ping(),
       'schema-registry': () => schemas?.check() ?? Promise.reject(new Error('not started')),
     },
     start: () => {

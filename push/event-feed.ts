@@ -3,10 +3,11 @@ import { hostname } from 'node:os';
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { PoisonMessageError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type { EventCodec } from '../common/registry';
+import type { EventCodec } from '../common/codec';
 import { continueTrace } from '../common/tracing';
 import type { StreamHub } from './hub';
 import type { PushMetrics } from './metrics';
+import type { ConsumerTimings } from './options';
 import { snapshotFromEvent } from './snapshot-wire';
 
 /**
@@ -27,8 +28,8 @@ export interface EventFeedOptions {
    * read and viewers must be brought up to date another way.
    */
   onRejoin?: () => void;
-  /** Wait before starting again after a failed start or a crash kafkajs will not restart from. */
-  retryMs?: number; // default 2_000, two seconds
+  /** The consumer's timings, and the wait before starting again after a failed start or a crash kafkajs will not restart from. */
+  timings: ConsumerTimings;
 }
 
 /** Reads quiz.snapshots and quiz.results from the latest offsets and hands each event to the hub. */
@@ -51,13 +52,12 @@ export class EventFeed {
   ) {
     this.consumer = kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      // An empty poll returns after this; data returns at once. Short, so "positioned" is known fast.
-      maxWaitTimeInMs: 500,
+      sessionTimeout: options.timings.sessionTimeoutMs,
+      heartbeatInterval: options.timings.heartbeatIntervalMs,
+      maxWaitTimeInMs: options.timings.maxWaitMs,
       allowAutoTopicCreation: false,
     });
-    this.retryMs = options.retryMs ?? 2_000;
+    this.retryMs = options.timings.restartDelayMs;
     const { GROUP_JOIN, FETCH, CRASH, STOP } = this.consumer.events;
     let awaitingFetch = false;
     let joins = 0;

@@ -1,12 +1,13 @@
 import { UnavailableError } from '../common/errors';
-import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../common/events';
+import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../common/messages/events';
 import type { Logger } from '../common/logger';
+import type { SnapshotWire } from '../common/messages/wire';
 import { LeaderboardFanOut } from './leaderboard-fan-out';
 import type { PushMetrics, StreamKind } from './metrics';
 import type { ViewerLimits } from './options';
 import { PersonalFanOut } from './personal-fan-out';
 import { answerReceived, answerResult, personalFrame, questionClosed, questionOpened } from './personal-events';
-import { snapshotFrame, type SnapshotWire } from './snapshot-wire';
+import { snapshotFrame } from './snapshot-wire';
 import { commentFrame, retryFrame } from './sse-frames';
 import { Viewer, type Frame, type SseSink, type ViewerObserver } from './viewer';
 

@@ -1,55 +1,90 @@
 import { z } from 'zod';
-import { ConfigError, parseEnv, port, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
-import type { RateLimitOptions } from '../ingest/options';
+import { parseEnv, port, positiveInt, proxyTrust, type ProxyTrust } from '../common/config';
+import { ConfigError } from '../common/errors';
+import type { RateLimitOptions } from '../common/rate-limit';
 
-// Push-only settings. They live here rather than in common/config.ts because no other tier reads
-// them; main.ts parses them once, next to loadConfig(). Every value has its unit in its name.
+// Push's own settings; what every tier reads is common/config.ts. main.ts parses them once, next to
+// loadConfig(). Every value has its unit in its name.
 
 const origins = z
   .string()
-  .default('*')
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
   .pipe(z.array(z.string()).min(1, 'give "*" or a comma-separated list of origins'));
 
-const envSchema = z.object({
+/** Push's settings by variable, with their defaults (push/README.md lists them; a test holds the two together). */
+export const PUSH_DEFAULTS = {
   // /metrics (with /healthz and /readyz) for Prometheus, apart from the public port; 0 picks a free one.
-  PUSH_METRICS_PORT: port.default(8190),
+  PUSH_METRICS_PORT: 8190,
+  // Ingest's base URL as a browser reaches it, told to the pages at /config.json; by default ingest
+  // on this host, at INGEST_PORT.
+  PUBLIC_INGEST_URL: undefined,
   // Origins allowed to read the streams and leaderboards from a browser; "*" for any. Leaderboards
   // are public and the personal stream authenticates with a token, not cookies, so "*" is safe.
-  PUSH_CORS_ORIGINS: origins,
+  PUSH_CORS_ORIGINS: '*',
   // A comment line this often keeps proxies and load balancers from closing an idle stream.
-  PUSH_HEARTBEAT_MS: positiveInt.default(15_000),
+  PUSH_HEARTBEAT_MS: 15_000,
   // The `retry:` advice: how long EventSource waits before reconnecting after a drop.
-  PUSH_RETRY_MS: positiveInt.default(2_000),
+  PUSH_RETRY_MS: 2_000,
   // Open SSE connections per instance; past it a new one gets 503 + Retry-After. About 24 KB each
   // (socket, buffers, viewer), so the default stays far below the memory ceiling below.
-  PUSH_MAX_CONNECTIONS: positiveInt.default(10_000),
+  PUSH_MAX_CONNECTIONS: 10_000, // connections
   // Open streams per client address (see PUSH_TRUST_PROXY), so one client cannot hold them all; past
   // it 429. A classroom or an office behind one NAT address needs one or two per person.
-  PUSH_MAX_STREAMS_PER_ADDRESS: positiveInt.default(500),
+  PUSH_MAX_STREAMS_PER_ADDRESS: 500, // streams
   // New streams get 503 once this process's resident memory passes this, whatever the stream count
   // (slow viewers' buffers grow memory too). Keep it below the container's memory limit.
-  PUSH_MAX_RSS_BYTES: positiveInt.default(768 * 1024 * 1024),
+  PUSH_MAX_RSS_BYTES: 768 * 1024 * 1024,
   // Requests per window per client address on /v1 (reads and stream opens), counted per instance.
-  PUSH_RATE_IP_MAX: positiveInt.default(100),
-  PUSH_RATE_IP_WINDOW_MS: positiveInt.default(1_000),
+  PUSH_RATE_IP_MAX: 100, // requests per window
+  PUSH_RATE_IP_WINDOW_MS: 1_000,
   // A viewer with this many bytes still unsent gets no new snapshot; it is skipped forward to the
   // latest one once its socket drains. Bounds each viewer's buffer to this plus one snapshot.
-  PUSH_VIEWER_SKIP_BYTES: positiveInt.default(64 * 1024),
+  PUSH_VIEWER_SKIP_BYTES: 64 * 1024,
   // Events that cannot be skipped (a player's own results) are never buffered past this: the
   // viewer is disconnected instead and reconnects to read its totals afresh.
-  PUSH_VIEWER_MAX_BYTES: positiveInt.default(1024 * 1024),
+  PUSH_VIEWER_MAX_BYTES: 1024 * 1024,
   // A viewer whose buffer has not drained for this long is disconnected as stalled.
-  PUSH_VIEWER_STALL_MS: positiveInt.default(60_000),
+  PUSH_VIEWER_STALL_MS: 60_000,
   // Each instance joins its own consumer group (prefix + host + pid + random) to read every partition.
-  PUSH_GROUP_ID_PREFIX: z.string().min(1).default('quizstream-push'),
+  PUSH_GROUP_ID_PREFIX: 'quizstream-push',
   // Largest ?limit on GET leaderboard; snapshots hold at most SNAPSHOT_TOP_N entries anyway.
-  PUSH_LEADERBOARD_MAX_LIMIT: positiveInt.default(1_000),
+  PUSH_LEADERBOARD_MAX_LIMIT: 1_000, // entries
   // On SIGTERM viewers are told to reconnect after this plus a random share of it, so a fleet's
   // viewers do not all land on the remaining instances in the same instant.
-  PUSH_SHUTDOWN_RETRY_MS: positiveInt.default(1_000),
+  PUSH_SHUTDOWN_RETRY_MS: 1_000,
   // Behind a load balancer, so per-address limits and logs see the client's address: the number of
   // proxies in front, or their addresses/CIDRs (common/config.ts proxyTrust; "true" is refused).
+  PUSH_TRUST_PROXY: 'false',
+  /** Not settable: the Kafka consumer of quiz.snapshots and quiz.results. */
+  consumer: {
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1_000,
+    // An empty poll returns after this; data returns at once. Short, so "positioned" is known fast.
+    maxWaitMs: 500,
+    // Wait before starting again after a failed start or a crash kafkajs will not restart from.
+    restartDelayMs: 2_000,
+  },
+} as const;
+
+const D = PUSH_DEFAULTS;
+
+const envSchema = z.object({
+  PUSH_METRICS_PORT: port.default(D.PUSH_METRICS_PORT),
+  PUBLIC_INGEST_URL: z.string().url().optional(),
+  PUSH_CORS_ORIGINS: origins.default(D.PUSH_CORS_ORIGINS),
+  PUSH_HEARTBEAT_MS: positiveInt.default(D.PUSH_HEARTBEAT_MS),
+  PUSH_RETRY_MS: positiveInt.default(D.PUSH_RETRY_MS),
+  PUSH_MAX_CONNECTIONS: positiveInt.default(D.PUSH_MAX_CONNECTIONS),
+  PUSH_MAX_STREAMS_PER_ADDRESS: positiveInt.default(D.PUSH_MAX_STREAMS_PER_ADDRESS),
+  PUSH_MAX_RSS_BYTES: positiveInt.default(D.PUSH_MAX_RSS_BYTES),
+  PUSH_RATE_IP_MAX: positiveInt.default(D.PUSH_RATE_IP_MAX),
+  PUSH_RATE_IP_WINDOW_MS: positiveInt.default(D.PUSH_RATE_IP_WINDOW_MS),
+  PUSH_VIEWER_SKIP_BYTES: positiveInt.default(D.PUSH_VIEWER_SKIP_BYTES),
+  PUSH_VIEWER_MAX_BYTES: positiveInt.default(D.PUSH_VIEWER_MAX_BYTES),
+  PUSH_VIEWER_STALL_MS: positiveInt.default(D.PUSH_VIEWER_STALL_MS),
+  PUSH_GROUP_ID_PREFIX: z.string().min(1).default(D.PUSH_GROUP_ID_PREFIX),
+  PUSH_LEADERBOARD_MAX_LIMIT: positiveInt.default(D.PUSH_LEADERBOARD_MAX_LIMIT),
+  PUSH_SHUTDOWN_RETRY_MS: positiveInt.default(D.PUSH_SHUTDOWN_RETRY_MS),
   PUSH_TRUST_PROXY: proxyTrust,
 });
 
@@ -61,6 +96,8 @@ export interface ViewerLimits {
 
 export interface PushOptions {
   metricsPort: number;
+  /** Ingest's base URL as a browser reaches it (PUBLIC_INGEST_URL); undefined: ingest on this host, at INGEST_PORT. */
+  publicIngestUrl: string | undefined;
   /** ['*'] or exact origins. */
   corsOrigins: string[];
   heartbeatMs: number;
@@ -74,6 +111,14 @@ export interface PushOptions {
   leaderboardMaxLimit: number;
   shutdownRetryMs: number;
   trustProxy: ProxyTrust;
+  consumer: ConsumerTimings;
+}
+
+export interface ConsumerTimings {
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  maxWaitMs: number;
+  restartDelayMs: number;
 }
 
 export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptions {
@@ -83,6 +128,7 @@ export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptio
   }
   return {
     metricsPort: e.PUSH_METRICS_PORT,
+    publicIngestUrl: e.PUBLIC_INGEST_URL,
     corsOrigins: e.PUSH_CORS_ORIGINS,
     heartbeatMs: e.PUSH_HEARTBEAT_MS,
     retryMs: e.PUSH_RETRY_MS,
@@ -95,5 +141,6 @@ export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptio
     leaderboardMaxLimit: e.PUSH_LEADERBOARD_MAX_LIMIT,
     shutdownRetryMs: e.PUSH_SHUTDOWN_RETRY_MS,
     trustProxy: e.PUSH_TRUST_PROXY,
+    consumer: { ...D.consumer },
   };
 }

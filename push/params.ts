@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import { ValidationError } from '../common/errors';
-import { ID_PATTERN, ID_RULE } from '../ingest/validation';
+import { ID_PATTERN, ID_RULE } from '../common/ids';
 
-/** Ids follow ingest's rule (ID_RULE); anything else cannot exist, so it is a 400. */
+/** Ids follow the one rule (common/ids.ts); anything else cannot exist, so it is a 400. */
 export function idParam(req: Request, name: 'quizId' | 'playerId'): string {
   const value = req.params[name];
   if (typeof value !== 'string' || !ID_PATTERN.test(value)) {

@@ -1,4 +1,5 @@
-import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../common/events';
+import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../common/messages/events';
+import type { AnswerReceivedWire, AnswerResultWire, PersonalEventName, QuestionClosedWire, QuestionOpenedWire } from '../common/messages/wire';
 import { eventFrame } from './sse-frames';
 import type { Frame } from './viewer';
 
@@ -8,38 +9,12 @@ import type { Frame } from './viewer';
 // is built field by field from the Avro record, never spread: a field added to a schema later must
 // not reach players unless someone decides it should (the answer key must never leak early).
 
-export interface AnswerReceivedWire {
-  answerId: string;
-  questionId: string;
-}
-
-/** The answer is counted; nothing about whether it was right. */
 export function answerReceived(e: AnswerReceived): AnswerReceivedWire {
   return { answerId: e.answerId, questionId: e.questionId };
 }
 
-export interface AnswerResultWire {
-  answerId: string;
-  questionId: string;
-  correct: boolean;
-  points: number;
-  total: number;
-  rank: number;
-  late: boolean;
-}
-
 export function answerResult(e: AnswerScored): AnswerResultWire {
   return { answerId: e.answerId, questionId: e.questionId, correct: e.correct, points: e.points, total: e.total, rank: e.rank, late: e.late };
-}
-
-export interface QuestionOpenedWire {
-  questionId: string;
-  prompt: string;
-  choices: Array<{ id: string; text: string }>;
-  points: number;
-  timeLimitMs: number;
-  openedAt: string;
-  closesAt: string;
 }
 
 export function questionOpened(e: QuestionOpened): QuestionOpenedWire {
@@ -54,18 +29,9 @@ export function questionOpened(e: QuestionOpened): QuestionOpenedWire {
   };
 }
 
-export interface QuestionClosedWire {
-  questionId: string;
-  correct: string[];
-  counts: Record<string, number>;
-  closedAt: string;
-}
-
 export function questionClosed(e: QuestionRevealed): QuestionClosedWire {
   return { questionId: e.questionId, correct: [...e.correct], counts: { ...e.counts }, closedAt: new Date(e.closedAt).toISOString() };
 }
-
-export type PersonalEventName = 'answer-received' | 'answer-result' | 'question-opened' | 'question-closed';
 
 /** No SSE id: these are not replayed on reconnect (the player's totals are in GET players/:playerId). */
 export function personalFrame(event: PersonalEventName, payload: object): Frame {

@@ -1,9 +1,9 @@
-import { bearerToken, type TokenSource } from '../ingest/auth';
+import { bearerToken, type TokenSource } from '../common/tokens';
 
 /**
  * The player's token from `Authorization: Bearer <jwt>`, or from `?token=` because a browser's
- * EventSource cannot set headers. The header wins when both are present. Verification is ingest's
- * (requirePlayer), so both tiers accept the same tokens.
+ * EventSource cannot set headers. The header wins when both are present. Verification is
+ * common/tokens.ts (requirePlayer), as in ingest, so both tiers accept the same tokens.
  */
 export const streamTokenSource: TokenSource = {
   read(req) {

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { NotFoundError } from '../common/errors';
-import type { LeaderboardStore } from './leaderboard-store';
+import type { LeaderboardReader } from './leaderboard-reader';
 import { idParam, limitParam } from './params';
 import { limitEntries } from './snapshot-wire';
 
 /** GET leaderboard and GET player standing: plain JSON read from Redis on every request. */
-export function readRoutes(store: LeaderboardStore, leaderboardMaxLimit: number): Router {
+export function readRoutes(store: LeaderboardReader, leaderboardMaxLimit: number): Router {
   const router = Router();
 
   router.get('/v1/quizzes/:quizId/leaderboard', async (req, res) => {

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { requestIdFrom } from '../common/ids';
 import type { Logger } from '../common/logger';
-import { ID_PATTERN } from '../ingest/validation';
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -11,8 +10,7 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz']);
  */
 export function requestLog(log: Logger): RequestHandler {
   return (req, res, next) => {
-    const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && ID_PATTERN.test(given) ? given : randomUUID();
+    const id = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', id);
     if (QUIET_PATHS.has(req.path)) {
       next();

@@ -1,24 +1,16 @@
 import { z } from 'zod';
-import type { LeaderboardSnapshot } from '../common/events';
+import { SnapshotFormatError } from '../common/errors';
+import type { LeaderboardSnapshot } from '../common/messages/events';
+import type { SnapshotWire } from '../common/messages/wire';
 import { eventFrame } from './sse-frames';
 import type { SnapshotFrame } from './viewer';
-
-/** The v1 leaderboard body (GET leaderboard and the SSE `snapshot` data); fields may be added, never renamed. */
-export interface SnapshotWire {
-  quizId: string;
-  seq: number;
-  players: number;
-  answers: number;
-  /** Questions open now, with how many players have answered each (no points until they close, in onClose quizzes). */
-  openQuestions: Array<{ questionId: string; answered: number }>;
-  entries: Array<{ rank: number; playerId: string; displayName: string; score: number }>;
-}
 
 const count = z.number().int().nonnegative();
 
 // Processors write this JSON to Redis. It is checked rather than trusted so a bad write shows up
 // as one clear error here instead of a broken frame in every browser.
-const storedSnapshot = z.object({
+// Typed against the one declaration of the shape, so the check cannot drift from it.
+const storedSnapshot: z.ZodType<SnapshotWire & { createdAt?: number | string }, z.ZodTypeDef, unknown> = z.object({
   quizId: z.string(),
   seq: count,
   players: count,
@@ -28,8 +20,6 @@ const storedSnapshot = z.object({
   entries: z.array(z.object({ rank: z.number().int().positive(), playerId: z.string(), displayName: z.string(), score: z.number() })),
   createdAt: z.union([z.number(), z.string()]).optional(),
 });
-
-export class SnapshotFormatError extends Error {}
 
 /** Only the contract's fields, in the contract's order, so both sources serialize to the same bytes. */
 function wire(s: SnapshotWire): SnapshotWire {

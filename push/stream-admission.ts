@@ -1,20 +1,12 @@
 import type { Request, Response } from 'express';
-import { AppError, UnavailableError } from '../common/errors';
+import { TooManyStreamsError, UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { clientAddress } from '../ingest/rate-limit';
+import { clientAddress } from '../common/rate-limit';
 import type { PushMetrics } from './metrics';
 
 export interface AdmissionLimits {
   maxStreamsPerAddress: number;
   maxRssBytes: number;
-}
-
-class TooManyStreamsError extends AppError {
-  readonly retryAfterSeconds = 5;
-
-  constructor(limit: number) {
-    super('too_many_streams', `this client address already holds ${limit} streams on this instance; close one first`, 429, true, { limit });
-  }
 }
 
 /**

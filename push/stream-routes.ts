@@ -2,9 +2,9 @@ import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { playerOf, requirePlayer, type TokenVerifier } from '../ingest/auth';
+import { playerOf, requirePlayer, type TokenVerifier } from '../common/tokens';
 import type { StreamHub } from './hub';
-import type { LeaderboardStore } from './leaderboard-store';
+import type { LeaderboardReader } from './leaderboard-reader';
 import { idParam } from './params';
 import { streamTokenSource } from './player-auth';
 import type { QuizDirectory } from './quiz-directory';
@@ -45,7 +45,7 @@ function openStream(req: Request, res: Response): void {
 
 export interface StreamRouteDeps {
   hub: StreamHub;
-  store: LeaderboardStore;
+  store: LeaderboardReader;
   quizzes: QuizDirectory;
   admission: StreamAdmission;
   verifier: TokenVerifier;

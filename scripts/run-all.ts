@@ -4,16 +4,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '../common/config';
+import { TIER_NAMES, TIERS } from './tiers';
 
 const REPO = join(__dirname, '..');
 const config = loadConfig();
 
-const tiers: Array<{ name: string; entry: string }> = [
-  { name: 'ingest', entry: 'ingest/main.ts' },
-  { name: 'processor', entry: 'processors/main.ts' },
-  { name: 'clickhouse-sink', entry: 'processors/clickhouse-sink/main.ts' },
-  { name: 'push', entry: 'push/main.ts' },
-];
+const tiers = TIER_NAMES.map((t) => ({ name: TIERS[t].service, entry: TIERS[t].entry }));
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;

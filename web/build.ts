@@ -2,17 +2,16 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildSync } from 'esbuild';
+import { BUILD_STAMP, WEB_DIST, WEB_ROOT } from './paths';
 
-// Builds the three pages: bundles web/src/<page>.ts into one script per page with esbuild and
-// copies web/pages (HTML, CSS) beside them. The output carries a hash of its sources, so a server
-// can tell in a millisecond whether the build it is about to serve is current.
+// The build step of the pages (`npm run build:web`, run by `npm start`, `npm test` and the Docker
+// build): bundles web/src/<page>.ts into one script per page with esbuild and copies web/pages
+// (HTML, CSS) beside them. The output carries a hash of its sources, so `ensureWebPagesBuilt` can
+// tell in a millisecond whether it is current. Push only serves the output; it never builds.
 
-export const WEB_ROOT = __dirname;
-export const DEFAULT_DIST = join(WEB_ROOT, 'dist');
 const SRC = join(WEB_ROOT, 'src');
 const PAGES = join(WEB_ROOT, 'pages');
 const ENTRIES = ['scoreboard', 'play', 'host'];
-const STAMP = 'build-stamp.json';
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -33,9 +32,9 @@ export function sourceHash(): string {
   return hash.digest('hex');
 }
 
-export function isBuildCurrent(distDir = DEFAULT_DIST): boolean {
+export function isBuildCurrent(distDir = WEB_DIST): boolean {
   try {
-    const stamp = JSON.parse(readFileSync(join(distDir, STAMP), 'utf8')) as { hash?: string };
+    const stamp = JSON.parse(readFileSync(join(distDir, BUILD_STAMP), 'utf8')) as { hash?: string };
     return stamp.hash === sourceHash();
   } catch (err) {
     // No stamp (never built) or an unreadable one: either way the build is not known to be current.
@@ -48,7 +47,7 @@ export function isBuildCurrent(distDir = DEFAULT_DIST): boolean {
  * Builds into a temporary folder and swaps it in whole, so a server reading the output never sees
  * half a build, and two builds racing each leave a complete one.
  */
-export function buildWebPages(distDir = DEFAULT_DIST): { distDir: string; ms: number } {
+export function buildWebPages(distDir = WEB_DIST): { distDir: string; ms: number } {
   const started = Date.now();
   const hash = sourceHash();
   const tmp = `${distDir}.tmp-${process.pid}-${Date.now()}`;
@@ -69,7 +68,7 @@ export function buildWebPages(distDir = DEFAULT_DIST): { distDir: string; ms: nu
       tsconfig: join(WEB_ROOT, 'tsconfig.json'),
     });
     cpSync(PAGES, tmp, { recursive: true });
-    writeFileSync(join(tmp, STAMP), JSON.stringify({ hash, builtAt: new Date().toISOString() }));
+    writeFileSync(join(tmp, BUILD_STAMP), JSON.stringify({ hash, builtAt: new Date().toISOString() }));
     const old = `${distDir}.old-${process.pid}-${Date.now()}`;
     if (existsSync(distDir)) renameSync(distDir, old);
     try {
@@ -89,13 +88,18 @@ export function buildWebPages(distDir = DEFAULT_DIST): { distDir: string; ms: nu
 }
 
 /** Builds unless the output is already current; returns whether it built. */
-export function ensureWebPagesBuilt(distDir = DEFAULT_DIST): boolean {
+export function ensureWebPagesBuilt(distDir = WEB_DIST): boolean {
   if (existsSync(distDir) && statSync(distDir).isDirectory() && isBuildCurrent(distDir)) return false;
   buildWebPages(distDir);
   return true;
 }
 
+// `tsx web/build.ts [dist]` builds always; with --if-stale only when the output is not current.
 if (require.main === module) {
-  const { distDir, ms } = buildWebPages(process.argv[2] ?? DEFAULT_DIST);
-  process.stdout.write(`web pages built into ${relative(process.cwd(), distDir) || '.'} in ${ms} ms\n`);
+  const ifStale = process.argv.includes('--if-stale');
+  const distDir = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? WEB_DIST;
+  const started = Date.now();
+  const built = ifStale ? ensureWebPagesBuilt(distDir) : (buildWebPages(distDir), true);
+  const where = relative(process.cwd(), distDir) || '.';
+  process.stdout.write(built ? `web pages built into ${where} in ${Date.now() - started} ms\n` : `web pages in ${where} are current\n`);
 }

@@ -1,3 +1,4 @@
+import { UsageError } from '../../common/errors';
 import { REPORTS, findReport, type Report } from './reports';
 
 // Command line of `npm run analytics -- <report> [--quiz ID] [--format table|csv|json] [--sql]`.
@@ -8,13 +9,6 @@ export type Format = (typeof FORMATS)[number];
 export type ParsedArgs =
   | { kind: 'help' }
   | { kind: 'run'; report: Report; quizId?: string; format: Format; sqlOnly: boolean };
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 export function helpText(): string {
   const width = Math.max(...REPORTS.map((r) => r.name.length));

@@ -1,24 +1,16 @@
 // `npm run analytics -- <report> [--quiz ID] [--format table|csv|json] [--sql]`: the analyst's
 // canned queries over the ClickHouse rollups. `--help` lists the reports.
 import { createClickHouse } from '../../common/clickhouse';
-import { ConfigError, loadConfig } from '../../common/config';
-import { UsageError, helpText, parseArgs } from './args';
+import { loadConfig } from '../../common/config';
+import { ConfigError } from '../../common/errors';
+import { parseCommandLine } from '../command-line';
+import { helpText, parseArgs } from './args';
 import { formatRows } from './format';
 import { runReport } from './run';
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`analytics: ${err.message}\n\n${helpText()}\n`);
-    return 2;
-  }
-  if (parsed.kind === 'help') {
-    process.stdout.write(`${helpText()}\n`);
-    return 0;
-  }
+  const parsed = parseCommandLine('analytics', argv, parseArgs, helpText);
+  if (typeof parsed === 'number') return parsed;
   const filter = parsed.quizId === undefined ? {} : { quizId: parsed.quizId };
   if (parsed.sqlOnly) {
     process.stdout.write(`${parsed.report.sql(filter)};\n`);

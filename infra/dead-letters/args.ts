@@ -1,3 +1,5 @@
+import { UsageError } from '../../common/errors';
+
 // Command line of `npm run dead-letters`: what the operator asked for, parsed before anything
 // connects, so a typo is a usage message rather than a half-done redrive.
 
@@ -5,8 +7,6 @@ export type DeadLetterCommand =
   | { kind: 'help' }
   | { kind: 'list'; limit: number }
   | { kind: 'redrive'; offsets: string[] };
-
-export class UsageError extends Error {}
 
 export function helpText(): string {
   return [

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { createDurableProducer } from '../../common/kafka';
 import type { Logger } from '../../common/logger';
-import type { EventCodec } from '../../common/registry';
+import type { EventCodec } from '../../common/codec';
 
 // Reading quiz.dead-letter and sending dead letters back to their source topic. The topic has one
 // partition (ARCHITECTURE.md), read whole up to its current end with a throwaway consumer group

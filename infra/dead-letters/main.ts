@@ -1,25 +1,17 @@
 // `npm run dead-letters -- list | redrive <offset>...`: the operator's view of quiz.dead-letter.
 // See the README's runbook (handling the dead-letter topic).
-import { ConfigError, loadConfig } from '../../common/config';
+import { EventCodec } from '../../common/codec';
+import { loadConfig } from '../../common/config';
+import { ConfigError } from '../../common/errors';
 import { createKafka } from '../../common/kafka';
 import { createLogger } from '../../common/logger';
-import { EventCodec } from '../../common/registry';
-import { UsageError, helpText, parseDeadLetterArgs } from './args';
+import { parseCommandLine } from '../command-line';
+import { helpText, parseDeadLetterArgs } from './args';
 import { readDeadLetters, redrive } from './dead-letter-topic';
 
 async function main(argv: string[]): Promise<number> {
-  let command;
-  try {
-    command = parseDeadLetterArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`dead-letters: ${err.message}\n\n${helpText()}\n`);
-    return 2;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(`${helpText()}\n`);
-    return 0;
-  }
+  const command = parseCommandLine('dead-letters', argv, parseDeadLetterArgs, helpText);
+  if (typeof command === 'number') return command;
   const config = loadConfig();
   // Errors only, unless LOG_LEVEL asks for more: stdout is the listing, one JSON line per dead
   // letter, for jq and friends, and client chatter would mix into it.

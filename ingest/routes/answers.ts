@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { playerOf } from '../auth';
+import { playerOf } from '../../common/tokens';
 import { answerSchema, parseBody, parseId } from '../validation';
 import type { RouteContext } from './context';
 

@@ -1,7 +1,7 @@
 import '../helpers/cleanup';
 import { createKafka, createDurableProducer } from '../../common/kafka';
-import { EventCodec, subjectFor } from '../../common/registry';
-import type { AnswerSubmitted } from '../../common/events';
+import { EventCodec, subjectFor } from '../../common/codec';
+import type { AnswerSubmitted } from '../../common/messages/events';
 import { createTestTopics, testConfig, testLog } from '../helpers/stack';
 import { uniqueId } from '../helpers/ids';
 import { onCleanup } from '../helpers/cleanup';

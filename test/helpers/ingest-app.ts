@@ -2,12 +2,11 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import Redis from 'ioredis';
 import type { Config } from '../../common/config';
-import { createOperationalApp } from '../../common/http';
-import { EventCodec } from '../../common/registry';
+import { EventCodec } from '../../common/codec';
 import { createIngestApp, type IngestDeps } from '../../ingest/app';
 import { buildIngestDeps, type OwnedIngestDeps } from '../../ingest/deps';
 import { loadIngestOptions, type IngestOptions } from '../../ingest/options';
-import { closeServer, serverUrl, startServer } from '../../ingest/server';
+import { closeServer, serverUrl, startOperationalServer, startServer } from '../../common/http-server';
 import { onCleanup } from './cleanup';
 import { uniqueId } from './ids';
 import { createTestTopics, testConfig, testLog } from './stack';
@@ -62,7 +61,7 @@ export async function startTestIngest(overrides: TestIngestOverrides = {}): Prom
   await built.codec.prepare(built.codec.typesOf(built.codec.topics.quizEvents));
   const app = createIngestApp(deps);
   const server = await startServer(app, 0, '127.0.0.1');
-  const operational = await startServer(createOperationalApp(deps.readiness, deps.metricsRegistry), 0, '127.0.0.1');
+  const operational = await startOperationalServer(deps.readiness, deps.metricsRegistry, 0, '127.0.0.1');
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

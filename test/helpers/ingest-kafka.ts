@@ -1,6 +1,6 @@
-import type { DecodedEvent } from '../../common/events';
+import type { DecodedEvent } from '../../common/messages/events';
 import { createKafka } from '../../common/kafka';
-import type { EventCodec } from '../../common/registry';
+import type { EventCodec } from '../../common/codec';
 import { onCleanup } from './cleanup';
 import { uniqueId } from './ids';
 import { testConfig, testLog } from './stack';

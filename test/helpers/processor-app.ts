@@ -1,21 +1,27 @@
 import type { Config } from '../../common/config';
 import { loadProcessorOptions, type ProcessorOptions } from '../../processors/options';
-import { createProcessor, type Processor } from '../../processors/processor';
+import { createProcessorApp, type Processor } from '../../processors/app';
+import { buildProcessorDeps } from '../../processors/deps';
 import { onCleanup } from './cleanup';
 import { testConfig, testLog } from './stack';
 
 // A processor running inside the test process, on this file's topics and its own consumer group.
 
-export function processorTestConfig(prefix: string, groupId: string, processing: Partial<Config['processing']> = {}): Config {
+export interface ProcessorTestSetup {
+  config: Config;
+  options: ProcessorOptions;
+}
+
+/** This file's topics, its own consumer group, a short snapshot window and small chunks. */
+export function processorTestConfig(prefix: string, groupId: string, overrides: Partial<ProcessorOptions> = {}): ProcessorTestSetup {
   return {
-    ...testConfig,
-    kafka: { ...testConfig.kafka, topicPrefix: prefix, groupId },
-    processing: { ...testConfig.processing, snapshotThrottleMs: 200, batchMaxMessages: 100, ...processing },
+    config: { ...testConfig, kafka: { ...testConfig.kafka, topicPrefix: prefix } },
+    options: { ...loadProcessorOptions({}), groupId, snapshotThrottleMs: 200, batchMaxMessages: 100, sessionTimeoutMs: 6_000, ...overrides },
   };
 }
 
-export async function startTestProcessor(config: Config, options: Partial<ProcessorOptions> = {}): Promise<Processor> {
-  const processor = createProcessor(config, { ...loadProcessorOptions({}), sessionTimeoutMs: 6_000, ...options }, testLog);
+export async function startTestProcessor({ config, options }: ProcessorTestSetup): Promise<Processor> {
+  const processor = createProcessorApp(buildProcessorDeps(config, options, testLog));
   let stopped = false;
   const stop = processor.stop.bind(processor);
   processor.stop = async () => {

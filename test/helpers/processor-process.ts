@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { TIERS } from '../../scripts/tiers';
 import { onCleanup } from './cleanup';
 
 // The processor as a real child process (`tsx processors/main.ts`, what `npm run processor` runs,
@@ -20,7 +21,7 @@ export interface ChildProcessor {
 }
 
 export function spawnProcessor(name: string, env: Record<string, string>): ChildProcessor {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'processors/main.ts'], {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), TIERS.processor.entry], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', PROCESSOR_PORT: '0', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     detached: true,

@@ -1,6 +1,6 @@
-import type { DecodedEvent } from '../../common/events';
+import type { DecodedEvent } from '../../common/messages/events';
 import { createKafka } from '../../common/kafka';
-import { EventCodec } from '../../common/registry';
+import { EventCodec } from '../../common/codec';
 import { onCleanup } from './cleanup';
 import { uniqueId } from './ids';
 import { createTestTopics, testConfig, testLog } from './stack';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import type { Pool } from 'pg';
-import type { DecodedEvent, QuestionOpened } from '../../common/events';
-import type { EventCodec } from '../../common/registry';
+import type { DecodedEvent, QuestionOpened } from '../../common/messages/events';
+import type { EventCodec } from '../../common/codec';
 import type { RefAnswer, RefJoin, RefQuestion, ScoreVisibility } from './reference-ranking';
 
 // A random quiz as ingest would have written it: the Postgres rows (quiz, questions with the key and

@@ -1,11 +1,10 @@
 import type { Server } from 'node:http';
 import type { Config } from '../../common/config';
-import { createOperationalApp } from '../../common/http';
-import type { EventCodec } from '../../common/registry';
+import type { EventCodec } from '../../common/codec';
 import { createPushApp, type PushDeps } from '../../push/app';
 import { buildPushDeps, type OwnedPushDeps } from '../../push/deps';
 import { loadPushOptions, type PushOptions } from '../../push/options';
-import { closeServer, serverUrl, startServer } from '../../ingest/server';
+import { closeServer, serverUrl, startOperationalServer, startServer } from '../../common/http-server';
 import { onCleanup } from './cleanup';
 import { testTopics } from './ingest-app';
 import { testConfig, testLog } from './stack';
@@ -43,7 +42,7 @@ export async function startTestPush(overrides: TestPushOverrides = {}): Promise<
   const options = overrides.options ? overrides.options(base) : base;
   const deps = buildPushDeps(config, options, testLog);
   const server = await startServer(createPushApp({ ...deps, ...(overrides.deps ? overrides.deps(deps) : {}) }), 0, '127.0.0.1');
-  const operational = await startServer(createOperationalApp(deps.readiness, deps.metricsRegistry), 0, '127.0.0.1');
+  const operational = await startOperationalServer(deps.readiness, deps.metricsRegistry, 0, '127.0.0.1');
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

@@ -1,8 +1,8 @@
 import type Redis from 'ioredis';
-import type { AnswerReceived, AnswerScored, LeaderboardEntry, LeaderboardSnapshot, QuestionOpened, QuestionRevealed } from '../../common/events';
+import type { AnswerReceived, AnswerScored, LeaderboardEntry, LeaderboardSnapshot, QuestionOpened, QuestionRevealed } from '../../common/messages/events';
 import { createKafka } from '../../common/kafka';
 import { createRedis, redisKeys } from '../../common/redis';
-import type { EventCodec } from '../../common/registry';
+import type { EventCodec } from '../../common/codec';
 import { onCleanup } from './cleanup';
 import { testConfig, testLog } from './stack';
 

@@ -1,6 +1,9 @@
+import Redis from 'ioredis';
+import type { Pool } from 'pg';
 import { loadConfig, type Config } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { createKafka } from '../../common/kafka';
+import { createPgPool } from '../../common/postgres';
 import { topicSpecs } from '../../common/topics';
 import { onCleanup } from './cleanup';
 import { uniqueId } from './ids';
@@ -28,4 +31,13 @@ export async function createTestTopics(partitions = 3): Promise<string> {
     await admin.disconnect();
   });
   return prefix;
+}
+
+/** A Postgres pool and a Redis client on the shared stack, for a test file to set up and check state; closed at cleanup. */
+export function stackClients(pgMax = 2): { pg: Pool; redis: Redis } {
+  const pg = createPgPool(testConfig.postgres, pgMax);
+  const redis = new Redis(testConfig.redis.url);
+  onCleanup(() => pg.end());
+  onCleanup(() => redis.quit());
+  return { pg, redis };
 }

@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type KeyLike } from 'jose';
 import { loadConfig, type Config } from '../../common/config';
 import { UnauthorizedError, UnavailableError } from '../../common/errors';
-import { DEV_ISSUER, DevTokenIssuer, createTokenVerifier } from '../../ingest/auth';
+import { DEV_ISSUER } from '../../common/tokens';
+import { DevTokenIssuer, playerTokenVerifier } from '../../ingest/auth';
 
 const devAuth: Config['auth'] = loadConfig({}).auth;
 
 describe('dev tokens (HS256)', () => {
   const issuer = new DevTokenIssuer(devAuth, 3600);
-  const verifier = createTokenVerifier(devAuth);
+  const verifier = playerTokenVerifier(devAuth);
 
   test('a dev token verifies to its player id and display name, and expires in the configured time', async () => {
     const before = Date.now();
@@ -98,7 +99,7 @@ describe('JWKS tokens (AUTH_MODE=jwks)', () => {
 
   test('verifies against the key set, checking issuer and audience when configured', async () => {
     const auth = loadConfig({ AUTH_MODE: 'jwks', AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: 'https://idp.example', AUTH_AUDIENCE: 'quizstream', ADMIN_KEY: 'admin-key-123' }).auth;
-    const verifier = createTokenVerifier(auth);
+    const verifier = playerTokenVerifier(auth);
     expect(await verifier.verify(await sign({ sub: 'u-42', iss: 'https://idp.example', aud: 'quizstream' }))).toEqual({
       playerId: 'u-42',
       displayName: 'Ann',
@@ -114,7 +115,7 @@ describe('JWKS tokens (AUTH_MODE=jwks)', () => {
   test('an HS256 token made with the dev secret is not accepted in jwks mode', async () => {
     const auth = loadConfig({ AUTH_MODE: 'jwks', AUTH_JWKS_URL: jwksUrl, ADMIN_KEY: 'admin-key-123' }).auth;
     const { token } = await new DevTokenIssuer(devAuth, 60).issue('p1', 'Ann');
-    await expect(createTokenVerifier(auth).verify(token)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(playerTokenVerifier(auth).verify(token)).rejects.toBeInstanceOf(UnauthorizedError);
   });
 
   test('an identity provider that cannot serve its keys is a 503, not a 401', async () => {
@@ -122,11 +123,11 @@ describe('JWKS tokens (AUTH_MODE=jwks)', () => {
     const token = await sign({ sub: 'u-1' });
     serveKeys = false;
     try {
-      await expect(createTokenVerifier(auth).verify(token)).rejects.toBeInstanceOf(UnavailableError);
+      await expect(playerTokenVerifier(auth).verify(token)).rejects.toBeInstanceOf(UnavailableError);
     } finally {
       serveKeys = true;
     }
     const unreachable = loadConfig({ AUTH_MODE: 'jwks', AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks.json', ADMIN_KEY: 'admin-key-123' }).auth;
-    await expect(createTokenVerifier(unreachable).verify(token)).rejects.toMatchObject({ status: 503, code: 'auth_unavailable' });
+    await expect(playerTokenVerifier(unreachable).verify(token)).rejects.toMatchObject({ status: 503, code: 'auth_unavailable' });
   });
 });

@@ -3,7 +3,7 @@ import type { Message, Producer, ProducerRecord } from 'kafkajs';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { UnavailableError } from '../../common/errors';
-import type { EventCodec } from '../../common/registry';
+import type { EventCodec } from '../../common/codec';
 import { topicNames } from '../../common/topics';
 import { EventWriter, type QuizEvent } from '../../ingest/event-writer';
 import { IngestMetrics } from '../../ingest/metrics';

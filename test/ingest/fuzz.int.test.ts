@@ -1,7 +1,7 @@
 import '../helpers/cleanup';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
-import { DEV_ISSUER } from '../../ingest/auth';
+import { DEV_ISSUER } from '../../common/tokens';
 import { uniqueId } from '../helpers/ids';
 import { startTestIngest, type TestIngest } from '../helpers/ingest-app';
 import { IngestClient, sampleQuiz } from '../helpers/ingest-client';

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { ValidationError } from '../../common/errors';
+import { idSchema } from '../../common/ids';
 import { ProfanityCheck, nameKey, nameSuggestions } from '../../ingest/display-names';
 import {
   answerSchema,
   createQuizSchema,
   devTokenSchema,
   displayNameSchema,
-  idSchema,
   joinSchema,
   parse,
   parseBody,

@@ -1,13 +1,11 @@
-import Redis from 'ioredis';
 import { createDurableProducer, createKafka } from '../../common/kafka';
-import { createPgPool } from '../../common/postgres';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { stageWorkloads, waitForIdle } from '../helpers/processor-checks';
 import { spawnProcessor } from '../helpers/processor-process';
 import { processorTestTopics } from '../helpers/processor-topics';
 import { produceWorkloads, randomWorkload } from '../helpers/processor-workload';
-import { testConfig, testLog } from '../helpers/stack';
+import { testConfig, testLog, stackClients } from '../helpers/stack';
 
 // One processor (a real process, default batching) catching up on a backlog: how many answers per
 // second it scores end to end (Redis, Postgres, Kafka outputs, commits). The floor only catches a
@@ -15,10 +13,7 @@ import { testConfig, testLog } from '../helpers/stack';
 
 jest.setTimeout(300_000);
 
-const pg = createPgPool(testConfig.postgres, 2);
-const redis = new Redis(testConfig.redis.url);
-onCleanup(() => pg.end());
-onCleanup(() => redis.quit());
+const { pg, redis } = stackClients();
 
 it('scores a backlog at a useful rate and ends equal to the reference', async () => {
   const { prefix, codec } = await processorTestTopics(3);

@@ -1,14 +1,12 @@
-import Redis from 'ioredis';
-import type { AnswerScored } from '../../common/events';
+import type { AnswerScored } from '../../common/messages/events';
 import { createDurableProducer, createKafka } from '../../common/kafka';
-import { createPgPool } from '../../common/postgres';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { stageWorkloads, waitForIdle } from '../helpers/processor-checks';
 import { spawnProcessor, type ChildProcessor } from '../helpers/processor-process';
 import { eventually, processorTestTopics, readTopic } from '../helpers/processor-topics';
 import { produceWorkloads, randomWorkload } from '../helpers/processor-workload';
-import { testConfig, testLog } from '../helpers/stack';
+import { testConfig, testLog, stackClients } from '../helpers/stack';
 
 // Invariants 2 and 4: a processor killed with SIGKILL several times while the stream is still
 // arriving, and restarted each time, ends with exactly the reference ranking in Redis and Postgres
@@ -17,10 +15,7 @@ import { testConfig, testLog } from '../helpers/stack';
 
 jest.setTimeout(300_000);
 
-const pg = createPgPool(testConfig.postgres, 4);
-const redis = new Redis(testConfig.redis.url);
-onCleanup(() => pg.end());
-onCleanup(() => redis.quit());
+const { pg, redis } = stackClients(4);
 
 async function scoredCount(quizIds: string[]): Promise<number> {
   const { rows } = await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM scored_answers WHERE quiz_id = ANY($1)', [quizIds]);

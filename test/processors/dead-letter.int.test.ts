@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
-import type { DeadLetter } from '../../common/events';
+import type { DeadLetter } from '../../common/messages/events';
 import { createDurableProducer, createKafka } from '../../common/kafka';
-import { createPgPool } from '../../common/postgres';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
@@ -10,7 +8,7 @@ import { waitForIdle } from '../helpers/processor-checks';
 import { eventually, processorTestTopics, readTopic } from '../helpers/processor-topics';
 import { insertQuizRows, produceWorkloads, randomWorkload } from '../helpers/processor-workload';
 import { referenceRanking } from '../helpers/reference-ranking';
-import { testConfig, testLog } from '../helpers/stack';
+import { testConfig, testLog, stackClients } from '../helpers/stack';
 import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 // Poison messages in front of a quiz's events (same key, so the same partition): each lands in the
@@ -19,10 +17,7 @@ import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 jest.setTimeout(180_000);
 
-const pg = createPgPool(testConfig.postgres, 4);
-const redis = new Redis(testConfig.redis.url);
-onCleanup(() => pg.end());
-onCleanup(() => redis.quit());
+const { pg, redis } = stackClients(4);
 
 it('dead-letters undecodable and unappliable messages and keeps scoring the partition', async () => {
   const { prefix, codec } = await processorTestTopics(3);

@@ -1,13 +1,11 @@
-import Redis from 'ioredis';
 import { createDurableProducer, createKafka } from '../../common/kafka';
-import { createPgPool } from '../../common/postgres';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { stageWorkloads, waitForIdle } from '../helpers/processor-checks';
 import { spawnProcessor } from '../helpers/processor-process';
 import { eventually, processorTestTopics } from '../helpers/processor-topics';
 import { produceWorkloads, randomWorkload } from '../helpers/processor-workload';
-import { testConfig, testLog } from '../helpers/stack';
+import { testConfig, testLog, stackClients } from '../helpers/stack';
 
 // A second processor joins mid-stream (a rebalance while the first is working), then the first
 // dies (SIGKILL) and the survivor takes its partitions over after the session timeout. The result must still be exact, and the
@@ -15,10 +13,7 @@ import { testConfig, testLog } from '../helpers/stack';
 
 jest.setTimeout(300_000);
 
-const pg = createPgPool(testConfig.postgres, 4);
-const redis = new Redis(testConfig.redis.url);
-onCleanup(() => pg.end());
-onCleanup(() => redis.quit());
+const { pg, redis } = stackClients(4);
 
 async function scoredByQuiz(quizIds: string[]): Promise<Map<string, number>> {
   const { rows } = await pg.query<{ quiz_id: string; n: number }>(

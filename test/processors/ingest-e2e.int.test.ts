@@ -1,6 +1,4 @@
-import Redis from 'ioredis';
-import type { AnswerSubmitted, PlayerJoined, QuestionClosed, QuestionOpened } from '../../common/events';
-import { createPgPool } from '../../common/postgres';
+import type { AnswerSubmitted, PlayerJoined, QuestionClosed, QuestionOpened } from '../../common/messages/events';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { startTestIngest, testTopics } from '../helpers/ingest-app';
@@ -9,7 +7,7 @@ import { forQuiz, readQuizEvents } from '../helpers/ingest-kafka';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
 import { waitForIdle } from '../helpers/processor-checks';
 import { referenceRanking, type RefQuestion } from '../helpers/reference-ranking';
-import { testConfig } from '../helpers/stack';
+import { stackClients } from '../helpers/stack';
 import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 // The real ingest (HTTP, its Postgres rows and Kafka events) feeding a processor: the contract
@@ -17,10 +15,7 @@ import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 jest.setTimeout(120_000);
 
-const pg = createPgPool(testConfig.postgres, 2);
-const redis = new Redis(testConfig.redis.url);
-onCleanup(() => pg.end());
-onCleanup(() => redis.quit());
+const { pg, redis } = stackClients();
 
 /** Like a real client: a 503 (Kafka slow to acknowledge) is retried, answers with the same answerId. */
 async function retry503<T extends { status: number }>(call: () => Promise<T>): Promise<T> {

@@ -1,8 +1,6 @@
 import type { Server } from 'node:http';
-import Redis from 'ioredis';
 import { createDurableProducer, createKafka } from '../../common/kafka';
-import { createPgPool } from '../../common/postgres';
-import { closeOperationalServer, startOperationalServer } from '../../processors/server';
+import { closeServer, startOperationalServer } from '../../common/http-server';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
@@ -10,7 +8,7 @@ import { waitForIdle } from '../helpers/processor-checks';
 import { eventually, processorTestTopics } from '../helpers/processor-topics';
 import { insertQuizRows, produceWorkloads, randomWorkload } from '../helpers/processor-workload';
 import { referenceRanking } from '../helpers/reference-ranking';
-import { testConfig, testLog } from '../helpers/stack';
+import { testConfig, testLog, stackClients } from '../helpers/stack';
 import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 // The operational port: liveness, readiness of the group member and its stores, and the metrics
@@ -18,10 +16,7 @@ import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 jest.setTimeout(120_000);
 
-const pg = createPgPool(testConfig.postgres, 2);
-const redis = new Redis(testConfig.redis.url);
-onCleanup(() => pg.end());
-onCleanup(() => redis.quit());
+const { pg, redis } = stackClients();
 
 it('serves /healthz, /readyz and /metrics with the processing counters', async () => {
   const { prefix, codec } = await processorTestTopics(3);
@@ -33,8 +28,8 @@ it('serves /healthz, /readyz and /metrics with the processing counters', async (
   await insertQuizRows(pg, w);
 
   const processor = await startTestProcessor(processorTestConfig(prefix, uniqueId('proc-ops')));
-  const server: Server = await startOperationalServer(processor, 0, '127.0.0.1');
-  onCleanup(() => closeOperationalServer(server));
+  const server: Server = await startOperationalServer(processor.readiness, processor.metricsRegistry, 0, '127.0.0.1');
+  onCleanup(() => closeServer(server, 1_000));
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 

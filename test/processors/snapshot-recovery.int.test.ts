@@ -1,6 +1,4 @@
-import Redis from 'ioredis';
 import { createDurableProducer, createKafka } from '../../common/kafka';
-import { createPgPool } from '../../common/postgres';
 import { redisKeys } from '../../common/redis';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
@@ -9,7 +7,7 @@ import { spawnProcessor } from '../helpers/processor-process';
 import { eventually, processorTestTopics } from '../helpers/processor-topics';
 import { insertQuizRows, produceWorkloads, randomWorkload } from '../helpers/processor-workload';
 import { referenceRanking } from '../helpers/reference-ranking';
-import { testConfig, testLog } from '../helpers/stack';
+import { testConfig, testLog, stackClients } from '../helpers/stack';
 import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 // A processor that committed every offset but was killed before its trailing snapshot went out:
@@ -17,10 +15,7 @@ import { deleteQuizKeys, deleteQuizRows } from '../helpers/quiz-cleanup';
 
 jest.setTimeout(180_000);
 
-const pg = createPgPool(testConfig.postgres, 2);
-const redis = new Redis(testConfig.redis.url);
-onCleanup(() => pg.end());
-onCleanup(() => redis.quit());
+const { pg, redis } = stackClients();
 
 it('the next owner publishes the snapshot a killed processor owed', async () => {
   const { prefix, codec } = await processorTestTopics(3);

@@ -1,7 +1,6 @@
 import Redis from 'ioredis';
-import type { AnswerScored, QuestionRevealed } from '../../common/events';
+import type { AnswerScored, QuestionRevealed } from '../../common/messages/events';
 import { createDurableProducer, createKafka } from '../../common/kafka';
-import { createPgPool } from '../../common/postgres';
 import { redisKeys } from '../../common/redis';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
@@ -9,7 +8,7 @@ import { readQuizState, stageWorkloads, waitForIdle } from '../helpers/processor
 import { spawnProcessor, type ChildProcessor } from '../helpers/processor-process';
 import { eventually, processorTestTopics, readTopic } from '../helpers/processor-topics';
 import { randomWorkload, type QuizEvent } from '../helpers/processor-workload';
-import { testConfig, testLog } from '../helpers/stack';
+import { testConfig, testLog, stackClients } from '../helpers/stack';
 
 // Exactly once across the two crashes score visibility adds (invariant 4): a processor SIGKILLed
 // while a question's answers are held (scored, not yet released), and one SIGKILLed in the middle
@@ -18,10 +17,7 @@ import { testConfig, testLog } from '../helpers/stack';
 
 jest.setTimeout(300_000);
 
-const pg = createPgPool(testConfig.postgres, 4);
-const redis = new Redis(testConfig.redis.url);
-onCleanup(() => pg.end());
-onCleanup(() => redis.quit());
+const { pg, redis } = stackClients(4);
 
 it('a kill between scoring and the close, and kills in the middle of a release, lose and double nothing', async () => {
   const { prefix, codec } = await processorTestTopics(1);

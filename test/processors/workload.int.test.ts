@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
-import type { AnswerReceived, AnswerScored, LeaderboardSnapshot, QuestionRevealed } from '../../common/events';
+import type { AnswerReceived, AnswerScored, LeaderboardSnapshot, QuestionRevealed } from '../../common/messages/events';
 import { createDurableProducer, createKafka } from '../../common/kafka';
 import { createPgPool } from '../../common/postgres';
-import type { EventCodec } from '../../common/registry';
+import type { EventCodec } from '../../common/codec';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';

@@ -1,6 +1,6 @@
 import { createKafka } from '../../common/kafka';
 import { createMetricsRegistry } from '../../common/metrics';
-import { EventCodec } from '../../common/registry';
+import { EventCodec } from '../../common/codec';
 import { EventFeed, instanceGroupId } from '../../push/event-feed';
 import { StreamHub } from '../../push/hub';
 import { PushMetrics } from '../../push/metrics';
@@ -38,7 +38,7 @@ test('after a crash kafkajs will not restart from, the feed starts again and del
   const feed = new EventFeed(createKafka(testConfig.kafka, testLog, '-push-test'), new FailsOnceCodec(testConfig.registry.url, prefix), hub, metrics, testLog, {
     groupId: instanceGroupId('quizstream-push-test'),
     onRejoin: () => rejoins++,
-    retryMs: 200,
+    timings: { ...options.consumer, restartDelayMs: 200 },
   });
   const crashes: boolean[] = [];
   feed['consumer'].on('consumer.crash', (e) => crashes.push(e.payload.restart));

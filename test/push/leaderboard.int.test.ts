@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { DevTokenIssuer } from '../../ingest/auth';
 import { loadPushOptions } from '../../push/options';
 import { onCleanup } from '../helpers/cleanup';
-import { LeaderboardStore } from '../../push/leaderboard-store';
+import { LeaderboardReader } from '../../push/leaderboard-reader';
 import { uniqueId } from '../helpers/ids';
 import { deadRedis } from '../helpers/ingest-app';
 import { metricValue, startTestPush, type TestPush } from '../helpers/push-app';
@@ -257,7 +257,7 @@ describe('what one client can hold', () => {
 describe('Redis unavailable', () => {
   test('GETs answer 503 + Retry-After; a stream still opens and gets the next snapshot from Kafka', async () => {
     const { redis } = deadRedis();
-    const store = new LeaderboardStore(redis);
+    const store = new LeaderboardReader(redis);
     const cut = await startTestPush({ deps: (d) => ({ store, readiness: { ...d.readiness, redis: () => store.ping() } }) });
     const quizId = await existingQuiz('noredis');
     for (const path of [`/v1/quizzes/${quizId}/leaderboard`, `/v1/quizzes/${quizId}/players/p1`]) {

@@ -1,4 +1,4 @@
-import type { AnswerScored } from '../../common/events';
+import type { AnswerScored } from '../../common/messages/events';
 import { DevTokenIssuer } from '../../ingest/auth';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';

@@ -1,8 +1,8 @@
-import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../../common/events';
-import { ConfigError } from '../../common/config';
+import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../../common/messages/events';
+import { ConfigError, SnapshotFormatError } from '../../common/errors';
 import { loadPushOptions } from '../../push/options';
 import { answerReceived, answerResult, personalFrame, questionClosed, questionOpened } from '../../push/personal-events';
-import { SnapshotFormatError, limitEntries, parseStoredSnapshot, snapshotFrame, snapshotFromEvent } from '../../push/snapshot-wire';
+import { limitEntries, parseStoredSnapshot, snapshotFrame, snapshotFromEvent } from '../../push/snapshot-wire';
 import { SseParser } from '../helpers/sse-client';
 
 const stored = {

@@ -1,10 +1,11 @@
 import { createServer as createNetServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import type { Config } from '../../common/config';
-import { closeServer, serverUrl, startServer } from '../../ingest/server';
+import { closeServer, serverUrl, startServer } from '../../common/http-server';
 import { createPushApp } from '../../push/app';
 import { buildPushDeps } from '../../push/deps';
 import { loadPushOptions } from '../../push/options';
+import { ensureWebPagesBuilt } from '../../web/build';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { startTestIngest, testTopics } from '../helpers/ingest-app';
@@ -66,6 +67,7 @@ let pushUrl: string;
 const step = (what: string) => process.stderr.write(`[web-e2e] ${new Date().toISOString()} ${what}\n`);
 
 beforeAll(async () => {
+  ensureWebPagesBuilt(); // npm test's build step; here too, for a run of this file alone
   step('topics');
   const { prefix } = await testTopics();
   step('ingest');

@@ -6,8 +6,9 @@ import { IngestClient, sampleQuiz } from '../helpers/ingest-client';
 import { uniqueId } from '../helpers/ids';
 import { onCleanup } from '../helpers/cleanup';
 import { waitUntil } from '../helpers/wait';
-import { closeServer, serverUrl, startServer } from '../../ingest/server';
-import { mountWebPages } from '../../web/serve';
+import { closeServer, serverUrl, startServer } from '../../common/http-server';
+import { mountWebPages } from '../../push/web-pages';
+import { ensureWebPagesBuilt } from '../../web/build';
 import { boardNames, launchBrowser, newPage, screenshot } from './browser';
 
 // The pages against the real ingest and a scripted push: a stand-in that serves the pages and
@@ -74,6 +75,7 @@ beforeAll(async () => {
   pushUrl = serverUrl(server);
   ingest = await startTestIngest({ options: (o) => ({ ...o, corsOrigins: [pushUrl] }) });
   client = new IngestClient(ingest.url);
+  ensureWebPagesBuilt(); // npm test's build step; here too, for a run of this file alone
   mountWebPages(app, { ingestUrl: ingest.url, devAdminKey: 'dev-admin-key' });
   browser = await launchBrowser();
 });

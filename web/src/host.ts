@@ -1,18 +1,12 @@
+import type { SnapshotWire } from '../../common/messages/wire';
 import { ApiError, IngestApi } from './lib/api';
 import { loadPageConfig, type PageConfig } from './lib/config';
 import { $, h, queryParam, randomBytes, say, show } from './lib/dom';
-import {
-  isNewer,
-  parseReveal,
-  parseSnapshot,
-  quizFromForm,
-  randomPlayerId,
-  type Choice,
-  type FormQuestion,
-  type QuestionReveal,
-  type ScoreVisibility,
-  type Snapshot,
-} from './lib/logic';
+import { isNewer } from './lib/display';
+import { quizFromForm, type FormQuestion } from './lib/host-form';
+import { randomPlayerId } from './lib/ids';
+import { parseReveal, parseSnapshot, type QuestionReveal } from './lib/messages';
+import type { Choice, ScoreVisibility } from './lib/quiz';
 import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream';
 
 // The host's page: create a quiz (form or pasted JSON), open and close its questions, and watch
@@ -37,7 +31,7 @@ let api: IngestApi;
 let config: PageConfig;
 let quizId = '';
 let questions: HostQuestion[] = [];
-let snapshot: Snapshot | undefined;
+let snapshot: SnapshotWire | undefined;
 const reveals = new Map<string, QuestionReveal>();
 let streams: LiveStream[] = [];
 let ticker: number | undefined;

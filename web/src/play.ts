@@ -1,22 +1,11 @@
+import type { AnswerResultWire } from '../../common/messages/wire';
 import { ApiError, IngestApi } from './lib/api';
 import { loadPageConfig } from './lib/config';
 import { $, h, queryParam, randomBytes, say, show } from './lib/dom';
-import {
-  lockedInText,
-  openQuestionOf,
-  ordinal,
-  parseAnswerReceived,
-  parseAnswerResult,
-  parseQuestionOpened,
-  parseReveal,
-  randomAnswerId,
-  randomPlayerId,
-  remainingMs,
-  type AnswerResult,
-  type OpenQuestion,
-  type QuestionReveal,
-  type ScoreVisibility,
-} from './lib/logic';
+import { lockedInText, ordinal } from './lib/display';
+import { randomAnswerId, randomPlayerId } from './lib/ids';
+import { parseAnswerReceived, parseAnswerResult, parseQuestionOpened, parseReveal, type QuestionReveal } from './lib/messages';
+import { openQuestionOf, remainingMs, type OpenQuestion, type ScoreVisibility } from './lib/quiz';
 import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream';
 
 // The players' page: join with a name, then follow the quiz on the personal stream (question
@@ -45,7 +34,7 @@ let personalStream: LiveStream | undefined;
 let current: (OpenQuestion & { receivedAt: number }) | undefined;
 let scoreVisibility: ScoreVisibility | undefined;
 const answers = new Map<string, MyAnswer>();
-const results = new Map<string, AnswerResult>();
+const results = new Map<string, AnswerResultWire>();
 const reveals = new Map<string, QuestionReveal>();
 let ticker: number | undefined;
 
@@ -191,7 +180,7 @@ function showReceived(answerId: string, questionId: string): void {
   say($('#result'), lockedInText(text, scoreVisibility));
 }
 
-function showResult(r: AnswerResult): void {
+function showResult(r: AnswerResultWire): void {
   results.set(r.questionId, r);
   showStanding(r.total, r.rank);
   if (current?.questionId !== r.questionId) return;

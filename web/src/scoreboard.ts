@@ -1,7 +1,9 @@
+import type { LeaderboardEntryWire, SnapshotWire } from '../../common/messages/wire';
 import { IngestApi } from './lib/api';
 import { loadPageConfig } from './lib/config';
 import { $, h, queryParam, reducedMotion, show } from './lib/dom';
-import { answeredLine, isNewer, parseSnapshot, topN, type LeaderboardEntry, type Snapshot } from './lib/logic';
+import { answeredLine, isNewer, topN } from './lib/display';
+import { parseSnapshot } from './lib/messages';
 import { openLiveStream, showStreamStatus } from './lib/stream';
 
 // The spectators' page: the live top N of one quiz from the leaderboard SSE stream. Rows are keyed
@@ -12,10 +14,10 @@ import { openLiveStream, showStreamStatus } from './lib/stream';
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 100;
 
-let shown: Snapshot | undefined;
+let shown: SnapshotWire | undefined;
 const rows = new Map<string, HTMLLIElement>();
 
-function rowFor(entry: LeaderboardEntry): HTMLLIElement {
+function rowFor(entry: LeaderboardEntryWire): HTMLLIElement {
   let row = rows.get(entry.playerId);
   if (!row) {
     row = h('li', { class: 'row entering', attrs: { 'data-player-id': entry.playerId } }, [
@@ -39,7 +41,7 @@ function rowFor(entry: LeaderboardEntry): HTMLLIElement {
   return row;
 }
 
-function render(board: HTMLOListElement, snapshot: Snapshot, limit: number): void {
+function render(board: HTMLOListElement, snapshot: SnapshotWire, limit: number): void {
   const animate = !reducedMotion();
   const before = new Map<string, number>();
   if (animate) for (const [id, row] of rows) before.set(id, row.getBoundingClientRect().top);

@@ -1,4 +1,4 @@
-import type { PublicQuiz } from './logic';
+import type { PublicQuiz } from './quiz';
 
 // A small client for ingest's v1 API (another origin: ingest answers CORS for the push origin).
 

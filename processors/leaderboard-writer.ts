@@ -1,0 +1,265 @@
+import type Redis from 'ioredis';
+import type { LeaderboardEntryWire, SnapshotWire } from '../common/messages/wire';
+import { redisKeys } from '../common/redis';
+import { TIME_SPAN } from './ranking';
+
+// The processors' Redis state for one quiz: leaderboard sorted set (composite score, see ranking.ts),
+// totals, display names, per-question "scored" markers and choice counts, the answer counter and the
+// latest snapshot. Every write is one Lua script, so a crash can never leave half an answer applied,
+// and every script is idempotent, so a replay after a crash or a rebalance changes nothing.
+
+// Numbers handed to redis.call are formatted with 14 significant digits, which would round a
+// composite near 2^53; string.format('%.0f') writes the exact integer. The tie-breaker is when the
+// current total was reached: a 0-point answer keeps it, points move it to the latest acceptance.
+// Adding an answer's points is the same whether it happens when the answer is scored (live) or
+// when its question closes (onClose), so both scripts share this function.
+const ADD_POINTS = `
+local function add_points(totals, lb, player, points, offset, span)
+  local total = redis.call('HINCRBY', totals, player, points)
+  local old = redis.call('ZSCORE', lb, player)
+  if old then
+    local s = tonumber(old)
+    local oldOffset = span - 1 - (s - math.floor(s / span) * span)
+    if points == 0 or oldOffset > offset then offset = oldOffset end
+  end
+  redis.call('ZADD', lb, string.format('%.0f', total * span + (span - 1 - offset)), player)
+end
+`;
+
+// ARGV[7] 'hold': the answer is counted (marker, answer and choice counters) but its points wait in
+// the question's held hash (KEYS[6]) until the close releases them, so neither the sorted set nor
+// the totals (what push reads) change while the question is open.
+const APPLY_ANSWER = `${ADD_POINTS}
+local span = tonumber(ARGV[6])
+local outcome = 'scored'
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
+  if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then outcome = 'replay' else outcome = 'duplicate' end
+else
+  if ARGV[7] == 'hold' then
+    redis.call('HSET', KEYS[6], ARGV[1], ARGV[3] .. ':' .. ARGV[4])
+  else
+    add_points(KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), span)
+  end
+  redis.call('HINCRBY', KEYS[4], 'answers', 1)
+  redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
+end
+local total = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+local rank = redis.call('ZREVRANK', KEYS[3], ARGV[1])
+return {outcome, total, rank or -1}
+`;
+
+// A question's close: every held answer's points go into the totals and the sorted set, and the
+// held hash goes with them, in one script, so a replayed close (crash, rebalance) finds nothing
+// left to add. Then the standing (total, rank) of each player in ARGV[2..], read after all of it.
+const RELEASE = `${ADD_POINTS}
+local span = tonumber(ARGV[1])
+local held = redis.call('HGETALL', KEYS[1])
+for i = 1, #held, 2 do
+  local v = held[i + 1]
+  local sep = string.find(v, ':', 1, true)
+  add_points(KEYS[2], KEYS[3], held[i], tonumber(string.sub(v, 1, sep - 1)), tonumber(string.sub(v, sep + 1)), span)
+end
+redis.call('DEL', KEYS[1])
+local out = {}
+for i = 2, #ARGV do
+  out[#out + 1] = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0')
+  out[#out + 1] = redis.call('ZREVRANK', KEYS[3], ARGV[i]) or -1
+end
+return out
+`;
+
+const APPLY_JOIN = `
+local span = tonumber(ARGV[4])
+local fresh = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSETNX', KEYS[2], ARGV[1], 0)
+if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then
+  redis.call('ZADD', KEYS[3], string.format('%.0f', span - 1 - tonumber(ARGV[3])), ARGV[1])
+end
+return fresh
+`;
+
+// Push must never go backwards: a snapshot is stored unless the stored one has a higher seq
+// (a replay after a crash, or the previous owner of a partition, may compute older ones).
+// KEYS[5..] are the "scored" hashes of the quiz's open questions: one field per player who answered.
+const READ_RANKING = `
+local ids = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+local out = { redis.call('ZCARD', KEYS[1]), redis.call('HGET', KEYS[3], 'answers') or '0' }
+for i = 5, #KEYS do out[#out + 1] = redis.call('HLEN', KEYS[i]) end
+for _, id in ipairs(ids) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', KEYS[2], id) or '0'
+  out[#out + 1] = redis.call('HGET', KEYS[4], id) or id
+end
+return out
+`;
+
+// KEYS[2] is the quiz's rebuild marker (redis-rebuild.ts): without it Redis lost the quiz's state
+// (restarted empty) after the ranking was checked, so the ranking just read may be partial; -1
+// tells the caller to rebuild first instead of publishing it.
+const STORE_SNAPSHOT = `
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local ok, obj = pcall(cjson.decode, cur)
+  if ok and type(obj) == 'table' and tonumber(obj.seq) and tonumber(obj.seq) > tonumber(ARGV[1]) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`;
+
+export type AnswerOutcome = 'scored' | 'replay' | 'duplicate';
+
+/**
+ * What the per-question "scored" hash keeps for a player's counted answer. A redelivery of that
+ * message (crash, rebalance) matches it and is a replay; a client's retry after a 503 whose first
+ * write did land carries the same answerId but a later acceptedAt, and must stay a duplicate, or it
+ * would re-emit the answer with the retry's (lower) points.
+ */
+export function scoredMarker(answerId: string, acceptedAt: number): string {
+  return `${answerId}@${acceptedAt}`;
+}
+
+export interface AppliedAnswer {
+  outcome: AnswerOutcome;
+  total: number;
+  /** 1-based; 0 if the player is not on the leaderboard (cannot happen after a scored answer). */
+  rank: number;
+}
+
+export interface AnswerWrite {
+  /** Counted now, points added at the question's close (onClose quizzes while the question is open). */
+  hold: boolean;
+  quizId: string;
+  questionId: string;
+  playerId: string;
+  answerId: string;
+  /** When ingest accepted it; with answerId, it tells a redelivery from a client's retry. */
+  acceptedAt: number;
+  choiceId: string;
+  points: number;
+  reachedOffsetMs: number;
+}
+
+/** What a snapshot reads from the ranking: the wire shape without the quiz and seq it is stored under. */
+export type RankingView = Omit<SnapshotWire, 'quizId' | 'seq'>;
+
+/** A player's standing right after a release. */
+export interface Standing {
+  total: number;
+  /** 1-based; 0 if the player is not on the leaderboard. */
+  rank: number;
+}
+
+type Scripted = Redis & {
+  qsApplyAnswer(...args: string[]): Promise<[string, number, number]>;
+  qsApplyJoin(...args: string[]): Promise<number>;
+  qsRelease(...args: string[]): Promise<number[]>;
+  qsStoreSnapshot(...args: string[]): Promise<number>;
+  qsReadRanking(...args: string[]): Promise<Array<string | number>>;
+};
+
+export class LeaderboardWriter {
+  private readonly redis: Scripted;
+
+  constructor(redis: Redis) {
+    redis.defineCommand('qsApplyAnswer', { numberOfKeys: 6, lua: APPLY_ANSWER });
+    redis.defineCommand('qsRelease', { numberOfKeys: 3, lua: RELEASE });
+    redis.defineCommand('qsApplyJoin', { numberOfKeys: 3, lua: APPLY_JOIN });
+    redis.defineCommand('qsStoreSnapshot', { numberOfKeys: 2, lua: STORE_SNAPSHOT });
+    // Key count varies with the open questions: given per call (first argument).
+    redis.defineCommand('qsReadRanking', { lua: READ_RANKING });
+    this.redis = redis as Scripted;
+  }
+
+  async applyAnswer(w: AnswerWrite): Promise<AppliedAnswer> {
+    const [outcome, total, rank] = await this.redis.qsApplyAnswer(
+      redisKeys.scored(w.quizId, w.questionId),
+      redisKeys.totals(w.quizId),
+      redisKeys.leaderboard(w.quizId),
+      redisKeys.stats(w.quizId),
+      redisKeys.choiceCounts(w.quizId, w.questionId),
+      redisKeys.held(w.quizId, w.questionId),
+      w.playerId,
+      scoredMarker(w.answerId, w.acceptedAt),
+      String(w.points),
+      String(w.reachedOffsetMs),
+      w.choiceId,
+      String(TIME_SPAN),
+      w.hold ? 'hold' : 'count',
+    );
+    return { outcome: outcome as AnswerOutcome, total: Number(total), rank: Number(rank) + 1 };
+  }
+
+  /**
+   * Adds the question's held points to the leaderboard (nothing if a previous run of this close
+   * already did) and returns the standing of each of `playerIds` afterwards.
+   */
+  async release(quizId: string, questionId: string, playerIds: string[]): Promise<Map<string, Standing>> {
+    const flat = await this.redis.qsRelease(
+      redisKeys.held(quizId, questionId),
+      redisKeys.totals(quizId),
+      redisKeys.leaderboard(quizId),
+      String(TIME_SPAN),
+      ...playerIds,
+    );
+    return new Map(playerIds.map((id, i) => [id, { total: Number(flat[2 * i]), rank: Number(flat[2 * i + 1]) + 1 }]));
+  }
+
+  /** Puts the player on the leaderboard with 0 points; true if this was their first join. */
+  async applyJoin(quizId: string, playerId: string, displayName: string, joinedOffsetMs: number): Promise<boolean> {
+    const fresh = await this.redis.qsApplyJoin(
+      redisKeys.names(quizId),
+      redisKeys.totals(quizId),
+      redisKeys.leaderboard(quizId),
+      playerId,
+      displayName,
+      String(joinedOffsetMs),
+      String(TIME_SPAN),
+    );
+    return fresh === 1;
+  }
+
+  async choiceCounts(quizId: string, questionId: string): Promise<Record<string, number>> {
+    const raw = await this.redis.hgetall(redisKeys.choiceCounts(quizId, questionId));
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+  }
+
+  /**
+   * Top N with names and totals, player and answer counts, and how many have answered each of
+   * `openQuestionIds`, read in one script so they agree.
+   */
+  async ranking(quizId: string, topN: number, openQuestionIds: string[] = []): Promise<RankingView> {
+    const keys = [
+      redisKeys.leaderboard(quizId),
+      redisKeys.totals(quizId),
+      redisKeys.stats(quizId),
+      redisKeys.names(quizId),
+      ...openQuestionIds.map((q) => redisKeys.scored(quizId, q)),
+    ];
+    const raw = await this.redis.qsReadRanking(String(keys.length), ...keys, String(topN));
+    const openQuestions = openQuestionIds.map((questionId, i) => ({ questionId, answered: Number(raw[2 + i]) }));
+    const entries: LeaderboardEntryWire[] = [];
+    for (let i = 2 + openQuestionIds.length; i + 2 < raw.length; i += 3) {
+      entries.push({ rank: entries.length + 1, playerId: String(raw[i]), score: Number(raw[i + 1]), displayName: String(raw[i + 2]) });
+    }
+    return { players: Number(raw[0]), answers: Number(raw[1]), openQuestions, entries };
+  }
+
+  /**
+   * Stores the snapshot push serves, as JSON at redisKeys.snapshot(quizId). True if stored: no
+   * snapshot with a higher seq is there (an equal seq is rewritten, so a failed publish can be retried).
+   */
+  async storeSnapshot(snapshot: SnapshotWire): Promise<boolean> {
+    const stored = await this.redis.qsStoreSnapshot(
+      redisKeys.snapshot(snapshot.quizId),
+      redisKeys.built(snapshot.quizId),
+      String(snapshot.seq),
+      JSON.stringify(snapshot),
+    );
+    // Thrown, not false: the snapshot stays due and is published once the quiz is rebuilt.
+    if (stored === -1) throw new Error(`redis lost the state of quiz ${snapshot.quizId}; it is rebuilt before the next snapshot`);
+    return stored === 1;
+  }
+}

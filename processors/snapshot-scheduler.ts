@@ -1,0 +1,75 @@
+import type { Logger } from '../common/logger';
+import type { PendingSnapshots } from './pending-snapshots';
+import type { RedisRebuild } from './redis-rebuild';
+import type { SerialLock } from './serial-lock';
+import type { SnapshotPublisher } from './snapshot-publisher';
+import type { SnapshotThrottle } from './snapshot-throttle';
+
+// The snapshot path of one processor: which quizzes changed (the throttle), which of those a
+// killed predecessor left unpublished (pending marks in Redis), whether Redis still holds each
+// quiz's state (the rebuild check), and the publishing itself, on a timer and after each flush.
+// Everything that reads or writes the ranking runs under the processor's serial lock, so the timer
+// never reads a chunk's state from Redis before the throttle knows that chunk's seq.
+
+export class SnapshotScheduler {
+  private ticking = false;
+  private lastMarkerCheck = 0;
+
+  constructor(
+    private readonly throttle: SnapshotThrottle,
+    private readonly pending: PendingSnapshots,
+    private readonly rebuild: RedisRebuild,
+    private readonly publisher: SnapshotPublisher,
+    private readonly lock: SerialLock,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * A chunk's effects are durable and its offset not committed yet; runs still under the lock, so
+   * the timer must not read this chunk's state from Redis before the throttle knows its seq, or it
+   * publishes newer state under an older seq.
+   */
+  changed(partition: number, changed: Map<string, number>): Promise<void> {
+    for (const [quizId, seq] of changed) this.throttle.changed(quizId, seq);
+    this.rebuild.noteChanged(changed);
+    return this.pending.mark(partition, changed);
+  }
+
+  /** A snapshot is only built once its quiz's state is known to be in Redis (see redis-rebuild.ts). */
+  publishDue(): Promise<void> {
+    return this.lock.run(async () => {
+      if (await this.rebuild.readyToPublish(this.throttle.due().map((d) => d.quizId))) await this.publisher.publishDue();
+    });
+  }
+
+  /** Snapshots the previous owner of these partitions committed but never published. */
+  recover(partitions: number[]): Promise<void> {
+    return this.lock.run(async () => {
+      for (const { quizId, seq } of await this.pending.recover(partitions)) this.throttle.changed(quizId, seq);
+    });
+  }
+
+  /** The timer's turn: at most once a second, whether Redis lost this process's state; then what is due. */
+  tick(): void {
+    if (this.ticking) return;
+    this.ticking = true;
+    const checkMarker = Date.now() - this.lastMarkerCheck >= 1_000;
+    if (checkMarker) this.lastMarkerCheck = Date.now();
+    (checkMarker ? this.lock.run(() => this.rebuild.checkProcessMarker()) : Promise.resolve())
+      .catch((err: unknown) => this.log.warn({ err }, 'redis state check failed'))
+      .then(() => this.publishDue())
+      .catch((err: unknown) => this.log.warn({ err }, 'snapshot tick failed'))
+      .finally(() => {
+        this.ticking = false;
+      });
+  }
+
+  /** On stop: the last chunks' changes still deserve their trailing snapshot, so wait out the window. */
+  async drain(windowMs: number, tickMs: number): Promise<void> {
+    const deadline = Date.now() + windowMs + 1_000;
+    while (this.throttle.pending() && Date.now() < deadline) {
+      await this.publishDue().catch((err: unknown) => this.log.warn({ err }, 'final snapshots not published'));
+      if (this.throttle.pending()) await new Promise((r) => setTimeout(r, tickMs));
+    }
+  }
+}

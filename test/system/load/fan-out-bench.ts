@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import type { Producer } from 'kafkajs';
+import { createKafka } from '../../../common/kafka';
+import { createPgPool } from '../../../common/postgres';
+import type { LeaderboardEntry, LeaderboardSnapshot } from '../../../common/messages/events';
+import { EventCodec } from '../../../common/codec';
+import { createdQuizIds } from './bench-cleanup';
+import { benchConfig, benchLog } from './bench-env';
+import { nodeCommand, procUsage, startChild, type Child } from './children';
+import { sleep } from './net';
+import { nchanAvailable, startNchan, type Nchan } from './nchan';
+import type { SectionResult } from './results';
+import type { BenchSettings } from './settings';
+import { fmt, spread } from './stats';
+import type { TierLease, TierPool } from './tiers';
+
+// Section 3: how many SSE viewers of one quiz one push process serves at 2 snapshots/s with
+// delivery p99 under 200 ms, and what each connection and each delivered message costs it; beside
+// nginx + nchan fanning the same JSON out to the same number of EventSource-style clients.
+// Viewer counts step up until p99 crosses the limit, a step fails, or the section's time is up.
+
+const P99_LIMIT_MS = 200;
+
+/**
+ * Push's per-client limits, raised for the bench: its load generators are a few addresses holding
+ * thousands of streams each, and it measures memory rather than guarding it.
+ */
+export const PUSH_BENCH_ENV = {
+  PUSH_MAX_CONNECTIONS: '1000000',
+  PUSH_MAX_STREAMS_PER_ADDRESS: '1000000',
+  PUSH_RATE_IP_MAX: '100000000',
+  PUSH_MAX_RSS_BYTES: String(64 * 1024 ** 3),
+};
+
+/** Push streams only quizzes that exist: the section's quiz gets the Postgres row a create writes. */
+async function createFanOutQuiz(): Promise<string> {
+  const quizId = `fanout-${randomUUID()}`;
+  const pg = createPgPool(benchConfig('').postgres, 1);
+  try {
+    await pg.query('INSERT INTO quizzes (id, title) VALUES ($1, $2)', [quizId, 'bench fan-out']);
+  } finally {
+    await pg.end();
+  }
+  createdQuizIds.push(quizId);
+  return quizId;
+}
+const PER_WORKER = 18_000; // below the 20,000 open-files hard limit of this container, with room
+
+interface StepResult {
+  viewers: number;
+  connected: number;
+  p50: number;
+  p99: number;
+  deliveredRatio: number;
+  memPerConnKiB: number;
+  cpuUsPerMsg: number;
+  ok: boolean;
+}
+
+interface Worker {
+  child: Child;
+  request<T>(msg: unknown, reply: string, timeoutMs: number): Promise<T>;
+}
+
+function startWorker(i: number): Worker {
+  const child = startChild(`sse-load-${i}`, nodeCommand('test/system/load/sse-load-worker.ts'), {}, { ipc: true });
+  return {
+    child,
+    request<T>(msg: unknown, reply: string, timeoutMs: number): Promise<T> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`load worker ${i}: no "${reply}" within ${timeoutMs} ms`)), timeoutMs);
+        const on = (m: { type: string }) => {
+          if (m.type !== reply) return;
+          clearTimeout(timer);
+          child.proc.off('message', on);
+          resolve(m as T);
+        };
+        child.proc.on('message', on);
+        if (msg) child.proc.send(msg as never);
+      });
+    },
+  };
+}
+
+function entriesFor(n: number, round: number): LeaderboardEntry[] {
+  return Array.from({ length: n }, (_, i) => ({ rank: i + 1, playerId: `player-${i + 1}`, displayName: `Player ${i + 1}`, score: (n - i) * 1000 + round }));
+}
+
+/** The v1 wire JSON push writes for a snapshot (same field order), which nchan is given verbatim. */
+function wireJson(s: Omit<LeaderboardSnapshot, 'createdAt'>): string {
+  return JSON.stringify({ quizId: s.quizId, seq: s.seq, players: s.players, answers: s.answers, entries: s.entries });
+}
+
+interface Target {
+  name: string;
+  quizId: string;
+  url: string;
+  pid(): number;
+  publish(s: Omit<LeaderboardSnapshot, 'createdAt'>): Promise<void>;
+}
+
+async function runStep(target: Target, workers: Worker[], viewers: number, s: BenchSettings, seqStart: { v: number }): Promise<StepResult> {
+  const f = s.fanOut;
+  const before = procUsage(target.pid());
+  const shares = workers.map((_, i) => Math.floor(viewers / workers.length) + (i < viewers % workers.length ? 1 : 0));
+  const connected = await Promise.all(
+    workers.map((w, i) =>
+      w.request<{ ok: number; failed: number }>(
+        { type: 'connect', url: target.url, count: shares[i], localAddress: `127.0.${i + 1}.1`, width: 200, deadlineMs: f.stepDeadlineMs },
+        'connected',
+        f.stepDeadlineMs + 20_000,
+      ),
+    ),
+  );
+  const ok = connected.reduce((a, c) => a + c.ok, 0);
+  await sleep(1_000);
+  const afterConnect = procUsage(target.pid());
+  const publishedAt: Record<string, number> = {};
+  const count = Math.max(1, Math.round(f.snapshotsPerS * f.measureS));
+  const interval = 1000 / f.snapshotsPerS;
+  const t0 = Date.now();
+  for (let k = 0; k < count; k++) {
+    const wait = t0 + k * interval - Date.now();
+    if (wait > 0) await sleep(wait);
+    const seq = ++seqStart.v;
+    publishedAt[String(seq)] = Date.now();
+    await target.publish({ quizId: target.quizId, seq, players: 100_000, answers: seq * 10, entries: entriesFor(f.entries, seq) });
+  }
+  await sleep(1_500); // the last snapshot's deliveries
+  const afterRun = procUsage(target.pid());
+  const reports = await Promise.all(workers.map((w) => w.request<{ hist: Record<string, number>; delivered: number }>({ type: 'report', publishedAt }, 'report', 30_000)));
+  await Promise.all(workers.map((w) => w.request({ type: 'close' }, 'closed', 30_000)));
+  await sleep(500);
+
+  const merged = new Map<number, number>();
+  let delivered = 0;
+  for (const r of reports) {
+    delivered += r.delivered;
+    for (const [ms, n] of Object.entries(r.hist)) merged.set(Number(ms), (merged.get(Number(ms)) ?? 0) + n);
+  }
+  const pct = (p: number) => {
+    const want = Math.ceil((p / 100) * delivered);
+    let seen = 0;
+    for (const ms of [...merged.keys()].sort((a, b) => a - b)) {
+      seen += merged.get(ms)!;
+      if (seen >= want) return ms;
+    }
+    return NaN;
+  };
+  const expected = ok * count;
+  const p99 = delivered > 0 ? pct(99) : NaN;
+  const deliveredRatio = expected > 0 ? delivered / expected : 0;
+  return {
+    viewers,
+    connected: ok,
+    p50: delivered > 0 ? pct(50) : NaN,
+    p99,
+    deliveredRatio,
+    memPerConnKiB: ok > 0 ? (afterConnect.rssBytes - before.rssBytes) / ok / 1024 : NaN,
+    cpuUsPerMsg: delivered > 0 ? ((afterRun.cpuMs - afterConnect.cpuMs) * 1000) / delivered : NaN,
+    ok: ok >= viewers * 0.99 && deliveredRatio >= 0.99 && p99 < P99_LIMIT_MS,
+  };
+}
+
+export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env: Record<string, string>, progress: (m: string) => void, openFilesLimit: number, pool: TierPool): Promise<SectionResult> {
+  const f = s.fanOut;
+  const steps = f.steps.filter((v) => v <= openFilesLimit - 500);
+  const skipped = f.steps.filter((v) => v > openFilesLimit - 500);
+  const workers: Worker[] = [];
+  let push: TierLease | undefined;
+  let nchan: Nchan | undefined;
+  let producer: Producer | undefined;
+  const notes: string[] = [];
+  try {
+    const needed = Math.max(1, Math.min(f.workers, Math.ceil(Math.max(...steps) / PER_WORKER)));
+    for (let i = 0; i < needed; i++) workers.push(startWorker(i));
+    await Promise.all(workers.map((w) => w.request(null, 'ready', 30_000)));
+
+    push = await pool.acquire('push', { ...env, ...PUSH_BENCH_ENV });
+    const quizId = await createFanOutQuiz();
+    const config = benchConfig(topicPrefix);
+    const codec = new EventCodec(config.registry.url, topicPrefix);
+    producer = createKafka(config.kafka, benchLog, '-bench-fanout').producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const prod = producer;
+    const pushTier = push.tier;
+    const targets: Target[] = [
+      {
+        name: 'quizstream push',
+        quizId,
+        url: `${pushTier.url}/v1/quizzes/${quizId}/leaderboard/stream`,
+        pid: () => pushTier.child.pid,
+        publish: async (snap) => {
+          const value = await codec.encode(codec.topics.snapshots, 'LeaderboardSnapshot', { ...snap, createdAt: Date.now() });
+          await prod.send({ topic: codec.topics.snapshots, messages: [{ key: snap.quizId, value }] });
+        },
+      },
+    ];
+    if (nchanAvailable()) {
+      nchan = await startNchan(openFilesLimit);
+      const n = nchan;
+      targets.push({
+        name: 'nginx + nchan',
+        quizId,
+        url: n.subscribeUrl(quizId),
+        pid: () => n.workerPid(),
+        publish: async (snap) => {
+          const res = await fetch(n.publishUrl(quizId), { method: 'POST', body: wireJson(snap), headers: { 'content-type': 'application/json' } });
+          await res.arrayBuffer();
+        },
+      });
+      notes.push(`Peer: ${n.version}; one worker process, worker_connections and worker_rlimit_nofile ${openFilesLimit}, channel buffer 4 messages, subscribers start at the newest message.`);
+    } else {
+      notes.push('Peer missing: nginx with the nchan module is not installed (apt-get install -y nginx-light libnginx-mod-nchan); only push was measured.');
+    }
+
+    const perTarget = new Map<string, StepResult[][]>(targets.map((t) => [t.name, []]));
+    const seq = { v: Date.now() }; // ever-growing seqs, so push never treats one as a replay
+    const sectionDeadline = Date.now() + f.sectionBudgetMs;
+    let repsDone = 0;
+    // Warm-up (not counted): the schema id lookup, kafkajs and nchan channel creation, JIT.
+    for (const t of targets) {
+      for (let k = 0; k < 3; k++) await t.publish({ quizId: t.quizId, seq: ++seq.v, players: 1, answers: 1, entries: entriesFor(f.entries, 0) });
+    }
+    await sleep(500);
+    for (let rep = 0; rep < s.reps && Date.now() < sectionDeadline; rep++) {
+      for (const t of targets) {
+        const ladder: StepResult[] = [];
+        for (const v of steps) {
+          if (Date.now() > sectionDeadline) {
+            notes.push(`run ${rep + 1} ${t.name}: section time budget (${f.sectionBudgetMs / 1000} s) reached before ${v} viewers.`);
+            break;
+          }
+          const r = await runStep(t, workers, v, s, seq);
+          ladder.push(r);
+          progress(`fan-out: run ${rep + 1}/${s.reps} ${t.name} ${v} viewers: connected ${r.connected}, p99 ${fmt(r.p99)} ms, delivered ${(r.deliveredRatio * 100).toFixed(1)}%, ${fmt(r.memPerConnKiB)} KiB/conn, ${fmt(r.cpuUsPerMsg)} µs CPU/msg`);
+          if (!r.ok && f.stopOnFail) break;
+        }
+        perTarget.get(t.name)!.push(ladder);
+      }
+      repsDone++;
+    }
+
+    // Per run: the largest step that met the limit, and its costs there (the first step's when none
+    // did, so the costs are still reported; the viewer figure then says 0).
+    const atMax = (ladder: StepResult[]) => [...ladder].reverse().find((r) => r.ok) ?? ladder[0];
+    const fig = (pick: (r: StepResult | undefined) => number) => targets.map((t) => perTarget.get(t.name)!.map((l) => pick(atMax(l))));
+    const [maxV, p99, mem, cpu] = [
+      fig((r) => (r?.ok ? r.viewers : 0)),
+      fig((r) => r?.p99 ?? NaN),
+      fig((r) => r?.memPerConnKiB ?? NaN),
+      fig((r) => r?.cpuUsPerMsg ?? NaN),
+    ];
+    const peer = targets[1]?.name;
+    const withPeer = (name: string, unit: string, v: number[][]) => ({ name, unit, ours: v[0]!, ...(peer ? { reference: v[1]!, referenceName: peer } : {}) });
+
+    // Per-step table (median over runs) for both systems.
+    const rows: string[] = ['| viewers | system | runs | connected | delivered | p50 ms | p99 ms | KiB/conn | µs CPU/msg |', '|---|---|---|---|---|---|---|---|---|'];
+    const series = targets.map((t) => ({ name: t.name, points: [] as Array<{ x: number; y: number }> }));
+    targets.forEach((t, ti) => {
+      for (const v of steps) {
+        const hits = perTarget.get(t.name)!.flatMap((l) => l.filter((r) => r.viewers === v));
+        if (hits.length === 0) continue;
+        const m = (k: keyof StepResult) => spread(hits.map((h) => Number(h[k]))).median;
+        rows.push(`| ${v} | ${t.name} | ${hits.length} | ${fmt(m('connected'))} | ${(m('deliveredRatio') * 100).toFixed(1)}% | ${fmt(m('p50'))} | ${fmt(m('p99'))} | ${fmt(m('memPerConnKiB'))} | ${fmt(m('cpuUsPerMsg'))} |`);
+        series[ti]!.points.push({ x: v, y: m('p99') });
+      }
+    });
+
+    return {
+      id: 'fan-out',
+      title: '3. Fan-out: SSE viewers of one quiz at 2 snapshots/s',
+      figures: [
+        withPeer(`Most viewers with delivery p99 < ${P99_LIMIT_MS} ms`, 'viewers', maxV),
+        withPeer('Delivery p99 at that count (first step if none passed)', 'ms', p99),
+        withPeer('Memory per connection at that count', 'KiB', mem),
+        withPeer('CPU per delivered message at that count', 'µs', cpu),
+      ],
+      notes: [
+        `One push process (per-process and per-address limits raised: ${Object.entries(PUSH_BENCH_ENV).map(([k, v]) => `${k}=${v}`).join(', ')}) on one quiz; snapshots of ${f.entries} entries (about ${wireJson({ quizId, seq: 1, players: 1, answers: 1, entries: entriesFor(f.entries, 1) }).length} bytes of JSON) published straight to quiz.snapshots as the processor would, ${f.snapshotsPerS}/s for ${f.measureS} s per step; nchan gets the same JSON by HTTP POST.`,
+        `Delivery time = first bytes of a snapshot at a client − publish call (same clock); memory = growth of the server's RSS while the viewers connected / viewers; CPU = the server process's user+system time during the publishing window / messages delivered.`,
+        `Clients: ${workers.length} load-generator process(es), each with its own source address (127.0.x.1) and at most ${PER_WORKER} connections. A step passes when ≥ 99% connect, ≥ 99% of messages arrive and p99 < ${P99_LIMIT_MS} ms; the ladder stops at the first failing step.`,
+        `Open files: this container's hard limit is ${openFilesLimit} (ulimit -n cannot go higher without CAP_SYS_RESOURCE), which caps one server process and one generator process near that many sockets${skipped.length ? `; steps ${skipped.join(', ')} were skipped for that reason, so the 50,000-viewer target cannot be tried here` : ''}.`,
+        `Steps: ${steps.join(', ')}; ${repsDone} run(s) completed within the ${f.sectionBudgetMs / 1000} s section budget.`,
+        ...notes,
+      ],
+      charts: [
+        {
+          kind: 'line',
+          file: 'fan-out-p99.svg',
+          title: 'Fan-out: delivery p99 by concurrent viewers (median over runs)',
+          xLabel: 'viewers',
+          yLabel: 'p99 ms',
+          series,
+          threshold: { y: P99_LIMIT_MS, label: `${P99_LIMIT_MS} ms` },
+        },
+      ],
+      extra: rows.join('\n'),
+    };
+  } finally {
+    await producer?.disconnect();
+    await Promise.all([...workers.map((w) => w.child.stop()), push?.release(), nchan?.master.stop('SIGQUIT')]);
+  }
+}

@@ -1,0 +1,155 @@
+import autocannon from 'autocannon';
+import { nodeCommand, startChild } from './children';
+import { waitHttpOk } from './net';
+import { AnswerPairs, setUpQuiz, type BenchQuiz } from './quiz-driver';
+import type { Figure, SectionResult } from './results';
+import type { BenchSettings } from './settings';
+import { spread } from './stats';
+import { freePort } from './net';
+import type { TierPool } from './tiers';
+
+// Section 1: answers accepted per second and latency at a fixed offered rate and at saturation,
+// beside a bare node:http server on the same port answering the same request. Ingest and the bare
+// server take turns on one port within each repetition, so both see the same machine state.
+
+export const INGEST_BENCH_ENV = {
+  // The defaults (20/s per player, 2000/s per address) would cap a single-address load generator.
+  INGEST_RATE_PLAYER_MAX: '1000000',
+  INGEST_RATE_IP_MAX: '100000000',
+};
+
+interface LoadResult {
+  acceptedPerS: number;
+  p50: number;
+  p99: number;
+  non202: number;
+}
+
+async function drive(url: string, path: string, pairs: AnswerPairs, quiz: BenchQuiz, o: { connections: number; durationS: number; rate?: number; amount?: number }): Promise<LoadResult> {
+  let wrap = 0;
+  const result = await autocannon({
+    url,
+    connections: o.connections,
+    ...(o.amount ? { amount: o.amount } : { duration: o.durationS }),
+    ...(o.rate ? { overallRate: o.rate } : {}),
+    requests: [
+      {
+        method: 'POST',
+        path,
+        setupRequest: (req) => {
+          // Past the quiz's distinct pairs we start over: ingest answers 409, which is not counted.
+          let pair = pairs.take();
+          if (!pair) {
+            const n = quiz.players.length;
+            pair = { player: quiz.players[wrap % n]!, questionId: quiz.questionIds[Math.floor(wrap / n) % quiz.questionIds.length]! };
+            wrap++;
+          }
+          return {
+            ...req,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${pair.player.token}` },
+            body: JSON.stringify({ questionId: pair.questionId, choiceId: 'a' }),
+          };
+        },
+      },
+    ],
+  });
+  const accepted = result.statusCodeStats?.['202']?.count ?? 0;
+  return {
+    acceptedPerS: accepted / o.durationS,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non202: result.requests.total - accepted,
+  };
+}
+
+export async function runIngestBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
+  const sizes = s.ingest;
+  const setup = await pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV });
+  const port = setup.tier.port;
+  // A shared (smoke) ingest keeps its port, so the bare server gets another one there.
+  const barePort = setup.shared ? await freePort() : port;
+  progress(`ingest: joining ${sizes.players} players to a ${sizes.questions}-question quiz`);
+  const quiz = await setUpQuiz(setup.tier.url, { players: sizes.players, questions: sizes.questions, openAll: true });
+  const pairs = new AnswerPairs(quiz);
+  const path = `/v1/quizzes/${quiz.quizId}/answers`;
+  type Key = 'fixedRate' | 'fixedP50' | 'fixedP99' | 'satRate' | 'satP50' | 'satP99';
+  const ours: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [] };
+  const bareR: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [] };
+  let rejected = 0;
+  for (let rep = 0; rep < s.reps; rep++) {
+    for (const target of ['ingest', 'bare'] as const) {
+      // The first run reuses the ingest that set the quiz up; later ones start afresh on the same port.
+      const lease =
+        target === 'ingest'
+          ? rep === 0
+            ? setup
+            : await pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV }, port)
+          : undefined;
+      const bare = target === 'bare' ? startChild('bare-server', nodeCommand('test/system/load/bare-server.ts'), { BARE_PORT: String(barePort) }) : undefined;
+      if (bare) await waitHttpOk(`http://127.0.0.1:${barePort}/readyz`, 20_000);
+      const url = `http://127.0.0.1:${bare ? barePort : port}`;
+      // The bare server checks nothing, so it gets its own wrapping source instead of using up the
+      // distinct pairs ingest needs.
+      const src = target === 'ingest' ? pairs : new AnswerPairs(quiz);
+      // Warm-up (not counted): JIT, connection pools, the schema id lookup on the first write.
+      await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: 0, amount: sizes.warmupRequests });
+      const fixed = await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: sizes.durationS, rate: sizes.fixedRate });
+      const sat = await drive(url, path, src, quiz, { connections: sizes.saturationConnections, durationS: sizes.durationS });
+      await (bare ? bare.stop() : lease?.release());
+      const into = target === 'ingest' ? ours : bareR;
+      if (target === 'ingest') rejected += fixed.non202 + sat.non202;
+      into.fixedRate.push(fixed.acceptedPerS);
+      into.fixedP50.push(fixed.p50);
+      into.fixedP99.push(fixed.p99);
+      into.satRate.push(sat.acceptedPerS);
+      into.satP50.push(sat.p50);
+      into.satP99.push(sat.p99);
+      progress(`ingest: run ${rep + 1}/${s.reps} ${target}: fixed ${Math.round(fixed.acceptedPerS)}/s p99 ${fixed.p99} ms, saturation ${Math.round(sat.acceptedPerS)}/s p99 ${sat.p99} ms`);
+    }
+  }
+  const ref = 'bare node:http';
+  const fig = (name: string, unit: string, k: Key): Figure => ({ name, unit, ours: ours[k], reference: bareR[k], referenceName: ref });
+  const figures = [
+    fig(`Ingest accepted/s at ${sizes.fixedRate}/s offered`, 'answers/s', 'fixedRate'),
+    fig(`Ingest p50 at ${sizes.fixedRate}/s offered`, 'ms', 'fixedP50'),
+    fig(`Ingest p99 at ${sizes.fixedRate}/s offered`, 'ms', 'fixedP99'),
+    fig('Ingest accepted/s at saturation', 'answers/s', 'satRate'),
+    fig('Ingest p50 at saturation', 'ms', 'satP50'),
+    fig('Ingest p99 at saturation', 'ms', 'satP99'),
+  ];
+  return {
+    id: 'ingest',
+    title: '1. Ingest: POST answers',
+    figures,
+    notes: [
+      `autocannon in the bench process, ${sizes.durationS} s per measurement after ${sizes.warmupRequests} warm-up requests on each fresh server; fixed rate ${sizes.fixedRate}/s over ${sizes.fixedConnections} connections; saturation with ${sizes.saturationConnections} connections, no rate limit on the client.`,
+      `Rate limits raised for the bench: INGEST_RATE_PLAYER_MAX=${INGEST_BENCH_ENV.INGEST_RATE_PLAYER_MAX}, INGEST_RATE_IP_MAX=${INGEST_BENCH_ENV.INGEST_RATE_IP_MAX} (defaults 20/s per player and 2000/s per address would cap one load generator).`,
+      `Every answer is a distinct (player, question) pair: ${sizes.players} players joined to a quiz with ${sizes.questions} open questions (${sizes.players * sizes.questions} pairs); only 202s are counted (${rejected} non-202 replies from ingest over all runs, e.g. 409 after the pairs ran out or 503 when Kafka lagged).`,
+      `The bare server reads and parses the same JSON body and answers 202 with an answer id, ${setup.shared ? 'on its own port (smoke run: ingest is shared and stays up)' : 'on the same port, started right after ingest stops in each repetition'}.`,
+    ],
+    charts: [
+      {
+        kind: 'bar',
+        file: 'ingest-throughput.svg',
+        title: 'Ingest: answers accepted per second (median, min–max)',
+        unit: 'answers/s',
+        groups: [
+          { label: `fixed ${sizes.fixedRate}/s`, bars: [{ name: 'quizstream ingest', value: spread(ours.fixedRate) }, { name: ref, value: spread(bareR.fixedRate) }] },
+          { label: 'saturation', bars: [{ name: 'quizstream ingest', value: spread(ours.satRate) }, { name: ref, value: spread(bareR.satRate) }] },
+        ],
+      },
+      {
+        kind: 'bar',
+        file: 'ingest-latency.svg',
+        title: 'Ingest: latency (median over runs, min–max)',
+        unit: 'ms',
+        groups: [
+          { label: 'fixed p50', bars: [{ name: 'quizstream ingest', value: spread(ours.fixedP50) }, { name: ref, value: spread(bareR.fixedP50) }] },
+          { label: 'fixed p99', bars: [{ name: 'quizstream ingest', value: spread(ours.fixedP99) }, { name: ref, value: spread(bareR.fixedP99) }] },
+          { label: 'saturation p50', bars: [{ name: 'quizstream ingest', value: spread(ours.satP50) }, { name: ref, value: spread(bareR.satP50) }] },
+          { label: 'saturation p99', bars: [{ name: 'quizstream ingest', value: spread(ours.satP99) }, { name: ref, value: spread(bareR.satP99) }] },
+        ],
+      },
+    ],
+  };
+}

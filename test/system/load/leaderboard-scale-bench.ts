@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { createRedis, redisKeys } from '../../../common/redis';
+import { composite } from '../../../processors/ranking';
+import { benchConfig } from './bench-env';
+import { inParallel } from './quiz-driver';
+import type { SectionResult } from './results';
+import type { BenchSettings } from './settings';
+import { percentile, spread } from './stats';
+import type { TierPool } from './tiers';
+import { PUSH_BENCH_ENV } from './fan-out-bench';
+
+// Section 5: one quiz with a million players on one leaderboard. The sorted set is filled directly
+// (pipelined ZADD with the processors' composite score, plus the totals and names hashes and the
+// top-100 snapshot JSON processors keep), then read through push (GET leaderboard, GET
+// players/:id) and raw (ZREVRANGE 0 99, ZREVRANK) for comparison.
+
+function httpGet(agent: Agent, url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = request(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`${url}: HTTP ${res.statusCode}`))));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
+  const { players, samples, concurrency } = s.scale;
+  const redis = createRedis(benchConfig('').redis, 'bench-scale');
+  const quizId = `bench-scale-${randomUUID().slice(0, 8)}`;
+  const lb = redisKeys.leaderboard(quizId);
+  const scoreOf = (i: number) => (i * 7919) % 100_000; // spread totals, many ties
+  const offsetOf = (i: number) => (i * 104_729) % 3_600_000;
+  const lease = await pool.acquire('push', { ...env, ...PUSH_BENCH_ENV });
+  const push = lease.tier;
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  try {
+    const t0 = performance.now();
+    for (let start = 0; start < players; start += 10_000) {
+      const pipe = redis.pipeline();
+      const z: Array<string | number> = [];
+      const totals: Record<string, string> = {};
+      const names: Record<string, string> = {};
+      for (let i = start; i < Math.min(players, start + 10_000); i++) {
+        z.push(composite(scoreOf(i), offsetOf(i)), `m${i}`);
+        totals[`m${i}`] = String(scoreOf(i));
+        names[`m${i}`] = `Player ${i}`;
+      }
+      pipe.zadd(lb, ...z);
+      pipe.hset(redisKeys.totals(quizId), totals);
+      pipe.hset(redisKeys.names(quizId), names);
+      await pipe.exec();
+    }
+    const top = await redis.zrevrange(lb, 0, 99);
+    const entries = top.map((playerId, i) => ({ rank: i + 1, playerId, displayName: `Player ${playerId.slice(1)}`, score: scoreOf(Number(playerId.slice(1))) }));
+    await redis.set(redisKeys.snapshot(quizId), JSON.stringify({ quizId, seq: 1, players, answers: players, entries, createdAt: Date.now() }));
+    const fillS = (performance.now() - t0) / 1000;
+    progress(`scale: ${players} players written in ${fillS.toFixed(1)} s (ZCARD ${await redis.zcard(lb)})`);
+
+    const rnd = () => `m${Math.floor(Math.random() * players)}`;
+    const timeRedis = async (fn: () => Promise<unknown>) => {
+      const t = performance.now();
+      await fn();
+      return performance.now() - t;
+    };
+    const keys = ['pushTop', 'rawTop', 'pushRank', 'rawRank'] as const;
+    const p99: Record<(typeof keys)[number], number[]> = { pushTop: [], rawTop: [], pushRank: [], rawRank: [] };
+    const p50: Record<(typeof keys)[number], number[]> = { pushTop: [], rawTop: [], pushRank: [], rawRank: [] };
+    const n = Array.from({ length: samples }, (_, i) => i);
+    for (let rep = 0; rep < s.reps; rep++) {
+      const lat = {
+        pushTop: await inParallel(n, concurrency, () => httpGet(agent, `${push.url}/v1/quizzes/${quizId}/leaderboard?limit=100`)),
+        rawTop: await inParallel(n, concurrency, () => timeRedis(() => redis.zrevrange(lb, 0, 99, 'WITHSCORES'))),
+        pushRank: await inParallel(n, concurrency, () => httpGet(agent, `${push.url}/v1/quizzes/${quizId}/players/${rnd()}`)),
+        rawRank: await inParallel(n, concurrency, () => timeRedis(() => redis.zrevrank(lb, rnd()))),
+      };
+      for (const k of keys) {
+        p99[k].push(percentile(lat[k], 99));
+        p50[k].push(percentile(lat[k], 50));
+      }
+      progress(`scale: run ${rep + 1}/${s.reps}: top-100 p99 push ${p99.pushTop.at(-1)!.toFixed(2)} ms / ZREVRANGE ${p99.rawTop.at(-1)!.toFixed(2)} ms; rank p99 push ${p99.pushRank.at(-1)!.toFixed(2)} ms / ZREVRANK ${p99.rawRank.at(-1)!.toFixed(2)} ms`);
+    }
+    return {
+      id: 'scale',
+      title: `5. One quiz, ${players.toLocaleString('en-US')} players on one leaderboard`,
+      figures: [
+        { name: 'Top-100 p50 (push GET leaderboard?limit=100)', unit: 'ms', ours: p50.pushTop, reference: p50.rawTop, referenceName: 'raw ZREVRANGE 0 99 WITHSCORES' },
+        { name: 'Top-100 p99 (push GET leaderboard?limit=100)', unit: 'ms', ours: p99.pushTop, reference: p99.rawTop, referenceName: 'raw ZREVRANGE 0 99 WITHSCORES' },
+        { name: 'One player rank p50 (push GET players/:id)', unit: 'ms', ours: p50.pushRank, reference: p50.rawRank, referenceName: 'raw ZREVRANK' },
+        { name: 'One player rank p99 (push GET players/:id)', unit: 'ms', ours: p99.pushRank, reference: p99.rawRank, referenceName: 'raw ZREVRANK' },
+        { name: 'Time to write the leaderboard (ZADD + HSET, pipelined)', unit: 's', ours: [fillS] },
+      ],
+      notes: [
+        `${players} members in one sorted set with the processors' composite score (processors/ranking.ts), plus totals and names hashes and a top-100 snapshot JSON, written in pipelines of 10,000.`,
+        `push's GET leaderboard serves the snapshot JSON processors store (one GET), not a ZREVRANGE; GET players/:id runs ZREVRANK + 3 HGETs in one MULTI. Raw commands are timed from this process with ioredis.`,
+        `${samples} requests per figure per run, ${concurrency} in flight, random players; keep-alive HTTP.`,
+      ],
+      charts: [
+        {
+          kind: 'bar',
+          file: 'scale-p99.svg',
+          title: `${players.toLocaleString('en-US')} players: read latency p99 (median over runs, min–max)`,
+          unit: 'ms',
+          groups: [
+            { label: 'top-100', bars: [{ name: 'push HTTP', value: spread(p99.pushTop) }, { name: 'raw Redis', value: spread(p99.rawTop) }] },
+            { label: 'player rank', bars: [{ name: 'push HTTP', value: spread(p99.pushRank) }, { name: 'raw Redis', value: spread(p99.rawRank) }] },
+          ],
+        },
+      ],
+    };
+  } finally {
+    agent.destroy();
+    await lease.release();
+    await redis.del(lb, redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.snapshot(quizId));
+    redis.disconnect();
+  }
+}

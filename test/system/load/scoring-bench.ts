@@ -1,0 +1,186 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import type Redis from 'ioredis';
+import type { Pool } from 'pg';
+import type { QuizEvent } from '../../helpers/processor-workload';
+import { createKafka } from '../../../common/kafka';
+import { createPgPool } from '../../../common/postgres';
+import { createRedis, redisKeys } from '../../../common/redis';
+import { EventCodec } from '../../../common/codec';
+import { createdQuizIds } from './bench-cleanup';
+import { benchConfig, benchLog, createPrefixTopics } from './bench-env';
+import { sleep } from './net';
+import type { SectionResult } from './results';
+import type { BenchSettings } from './settings';
+import { spread } from './stats';
+import { startTier } from './tiers';
+
+// Section 4: answers per second one processor scores while catching up a backlog. Each run gets its
+// own topics, filled with a whole quiz (joins, opens, K×Q answers) before the processor starts;
+// the rate is timed from the first scored answer to the last, read from the quiz's counter in
+// Redis, so process start and group join are not counted. Beside it: redis-benchmark's pipelined
+// ZINCRBY on the same Redis, the ceiling of the sorted-set updates scoring depends on.
+
+const run = promisify(execFile);
+
+async function insertQuiz(pg: Pool, quizId: string, questionIds: string[], openedAt: number): Promise<void> {
+  // Live scores: every answer goes into the sorted set as it is scored, as in the figures before
+  // score visibility existed and as ZINCRBY (the reference) does. onClose holds them instead.
+  await pg.query("INSERT INTO quizzes (id, title, score_visibility) VALUES ($1, $2, 'live')", [quizId, 'bench scoring backlog']);
+  for (const [i, q] of questionIds.entries()) {
+    await pg.query(
+      `INSERT INTO questions (quiz_id, id, position, prompt, choices, correct, points, time_limit_ms, opened_at, closes_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 1000, 3600000, to_timestamp($7 / 1000.0), to_timestamp($8 / 1000.0))`,
+      [quizId, q, i, `Backlog ${q}?`, JSON.stringify(['a', 'b', 'c', 'd'].map((id) => ({ id, text: id }))), ['a'], openedAt, openedAt + 3_600_000],
+    );
+  }
+}
+
+function backlogEvents(quizId: string, players: number, questionIds: string[], openedAt: number): QuizEvent[] {
+  const events: QuizEvent[] = [];
+  const ids = Array.from({ length: players }, (_, i) => `s${i}`);
+  ids.forEach((playerId, i) => events.push({ type: 'PlayerJoined', payload: { eventId: randomUUID(), quizId, playerId, displayName: `Scorer ${i}`, joinedAt: openedAt - 10_000 + i } }));
+  for (const [k, questionId] of questionIds.entries()) {
+    events.push({
+      type: 'QuestionOpened',
+      payload: { eventId: randomUUID(), quizId, questionId, prompt: `Backlog ${questionId}?`, choices: ['a', 'b', 'c', 'd'].map((id) => ({ id, text: id })), points: 1000, timeLimitMs: 3_600_000, openedAt, closesAt: openedAt + 3_600_000 },
+    });
+    ids.forEach((playerId, i) =>
+      events.push({
+        type: 'AnswerSubmitted',
+        // A mix of right and wrong answers at spread-out times, so totals and ranks keep changing.
+        payload: { answerId: randomUUID(), quizId, questionId, playerId, choiceId: (i + k) % 3 === 0 ? 'b' : 'a', acceptedAt: openedAt + 1_000 + ((i * 7 + k * 13) % 5_000) },
+      }),
+    );
+  }
+  return events;
+}
+
+async function redisBenchmarkZincrby(n: number): Promise<number> {
+  const key = `bench:zincrby:${randomUUID().slice(0, 8)}`;
+  try {
+    const { stdout } = await run('redis-benchmark', ['-q', '-n', String(n), '-P', '50', '-r', '100000', 'zincrby', key, '1', '__rand_int__'], { timeout: 120_000 });
+    // "-q" prints the last progress line then the summary: "<command>: 123456.79 requests per second, p50=..."
+    const m = /([\d.]+) requests per second/.exec(stdout.split('\r').pop() ?? stdout) ?? /([\d.]+) requests per second/.exec(stdout);
+    return m ? Number(m[1]) : NaN;
+  } finally {
+    await run('redis-cli', ['del', key], { timeout: 10_000 });
+  }
+}
+
+/** Writes a whole quiz to the run's quiz.events before any processor reads it. */
+async function produceBacklog(prefix: string, quizId: string, events: QuizEvent[]): Promise<void> {
+  const config = benchConfig(prefix);
+  const codec = new EventCodec(config.registry.url, prefix);
+  const producer = createKafka(config.kafka, benchLog, '-bench-backlog').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < events.length; i += 2_000) {
+      const chunk = events.slice(i, i + 2_000);
+      const messages = await Promise.all(chunk.map(async (e) => ({ key: quizId, value: await codec.encode(codec.topics.quizEvents, e.type, e.payload as never) })));
+      await producer.send({ topic: codec.topics.quizEvents, acks: -1, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/**
+ * Polls the quiz's answer counter until all `total` answers are scored: the rate from the first
+ * scored answer seen to the last, or NaN with a note saying why there is none.
+ */
+async function timeScoring(redis: Redis, quizId: string, total: number, run: number): Promise<{ rate: number; note?: string }> {
+  const statsKey = redisKeys.stats(quizId);
+  let firstAt = 0;
+  let firstCount = 0;
+  let endAt = 0;
+  let last = 0;
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    last = Number((await redis.hget(statsKey, 'answers')) ?? '0');
+    const now = performance.now();
+    if (last > 0 && firstAt === 0) {
+      firstAt = now;
+      firstCount = last;
+    }
+    if (last >= total) {
+      endAt = now;
+      break;
+    }
+    await sleep(25);
+  }
+  const rate = endAt > firstAt && last > firstCount ? (last - firstCount) / ((endAt - firstAt) / 1000) : NaN;
+  if (!endAt) return { rate, note: `run ${run}: only ${last} of ${total} answers scored within 300 s.` };
+  if (!Number.isFinite(rate)) return { rate, note: `run ${run}: all ${total} answers were scored between two reads of the count; a larger backlog is needed for a rate.` };
+  return { rate };
+}
+
+export async function runScoringBench(s: BenchSettings, runPrefix: string, progress: (m: string) => void, prefixes: string[]): Promise<SectionResult> {
+  const { players, questions } = s.scoring;
+  const total = players * questions;
+  // One connection: the shared Postgres is often near max_connections on this machine.
+  const pg = createPgPool(benchConfig('').postgres, 1);
+  const redis = createRedis(benchConfig('').redis, 'bench-scoring');
+  const ours: number[] = [];
+  const ref: number[] = [];
+  const notes: string[] = [];
+  try {
+    for (let rep = 0; rep < s.reps; rep++) {
+      try {
+        const prefix = `${runPrefix}score${rep}.`;
+        prefixes.push(prefix);
+        await createPrefixTopics(prefix, 12);
+        const quizId = `bench-score-${randomUUID().slice(0, 8)}`;
+        createdQuizIds.push(quizId); // removed with the bench's other quizzes at the end of the run
+        const questionIds = Array.from({ length: questions }, (_, i) => `q${i + 1}`);
+        const openedAt = Date.now();
+        await insertQuiz(pg, quizId, questionIds, openedAt);
+        await produceBacklog(prefix, quizId, backlogEvents(quizId, players, questionIds, openedAt));
+        progress(`scoring: run ${rep + 1}/${s.reps}: ${total} answers in the backlog; starting the processor`);
+        const proc = await startTier('processor', { TOPIC_PREFIX: prefix, PROCESSOR_GROUP_ID: `bench-score-${randomUUID().slice(0, 8)}` });
+        const timed = await timeScoring(redis, quizId, total, rep + 1).finally(() => proc.child.stop());
+        if (timed.note) notes.push(timed.note);
+        ours.push(timed.rate);
+        const zincrby = await redisBenchmarkZincrby(Math.max(10_000, total * 4));
+        ref.push(zincrby);
+        progress(`scoring: run ${rep + 1}/${s.reps}: processor ${Math.round(ours.at(-1) ?? NaN)} answers/s, redis-benchmark zincrby ${Math.round(zincrby)}/s`);
+      } catch (err) {
+        // One failed run (the shared Postgres out of connections, say) must not discard the others.
+        const msg = (err as Error).message.split('\n')[0];
+        progress(`scoring: run ${rep + 1}/${s.reps} failed: ${msg}`);
+        notes.push(`run ${rep + 1} failed and is left out: ${msg}`);
+        if (ours.length > ref.length) ref.push(NaN);
+        while (ours.length <= rep) ours.push(NaN);
+        while (ref.length <= rep) ref.push(NaN);
+      }
+    }
+    if (ours.every((v) => !Number.isFinite(v))) throw new Error(`every scoring run failed: ${notes.join('; ')}`);
+  } finally {
+    redis.disconnect();
+    await pg.end();
+  }
+  return {
+    id: 'scoring',
+    title: '4. Scoring: one processor catching up a backlog',
+    figures: [{ name: 'Answers scored/s (one processor, backlog)', unit: 'answers/s', ours, reference: ref, referenceName: 'redis-benchmark -P 50 ZINCRBY' }],
+    notes: [
+      `Backlog per run: one quiz, ${players} players × ${questions} open questions = ${total} answers (plus ${players} joins and ${questions} opens) in fresh topics (12 partitions), written before the processor starts; a fresh consumer group each run.`,
+      `Timed from the first scored answer to the last via the quiz's answer counter in Redis (polled every 25 ms), so start-up and group join are excluded. BATCH_MAX_MESSAGES/BATCH_MAX_WAIT_MS at their defaults (500/500); one quiz means one partition does all the work.`,
+      `Reference: redis-benchmark -q -n ${Math.max(10_000, total * 4)} -P 50 -r 100000 ZINCRBY (50 clients) against the same Redis right after each processor run.`,
+      ...notes,
+    ],
+    charts: [
+      {
+        kind: 'bar',
+        file: 'scoring.svg',
+        title: 'Scoring throughput (median over runs, min–max)',
+        unit: 'per second',
+        groups: [
+          { label: 'processor answers/s', bars: [{ name: 'quizstream processor', value: spread(ours) }] },
+          { label: 'redis ZINCRBY/s', bars: [{ name: 'redis-benchmark', value: spread(ref) }] },
+        ],
+      },
+    ],
+  };
+}

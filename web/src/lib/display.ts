@@ -1,0 +1,33 @@
+import type { LeaderboardEntryWire, SnapshotWire } from '../../../common/messages/wire';
+import type { ScoreVisibility } from './quiz';
+
+// What the pages say and in which order they show it. No DOM here, so unit tests run these in Node.
+
+/** "3 of 12 answered" for the question opened last, while one is open; undefined otherwise. */
+export function answeredLine(s: SnapshotWire): string | undefined {
+  const q = s.openQuestions.at(-1);
+  return q ? `${q.answered} of ${s.players} answered` : undefined;
+}
+
+/** What the player sees once their answer is in, before any result. */
+export function lockedInText(choiceText: string, visibility: ScoreVisibility | undefined): string {
+  return visibility === 'live'
+    ? `Locked in: “${choiceText}”. Waiting for the result…`
+    : `Answer locked in: “${choiceText}”. You'll see whether it was right when the question closes.`;
+}
+
+/** Accepts a snapshot only if it is newer than the last one shown (ids only grow for a viewer). */
+export function isNewer(next: SnapshotWire, shown: SnapshotWire | undefined): boolean {
+  return shown === undefined || next.seq > shown.seq;
+}
+
+export function ordinal(n: number): string {
+  const mod100 = n % 100;
+  if (mod100 >= 11 && mod100 <= 13) return `${n}th`;
+  return `${n}${({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th'}`;
+}
+
+/** The first N rows of a snapshot, at most `limit` (snapshots already come ranked). */
+export function topN(s: SnapshotWire, limit: number): LeaderboardEntryWire[] {
+  return [...s.entries].sort((a, b) => a.rank - b.rank).slice(0, limit);
+}

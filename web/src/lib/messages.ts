@@ -1,0 +1,96 @@
+import type {
+  AnswerReceivedWire,
+  AnswerResultWire,
+  LeaderboardEntryWire,
+  OpenQuestionCountWire,
+  SnapshotWire,
+} from '../../../common/messages/wire';
+import type { Choice, OpenQuestion } from './quiz';
+
+// What push sends, checked before a page shows it: the shapes are push's (common/messages/wire.ts,
+// imported as types only); anything else is ignored rather than half-rendered. No DOM here, so
+// unit tests run these in Node.
+
+export interface QuestionReveal {
+  questionId: string;
+  correct: string[];
+  counts: Record<string, number>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Checks a `snapshot` event's data; anything else is ignored rather than half-rendered. */
+export function parseSnapshot(data: unknown): SnapshotWire | undefined {
+  if (!isObject(data) || typeof data.quizId !== 'string' || !isInt(data.seq) || !isInt(data.players) || !isInt(data.answers)) {
+    return undefined;
+  }
+  if (!Array.isArray(data.entries)) return undefined;
+  const entries: LeaderboardEntryWire[] = [];
+  for (const e of data.entries) {
+    if (!isObject(e) || !isInt(e.rank) || typeof e.playerId !== 'string' || typeof e.displayName !== 'string' || !isInt(e.score)) {
+      return undefined;
+    }
+    entries.push({ rank: e.rank, playerId: e.playerId, displayName: e.displayName, score: e.score });
+  }
+  const openQuestions: OpenQuestionCountWire[] = [];
+  for (const q of Array.isArray(data.openQuestions) ? data.openQuestions : []) {
+    if (isObject(q) && typeof q.questionId === 'string' && isInt(q.answered)) openQuestions.push({ questionId: q.questionId, answered: q.answered });
+  }
+  return { quizId: data.quizId, seq: data.seq, players: data.players, answers: data.answers, openQuestions, entries };
+}
+
+export function parseAnswerResult(data: unknown): AnswerResultWire | undefined {
+  if (!isObject(data) || typeof data.answerId !== 'string' || typeof data.questionId !== 'string' || typeof data.correct !== 'boolean') {
+    return undefined;
+  }
+  if (!isInt(data.points) || !isInt(data.total) || !isInt(data.rank)) return undefined;
+  return {
+    answerId: data.answerId,
+    questionId: data.questionId,
+    correct: data.correct,
+    points: data.points,
+    total: data.total,
+    rank: data.rank,
+    // Push always sends it; a result without it (an older push) was not late.
+    late: typeof data.late === 'boolean' ? data.late : false,
+  };
+}
+
+export function parseAnswerReceived(data: unknown): AnswerReceivedWire | undefined {
+  if (!isObject(data) || typeof data.answerId !== 'string' || typeof data.questionId !== 'string') return undefined;
+  return { answerId: data.answerId, questionId: data.questionId };
+}
+
+function parseChoices(v: unknown): Choice[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: Choice[] = [];
+  for (const c of v) {
+    if (!isObject(c) || typeof c.id !== 'string' || typeof c.text !== 'string') return undefined;
+    out.push({ id: c.id, text: c.text });
+  }
+  return out;
+}
+
+export function parseQuestionOpened(data: unknown): OpenQuestion | undefined {
+  if (!isObject(data) || typeof data.questionId !== 'string' || typeof data.prompt !== 'string') return undefined;
+  const choices = parseChoices(data.choices);
+  if (!choices) return undefined;
+  return {
+    questionId: data.questionId,
+    prompt: data.prompt,
+    choices,
+    ...(isInt(data.points) ? { points: data.points } : {}),
+    ...(isInt(data.timeLimitMs) ? { timeLimitMs: data.timeLimitMs } : {}),
+    ...(typeof data.openedAt === 'string' ? { openedAt: data.openedAt } : {}),
+    ...(typeof data.closesAt === 'string' ? { closesAt: data.closesAt } : {}),
+  };
+}
+
+export function parseReveal(data: unknown): QuestionReveal | undefined {
+  if (!isObject(data) || typeof data.questionId !== 'string' || !Array.isArray(data.correct) || !isObject(data.counts)) return undefined;
+  const correct = data.correct.filter((c): c is string => typeof c === 'string');
+  const counts: Record<string, number> = {};
+  for (const [k, v] of Object.entries(data.counts)) if (isInt(v)) counts[k] = v;
+  return { questionId: data.questionId, correct, counts };
+}
