@@ -7,7 +7,9 @@
 #   infra/stack.sh start|stop|restart <kafka|registry|redis|postgres|clickhouse>
 #
 # QS_LOCAL_DIR and the QS_*_PORT variables below run a second, private stack beside the default one
-# (fault drills use that, so stopping its Kafka or emptying its Redis disturbs nobody else).
+# (fault drills use that, so stopping its Kafka or emptying its Redis disturbs nobody else). Pick its
+# ports below the ephemeral range (32768 and up on Linux): there an outgoing connection can hold the
+# port at the moment a service binds it, and Kafka then fails with "Address already in use".
 #
 # Redis and PostgreSQL: the machine's running servers are used when they answer; otherwise Debian's
 # packages are installed and started. `down` stops only what this script started itself (Kafka, the
