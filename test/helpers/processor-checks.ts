@@ -23,6 +23,8 @@ export interface QuizState {
   pgOrder: RankRow[];
   pgAnswers: Map<string, number>;
   pgPlayers: number;
+  /** Scored answers whose points an onClose question still holds (released at its close). */
+  pgHeld: number;
 }
 
 export async function readQuizState(redis: Redis, pg: Pool, quizId: string): Promise<QuizState> {
@@ -40,6 +42,7 @@ export async function readQuizState(redis: Redis, pg: Pool, quizId: string): Pro
   );
   const pgScored = await pg.query<{ answer_id: string; points: number }>('SELECT answer_id, points FROM scored_answers WHERE quiz_id = $1', [quizId]);
   const pgPlayers = await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM players WHERE quiz_id = $1', [quizId]);
+  const pgHeld = await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM scored_answers WHERE quiz_id = $1 AND held', [quizId]);
   return {
     redisOrder: ids.map((playerId) => ({ playerId, score: Number(totals[playerId] ?? NaN) })),
     redisAnswers: Number(answers ?? 0),
@@ -48,10 +51,15 @@ export async function readQuizState(redis: Redis, pg: Pool, quizId: string): Pro
     pgOrder: pgTotals.rows.map((r) => ({ playerId: r.player_id, score: Number(r.total), reachedAt: Number(r.reached_ms) })),
     pgAnswers: new Map(pgScored.rows.map((r) => [r.answer_id, r.points])),
     pgPlayers: pgPlayers.rows[0]!.n,
+    pgHeld: pgHeld.rows[0]!.n,
   };
 }
 
-/** Polls until every quiz has all its answers in Redis, Postgres and the latest snapshot. */
+/**
+ * Polls until every quiz has all its answers in Redis, Postgres and the latest snapshot, and (every
+ * question of these workloads closes) no points are still held: the last close is released and a
+ * snapshot taken after it, so idle means settled in both visibility modes.
+ */
 export async function waitForIdle(
   redis: Redis,
   pg: Pool,
@@ -67,8 +75,13 @@ export async function waitForIdle(
     for (const { quizId, ref } of expected) {
       const s = await readQuizState(redis, pg, quizId);
       states.set(quizId, s);
-      progress.push(`${quizId}: redis ${s.redisAnswers}/${ref.answers} pg ${s.pgAnswers.size}/${ref.answers} snapshot ${s.snapshot?.answers ?? '-'}`);
+      const snapshotPoints = s.snapshot?.entries.reduce((sum, e) => sum + e.score, 0) ?? 0;
+      const topPoints = s.redisOrder.slice(0, s.snapshot?.entries.length ?? 0).reduce((sum, e) => sum + e.score, 0);
+      progress.push(
+        `${quizId}: redis ${s.redisAnswers}/${ref.answers} pg ${s.pgAnswers.size}/${ref.answers} snapshot ${s.snapshot?.answers ?? '-'} held ${s.pgHeld} snapshot points ${snapshotPoints}/${topPoints}`,
+      );
       if (s.redisAnswers < ref.answers || s.pgAnswers.size < ref.answers || (s.snapshot?.answers ?? -1) < ref.answers) done = false;
+      if (s.pgHeld > 0 || snapshotPoints !== topPoints) done = false;
     }
     last = progress.join('; ');
     if (done) return states;
