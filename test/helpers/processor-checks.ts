@@ -56,6 +56,17 @@ export async function readQuizState(redis: Redis, pg: Pool, quizId: string): Pro
 }
 
 /**
+ * No points are held any more and the latest snapshot shows the released totals: a quiz whose
+ * questions have all closed is settled in both visibility modes (an onClose close may still be
+ * releasing after every answer is counted).
+ */
+export function isSettled(s: QuizState): boolean {
+  const snapshotPoints = s.snapshot?.entries.reduce((sum, e) => sum + e.score, 0) ?? 0;
+  const topPoints = s.redisOrder.slice(0, s.snapshot?.entries.length ?? 0).reduce((sum, e) => sum + e.score, 0);
+  return s.pgHeld === 0 && snapshotPoints === topPoints;
+}
+
+/**
  * Polls until every quiz has all its answers in Redis, Postgres and the latest snapshot, and (every
  * question of these workloads closes) no points are still held: the last close is released and a
  * snapshot taken after it, so idle means settled in both visibility modes.
@@ -75,13 +86,8 @@ export async function waitForIdle(
     for (const { quizId, ref } of expected) {
       const s = await readQuizState(redis, pg, quizId);
       states.set(quizId, s);
-      const snapshotPoints = s.snapshot?.entries.reduce((sum, e) => sum + e.score, 0) ?? 0;
-      const topPoints = s.redisOrder.slice(0, s.snapshot?.entries.length ?? 0).reduce((sum, e) => sum + e.score, 0);
-      progress.push(
-        `${quizId}: redis ${s.redisAnswers}/${ref.answers} pg ${s.pgAnswers.size}/${ref.answers} snapshot ${s.snapshot?.answers ?? '-'} held ${s.pgHeld} snapshot points ${snapshotPoints}/${topPoints}`,
-      );
-      if (s.redisAnswers < ref.answers || s.pgAnswers.size < ref.answers || (s.snapshot?.answers ?? -1) < ref.answers) done = false;
-      if (s.pgHeld > 0 || snapshotPoints !== topPoints) done = false;
+      progress.push(`${quizId}: redis ${s.redisAnswers}/${ref.answers} pg ${s.pgAnswers.size}/${ref.answers} snapshot ${s.snapshot?.answers ?? '-'} held ${s.pgHeld}`);
+      if (s.redisAnswers < ref.answers || s.pgAnswers.size < ref.answers || (s.snapshot?.answers ?? -1) < ref.answers || !isSettled(s)) done = false;
     }
     last = progress.join('; ');
     if (done) return states;

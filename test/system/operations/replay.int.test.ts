@@ -3,7 +3,7 @@ import { uniqueId } from '../../helpers/ids';
 import { startTestIngest, testTopics } from '../../helpers/ingest-app';
 import { IngestClient, sampleQuiz } from '../../helpers/ingest-client';
 import { processorTestConfig, startTestProcessor } from '../../helpers/processor-app';
-import { readQuizState, type QuizState } from '../../helpers/processor-checks';
+import { isSettled, readQuizState, type QuizState } from '../../helpers/processor-checks';
 import { eventually } from '../../helpers/processor-topics';
 import { stackClients } from '../../helpers/stack';
 import { deleteQuizKeys } from '../../helpers/quiz-cleanup';
@@ -37,7 +37,11 @@ it('a new consumer group replays quiz.events into an emptied Redis and ends wher
     }
     expect((await client.close(quizId, question)).status).toBe(200);
   }
-  await eventually('the first group to score all 8 answers', async () => (await readQuizState(redis, pg, quizId)).snapshot?.answers === 8, 60_000);
+  const scoredAndSettled = async () => {
+    const s = await readQuizState(redis, pg, quizId);
+    return s.snapshot?.answers === 8 && isSettled(s);
+  };
+  await eventually('the first group to score all 8 answers and release both questions', scoredAndSettled, 60_000);
   const before = await readQuizState(redis, pg, quizId);
   expect(before.redisOrder.some((r) => r.score > 0)).toBe(true);
 
@@ -46,7 +50,7 @@ it('a new consumer group replays quiz.events into an emptied Redis and ends wher
   expect((await readQuizState(redis, pg, quizId)).redisOrder).toEqual([]);
 
   const replay = await startTestProcessor(processorTestConfig(prefix, uniqueId('replay-second')));
-  await eventually('the replay to restore the ranking', async () => (await readQuizState(redis, pg, quizId)).snapshot?.answers === 8, 60_000);
+  await eventually('the replay to restore the ranking', scoredAndSettled, 60_000);
   const after = await readQuizState(redis, pg, quizId);
   expect(ranking(after)).toEqual(ranking(before));
   expect(after.snapshot!.entries).toEqual(before.snapshot!.entries);
