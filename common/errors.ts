@@ -54,7 +54,6 @@ export const ERROR_CODES = {
   name_taken: { statuses: [409], retriable: false, meaning: 'another player of the quiz has this name once normalized' },
   quiz_not_closed: { statuses: [409], retriable: false, meaning: 'the results of a quiz are ready once it is closed' },
   question_not_closed: { statuses: [409], retriable: false, meaning: 'the reveal of a question is public once it is closed' },
-  results_pending: { statuses: [409], retriable: true, meaning: 'closed, but the processors have not released its results yet; retry in a moment' },
   payload_too_large: { statuses: [413], retriable: false, meaning: 'the body is over the limit' },
   unsupported_media_type: { statuses: [415], retriable: false, meaning: 'a body that is not JSON' },
   unprocessable: { statuses: [422], retriable: false, meaning: 'well-formed, but not applicable now' },
@@ -75,6 +74,7 @@ export const ERROR_CODES = {
   auth_unavailable: { statuses: [503], retriable: true, meaning: "the identity provider's key set cannot be fetched" },
   memory_limit: { statuses: [503], retriable: true, meaning: 'push: the instance is near its memory ceiling' },
   too_many_connections: { statuses: [503], retriable: true, meaning: 'push: the instance serves its maximum of streams' },
+  results_pending: { statuses: [503], retriable: true, meaning: 'closed, but the processors have not released its results yet; Retry-After says when to ask again' },
   shutting_down: { statuses: [503], retriable: true, meaning: 'push: the instance is stopping; reconnect to another' },
 } as const satisfies Record<string, CodeSpec>;
 

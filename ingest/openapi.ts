@@ -212,7 +212,10 @@ const responses: Record<string, Json> = {
   PayloadTooLarge: errorResponse('Body larger than the limit (64 kB by default)'),
   UnsupportedMediaType: errorResponse('A body that is not JSON (Content-Type other than application/json), or in a charset or Content-Encoding the server does not decode (unsupported_media_type)'),
   RateLimited: errorResponse('Too many requests from this client address or player', retryAfter),
-  Unavailable: errorResponse('A dependency (Kafka, Redis, Postgres, identity provider) cannot take the request now', retryAfter),
+  Unavailable: errorResponse(
+    'A dependency (Kafka, Redis, Postgres, identity provider) cannot take the request now; for the reveal and the results, also while the processors have not yet released the last close (results_pending)',
+    retryAfter,
+  ),
 };
 
 export function openApiDocument(opts: { devTokens: boolean }): Json {
@@ -376,7 +379,7 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
           ...ok('The reveal', ref('Reveal')),
           '400': response('BadRequest'),
           '404': response('NotFound'),
-          '409': errorResponse('Not closed yet (question_not_closed), or closed but its results are still being processed (results_pending; retry shortly)'),
+          '409': errorResponse('Not closed yet (question_not_closed)'),
         },
       }),
     },
@@ -391,7 +394,7 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
           '404': response('NotFound'),
-          '409': errorResponse('The quiz is still running (quiz_not_closed), or its last close is still being processed (results_pending; retry shortly)'),
+          '409': errorResponse('The quiz is still running (quiz_not_closed)'),
         },
       }),
     },
@@ -406,7 +409,7 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
           '404': response('NotFound'),
-          '409': errorResponse('The quiz is still running (quiz_not_closed), or its last close is still being processed (results_pending; retry shortly)'),
+          '409': errorResponse('The quiz is still running (quiz_not_closed)'),
         },
       }),
     },

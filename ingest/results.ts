@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Pool } from 'pg';
-import { ConflictError, NotFoundError } from '../common/errors';
+import { ConflictError, NotFoundError, UnavailableError } from '../common/errors';
 import type { Choice } from '../common/messages/events';
 import { guardPostgres } from './dependency-errors';
 import { phaseOf, type QuizStore } from './quiz-store';
@@ -12,8 +12,9 @@ import { phaseOf, type QuizStore } from './quiz-store';
 //
 // Readable once the processors have released what closed: a question counts as released when its
 // row is in released_questions, which the processors write in the same transaction as the answers
-// and totals of its close. Until then the answer is 409 results_pending (retry shortly), so the
-// reveal and the exports never show a state the board has not reached.
+// and totals of its close. Until then the answer is results_pending (retry shortly), so the
+// reveal and the exports never show a state the board has not reached. That answer is a 503 with
+// Retry-After, like any work a part of the pipeline cannot do yet (the processors are behind).
 
 export interface Reveal {
   questionId: string;
@@ -179,9 +180,7 @@ export class QuizResults {
   private async requireReleased(quizId: string, questionId: string | null): Promise<void> {
     const { rows } = await guardPostgres('check released', () => this.pg.query<{ id: string }>(UNRELEASED, [quizId, questionId]));
     if (rows.length > 0) {
-      throw new ConflictError('the scores of the last close are still being processed; retry in a moment', 'results_pending', {
-        questions: rows.map((r) => r.id),
-      });
+      throw new UnavailableError(`the scores of ${rows.map((r) => r.id).join(', ')} are still being processed; retry in a moment`, 1, 'results_pending');
     }
   }
 }

@@ -34,7 +34,7 @@ interface Board {
   entries: Array<{ rank: number; playerId: string; displayName: string; score: number }>;
 }
 
-test('after the close, results.csv is the final board and questions.csv the reveals; 409 before, and while the close is processed', async () => {
+test('after the close, results.csv is the final board and questions.csv the reveals; 409 before the close, 503 while it is processed', async () => {
   const quizId = uniqueId('results');
   const choices = [
     { id: 'a', text: 'Alpha' },
@@ -135,7 +135,8 @@ test('after the close, results.csv is the final board and questions.csv the reve
   // A close the processors have not recorded yet: the exports wait for it rather than disagree with the board.
   await pg.query('DELETE FROM released_questions WHERE quiz_id = $1 AND question_id = $2', [quizId, 'q2']);
   const pending = await reply('questions.csv');
-  expect(pending.status).toBe(409);
-  expect(pending.body.error).toMatchObject({ code: 'results_pending', details: { questions: ['q2'] } });
+  expect(pending.status).toBe(503);
+  expect(pending.headers.get('retry-after')).toBe('1');
+  expect(pending.body.error).toMatchObject({ code: 'results_pending', message: expect.stringContaining('q2') });
   expect((await api.request('GET', `/v1/quizzes/${quizId}/questions/q2/reveal`)).body.error.code).toBe('results_pending');
 });

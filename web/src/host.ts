@@ -6,7 +6,7 @@ import { isNewer } from './lib/display';
 import { quizFromForm, type FormQuestion } from './lib/host-form';
 import { formatPin, playUrl } from './lib/join-code';
 import { parseSnapshot, type QuestionReveal } from './lib/messages';
-import { qrSvg } from './lib/qr';
+import { qrSvg } from './lib/qr-svg';
 import type { Choice, ScoreVisibility } from './lib/quiz';
 import { answeredOf } from './lib/stage';
 import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream';
@@ -283,7 +283,7 @@ async function loadReveal(questionId: string): Promise<void> {
       renderQuestions();
       return;
     } catch (err) {
-      if (!(err instanceof ApiError && (err.code === 'results_pending' || err.status === 0 || err.status === 429 || err.status === 503))) {
+      if (!(err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status === 503))) {
         console.warn('reveal unavailable', err);
         return;
       }

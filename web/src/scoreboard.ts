@@ -5,7 +5,7 @@ import { $, h, queryParam, reducedMotion, show } from './lib/dom';
 import { isNewer, ordinal, topN } from './lib/display';
 import { formatPin, parseJoinCode, playUrl } from './lib/join-code';
 import { parseSnapshot } from './lib/messages';
-import { qrSvg } from './lib/qr';
+import { qrSvg } from './lib/qr-svg';
 import { remainingMs, type PublicQuestion, type PublicQuiz } from './lib/quiz';
 import { answeredOf, podiumOf, shares, stageOf, type Stage } from './lib/stage';
 import { openLiveStream, showStreamStatus } from './lib/stream';
@@ -215,7 +215,7 @@ async function loadReveal(questionId: string): Promise<void> {
         const r = await api.reveal(quizId, questionId);
         reveals.set(questionId, { correct: r.correct, counts: r.counts });
       } catch (err) {
-        if (!(err instanceof ApiError && (err.code === 'results_pending' || err.status === 0 || err.status === 429 || err.status === 503))) throw err;
+        if (!(err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status === 503))) throw err;
         await new Promise((r) => setTimeout(r, 500));
       }
     }
