@@ -51,13 +51,25 @@ function v1Post(op: Json & { responses: Record<string, Json> }): Json {
 /** A DELETE reads no body: like a GET, only the limiter and the dependencies add statuses. */
 const v1Delete = v1Get;
 
-const csv = (description: string): Record<string, Json> => ({
-  '200': {
-    description,
-    headers: { 'Content-Disposition': { description: 'attachment; filename="<quizId>-….csv"', schema: { type: 'string' } } },
-    content: { 'text/csv': { schema: { type: 'string' } } },
-  },
-});
+/** The host's downloads: admin, once the quiz is closed, CSV. */
+function resultsCsv(summary: string): Json {
+  return v1Get({
+    summary,
+    security: [{ adminKey: [] }],
+    parameters: [idParam('quizId', 'Quiz id')],
+    responses: {
+      '200': {
+        description: 'CSV (UTF-8 with a byte order mark; cells that would start a spreadsheet formula get a leading apostrophe)',
+        headers: { 'Content-Disposition': { description: 'attachment; filename="<quizId>-….csv"', schema: { type: 'string' } } },
+        content: { 'text/csv': { schema: { type: 'string' } } },
+      },
+      '400': response('BadRequest'),
+      '401': response('Unauthorized'),
+      '404': response('NotFound'),
+      '409': errorResponse('The quiz is still running (quiz_not_closed)'),
+    },
+  });
+}
 
 const adminOnly = [{ adminKey: [] }];
 const playerOnly = [{ bearerAuth: [] }];
@@ -384,34 +396,14 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
       }),
     },
     '/v1/quizzes/{quizId}/results.csv': {
-      get: v1Get({
-        summary:
-          'Per player, in board order (admin, once the quiz is closed): rank, player_id, display_name, score, correct_answers, answers, average_answer_time_s. Kicked players are not on it',
-        security: adminOnly,
-        parameters: [idParam('quizId', 'Quiz id')],
-        responses: {
-          ...csv('CSV (UTF-8 with a byte order mark; cells that would start a spreadsheet formula get a leading apostrophe)'),
-          '400': response('BadRequest'),
-          '401': response('Unauthorized'),
-          '404': response('NotFound'),
-          '409': errorResponse('The quiz is still running (quiz_not_closed)'),
-        },
-      }),
+      get: resultsCsv(
+        'Per player, in board order (admin, once the quiz is closed): rank, player_id, display_name, score, correct_answers, answers, average_answer_time_s. Kicked players are not on it',
+      ),
     },
     '/v1/quizzes/{quizId}/questions.csv': {
-      get: v1Get({
-        summary:
-          'Per question (admin, once the quiz is closed): position, question_id, prompt, answers, correct_answers, correct_rate, median_answer_time_s, correct_choices, then choice_N and choice_N_answers for each choice',
-        security: adminOnly,
-        parameters: [idParam('quizId', 'Quiz id')],
-        responses: {
-          ...csv('CSV (UTF-8 with a byte order mark; cells that would start a spreadsheet formula get a leading apostrophe)'),
-          '400': response('BadRequest'),
-          '401': response('Unauthorized'),
-          '404': response('NotFound'),
-          '409': errorResponse('The quiz is still running (quiz_not_closed)'),
-        },
-      }),
+      get: resultsCsv(
+        'Per question (admin, once the quiz is closed): position, question_id, prompt, answers, correct_answers, correct_rate, median_answer_time_s, correct_choices, then choice_N and choice_N_answers for each choice',
+      ),
     },
     '/v1/quizzes/{quizId}/answers': {
       post: v1Post({
