@@ -35,6 +35,8 @@ let questions: HostQuestion[] = [];
 let snapshot: SnapshotWire | undefined;
 let openKey = '';
 const reveals = new Map<string, QuestionReveal>();
+/** Questions whose reveal is being asked for; a refresh while it is does not ask twice. */
+const revealing = new Set<string>();
 let streams: LiveStream[] = [];
 let ticker: number | undefined;
 
@@ -237,7 +239,7 @@ async function refreshStates(): Promise<void> {
   for (const pq of quiz.questions) {
     const q = questions.find((x) => x.id === pq.id);
     if (!q) continue;
-    if (pq.state === 'closed' && q.state !== 'closed') void loadReveal(q.id);
+    if (pq.state === 'closed' && pq.closedAt !== null) void loadReveal(q.id);
     q.state = pq.state;
     if (pq.closesAt) q.closesAt = pq.closesAt;
     if (pq.prompt && !q.prompt) q.prompt = pq.prompt;
@@ -276,6 +278,16 @@ async function kickPlayer(playerId: string, name: string, button: HTMLButtonElem
 
 /** Ingest answers with the reveal once the processors released the close (results_pending until then). */
 async function loadReveal(questionId: string): Promise<void> {
+  if (revealing.has(questionId)) return;
+  revealing.add(questionId);
+  try {
+    await askForReveal(questionId);
+  } finally {
+    revealing.delete(questionId);
+  }
+}
+
+async function askForReveal(questionId: string): Promise<void> {
   for (let attempt = 0; attempt < 30 && !reveals.has(questionId); attempt++) {
     try {
       const r = await api.reveal(quizId, questionId);

@@ -293,7 +293,11 @@ async function main(): Promise<void> {
     console.warn('quiz view unavailable', err);
   }
   window.setInterval(tick, 250);
-  window.setInterval(refreshSoon, POLL_MS);
+  // A closed quiz stays closed: the podium needs only the snapshots from then on.
+  const poll = window.setInterval(() => {
+    if (quiz?.status === 'closed') window.clearInterval(poll);
+    else refreshSoon();
+  }, POLL_MS);
 }
 
 main().catch((err: unknown) => {
