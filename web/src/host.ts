@@ -210,6 +210,8 @@ function renderControls(): void {
         ? `Next: ${number(next)}${questions.indexOf(next) === 0 ? ' (the lobby is open: players can join now)' : ''}`
         : 'Every question has been played: end the quiz to show the podium.';
   show($('#downloads'), !running);
+  // A closed quiz's PIN is free for the next quiz: nobody should be sent to it any more.
+  show($('#share'), running);
 }
 
 async function runAction(q: HostQuestion, action: 'open' | 'close'): Promise<void> {
