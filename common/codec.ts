@@ -9,14 +9,14 @@ import { topicNames, type Topics } from './topics';
 export const SCHEMA_DIR = join(__dirname, '..', 'schemas');
 
 export const EVENT_TYPES: readonly EventType[] = [
-  'PlayerJoined', 'QuestionOpened', 'QuestionClosed', 'AnswerSubmitted', 'QuizClosed',
+  'PlayerJoined', 'QuestionOpened', 'QuestionClosed', 'AnswerSubmitted', 'QuizClosed', 'PlayerKicked',
   'AnswerScored', 'AnswerReceived', 'QuestionRevealed', 'LeaderboardSnapshot', 'DeadLetter',
 ];
 
 /** Which record types each topic carries; encode() refuses a type on a topic that does not carry it. */
 export function eventsByTopic(t: Topics): Record<string, readonly EventType[]> {
   return {
-    [t.quizEvents]: ['PlayerJoined', 'QuestionOpened', 'QuestionClosed', 'AnswerSubmitted', 'QuizClosed'],
+    [t.quizEvents]: ['PlayerJoined', 'QuestionOpened', 'QuestionClosed', 'AnswerSubmitted', 'QuizClosed', 'PlayerKicked'],
     [t.results]: ['AnswerScored', 'AnswerReceived', 'QuestionOpened', 'QuestionRevealed'],
     [t.snapshots]: ['LeaderboardSnapshot'],
     [t.deadLetter]: ['DeadLetter'],

@@ -24,7 +24,15 @@ export const redisKeys = {
   joinClaims: (quizId: string) => `qs:{${quizId}}:join-claims`,
   /** ingest: who holds each display name, hash nameKey -> playerId; field "" marks it complete (ingest/join-claims.ts). */
   nameOwners: (quizId: string) => `qs:{${quizId}}:name-owners`,
-  /** ingest: cheap duplicate check for one question, hash playerId -> marker (see ingest/answer-markers.ts). */
+  /**
+   * ingest: players the host kicked, a set of playerIds; the member "" marks it complete (it holds
+   * every kick Postgres has), else it is refilled from kicked_players (see ingest/kicked-players.ts).
+   */
+  kicked: (quizId: string) => `qs:{${quizId}}:kicked`,
+  /**
+   * ingest: cheap duplicate check for one question, hash playerId -> marker (see ingest/answer-markers.ts);
+   * field "" counts the markers confirmed (the answers Kafka has), for closeWhenAllAnswered.
+   */
   answered: (quizId: string, questionId: string) => `qs:{${quizId}}:answered:${questionId}`,
   /** processors: live leaderboard, sorted set of playerId by composite score (see processors/ranking). */
   leaderboard: (quizId: string) => `qs:{${quizId}}:lb`,
@@ -40,6 +48,8 @@ export const redisKeys = {
   held: (quizId: string, questionId: string) => `qs:{${quizId}}:held:${questionId}`,
   /** processors: how many first answers picked each choice of one question, hash choiceId -> count. */
   choiceCounts: (quizId: string, questionId: string) => `qs:{${quizId}}:choices:${questionId}`,
+  /** processors: players removed from the board by a PlayerKicked they applied, a set of playerIds. */
+  offBoard: (quizId: string) => `qs:{${quizId}}:off-board`,
   /** processors: present while the quiz's processor state is in Redis (processors/redis-rebuild.ts). */
   built: (quizId: string) => `qs:{${quizId}}:built`,
   /** processors: per-quiz counters, hash field `answers` -> scored answers. */

@@ -9,6 +9,9 @@ import { guardRedis } from './dependency-errors';
 //   a|<answerId>                 Kafka acknowledged this answer
 // The pending form lets a retry with the same answerId tell "still in flight" from "accepted", and
 // its timestamp lets a later request take over a claim whose owner died before it could clean up.
+// The field "" (never a player id) counts the markers that went from pending to accepted, each
+// once: how many players' answers Kafka has, which closeWhenAllAnswered compares to the players
+// (all-answered.ts). Lost with the hash, it counts low, and the question then closes at its time limit.
 
 const CLAIM = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
@@ -28,10 +31,14 @@ return {'claimed', mine}
 const CONFIRM = `
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  redis.call('HINCRBY', KEYS[1], '', 1)
   return 1
 end
 return 0
 `;
+
+/** The field of an answered hash that counts its confirmed markers. */
+export const CONFIRMED_COUNT_FIELD = '';
 const RELEASE = `
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 0

@@ -3,7 +3,9 @@ import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, Valid
 import type { Logger } from '../common/logger';
 import type { PlayerIdentity } from '../common/tokens';
 import type { AnswerMarkers } from './answer-markers';
+import type { AllAnsweredCloser } from './all-answered';
 import type { EventWriter } from './event-writer';
+import type { KickedPlayers } from './kicked-players';
 import type { IngestMetrics } from './metrics';
 import { phaseOf, type QuizStore } from './quiz-store';
 import type { AnswerInput } from './validation';
@@ -23,7 +25,9 @@ export class Answers {
   constructor(
     private readonly store: QuizStore,
     private readonly markers: AnswerMarkers,
+    private readonly kicked: KickedPlayers,
     private readonly writer: EventWriter,
+    private readonly allAnswered: AllAnsweredCloser,
     private readonly metrics: IngestMetrics,
     private readonly log: Logger,
   ) {}
@@ -32,13 +36,16 @@ export class Answers {
     // Taken on arrival, so the time spent on our own cache lookups never costs the player points.
     const acceptedAt = Date.now();
     const { questionId, choiceId } = input;
-    const { quiz, state, joinedAs } = await this.store.answerContext(quizId, questionId, player.playerId);
+    const { quiz, state, joinedAs, kicked } = await this.store.answerContext(quizId, questionId, player.playerId);
     if (!quiz) throw new NotFoundError(`quiz "${quizId}" does not exist`, 'quiz_not_found');
     const question = quiz.questions.find((q) => q.id === questionId);
     if (!question) throw new NotFoundError(`quiz "${quizId}" has no question "${questionId}"`, 'question_not_found');
     // The choices are checked last: until the question is open to this player, whether a choice
     // id exists is part of the unrevealed question.
     if (quiz.status === 'closed') throw new UnprocessableError(`quiz "${quizId}" is closed`, 'quiz_closed');
+    if (kicked ?? (await this.kicked.isKicked(quizId, player.playerId))) {
+      throw new ForbiddenError(`the host removed this player from quiz "${quizId}"`, 'kicked');
+    }
     if (joinedAs === null) throw new ForbiddenError(`join quiz "${quizId}" before answering`, 'not_joined');
     const phase = phaseOf(state ?? {}, acceptedAt);
     if (phase !== 'open') {
@@ -82,6 +89,8 @@ export class Answers {
       .confirm(claimed.claim)
       .catch((err: unknown) => this.log.warn({ err, quizId, questionId }, 'answer accepted but its marker was not confirmed'));
     this.metrics.answers.inc({ result: 'accepted' });
+    // The answer is in Kafka whatever happens here: a failed check only leaves the close to the time limit.
+    if (quiz.closeWhenAllAnswered === true) await this.allAnswered.check(quizId, questionId);
     return { answerId, replay: false };
   }
 }

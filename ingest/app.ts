@@ -12,6 +12,7 @@ import { requestIdFrom } from '../common/ids';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/codec';
 import { httpServerSpans } from '../common/tracing';
+import { AllAnsweredCloser } from './all-answered';
 import { AnswerMarkers } from './answer-markers';
 import { Answers } from './answers';
 import { requirePlayer, type TokenVerifier } from '../common/tokens';
@@ -22,18 +23,22 @@ import { EventWriter } from './event-writer';
 import { ProfanityCheck } from './display-names';
 import { JoinClaims } from './join-claims';
 import { Joins } from './joins';
+import { KickedPlayers } from './kicked-players';
 import { IngestMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import type { IngestOptions } from './options';
 import { QuizAdmin } from './quiz-admin';
 import { QuizStore } from './quiz-store';
+import { QuizResults } from './results';
 import { perIpLimiter, perPlayerLimiter } from './rate-limit';
 import { answerRoutes } from './routes/answers';
 import { devTokenRoutes } from './routes/auth';
 import type { RouteContext } from './routes/context';
+import { pinRoutes } from './routes/pins';
 import { playerRoutes } from './routes/players';
 import { questionRoutes } from './routes/questions';
 import { quizRoutes } from './routes/quizzes';
+import { resultRoutes } from './routes/results';
 
 /** Everything the app talks to, built by main.ts (or a test) and injected here. */
 export interface IngestDeps {
@@ -117,13 +122,18 @@ export function createIngestApp(deps: IngestDeps): Express {
   const staleClaimMs = Math.max(10_000, 5 * options.produceTimeoutMs);
   const markers = new AnswerMarkers(redis, staleClaimMs, options.cacheTtlSeconds);
   const limiterDeps = { redis, keyPrefix: options.rateLimit.keyPrefix, log };
+  const kicked = new KickedPlayers(redis, pg, options.cacheTtlSeconds);
+  const admin = new QuizAdmin(pg, store, writer, kicked, log, options.autoClose ? deps.autoCloser : undefined, {
+    autoCloseGraceMs: options.produceTimeoutMs,
+  });
+  const allAnswered = new AllAnsweredCloser(redis, pg, store, admin, log);
   const ctx: RouteContext = {
     store,
-    admin: new QuizAdmin(pg, store, writer, log, options.autoClose ? deps.autoCloser : undefined, {
-      autoCloseGraceMs: options.produceTimeoutMs,
-    }),
-    joins: new Joins(store, new JoinClaims(redis, pg, staleClaimMs, options.cacheTtlSeconds), new ProfanityCheck(), writer, log),
-    answers: new Answers(store, markers, writer, metrics, log),
+    admin,
+    joins: new Joins(store, new JoinClaims(redis, pg, staleClaimMs, options.cacheTtlSeconds), kicked, new ProfanityCheck(), writer, log),
+    answers: new Answers(store, markers, kicked, writer, allAnswered, metrics, log),
+    results: new QuizResults(pg, store),
+    allAnswered,
     devTokens: config.auth.mode === 'dev' ? new DevTokenIssuer(config.auth, options.devTokenTtlSeconds) : undefined,
     requireAdmin: requireAdmin(config.auth.adminKey),
     requirePlayer: requirePlayer(deps.tokenVerifier ?? playerTokenVerifier(config.auth)),
@@ -153,6 +163,8 @@ export function createIngestApp(deps: IngestDeps): Express {
   app.use(questionRoutes(ctx));
   app.use(playerRoutes(ctx));
   app.use(answerRoutes(ctx));
+  app.use(pinRoutes(ctx));
+  app.use(resultRoutes(ctx));
 
   app.use(notFoundHandler());
   app.use(errorHandler(log));

@@ -4,7 +4,7 @@ import type { RequestHandler } from 'express';
 // answers CORS for the origins it is told to trust. Nothing here uses cookies: players send a
 // bearer token and the host an admin key header, so credentials are never allowed.
 
-const ALLOWED_METHODS = 'GET, POST';
+const ALLOWED_METHODS = 'GET, POST, DELETE';
 const ALLOWED_HEADERS = 'authorization, content-type, x-admin-key, x-request-id';
 // Readable by page scripts: the retry advice on 429/503 and where a created quiz lives.
 const EXPOSED_HEADERS = 'retry-after, location, www-authenticate, x-request-id';

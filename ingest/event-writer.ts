@@ -1,6 +1,6 @@
 import type { Message, Producer } from 'kafkajs';
 import { UnavailableError } from '../common/errors';
-import type { AnswerSubmitted, PlayerJoined, QuestionClosed, QuestionOpened, QuizClosed } from '../common/messages/events';
+import type { AnswerSubmitted, PlayerJoined, PlayerKicked, QuestionClosed, QuestionOpened, QuizClosed } from '../common/messages/events';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/codec';
 import { SpanKind, inSpan, traceHeaders } from '../common/tracing';
@@ -9,6 +9,7 @@ import type { IngestMetrics } from './metrics';
 /** What ingest writes to quiz.events; everything is keyed by quizId so one partition keeps a quiz's order. */
 export type QuizEvent =
   | { type: 'PlayerJoined'; payload: PlayerJoined }
+  | { type: 'PlayerKicked'; payload: PlayerKicked }
   | { type: 'QuestionOpened'; payload: QuestionOpened }
   | { type: 'QuestionClosed'; payload: QuestionClosed }
   | { type: 'AnswerSubmitted'; payload: AnswerSubmitted }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../common/errors';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { PlayerIdentity } from '../common/tokens';
 import { nameSuggestions, type ProfanityCheck } from './display-names';
 import type { EventWriter } from './event-writer';
 import type { JoinClaims } from './join-claims';
+import type { KickedPlayers } from './kicked-players';
 import type { QuizStore } from './quiz-store';
 
 export interface JoinResult {
@@ -20,6 +21,7 @@ export class Joins {
   constructor(
     private readonly store: QuizStore,
     private readonly claims: JoinClaims,
+    private readonly kicked: KickedPlayers,
     private readonly profanity: ProfanityCheck,
     private readonly writer: EventWriter,
     private readonly log: Logger,
@@ -31,6 +33,7 @@ export class Joins {
     const quiz = await this.store.getQuiz(quizId);
     if (!quiz) throw new NotFoundError(`quiz "${quizId}" does not exist`, 'quiz_not_found');
     if (quiz.status === 'closed') throw new UnprocessableError(`quiz "${quizId}" is closed`, 'quiz_closed');
+    if (await this.kicked.isKicked(quizId, playerId)) throw new ForbiddenError(`the host removed this player from quiz "${quizId}"`, 'kicked');
 
     // A rejoin keeps the first name, whatever this request asks for (and is not judged by it).
     const existing = await this.store.joinedAs(quizId, playerId);

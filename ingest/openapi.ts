@@ -48,6 +48,29 @@ function v1Post(op: Json & { responses: Record<string, Json> }): Json {
   return { ...op, responses: { ...op.responses, ...v1Common, ...bodyCommon } };
 }
 
+/** A DELETE reads no body: like a GET, only the limiter and the dependencies add statuses. */
+const v1Delete = v1Get;
+
+/** The host's downloads: admin, once the quiz is closed, CSV. */
+function resultsCsv(summary: string): Json {
+  return v1Get({
+    summary,
+    security: [{ adminKey: [] }],
+    parameters: [idParam('quizId', 'Quiz id')],
+    responses: {
+      '200': {
+        description: 'CSV (UTF-8 with a byte order mark; cells that would start a spreadsheet formula get a leading apostrophe)',
+        headers: { 'Content-Disposition': { description: 'attachment; filename="<quizId>-….csv"', schema: { type: 'string' } } },
+        content: { 'text/csv': { schema: { type: 'string' } } },
+      },
+      '400': response('BadRequest'),
+      '401': response('Unauthorized'),
+      '404': response('NotFound'),
+      '409': errorResponse('The quiz is still running (quiz_not_closed)'),
+    },
+  });
+}
+
 const adminOnly = [{ adminKey: [] }];
 const playerOnly = [{ bearerAuth: [] }];
 
@@ -102,6 +125,7 @@ const schemas: Record<string, Json> = {
       id: { ...ref('Id'), description: 'Generated (a UUID) when omitted' },
       title: { type: 'string', minLength: 1, maxLength: 200 },
       scoreVisibility: ref('ScoreVisibility'),
+      closeWhenAllAnswered: ref('CloseWhenAllAnswered'),
       questions: { type: 'array', minItems: 1, maxItems: 100, items: ref('QuestionInput'), description: 'Question ids unique' },
     },
   },
@@ -113,14 +137,22 @@ const schemas: Record<string, Json> = {
       'onClose: while a question is open nobody learns whether an answer was right (players get answer-received, the board keeps the standings of the last close and shows how many have answered); at the close every result, the new standings and the reveal go out together. ' +
       'live: points reach the player and the board as soon as they are scored, which shows everyone who was right while the question is still open (practice, homework, large open audiences).',
   },
+  CloseWhenAllAnswered: {
+    type: 'boolean',
+    default: false,
+    description: 'Close each question as soon as every joined, not kicked player has answered it (besides its time limit and the host)',
+  },
+  Pin: { type: 'string', pattern: '^[0-9]{6}$', example: '482913', description: 'Game PIN: six digits, unique among quizzes that are not closed' },
   CreatedQuiz: {
     type: 'object',
-    required: ['id', 'title', 'status', 'scoreVisibility', 'createdAt', 'questions'],
+    required: ['id', 'title', 'status', 'scoreVisibility', 'pin', 'closeWhenAllAnswered', 'createdAt', 'questions'],
     properties: {
       id: ref('Id'),
       title: { type: 'string' },
       status: { type: 'string', enum: ['open', 'closed'] },
       scoreVisibility: ref('ScoreVisibility'),
+      pin: ref('Pin'),
+      closeWhenAllAnswered: ref('CloseWhenAllAnswered'),
       createdAt: ref('Timestamp'),
       questions: {
         type: 'array',
@@ -149,15 +181,28 @@ const schemas: Record<string, Json> = {
   },
   PublicQuiz: {
     type: 'object',
-    required: ['id', 'title', 'status', 'scoreVisibility', 'createdAt', 'closedAt', 'questions'],
+    required: ['id', 'title', 'status', 'scoreVisibility', 'pin', 'closeWhenAllAnswered', 'createdAt', 'closedAt', 'questions'],
     properties: {
       id: ref('Id'),
       title: { type: 'string' },
       status: { type: 'string', enum: ['open', 'closed'] },
       scoreVisibility: ref('ScoreVisibility'),
+      pin: { ...ref('Pin'), nullable: true, description: 'null once the quiz is closed (the PIN is free for another quiz), or for a quiz made before PINs that never asked for one' },
+      closeWhenAllAnswered: ref('CloseWhenAllAnswered'),
       createdAt: ref('Timestamp'),
       closedAt: { ...ref('Timestamp'), nullable: true },
       questions: { type: 'array', items: ref('PublicQuestion') },
+    },
+  },
+  Reveal: {
+    type: 'object',
+    required: ['questionId', 'correct', 'counts', 'answered', 'closedAt'],
+    properties: {
+      questionId: ref('Id'),
+      correct: { type: 'array', items: ref('Id'), description: 'The correct choices' },
+      counts: { type: 'object', additionalProperties: { type: 'integer' }, description: 'First answers per choice id; every choice is listed' },
+      answered: { type: 'integer', description: 'Players who answered the question' },
+      closedAt: ref('Timestamp'),
     },
   },
   Joined: {
@@ -179,7 +224,10 @@ const responses: Record<string, Json> = {
   PayloadTooLarge: errorResponse('Body larger than the limit (64 kB by default)'),
   UnsupportedMediaType: errorResponse('A body that is not JSON (Content-Type other than application/json), or in a charset or Content-Encoding the server does not decode (unsupported_media_type)'),
   RateLimited: errorResponse('Too many requests from this client address or player', retryAfter),
-  Unavailable: errorResponse('A dependency (Kafka, Redis, Postgres, identity provider) cannot take the request now', retryAfter),
+  Unavailable: errorResponse(
+    'A dependency (Kafka, Redis, Postgres, identity provider) cannot take the request now; for the reveal and the results, also while the processors have not yet released the last close (results_pending)',
+    retryAfter,
+  ),
 };
 
 export function openApiDocument(opts: { devTokens: boolean }): Json {
@@ -283,6 +331,7 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
           ...ok('Joined; PlayerJoined is in Kafka', ref('Joined'), '201'),
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
+          '403': errorResponse('The host kicked this player out of the quiz (kicked)'),
           '404': response('NotFound'),
           '409': errorResponse(
             'Another player of the quiz has this name once normalized (name_taken; details.suggestion is a free variant when one was found), or this player\'s first join is still being written (join_pending; retry shortly)',
@@ -290,6 +339,71 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
           '422': errorResponse('The quiz is closed (quiz_closed), or the name is on the profanity list (name_rejected)'),
         },
       }),
+    },
+    '/v1/quizzes/{quizId}/players/{playerId}': {
+      delete: v1Delete({
+        summary: 'Kick a player (admin): off the leaderboard, and refused when joining or answering again (403 kicked); a repeat returns the first kick',
+        security: adminOnly,
+        parameters: [idParam('quizId', 'Quiz id'), idParam('playerId', 'Player id')],
+        responses: {
+          ...ok('Kicked; PlayerKicked is in Kafka', {
+            type: 'object',
+            required: ['quizId', 'playerId', 'kickedAt'],
+            properties: { quizId: ref('Id'), playerId: ref('Id'), kickedAt: ref('Timestamp') },
+          }),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': errorResponse('Unknown quiz (quiz_not_found), or the player never joined it (player_not_found)'),
+          '409': errorResponse('The quiz is closed (quiz_closed)'),
+        },
+      }),
+    },
+    '/v1/pins/{pin}': {
+      get: v1Get({
+        summary: 'The quiz that has this game PIN (among quizzes that are not closed)',
+        parameters: [{ name: 'pin', in: 'path', required: true, description: 'Game PIN', schema: ref('Pin') }],
+        responses: {
+          ...ok('The quiz', { type: 'object', required: ['pin', 'quizId'], properties: { pin: ref('Pin'), quizId: ref('Id') } }),
+          '400': errorResponse('Not six digits (invalid_request)'),
+          '404': errorResponse('No quiz that is not closed has this PIN (pin_not_found)'),
+        },
+      }),
+    },
+    '/v1/quizzes/{quizId}/pin': {
+      post: v1Post({
+        summary: "The quiz's game PIN (admin), given now to a quiz made before PINs existed",
+        security: adminOnly,
+        parameters: [idParam('quizId', 'Quiz id')],
+        responses: {
+          ...ok('The PIN', { type: 'object', required: ['quizId', 'pin'], properties: { quizId: ref('Id'), pin: ref('Pin') } }),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+          '409': errorResponse('The quiz is closed (quiz_closed)'),
+        },
+      }),
+    },
+    '/v1/quizzes/{quizId}/questions/{questionId}/reveal': {
+      get: v1Get({
+        summary: 'A closed question: its correct choices and how many players picked each (the big screen reads it)',
+        parameters: [idParam('quizId', 'Quiz id'), idParam('questionId', 'Question id')],
+        responses: {
+          ...ok('The reveal', ref('Reveal')),
+          '400': response('BadRequest'),
+          '404': response('NotFound'),
+          '409': errorResponse('Not closed yet (question_not_closed)'),
+        },
+      }),
+    },
+    '/v1/quizzes/{quizId}/results.csv': {
+      get: resultsCsv(
+        'Per player, in board order (admin, once the quiz is closed): rank, player_id, display_name, score, correct_answers, answers, average_answer_time_s. Kicked players are not on it',
+      ),
+    },
+    '/v1/quizzes/{quizId}/questions.csv': {
+      get: resultsCsv(
+        'Per question (admin, once the quiz is closed): position, question_id, prompt, answers, correct_answers, correct_rate, median_answer_time_s, correct_choices, then choice_N and choice_N_answers for each choice',
+      ),
     },
     '/v1/quizzes/{quizId}/answers': {
       post: v1Post({
@@ -315,7 +429,7 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
           },
           '400': errorResponse('Malformed body or id, or a choice the question does not have (checked last: a player who has not joined, or a question that is not open, gets the 403 or 422 whatever the choice)'),
           '401': response('Unauthorized'),
-          '403': errorResponse('The player has not joined the quiz (not_joined)'),
+          '403': errorResponse('The player has not joined the quiz (not_joined), or the host kicked them out of it (kicked)'),
           '404': response('NotFound'),
           '409': errorResponse('The player already answered this question (already_answered), or the same answerId is still being written (answer_pending)'),
           '422': errorResponse('The question is not open, or its time ran out (question_not_open), or the quiz is closed (quiz_closed)'),

@@ -5,6 +5,7 @@ import type { Logger } from '../common/logger';
 import type { AutoCloser } from './auto-close';
 import { guardPostgres } from './dependency-errors';
 import type { EventWriter } from './event-writer';
+import type { KickedPlayers } from './kicked-players';
 import { withTransaction } from './pg-tx';
 import { loadQuiz, phaseOf, type LoadedQuiz, type QuestionState, type QuizMeta, type QuizStore } from './quiz-store';
 import type { CreateQuizInput } from './validation';
@@ -17,10 +18,18 @@ import type { CreateQuizInput } from './validation';
 //  - open:  Kafka, Postgres, then Redis. No answer can be accepted before QuestionOpened is in the
 //           partition, so processors always see the open before the question's answers.
 //  - close: Redis first (answers stop), then Kafka and Postgres; on failure Redis is put back.
+//  - kick:  the same: Redis first (the player's joins and answers are refused), then Kafka, then
+//           Postgres; on failure the player is taken off Redis's kicked set again.
 
 export interface OpenResult {
   openedAt: number;
   closesAt: number;
+}
+
+export interface KickResult {
+  kickedAt: number;
+  /** A repeat of a kick already made: nothing was written. */
+  repeat: boolean;
 }
 
 export interface AdminOptions {
@@ -33,6 +42,7 @@ export class QuizAdmin {
     private readonly pg: Pool,
     private readonly store: QuizStore,
     private readonly writer: EventWriter,
+    private readonly kicked: KickedPlayers,
     private readonly log: Logger,
     private readonly autoClose: AutoCloser | undefined,
     private readonly options: AdminOptions,
@@ -40,6 +50,56 @@ export class QuizAdmin {
 
   async createQuiz(input: CreateQuizInput): Promise<QuizMeta> {
     return this.store.createQuiz(input.id ?? randomUUID(), input);
+  }
+
+  /** The quiz's game PIN, given now if it has none (a quiz made before PINs existed). */
+  async requestPin(quizId: string): Promise<{ pin: string }> {
+    let assigned: QuizMeta | undefined;
+    const pin = await this.withQuizLock(quizId, async (tx, { meta }) => {
+      if (meta.status === 'closed') throw new ConflictError(`quiz "${quizId}" is closed`, 'quiz_closed');
+      if (meta.pin) return meta.pin;
+      const given = await this.store.assignPin(tx, meta);
+      assigned = { ...meta, pin: given };
+      return given;
+    });
+    // After the commit: readers who rebuild the entry meanwhile see the PIN in Postgres anyway.
+    if (assigned) await this.store.cacheQuiz(assigned, true).catch((err: unknown) => this.log.warn({ err, quizId }, 'could not cache the new pin'));
+    return { pin };
+  }
+
+  /**
+   * Removes a joined player: off the board (the processors apply the PlayerKicked), refused when
+   * they join or answer again. A repeat returns the first kick and writes nothing.
+   */
+  async kickPlayer(quizId: string, playerId: string): Promise<KickResult> {
+    return this.withQuizLock(quizId, async (tx, { meta }) => {
+      if (meta.status === 'closed') throw new ConflictError(`quiz "${quizId}" is closed`, 'quiz_closed');
+      const earlier = await tx.query<{ kicked_ms: string }>(
+        'SELECT round(extract(epoch FROM kicked_at) * 1000)::bigint AS kicked_ms FROM kicked_players WHERE quiz_id = $1 AND player_id = $2',
+        [quizId, playerId],
+      );
+      if (earlier.rows[0]) {
+        // Redis may have lost it meanwhile; the set is refilled from Postgres anyway, this is just sooner.
+        await this.kicked.add(quizId, playerId);
+        return { kickedAt: Number(earlier.rows[0].kicked_ms), repeat: true };
+      }
+      if ((await this.store.joinedAs(quizId, playerId)) === null) {
+        throw new NotFoundError(`player "${playerId}" has not joined quiz "${quizId}"`, 'player_not_found');
+      }
+      const kickedAt = Date.now();
+      await tx.query(
+        `INSERT INTO kicked_players (quiz_id, player_id, kicked_at) VALUES ($1, $2, timestamptz 'epoch' + $3 * interval '1 millisecond')`,
+        [quizId, playerId, kickedAt],
+      );
+      await this.kicked.add(quizId, playerId);
+      try {
+        await this.writer.write(quizId, [{ type: 'PlayerKicked', payload: { eventId: randomUUID(), quizId, playerId, kickedAt } }]);
+      } catch (err) {
+        await this.kicked.remove(quizId, playerId).catch((restoreErr: unknown) => this.restoreFailed(restoreErr, quizId));
+        throw err;
+      }
+      return { kickedAt, repeat: false };
+    });
   }
 
   async openQuestion(quizId: string, questionId: string): Promise<OpenResult> {
@@ -177,8 +237,8 @@ export class QuizAdmin {
   }
 
   private restoreFailed(err: unknown, quizId: string): void {
-    // Players now see a closed state that Postgres does not have; the host's retry fixes both.
-    this.log.error({ err, quizId }, 'could not restore the cached state after a failed close');
+    // Players now see a state that Postgres does not have (closed, or kicked); the host's retry fixes both.
+    this.log.error({ err, quizId }, 'could not restore the cached state after a failed change');
   }
 
   /** Closes a question whose time ran out; already closed (by the host) is fine. */

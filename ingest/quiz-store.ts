@@ -1,10 +1,12 @@
+import { randomInt } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../common/logger';
-import { ConflictError } from '../common/errors';
+import { ConflictError, NotFoundError } from '../common/errors';
 import type { Choice } from '../common/messages/events';
 import { redisKeys } from '../common/redis';
 import { guardPostgres, guardRedis } from './dependency-errors';
+import { KICKED_SET_COMPLETE, KickedPlayers } from './kicked-players';
 import { withTransaction } from './pg-tx';
 import type { CreateQuizInput, ScoreVisibility } from './validation';
 
@@ -32,6 +34,10 @@ export interface QuizMeta {
   title: string;
   status: 'open' | 'closed';
   scoreVisibility: ScoreVisibility;
+  /** The game PIN; null for a quiz made before PINs existed that never asked for one. Absent in entries cached before. */
+  pin?: string | null;
+  /** Close a question once every joined, not kicked player answered it (all-answered.ts). Absent in entries cached before. */
+  closeWhenAllAnswered?: boolean;
   createdAt: number;
   closedAt: number | null;
   questions: QuestionDef[];
@@ -64,6 +70,8 @@ export interface AnswerContext {
   state: QuestionState | undefined;
   /** Display name if the player joined, else null. */
   joinedAs: string | null;
+  /** Whether the host kicked the player; undefined when Redis's set is not complete (kicked-players.ts decides then). */
+  kicked: boolean | undefined;
 }
 
 interface QuestionRow {
@@ -83,6 +91,8 @@ interface QuizRow {
   title: string;
   status: 'open' | 'closed';
   score_visibility: ScoreVisibility;
+  pin: string | null;
+  close_when_all_answered: boolean;
   created_at: Date;
   closed_at: Date | null;
 }
@@ -97,7 +107,7 @@ function parseMeta(json: string | null): QuizMeta | null | undefined {
   return json === MISSING ? null : (JSON.parse(json) as QuizMeta);
 }
 
-const QUIZ_COLUMNS = 'id, title, status, score_visibility, created_at, closed_at';
+const QUIZ_COLUMNS = 'id, title, status, score_visibility, pin, close_when_all_answered, created_at, closed_at';
 const QUESTION_COLUMNS = 'id, position, prompt, choices, points, time_limit_ms, opened_at, closes_at, closed_at';
 
 export function stateOfRow(row: Pick<QuestionRow, 'opened_at' | 'closes_at' | 'closed_at'>): QuestionState {
@@ -114,6 +124,8 @@ function metaOf(quiz: QuizRow, questions: QuestionRow[]): QuizMeta {
     title: quiz.title,
     status: quiz.status,
     scoreVisibility: quiz.score_visibility,
+    pin: quiz.pin,
+    closeWhenAllAnswered: quiz.close_when_all_answered,
     createdAt: quiz.created_at.getTime(),
     closedAt: quiz.closed_at ? quiz.closed_at.getTime() : null,
     questions: questions.map((q) => ({
@@ -135,17 +147,17 @@ export class QuizStore {
     private readonly log: Logger,
   ) {}
 
-  /** Inserts the quiz and its answer key in one transaction; 409 if the id is taken. */
+  /** Inserts the quiz, with a free game PIN, and its answer key in one transaction; 409 if the id is taken. */
   async createQuiz(id: string, input: CreateQuizInput): Promise<QuizMeta> {
     const meta = await guardPostgres('create quiz', () =>
       withTransaction(this.pg, async (client) => {
-        const inserted = await client.query<QuizRow>(
-          `INSERT INTO quizzes (id, title, score_visibility) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING
-           RETURNING ${QUIZ_COLUMNS}`,
-          [id, input.title, input.scoreVisibility],
+        const quiz = await withFreePin(client, id, (pin) =>
+          client.query<QuizRow>(
+            `INSERT INTO quizzes (id, title, score_visibility, close_when_all_answered, pin) VALUES ($1, $2, $3, $4, $5)
+             RETURNING ${QUIZ_COLUMNS}`,
+            [id, input.title, input.scoreVisibility, input.closeWhenAllAnswered, pin],
+          ),
         );
-        const quiz = inserted.rows[0];
-        if (!quiz) throw new ConflictError(`quiz "${id}" already exists`, 'quiz_exists');
         const rows: QuestionRow[] = [];
         for (const [position, q] of input.questions.entries()) {
           const r = await client.query<QuestionRow>(
@@ -161,6 +173,26 @@ export class QuizStore {
     // Only a warm-up: the first reader rebuilds a missing entry, so a Redis hiccup must not fail the create.
     await this.cacheQuiz(meta, true).catch((err: unknown) => this.log.warn({ err, quizId: id }, 'could not cache the new quiz'));
     return meta;
+  }
+
+  /**
+   * Gives a PIN to a quiz that has none (one made before PINs existed); returns the quiz's PIN. The
+   * caller holds the quiz's row lock and has checked it is not closed.
+   */
+  async assignPin(tx: PoolClient, meta: QuizMeta): Promise<string> {
+    if (meta.pin) return meta.pin;
+    const row = await withFreePin(tx, meta.id, (pin) =>
+      tx.query<QuizRow>(`UPDATE quizzes SET pin = $2 WHERE id = $1 RETURNING ${QUIZ_COLUMNS}`, [meta.id, pin]),
+    );
+    return row.pin!;
+  }
+
+  /** The quiz that is not closed and has this PIN, if any. Postgres decides: a PIN moves to another quiz once its quiz closes. */
+  async quizIdOfPin(pin: string): Promise<string | null> {
+    const { rows } = await guardPostgres('find pin', () =>
+      this.pg.query<{ id: string }>("SELECT id FROM quizzes WHERE pin = $1 AND status = 'open'", [pin]),
+    );
+    return rows[0]?.id ?? null;
   }
 
   async getQuiz(quizId: string): Promise<QuizMeta | null> {
@@ -188,12 +220,16 @@ export class QuizStore {
         .get(redisKeys.quizMeta(quizId))
         .hget(redisKeys.questionState(quizId), questionId)
         .hget(redisKeys.joined(quizId), playerId)
+        .sismember(redisKeys.kicked(quizId), playerId)
+        .sismember(redisKeys.kicked(quizId), KICKED_SET_COMPLETE)
         .exec(),
     );
-    const [metaJson, stateJson, joinedJson] = (replies ?? []).map(([err, value]) => {
+    const values = (replies ?? []).map(([err, value]) => {
       if (err) throw err;
-      return value as string | null;
+      return value;
     });
+    const [metaJson, stateJson, joinedJson] = values as Array<string | null>;
+    const kicked = KickedPlayers.answer(values[3], values[4]);
     let quiz = parseMeta(metaJson ?? null);
     let state = stateJson ? (JSON.parse(stateJson) as QuestionState) : undefined;
     if (quiz === undefined || (quiz !== null && state === undefined && quiz.questions.some((q) => q.id === questionId))) {
@@ -201,9 +237,9 @@ export class QuizStore {
       quiz = rebuilt?.meta ?? null;
       state ??= rebuilt?.states.get(questionId);
     }
-    if (!quiz) return { quiz: null, state: undefined, joinedAs: null };
+    if (!quiz) return { quiz: null, state: undefined, joinedAs: null, kicked: undefined };
     const joinedAs = joinedJson ?? (await this.joinedFromPostgres(quizId, playerId));
-    return { quiz, state, joinedAs };
+    return { quiz, state, joinedAs, kicked };
   }
 
   async joinedAs(quizId: string, playerId: string): Promise<string | null> {
@@ -278,6 +314,38 @@ export class QuizStore {
     const key = redisKeys.joined(quizId);
     await guardRedis(this.redis, 'refill joined', () => this.redis.multi().hsetnx(key, playerId, name).expire(key, this.ttlSeconds).exec());
     return name;
+  }
+}
+
+const PIN_ATTEMPTS = 20;
+const UNIQUE_VIOLATION = '23505';
+
+/** A random game PIN: six digits, no leading zero (a number field on a phone would drop it). */
+export function randomPin(): string {
+  return String(randomInt(100_000, 1_000_000));
+}
+
+/**
+ * Runs `write` with random PINs until one is free among open quizzes. The partial unique index
+ * quizzes_open_pin decides, so two instances picking the same PIN at once cannot both get it; each
+ * try runs in a savepoint, since a failed statement would abort the whole transaction. A taken quiz
+ * id (the primary key) is a 409, not a reason to try another PIN.
+ */
+async function withFreePin(tx: PoolClient, quizId: string, write: (pin: string) => Promise<{ rows: QuizRow[] }>): Promise<QuizRow> {
+  for (let attempt = 1; ; attempt++) {
+    await tx.query('SAVEPOINT pin');
+    try {
+      const { rows } = await write(randomPin());
+      await tx.query('RELEASE SAVEPOINT pin');
+      if (!rows[0]) throw new NotFoundError(`quiz "${quizId}" does not exist`, 'quiz_not_found');
+      return rows[0];
+    } catch (err) {
+      const pgErr = err as { code?: string; constraint?: string };
+      if (pgErr.code !== UNIQUE_VIOLATION) throw err;
+      await tx.query('ROLLBACK TO SAVEPOINT pin');
+      if (pgErr.constraint === 'quizzes_pkey') throw new ConflictError(`quiz "${quizId}" already exists`, 'quiz_exists');
+      if (pgErr.constraint !== 'quizzes_open_pin' || attempt >= PIN_ATTEMPTS) throw err;
+    }
   }
 }
 

@@ -75,6 +75,9 @@ export const createQuizSchema = z
     // onClose: nobody learns whether an answer was right before its question closes; live: points
     // reach the player and the board as soon as they are scored (which shows who was right).
     scoreVisibility: z.enum(SCORE_VISIBILITIES).default('onClose'),
+    // Close each question as soon as every joined (not kicked) player has answered it, not only at
+    // its time limit or by the host.
+    closeWhenAllAnswered: z.boolean().default(false),
     questions: z.array(questionSchema).min(1, 'a quiz needs at least one question').max(LIMITS.questions),
   })
   .strict()
@@ -94,6 +97,9 @@ export const answerSchema = z.object({ questionId: idSchema, choiceId: idSchema,
 export const devTokenSchema = z.object({ playerId: idSchema, displayName: displayNameSchema });
 
 export type AnswerInput = z.infer<typeof answerSchema>;
+
+/** A game PIN: six digits (quiz-store.ts randomPin). */
+export const pinSchema = z.string().regex(/^[0-9]{6}$/, 'must be six digits');
 
 /** Parses or throws a 400 whose details name each offending field. */
 export function parse<S extends z.ZodTypeAny>(schema: S, input: unknown, what: string): z.output<S> {

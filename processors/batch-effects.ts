@@ -1,6 +1,6 @@
 import type { Message } from 'kafkajs';
 import { traceHeaders, type Link } from '../common/tracing';
-import type { OffsetRow, PgBatch, PlayerRow, ReleaseRow, ScoredRow } from './pg-batch';
+import type { KickRow, OffsetRow, PgBatch, PlayerRow, ReleaseRow, ScoredRow } from './pg-batch';
 
 // What one batch of quiz.events messages must make durable before its offset is committed:
 // Kafka outputs (already encoded), Postgres rows, the questions whose close released held points,
@@ -8,6 +8,7 @@ import type { OffsetRow, PgBatch, PlayerRow, ReleaseRow, ScoredRow } from './pg-
 export class BatchEffects {
   readonly outputs = new Map<string, Message[]>();
   readonly players: PlayerRow[] = [];
+  readonly kicks: KickRow[] = [];
   readonly answers: ScoredRow[] = [];
   readonly releases: ReleaseRow[] = [];
   readonly changedQuizzes = new Map<string, number>();
@@ -29,6 +30,10 @@ export class BatchEffects {
     this.players.push(row);
   }
 
+  kick(row: KickRow): void {
+    this.kicks.push(row);
+  }
+
   /** The same answer twice in one batch (a redelivered message) is written once. */
   answer(row: ScoredRow): void {
     if (this.answerIds.has(row.answerId)) return;
@@ -45,6 +50,6 @@ export class BatchEffects {
   }
 
   toPgBatch(offsets: OffsetRow[]): PgBatch {
-    return { players: this.players, answers: this.answers, releases: this.releases, offsets };
+    return { players: this.players, kicks: this.kicks, answers: this.answers, releases: this.releases, offsets };
   }
 }

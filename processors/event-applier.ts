@@ -3,6 +3,7 @@ import type {
   AnswerSubmitted,
   DecodedEvent,
   PlayerJoined,
+  PlayerKicked,
   QuestionClosed,
   QuestionOpened,
 } from '../common/messages/events';
@@ -48,6 +49,8 @@ export class EventApplier {
     switch (event.type) {
       case 'PlayerJoined':
         return this.join(event.payload, ctx);
+      case 'PlayerKicked':
+        return this.kick(event.payload, ctx);
       case 'QuestionOpened':
         return this.opened(event.payload, ctx);
       case 'QuestionClosed':
@@ -67,6 +70,17 @@ export class EventApplier {
     const quiz = await this.catalog.quiz(e.quizId);
     await this.store.applyJoin(e.quizId, e.playerId, e.displayName, reachedOffset(quiz.epochMs, e.joinedAt));
     effects.player({ quizId: e.quizId, playerId: e.playerId, displayName: e.displayName, joinedAt: e.joinedAt });
+    effects.changed(e.quizId, seq);
+  }
+
+  /**
+   * Off the board from the next snapshot on; answers of theirs that come later in the stream (ingest
+   * accepted them just before the kick) count for nothing. Points already theirs stay in totals.
+   */
+  private async kick(e: PlayerKicked, { seq, effects }: ApplyContext): Promise<void> {
+    await this.catalog.quiz(e.quizId);
+    await this.store.applyKick(e.quizId, e.playerId);
+    effects.kick({ quizId: e.quizId, playerId: e.playerId, kickedAt: e.kickedAt });
     effects.changed(e.quizId, seq);
   }
 
@@ -121,9 +135,10 @@ export class EventApplier {
       reachedOffsetMs: reachedOffset(quiz.epochMs, e.acceptedAt),
     });
     this.metrics.answers.inc({ outcome: applied.outcome });
-    // A later answer to the same question changes nothing; a replay of the first one re-emits its
-    // result (the crash may have come before the first emit) and re-offers its Postgres row.
-    if (applied.outcome === 'duplicate') return;
+    // A later answer to the same question changes nothing, nor does one from a kicked player; a
+    // replay of the first one re-emits its result (the crash may have come before the first emit)
+    // and re-offers its Postgres row.
+    if (applied.outcome === 'duplicate' || applied.outcome === 'kicked') return;
     const row: ScoredRow = {
       quizId: e.quizId,
       questionId: e.questionId,

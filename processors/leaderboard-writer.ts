@@ -13,9 +13,12 @@ import { TIME_SPAN } from './ranking';
 // current total was reached: a 0-point answer keeps it, points move it to the latest acceptance.
 // Adding an answer's points is the same whether it happens when the answer is scored (live) or
 // when its question closes (onClose), so both scripts share this function.
+// A player the host kicked (in the off-board set) keeps a total, as player_totals does, but never
+// goes back into the sorted set: off the board for good.
 const ADD_POINTS = `
-local function add_points(totals, lb, player, points, offset, span)
+local function add_points(totals, lb, offboard, player, points, offset, span)
   local total = redis.call('HINCRBY', totals, player, points)
+  if redis.call('SISMEMBER', offboard, player) == 1 then return end
   local old = redis.call('ZSCORE', lb, player)
   if old then
     local s = tonumber(old)
@@ -28,17 +31,23 @@ end
 
 // ARGV[7] 'hold': the answer is counted (marker, answer and choice counters) but its points wait in
 // the question's held hash (KEYS[6]) until the close releases them, so neither the sorted set nor
-// the totals (what push reads) change while the question is open.
+// the totals (what push reads) change while the question is open. A new answer from a player
+// already off the board (KEYS[7]; accepted by ingest just before the kick) counts for nothing:
+// 'kicked'. A redelivered answer of theirs from before the kick stays a replay.
 const APPLY_ANSWER = `${ADD_POINTS}
 local span = tonumber(ARGV[6])
 local outcome = 'scored'
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
-  if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then outcome = 'replay' else outcome = 'duplicate' end
+local marker = redis.call('HGET', KEYS[1], ARGV[1])
+if marker then
+  if marker == ARGV[2] then outcome = 'replay' else outcome = 'duplicate' end
+elseif redis.call('SISMEMBER', KEYS[7], ARGV[1]) == 1 then
+  return {'kicked', 0, -1}
 else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
   if ARGV[7] == 'hold' then
     redis.call('HSET', KEYS[6], ARGV[1], ARGV[3] .. ':' .. ARGV[4])
   else
-    add_points(KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), span)
+    add_points(KEYS[2], KEYS[3], KEYS[7], ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), span)
   end
   redis.call('HINCRBY', KEYS[4], 'answers', 1)
   redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
@@ -57,7 +66,7 @@ local held = redis.call('HGETALL', KEYS[1])
 for i = 1, #held, 2 do
   local v = held[i + 1]
   local sep = string.find(v, ':', 1, true)
-  add_points(KEYS[2], KEYS[3], held[i], tonumber(string.sub(v, 1, sep - 1)), tonumber(string.sub(v, sep + 1)), span)
+  add_points(KEYS[2], KEYS[3], KEYS[4], held[i], tonumber(string.sub(v, 1, sep - 1)), tonumber(string.sub(v, sep + 1)), span)
 end
 redis.call('DEL', KEYS[1])
 local out = {}
@@ -68,14 +77,23 @@ end
 return out
 `;
 
+// A PlayerJoined of a player already off the board (a redelivery after the kick) leaves them off.
 const APPLY_JOIN = `
 local span = tonumber(ARGV[4])
 local fresh = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSETNX', KEYS[2], ARGV[1], 0)
-if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then
+if redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 0 and not redis.call('ZSCORE', KEYS[3], ARGV[1]) then
   redis.call('ZADD', KEYS[3], string.format('%.0f', span - 1 - tonumber(ARGV[3])), ARGV[1])
 end
 return fresh
+`;
+
+// Off the board for good: out of the sorted set (so out of snapshots, counts and GET players/:id),
+// and into the off-board set that keeps answers, releases and joins from putting them back.
+// Their name and total stay, as in Postgres. Idempotent.
+const APPLY_KICK = `
+redis.call('SADD', KEYS[1], ARGV[1])
+return redis.call('ZREM', KEYS[2], ARGV[1])
 `;
 
 // Push must never go backwards: a snapshot is stored unless the stored one has a higher seq
@@ -109,7 +127,7 @@ redis.call('SET', KEYS[1], ARGV[2])
 return 1
 `;
 
-export type AnswerOutcome = 'scored' | 'replay' | 'duplicate';
+export type AnswerOutcome = 'scored' | 'replay' | 'duplicate' | 'kicked';
 
 /**
  * What the per-question "scored" hash keeps for a player's counted answer. A redelivery of that
@@ -155,6 +173,7 @@ export interface Standing {
 type Scripted = Redis & {
   qsApplyAnswer(...args: string[]): Promise<[string, number, number]>;
   qsApplyJoin(...args: string[]): Promise<number>;
+  qsApplyKick(...args: string[]): Promise<number>;
   qsRelease(...args: string[]): Promise<number[]>;
   qsStoreSnapshot(...args: string[]): Promise<number>;
   qsReadRanking(...args: string[]): Promise<Array<string | number>>;
@@ -164,9 +183,10 @@ export class LeaderboardWriter {
   private readonly redis: Scripted;
 
   constructor(redis: Redis) {
-    redis.defineCommand('qsApplyAnswer', { numberOfKeys: 6, lua: APPLY_ANSWER });
-    redis.defineCommand('qsRelease', { numberOfKeys: 3, lua: RELEASE });
-    redis.defineCommand('qsApplyJoin', { numberOfKeys: 3, lua: APPLY_JOIN });
+    redis.defineCommand('qsApplyAnswer', { numberOfKeys: 7, lua: APPLY_ANSWER });
+    redis.defineCommand('qsRelease', { numberOfKeys: 4, lua: RELEASE });
+    redis.defineCommand('qsApplyJoin', { numberOfKeys: 4, lua: APPLY_JOIN });
+    redis.defineCommand('qsApplyKick', { numberOfKeys: 2, lua: APPLY_KICK });
     redis.defineCommand('qsStoreSnapshot', { numberOfKeys: 2, lua: STORE_SNAPSHOT });
     // Key count varies with the open questions: given per call (first argument).
     redis.defineCommand('qsReadRanking', { lua: READ_RANKING });
@@ -181,6 +201,7 @@ export class LeaderboardWriter {
       redisKeys.stats(w.quizId),
       redisKeys.choiceCounts(w.quizId, w.questionId),
       redisKeys.held(w.quizId, w.questionId),
+      redisKeys.offBoard(w.quizId),
       w.playerId,
       scoredMarker(w.answerId, w.acceptedAt),
       String(w.points),
@@ -201,6 +222,7 @@ export class LeaderboardWriter {
       redisKeys.held(quizId, questionId),
       redisKeys.totals(quizId),
       redisKeys.leaderboard(quizId),
+      redisKeys.offBoard(quizId),
       String(TIME_SPAN),
       ...playerIds,
     );
@@ -213,12 +235,18 @@ export class LeaderboardWriter {
       redisKeys.names(quizId),
       redisKeys.totals(quizId),
       redisKeys.leaderboard(quizId),
+      redisKeys.offBoard(quizId),
       playerId,
       displayName,
       String(joinedOffsetMs),
       String(TIME_SPAN),
     );
     return fresh === 1;
+  }
+
+  /** Takes the player off the board for good; true if they were on it. */
+  async applyKick(quizId: string, playerId: string): Promise<boolean> {
+    return (await this.redis.qsApplyKick(redisKeys.offBoard(quizId), redisKeys.leaderboard(quizId), playerId)) === 1;
   }
 
   async choiceCounts(quizId: string, questionId: string): Promise<Record<string, number>> {

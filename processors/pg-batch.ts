@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 
-// One Postgres transaction per flushed batch: joined players, scored answers, the totals they add
+// One Postgres transaction per flushed batch: joined and kicked players, scored answers, the totals they add
 // to, the questions whose close released held points, and the Kafka position they bring the
 // partition to. Every insert is keyed so that a replay (after a crash or a rebalance) inserts
 // nothing, and totals only grow by what this very transaction changed (RETURNING): an answer's
@@ -12,6 +12,12 @@ export interface PlayerRow {
   playerId: string;
   displayName: string;
   joinedAt: number;
+}
+
+export interface KickRow {
+  quizId: string;
+  playerId: string;
+  kickedAt: number;
 }
 
 export interface ScoredRow {
@@ -43,6 +49,8 @@ export interface OffsetRow {
 
 export interface PgBatch {
   players: PlayerRow[];
+  /** After the players: a join and its kick may share a batch. */
+  kicks: KickRow[];
   answers: ScoredRow[];
   /** Applied after the answers, so a close releases the answers of its own batch too. */
   releases: ReleaseRow[];
@@ -62,6 +70,12 @@ const INSERT_PLAYERS = `
   )
   INSERT INTO player_totals (quiz_id, player_id, total, answers, reached_at)
   SELECT quiz_id, player_id, 0, 0, ${TS('joined_ms')} FROM input
+  ON CONFLICT DO NOTHING`;
+
+// The row ingest wrote when it accepted the kick has the same values; one written first is kept.
+const INSERT_KICKS = `
+  INSERT INTO kicked_players (quiz_id, player_id, kicked_at)
+  SELECT quiz_id, player_id, ${TS('kicked_ms')} FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(quiz_id, player_id, kicked_ms)
   ON CONFLICT DO NOTHING`;
 
 // reached_at is when the player reached their current total: the latest acceptance of an answer
@@ -149,6 +163,9 @@ async function writeInTransaction(client: PoolClient, groupId: string, b: PgBatc
       b.players.map((p) => p.displayName),
       b.players.map((p) => p.joinedAt),
     ]);
+  }
+  if (b.kicks.length > 0) {
+    await client.query(INSERT_KICKS, [b.kicks.map((k) => k.quizId), b.kicks.map((k) => k.playerId), b.kicks.map((k) => k.kickedAt)]);
   }
   let inserted = 0;
   if (b.answers.length > 0) {

@@ -30,6 +30,7 @@ interface PlayerRow {
   display_name: string;
   total: string;
   reached_ms: string;
+  kicked: boolean;
 }
 
 export class RedisRebuild {
@@ -103,8 +104,11 @@ export class RedisRebuild {
         [quizId],
       ),
       this.pg.query<PlayerRow>(
+        // kicked_players also holds kicks ingest accepted that this stream has not reached yet:
+        // those players leave the board a little early, as they were about to anyway.
         `SELECT t.player_id, coalesce(p.display_name, t.player_id) AS display_name, t.total,
-                round(extract(epoch FROM t.reached_at) * 1000)::bigint AS reached_ms
+                round(extract(epoch FROM t.reached_at) * 1000)::bigint AS reached_ms,
+                EXISTS (SELECT 1 FROM kicked_players k WHERE k.quiz_id = t.quiz_id AND k.player_id = t.player_id) AS kicked
          FROM player_totals t LEFT JOIN players p ON p.quiz_id = t.quiz_id AND p.player_id = t.player_id
          WHERE t.quiz_id = $1`,
         [quizId],
@@ -120,7 +124,7 @@ export class RedisRebuild {
     const epoch = quiz.rows[0] ? rankingEpoch(Number(quiz.rows[0].created_ms)) : 0;
 
     const m = this.redis.multi();
-    m.del(redisKeys.leaderboard(quizId), redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.stats(quizId));
+    m.del(redisKeys.leaderboard(quizId), redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.stats(quizId), redisKeys.offBoard(quizId));
     for (const q of questions.rows) m.del(redisKeys.scored(quizId, q.id), redisKeys.choiceCounts(quizId, q.id), redisKeys.held(quizId, q.id));
     for (const p of players.rows) {
       const total = Number(p.total);
@@ -129,7 +133,8 @@ export class RedisRebuild {
       const score = BigInt(total) * BigInt(TIME_SPAN) + BigInt(TIME_SPAN - 1 - offset);
       m.hset(redisKeys.names(quizId), p.player_id, p.display_name);
       m.hset(redisKeys.totals(quizId), p.player_id, String(total));
-      m.zadd(redisKeys.leaderboard(quizId), score.toString(), p.player_id);
+      if (p.kicked) m.sadd(redisKeys.offBoard(quizId), p.player_id);
+      else m.zadd(redisKeys.leaderboard(quizId), score.toString(), p.player_id);
     }
     for (const a of answers.rows) {
       m.hset(redisKeys.scored(quizId, a.question_id), a.player_id, scoredMarker(a.answer_id, Number(a.accepted_ms)));

@@ -40,7 +40,7 @@ export interface SnapshotRow {
 
 export interface QuizEventRow {
   quiz_id: string;
-  kind: 'joined' | 'question_opened' | 'question_closed' | 'quiz_closed';
+  kind: 'joined' | 'kicked' | 'question_opened' | 'question_closed' | 'quiz_closed';
   event_id: string;
   question_id: string;
   player_id: string;
@@ -151,6 +151,8 @@ export function toRow(role: TopicRole, event: DecodedEvent): SinkRow | null {
           return { table: 'quiz_events', row: quizEventRow('question_closed', event.payload, event.payload.closedAt) };
         case 'QuizClosed':
           return { table: 'quiz_events', row: quizEventRow('quiz_closed', event.payload, event.payload.closedAt) };
+        case 'PlayerKicked':
+          return { table: 'quiz_events', row: quizEventRow('kicked', event.payload, event.payload.kickedAt) };
         default:
           return null;
       }

@@ -9,6 +9,13 @@ export interface PlayerJoined {
   joinedAt: number;
 }
 
+export interface PlayerKicked {
+  eventId: string;
+  quizId: string;
+  playerId: string;
+  kickedAt: number;
+}
+
 export interface Choice {
   id: string;
   text: string;
@@ -117,6 +124,7 @@ export interface DeadLetter {
 /** Event type name (the Avro record name) to its payload. */
 export interface EventMap {
   PlayerJoined: PlayerJoined;
+  PlayerKicked: PlayerKicked;
   QuestionOpened: QuestionOpened;
   QuestionClosed: QuestionClosed;
   AnswerSubmitted: AnswerSubmitted;

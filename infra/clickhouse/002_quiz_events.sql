@@ -1,7 +1,7 @@
 -- Joins and quiz lifecycle events, one row per quiz.events message that is not an answer.
 -- Written by processors; deduplicated on read (a replay writes the same event_id again).
--- kind: 'joined' | 'question_opened' | 'question_closed' | 'quiz_closed'.
--- question_id is '' for joins and quiz close; player_id/display_name are '' except for joins.
+-- kind: 'joined' | 'kicked' | 'question_opened' | 'question_closed' | 'quiz_closed'.
+-- question_id is '' for joins, kicks and quiz close; player_id is '' except for joins and kicks, display_name except for joins.
 CREATE TABLE IF NOT EXISTS quiz_events (
   quiz_id       String,
   kind          String,

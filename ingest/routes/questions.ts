@@ -19,5 +19,12 @@ export function questionRoutes(ctx: RouteContext): Router {
     res.json({ closedAt: iso(closedAt) });
   });
 
+  // Public: once a question is closed its key is no secret (players get it in question-closed).
+  router.get('/v1/quizzes/:quizId/questions/:questionId/reveal', async (req, res) => {
+    const quizId = parseId(req.params.quizId, 'quizId');
+    const questionId = parseId(req.params.questionId, 'questionId');
+    res.json(await ctx.results.reveal(quizId, questionId));
+  });
+
   return router;
 }

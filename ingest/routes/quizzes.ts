@@ -12,6 +12,9 @@ function publicQuiz(quiz: QuizMeta, states: Map<string, QuestionState>, now: num
     title: quiz.title,
     status: quiz.status,
     scoreVisibility: quiz.scoreVisibility,
+    // A closed quiz's PIN may belong to another quiz already.
+    pin: quiz.status === 'open' ? (quiz.pin ?? null) : null,
+    closeWhenAllAnswered: quiz.closeWhenAllAnswered === true,
     createdAt: iso(quiz.createdAt),
     closedAt: iso(quiz.closedAt),
     questions: quiz.questions.map((q) => {
@@ -40,6 +43,8 @@ function createdQuiz(quiz: QuizMeta, input: CreateQuizInput) {
     title: quiz.title,
     status: quiz.status,
     scoreVisibility: quiz.scoreVisibility,
+    pin: quiz.pin ?? null,
+    closeWhenAllAnswered: quiz.closeWhenAllAnswered === true,
     createdAt: iso(quiz.createdAt),
     questions: input.questions.map((q, position) => ({
       id: q.id,

@@ -36,6 +36,7 @@ test('a preflight from an allowed origin is answered with the methods and header
   expect(res.status).toBe(204);
   expect(res.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8090');
   expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+  expect(res.headers.get('access-control-allow-methods')).toContain('DELETE'); // the host's kick
   const headers = res.headers.get('access-control-allow-headers') ?? '';
   for (const h of ['authorization', 'content-type', 'x-admin-key']) expect(headers).toContain(h);
   expect(res.headers.get('access-control-allow-credentials')).toBeNull();

@@ -4,6 +4,7 @@ import { openApiDocument } from '../../ingest/openapi';
 import { uniqueId } from '../helpers/ids';
 import { startIngestWithoutRedis, startTestIngest, type TestIngest } from '../helpers/ingest-app';
 import { IngestClient, sampleQuiz, type Reply } from '../helpers/ingest-client';
+import { stackClients } from '../helpers/stack';
 
 // Keeps /openapi.json true: the app registers exactly the documented routes, and for every
 // documented (route, status) there is a request below that gets exactly that status, and no
@@ -41,6 +42,13 @@ function documentedRoutes(): string[] {
   return Object.entries(doc.paths)
     .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
     .sort();
+}
+
+const { pg } = stackClients();
+
+/** What a processor records when it applies a question's close (none runs in this file). */
+async function markReleased(quizId: string, questionId: string): Promise<void> {
+  await pg.query('INSERT INTO released_questions (quiz_id, question_id) VALUES ($1, $2)', [quizId, questionId]);
 }
 
 let ingest: TestIngest;
@@ -86,6 +94,22 @@ describe('every documented status is produced by a real request', () => {
     const playerId = uniqueId('p');
     const token = await api.token(playerId, 'Ann');
     return { quizId, playerId, token };
+  }
+
+  /** A joined player. */
+  async function joined() {
+    const f = await fixture();
+    await api.join(f.quizId, f.token);
+    return f;
+  }
+
+  /** A closed quiz whose one opened question the processors have released. */
+  async function finished() {
+    const { quizId } = await joined();
+    await api.open(quizId, 'q1');
+    await api.closeQuiz(quizId);
+    await markReleased(quizId, 'q1');
+    return quizId;
   }
 
   /** What every /v1 route shares: 429 from the limited app, 503 from the one without Redis. */
@@ -177,6 +201,11 @@ describe('every documented status is produced by a real request', () => {
         return api.join(quizId, token, '');
       },
       '401': async () => api.request('POST', `/v1/quizzes/${(await fixture()).quizId}/players`, { body: {} }),
+      '403': async () => {
+        const { quizId, playerId, token } = await joined();
+        await api.admin('DELETE', `/v1/quizzes/${quizId}/players/${playerId}`);
+        return api.join(quizId, token);
+      },
       '404': async () => api.join(uniqueId('nope'), (await fixture()).token),
       '409': async () => {
         const { quizId, token } = await fixture();
@@ -219,6 +248,73 @@ describe('every documented status is produced by a real request', () => {
       },
       ...common('POST', async () => `/v1/quizzes/${uniqueId('quiz')}/answers`, { questionId: 'q1', choiceId: 'a' }),
     },
+    'DELETE /v1/quizzes/{quizId}/players/{playerId}': {
+      '200': async () => {
+        const { quizId, playerId } = await joined();
+        return api.admin('DELETE', `/v1/quizzes/${quizId}/players/${playerId}`);
+      },
+      '400': () => api.admin('DELETE', '/v1/quizzes/q/players/bad%20id'),
+      '401': async () => {
+        const { quizId, playerId } = await joined();
+        return api.request('DELETE', `/v1/quizzes/${quizId}/players/${playerId}`);
+      },
+      '404': async () => api.admin('DELETE', `/v1/quizzes/${(await fixture()).quizId}/players/${uniqueId('never-joined')}`),
+      '409': async () => {
+        const { quizId, playerId } = await joined();
+        await api.closeQuiz(quizId);
+        return api.admin('DELETE', `/v1/quizzes/${quizId}/players/${playerId}`);
+      },
+      ...common('DELETE', async () => `/v1/quizzes/${uniqueId('quiz')}/players/p1`),
+    },
+    'GET /v1/pins/{pin}': {
+      '200': async () => {
+        const created = await api.createQuiz(sampleQuiz(uniqueId('quiz')));
+        return api.request('GET', `/v1/pins/${created.body.pin}`);
+      },
+      '400': () => api.request('GET', '/v1/pins/12345'),
+      '404': async () => {
+        const created = await api.createQuiz(sampleQuiz(uniqueId('quiz')));
+        await api.closeQuiz(created.body.id);
+        return api.request('GET', `/v1/pins/${created.body.pin}`);
+      },
+      ...common('GET', async () => '/v1/pins/123456'),
+    },
+    'POST /v1/quizzes/{quizId}/pin': {
+      '200': async () => api.admin('POST', `/v1/quizzes/${(await fixture()).quizId}/pin`),
+      '400': () => api.admin('POST', '/v1/quizzes/bad%20id/pin'),
+      '401': async () => api.request('POST', `/v1/quizzes/${(await fixture()).quizId}/pin`),
+      '404': () => api.admin('POST', `/v1/quizzes/${uniqueId('nope')}/pin`),
+      '409': async () => {
+        const { quizId } = await fixture();
+        await api.closeQuiz(quizId);
+        return api.admin('POST', `/v1/quizzes/${quizId}/pin`);
+      },
+      ...common('POST', async () => `/v1/quizzes/${uniqueId('quiz')}/pin`),
+    },
+    'GET /v1/quizzes/{quizId}/questions/{questionId}/reveal': {
+      '200': async () => api.request('GET', `/v1/quizzes/${await finished()}/questions/q1/reveal`),
+      '400': () => api.request('GET', '/v1/quizzes/q/questions/bad%20id/reveal'),
+      '404': async () => api.request('GET', `/v1/quizzes/${(await fixture()).quizId}/questions/q9/reveal`),
+      '409': async () => {
+        const { quizId } = await fixture();
+        await api.open(quizId, 'q1');
+        return api.request('GET', `/v1/quizzes/${quizId}/questions/q1/reveal`);
+      },
+      ...common('GET', async () => `/v1/quizzes/${uniqueId('quiz')}/questions/q1/reveal`),
+    },
+    ...Object.fromEntries(
+      ['results.csv', 'questions.csv'].map((file) => [
+        `GET /v1/quizzes/{quizId}/${file}`,
+        {
+          '200': async () => api.admin('GET', `/v1/quizzes/${await finished()}/${file}`),
+          '400': () => api.admin('GET', `/v1/quizzes/bad%20id/${file}`),
+          '401': async () => api.request('GET', `/v1/quizzes/${await finished()}/${file}`),
+          '404': () => api.admin('GET', `/v1/quizzes/${uniqueId('nope')}/${file}`),
+          '409': async () => api.admin('GET', `/v1/quizzes/${(await fixture()).quizId}/${file}`),
+          ...common('GET', async () => `/v1/quizzes/${uniqueId('quiz')}/${file}`),
+        },
+      ]),
+    ),
   };
 
   test('there is a scenario for each documented (route, status) and no other', () => {

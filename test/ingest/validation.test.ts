@@ -11,7 +11,9 @@ import {
   parse,
   parseBody,
   parseId,
+  pinSchema,
 } from '../../ingest/validation';
+import { randomPin } from '../../ingest/quiz-store';
 
 const quiz = () => ({
   id: 'demo-1',
@@ -234,4 +236,20 @@ describe('player bodies', () => {
       { numRuns: 1000 },
     );
   });
+});
+
+test('game PINs are six digits without a leading zero; the PIN route takes exactly six digits', () => {
+  for (let i = 0; i < 1_000; i++) {
+    const pin = randomPin();
+    expect(pin).toMatch(/^[1-9][0-9]{5}$/);
+    expect(parse(pinSchema, pin, 'pin')).toBe(pin);
+  }
+  for (const bad of ['12345', '1234567', '12a456', ' 123456', '']) expect(() => parse(pinSchema, bad, 'pin')).toThrow(ValidationError);
+  expect(parse(pinSchema, '012345', 'pin')).toBe('012345');
+});
+
+test('closeWhenAllAnswered is off unless the quiz says so, and must be a boolean', () => {
+  expect(parse(createQuizSchema, quiz(), 'quiz').closeWhenAllAnswered).toBe(false);
+  expect(parse(createQuizSchema, { ...quiz(), closeWhenAllAnswered: true }, 'quiz').closeWhenAllAnswered).toBe(true);
+  expect(() => parse(createQuizSchema, { ...quiz(), closeWhenAllAnswered: 'yes' }, 'quiz')).toThrow(ValidationError);
 });

@@ -59,6 +59,10 @@ describe('ClickHouse sink rows', () => {
     expect(toRow('events', { type: 'QuizClosed', payload: { eventId: 'e4', quizId: 'quiz', closedAt: 8_000 } })).toMatchObject({
       row: { kind: 'quiz_closed', question_id: '', at_ms: 8_000 },
     });
+    expect(toRow('events', { type: 'PlayerKicked', payload: { eventId: 'e5', quizId: 'quiz', playerId: 'p1', kickedAt: 9_000 } })).toEqual({
+      table: 'quiz_events',
+      row: { quiz_id: 'quiz', kind: 'kicked', event_id: 'e5', question_id: '', player_id: 'p1', display_name: '', at_ms: 9_000, at: 9 },
+    });
   });
 
   it('stores a snapshot with its entries as JSON', () => {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
+import { parse as parseCsvRows } from 'csv-parse/sync';
+import jsQR from 'jsqr';
 import type { Browser, Page } from 'playwright-core';
 import type { Config } from '../../common/config';
 import { closeServer, serverUrl, startServer } from '../../common/http-server';
@@ -8,6 +11,7 @@ import { loadPushOptions } from '../../push/options';
 import { ensureWebPagesBuilt } from '../../web/build';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
+import { waitUntil } from '../helpers/wait';
 import { startTestIngest, testTopics } from '../helpers/ingest-app';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
 import { testConfig, testLog } from '../helpers/stack';
@@ -116,7 +120,6 @@ test('a host creates a quiz, three players join and answer, and at the close res
   await host.page.locator('#manage').waitFor();
   expect(await host.page.locator('#quiz-id').textContent()).toBe(quizId);
   await host.page.locator('#conn[data-state="live"]').waitFor();
-  await host.page.locator('#reveal-conn[data-state="live"]').waitFor();
 
   step('quiz created');
   // Spectator: the scoreboard on a phone-sized screen.
@@ -228,4 +231,184 @@ test('a host creates a quiz, three players join and answer, and at the close res
   await screenshot(board.page, 'scoreboard');
   for (const [i, p] of players.entries()) await screenshot(p.page, `play-${names[i]!.toLowerCase()}`);
   for (const p of [host, board, ...players]) expect(p.logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});
+
+/** The big screen's QR code, drawn on a canvas in the page and read back by jsQR, a decoder of its own. */
+async function scanQr(page: Page, selector: string): Promise<string | undefined> {
+  const size = 240;
+  const pixels = (await page.evaluate(
+    `(async () => {
+      const svg = document.querySelector(${JSON.stringify(selector)});
+      const img = new Image();
+      img.src = 'data:image/svg+xml;base64,' + btoa(new XMLSerializer().serializeToString(svg));
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = ${size};
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(img, 0, 0, ${size}, ${size});
+      const bytes = ctx.getImageData(0, 0, ${size}, ${size}).data;
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 8192) binary += String.fromCharCode(...bytes.subarray(i, i + 8192));
+      return btoa(binary);
+    })()`,
+  )) as string;
+  return jsQR(new Uint8ClampedArray(Buffer.from(pixels, 'base64')), size, size)?.data;
+}
+
+const parseCsv = (text: string) => parseCsvRows(text, { columns: true, bom: true }) as Array<Record<string, string>>;
+
+test('a game night: join by PIN (QR), the host kicks a player, questions close when everyone answered, the big screen goes lobby → question → reveal → podium, and the exports match the board', async () => {
+  const quizId = uniqueId('night');
+
+  // The host creates a two-question quiz that closes each question once everyone answered.
+  const host = await newPage(browser, { width: 1100, height: 1000 });
+  await host.page.goto(`${pushUrl}/host.html`);
+  await host.page.getByLabel('Title').fill('Vocabulary night');
+  await host.page.getByLabel('Quiz id (optional)').fill(quizId);
+  await host.page.getByLabel('Close each question as soon as everyone has answered').check();
+  await host.page.getByLabel('Prompt').fill('“Ephemeral” means…');
+  await host.page.getByLabel('Choice 1', { exact: true }).fill('lasting forever');
+  await host.page.getByLabel('Choice 2', { exact: true }).fill('lasting a very short time');
+  await host.page.getByLabel('Choice 3', { exact: true }).fill('very large');
+  await host.page.getByLabel('Choice 2 is correct').check();
+  await host.page.getByLabel('Time limit (seconds)').fill('90');
+  await host.page.getByRole('button', { name: 'Add a question' }).click();
+  const second = host.page.locator('#form-questions fieldset').nth(1);
+  await second.getByLabel('Prompt').fill('“Gregarious” means…');
+  await second.getByLabel('Choice 1', { exact: true }).fill('fond of company');
+  await second.getByLabel('Choice 2', { exact: true }).fill('greedy');
+  await second.getByLabel('Time limit (seconds)').fill('90');
+  await host.page.getByRole('button', { name: 'Create quiz' }).click();
+  await host.page.locator('#manage').waitFor();
+  await host.page.locator('#conn[data-state="live"]').waitFor();
+  const pin = ((await host.page.locator('#host-pin').textContent()) ?? '').replace(/\s/g, '');
+  expect(pin).toMatch(/^[0-9]{6}$/);
+  const joinUrl = `${pushUrl}/play.html?pin=${pin}`;
+  expect(await host.page.locator('#play-link').textContent()).toBe(joinUrl);
+  step(`night: quiz ${quizId} has PIN ${pin}`);
+
+  // The big screen, opened by PIN: the lobby shows the PIN and a QR code of the play URL.
+  const screen = await newPage(browser, { width: 1280, height: 900 });
+  await screen.page.goto(`${pushUrl}/scoreboard.html?pin=${pin}`);
+  await screen.page.locator('#live[data-stage="lobby"]').waitFor({ timeout: 30_000 });
+  await screen.page.locator('#conn[data-state="live"]').waitFor();
+  expect(await screen.page.locator('#lobby-pin').textContent()).toBe(`${pin.slice(0, 3)} ${pin.slice(3)}`);
+  step('night: lobby on the big screen');
+  expect(await scanQr(screen.page, '#lobby-qr svg')).toBe(joinUrl);
+  expect(await scanQr(host.page, '#host-qr svg')).toBe(joinUrl);
+  step('night: QR codes read');
+
+  // Four players follow the QR code: the PIN is filled in, they type a name.
+  const names = ['Ann', 'Ben', 'Cyd', 'Dex'];
+  const players = await Promise.all(
+    names.map(async (name) => {
+      const p = await newPage(browser, { width: 390, height: 844 });
+      await p.page.goto(joinUrl);
+      const code = p.page.getByLabel('Game PIN or quiz id');
+      await waitUntil('the PIN filled in from the URL', async () => (await code.inputValue()) === pin, 30_000);
+      await p.page.getByLabel('Your name').fill(name);
+      await p.page.getByRole('button', { name: 'Join' }).click();
+      await p.page.locator('#game').waitFor();
+      await p.page.locator('#conn[data-state="live"]').waitFor();
+      return p;
+    }),
+  );
+  const [ann, ben, cyd, dex] = players as [(typeof players)[0], (typeof players)[0], (typeof players)[0], (typeof players)[0]];
+  step('night: players joined');
+  await screen.page.locator('#lobby-count', { hasText: '4 players have joined' }).waitFor({ timeout: 30_000 });
+  await host.page.locator('#player-list li').nth(3).waitFor({ timeout: 30_000 });
+  expect((await boardNames(screen.page)).sort()).toEqual(names);
+  await screenshot(screen.page, 'bigscreen-lobby');
+  await screenshot(host.page, 'host-lobby');
+  step('night: lobby full');
+
+  // The host kicks Dex: off the host's list and the big screen.
+  host.page.once('dialog', (d) => void d.accept());
+  await host.page.getByRole('button', { name: 'Kick Dex' }).click();
+  await host.page.locator('#action-status', { hasText: 'Dex was removed from the game.' }).waitFor();
+  await screen.page.locator('#players', { hasText: '3' }).waitFor({ timeout: 30_000 });
+  await host.page.locator('#player-list li', { hasText: 'Dex' }).waitFor({ state: 'detached', timeout: 30_000 });
+  expect((await boardNames(screen.page)).sort()).toEqual(['Ann', 'Ben', 'Cyd']);
+
+  // Question 1: the big screen shows it with a countdown and counts the answers.
+  await host.page.getByRole('button', { name: 'Next question' }).click();
+  await screen.page.locator('#live[data-stage="question"]').waitFor({ timeout: 30_000 });
+  expect(await screen.page.locator('#prompt').textContent()).toBe('“Ephemeral” means…');
+  expect(await screen.page.locator('#choices li').allTextContents()).toEqual(['lasting forever', 'lasting a very short time', 'very large']);
+  const seconds = Number(await screen.page.locator('#seconds').textContent());
+  expect(seconds).toBeGreaterThan(30);
+  expect(seconds).toBeLessThanOrEqual(90);
+  await screen.page.locator('#answered', { hasText: '0 of 3 answered' }).waitFor({ timeout: 30_000 });
+  // The stage replaces the lobby; the standings wait until the question closes.
+  expect(await screen.page.locator('#lobby').isHidden()).toBe(true);
+  expect(await screen.page.locator('#board').isHidden()).toBe(true);
+  expect(await screen.page.locator('#header-qr').isVisible()).toBe(true);
+
+  // Dex cannot answer any more; his page says why.
+  await dex.page.getByRole('button', { name: 'lasting a very short time' }).click();
+  await dex.page.locator('#result', { hasText: 'The host removed you from this game.' }).waitFor();
+
+  await ann.page.getByRole('button', { name: 'lasting a very short time' }).click();
+  await ann.page.locator('#result', { hasText: 'Answer locked in' }).waitFor();
+  await new Promise((r) => setTimeout(r, 150)); // distinct answer times, so points differ
+  await ben.page.getByRole('button', { name: 'lasting a very short time' }).click();
+  await ben.page.locator('#result', { hasText: 'Answer locked in' }).waitFor();
+  await screen.page.locator('#answered', { hasText: '2 of 3 answered' }).waitFor({ timeout: 30_000 });
+  expect(await screen.page.locator('#question-view').textContent()).not.toContain('✓');
+  await screenshot(screen.page, 'bigscreen-question');
+  step('night: question 1 on the big screen');
+
+  // The last answer closes the question by itself: the reveal, with the distribution.
+  await cyd.page.getByRole('button', { name: 'very large' }).click();
+  await screen.page.locator('#live[data-stage="reveal"] #question-view[data-revealed="true"]').waitFor({ timeout: 30_000 });
+  expect(await screen.page.locator('#choices li.correct').getAttribute('data-choice-id')).toBe('b');
+  expect(await screen.page.locator('#choices li .count').allTextContents()).toEqual(['0', '2', '1']);
+  expect(await screen.page.locator('#countdown-row').isHidden()).toBe(true);
+  await screen.page.locator('#board li[data-rank="1"] .name', { hasText: 'Ann' }).waitFor({ timeout: 30_000 });
+  expect(await boardNames(screen.page)).toEqual(['Ann', 'Ben', 'Cyd']);
+  await screenshot(screen.page, 'bigscreen-reveal');
+  for (const p of [ann, ben]) await p.page.locator('#result', { hasText: 'Correct!' }).waitFor({ timeout: 30_000 });
+  step('night: reveal 1');
+
+  // Question 2: Cyd is quickest and right this time.
+  await host.page.getByRole('button', { name: 'Next question' }).click();
+  await screen.page.locator('#live[data-stage="question"] #question-view[data-question-id="q2"]').waitFor({ timeout: 30_000 });
+  for (const [p, pick] of [
+    [cyd, 'fond of company'],
+    [ann, 'greedy'],
+    [ben, 'fond of company'],
+  ] as const) {
+    await p.page.getByRole('button', { name: pick }).click();
+    await p.page.locator('#result', { hasText: 'Answer locked in' }).waitFor();
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  await screen.page.locator('#live[data-stage="reveal"] #question-view[data-question-id="q2"][data-revealed="true"]').waitFor({ timeout: 30_000 });
+  expect(await screen.page.locator('#choices li .count').allTextContents()).toEqual(['2', '1']);
+
+  // The host ends the quiz: the podium, and the results to download.
+  await host.page.getByRole('button', { name: 'End the quiz' }).click();
+  await screen.page.locator('#live[data-stage="podium"]').waitFor({ timeout: 30_000 });
+  const final = (await (await fetch(`${pushUrl}/v1/quizzes/${quizId}/leaderboard`)).json()) as { entries: Array<{ rank: number; displayName: string; score: number }> };
+  await screen.page.locator('#podium-places li').nth(2).waitFor();
+  expect(await screen.page.locator('#question-view').isHidden()).toBe(true);
+  expect(await screen.page.locator('#join-line').isHidden()).toBe(true);
+  expect(await screen.page.locator('#podium-places .place-name').allTextContents()).toEqual(final.entries.slice(0, 3).map((e) => e.displayName));
+  expect(await screen.page.locator('#podium-places .place-score').allTextContents()).toEqual(final.entries.slice(0, 3).map((e) => `${e.score} points`));
+  await screenshot(screen.page, 'bigscreen-podium');
+  step('night: podium');
+
+  await host.page.locator('#downloads').waitFor();
+  const [resultsFile] = await Promise.all([host.page.waitForEvent('download'), host.page.getByRole('button', { name: 'Players (CSV)' }).click()]);
+  expect(resultsFile.suggestedFilename()).toBe(`${quizId}-results.csv`);
+  const results = parseCsv(readFileSync((await resultsFile.path())!, 'utf8'));
+  expect(results.map((r) => [Number(r.rank), r.display_name, Number(r.score)])).toEqual(final.entries.map((e) => [e.rank, e.displayName, e.score]));
+  expect(results.map((r) => r.display_name)).not.toContain('Dex');
+  const [questionsFile] = await Promise.all([host.page.waitForEvent('download'), host.page.getByRole('button', { name: 'Questions (CSV)' }).click()]);
+  const questions = parseCsv(readFileSync((await questionsFile.path())!, 'utf8'));
+  expect(questions.map((q) => [q.question_id, q.answers, q.choice_1_answers, q.choice_2_answers])).toEqual([
+    ['q1', '3', '0', '2'],
+    ['q2', '3', '2', '1'],
+  ]);
+  await screenshot(host.page, 'host-results');
+  for (const p of [host, screen, ...players]) expect(p.logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
 });

@@ -1,20 +1,22 @@
 import type { SnapshotWire } from '../../common/messages/wire';
 import { ApiError, IngestApi } from './lib/api';
 import { loadPageConfig, type PageConfig } from './lib/config';
-import { $, h, queryParam, randomBytes, say, show } from './lib/dom';
+import { $, h, queryParam, say, show } from './lib/dom';
 import { isNewer } from './lib/display';
 import { quizFromForm, type FormQuestion } from './lib/host-form';
-import { randomPlayerId } from './lib/ids';
-import { parseReveal, parseSnapshot, type QuestionReveal } from './lib/messages';
+import { formatPin, playUrl } from './lib/join-code';
+import { parseSnapshot, type QuestionReveal } from './lib/messages';
+import { qrSvg } from './lib/qr-svg';
 import type { Choice, ScoreVisibility } from './lib/quiz';
+import { answeredOf } from './lib/stage';
 import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream';
 
-// The host's page: create a quiz (form or pasted JSON), open and close its questions, and watch
-// answers come in. What it shows is only what the public API tells anyone: while a question is
-// open, the number of answers so far (the leaderboard's answer count since the question opened);
-// per-choice counts once the question closes (the reveal on the personal stream, read with a dev
-// token of an observer who never joins). Ingest does not publish per-choice counts of an open
-// question, by design, so the page does not pretend to have them.
+// The host's page: create a quiz (form or pasted JSON), then run it: the PIN and a QR code of the
+// play URL to share, the players as they join (each with a button to kick them), next question,
+// close the question, end the quiz, and the results to download once it is over. What it shows
+// of a question is what the public API tells anyone: while it is open, how many have answered
+// (the snapshots' openQuestions); once it is closed, the correct choice and how many picked each
+// (ingest's reveal). Per-choice counts of an open question are not published, by design.
 
 interface HostQuestion {
   id: string;
@@ -22,17 +24,19 @@ interface HostQuestion {
   choices?: Choice[];
   correct?: string[];
   state: 'pending' | 'open' | 'closed';
-  /** The leaderboard's answer count when this question opened. */
-  answersAtOpen?: number;
   closesAt?: string;
 }
 
 let api: IngestApi;
 let config: PageConfig;
 let quizId = '';
+let quizStatus: 'open' | 'closed' = 'open';
 let questions: HostQuestion[] = [];
 let snapshot: SnapshotWire | undefined;
+let openKey = '';
 const reveals = new Map<string, QuestionReveal>();
+/** Questions whose reveal is being asked for; a refresh while it is does not ask twice. */
+const revealing = new Set<string>();
 let streams: LiveStream[] = [];
 let ticker: number | undefined;
 
@@ -82,7 +86,7 @@ function readFormQuestions(): FormQuestion[] {
 async function create(body: unknown): Promise<void> {
   const created = await api.createQuiz(adminKey(), body);
   questions = created.questions.map((q) => ({ id: q.id, prompt: q.prompt, choices: q.choices, correct: q.correct, state: 'pending' }));
-  await manage(created.id, created.title);
+  await manage(created.id, created.title, created.pin ?? null);
 }
 
 async function load(id: string): Promise<void> {
@@ -94,11 +98,8 @@ async function load(id: string): Promise<void> {
     state: q.state,
     ...(q.closesAt ? { closesAt: q.closesAt } : {}),
   }));
-  await manage(quiz.id, quiz.title);
-}
-
-function answersNow(): number | undefined {
-  return snapshot?.answers;
+  quizStatus = quiz.status;
+  await manage(quiz.id, quiz.title, quiz.pin ?? null);
 }
 
 interface QuestionView {
@@ -152,15 +153,7 @@ function renderQuestions(): void {
     const parts: HTMLElement[] = [];
     const reveal = reveals.get(q.id);
     if (q.state === 'open') {
-      const now = answersNow();
-      const since = now !== undefined && q.answersAtOpen !== undefined ? Math.max(0, now - q.answersAtOpen) : undefined;
-      const left = q.closesAt ? Math.max(0, Math.ceil((Date.parse(q.closesAt) - Date.now()) / 1000)) : undefined;
-      parts.push(
-        h('p', {
-          class: 'answers-so-far',
-          text: `${since ?? '…'} answers so far${left !== undefined ? ` · ${left} s left` : ''}. Per-choice counts appear when the question closes.`,
-        }),
-      );
+      parts.push(h('p', { class: 'answers-so-far', text: `${openLine(q)}. Per-choice counts appear when the question closes.` }));
     }
     const choices = q.choices ?? [];
     if (choices.length > 0) {
@@ -191,22 +184,49 @@ function renderQuestions(): void {
     // Appending an item already in the list keeps it (and its focus) and only fixes the order.
     if (list.children[index] !== view.item) list.append(view.item);
   });
+  renderControls();
+}
+
+/** "3 of 5 answered · 12 s left" for an open question. */
+function openLine(q: HostQuestion): string {
+  const left = q.closesAt ? Math.max(0, Math.ceil((Date.parse(q.closesAt) - Date.now()) / 1000)) : undefined;
+  return `${answeredOf(snapshot, q.id) ?? '… answered'}${left !== undefined ? ` · ${left} s left` : ''}`;
+}
+
+/** The game controls: what "next" would open, what is open now, and whether the results are ready. */
+function renderControls(): void {
+  const open = questions.find((q) => q.state === 'open');
+  const next = questions.find((q) => q.state === 'pending');
+  const running = quizStatus === 'open';
+  ($('#next-question') as HTMLButtonElement).disabled = !running || open !== undefined || next === undefined;
+  ($('#close-question') as HTMLButtonElement).disabled = !running || open === undefined;
+  ($('#close-quiz') as HTMLButtonElement).disabled = !running;
+  const number = (q: HostQuestion) => `Question ${questions.indexOf(q) + 1} of ${questions.length}`;
+  $('#current').textContent = !running
+    ? 'The quiz is over.'
+    : open
+      ? `${number(open)} is open · ${openLine(open)}`
+      : next
+        ? `Next: ${number(next)}${questions.indexOf(next) === 0 ? ' (the lobby is open: players can join now)' : ''}`
+        : 'Every question has been played: end the quiz to show the podium.';
+  show($('#downloads'), !running);
+  // A closed quiz's PIN is free for the next quiz: nobody should be sent to it any more.
+  show($('#share'), running);
 }
 
 async function runAction(q: HostQuestion, action: 'open' | 'close'): Promise<void> {
   const status = $('#action-status');
   try {
     if (action === 'open') {
-      const answersBefore = answersNow();
       const r = await api.openQuestion(adminKey(), quizId, q.id);
       q.state = 'open';
       q.closesAt = r.closesAt;
-      if (answersBefore !== undefined) q.answersAtOpen = answersBefore;
       say(status, `Question ${q.id} is open until ${new Date(r.closesAt).toLocaleTimeString()}.`, 'ok');
     } else {
       await api.closeQuestion(adminKey(), quizId, q.id);
       q.state = 'closed';
       say(status, `Question ${q.id} is closed.`, 'ok');
+      void loadReveal(q.id);
     }
   } catch (err) {
     say(status, `Could not ${action} question ${q.id}: ${messageOf(err)}`, 'error');
@@ -221,11 +241,13 @@ async function refreshStates(): Promise<void> {
   for (const pq of quiz.questions) {
     const q = questions.find((x) => x.id === pq.id);
     if (!q) continue;
+    if (pq.state === 'closed' && pq.closedAt !== null) void loadReveal(q.id);
     q.state = pq.state;
     if (pq.closesAt) q.closesAt = pq.closesAt;
     if (pq.prompt && !q.prompt) q.prompt = pq.prompt;
     if (pq.choices && !q.choices) q.choices = pq.choices;
   }
+  quizStatus = quiz.status;
   $('#quiz-status').textContent = quiz.status === 'closed' ? 'closed' : 'running';
 }
 
@@ -233,52 +255,100 @@ function renderPlayers(): void {
   if (!snapshot) return;
   $('#players').textContent = String(snapshot.players);
   $('#answers').textContent = String(snapshot.answers);
-  $('#player-list').replaceChildren(...snapshot.entries.map((e) => h('li', { text: `${e.rank}. ${e.displayName} · ${e.score}` })));
-}
-
-async function openRevealStream(): Promise<void> {
-  // An observer id that never joins: the personal stream sends question events to everyone
-  // connected for the quiz, and this one never has results of its own.
-  let token: string;
-  try {
-    ({ token } = await api.devToken(`host-${randomPlayerId(randomBytes).slice(2)}`, 'host'));
-  } catch (err) {
-    say($('#reveal-status'), `Per-choice counts are unavailable: no dev token (${messageOf(err)}).`, 'error');
-    return;
-  }
-  streams.push(
-    openLiveStream(
-      `v1/quizzes/${encodeURIComponent(quizId)}/me/stream?token=${encodeURIComponent(token)}`,
-      {
-        'question-closed': (data) => {
-          const r = parseReveal(data);
-          if (!r) return;
-          reveals.set(r.questionId, r);
-          const q = questions.find((x) => x.id === r.questionId);
-          if (q) q.state = 'closed';
-          renderQuestions();
-        },
-        'question-opened': () => void refreshStates().then(renderQuestions, (err: unknown) => console.warn('refresh failed', err)),
-      },
-      (s) => showStreamStatus($('#reveal-conn'), s),
-    ),
+  show($('#lobby-empty'), snapshot.entries.length === 0);
+  $('#player-list').replaceChildren(
+    ...snapshot.entries.map((e) => {
+      const kick = h('button', { class: 'danger', text: 'Kick', attrs: { type: 'button', 'aria-label': `Kick ${e.displayName}` } });
+      kick.disabled = quizStatus !== 'open';
+      kick.addEventListener('click', () => void kickPlayer(e.playerId, e.displayName, kick));
+      return h('li', { attrs: { 'data-player-id': e.playerId } }, [h('span', { text: `${e.rank}. ${e.displayName} · ${e.score}` }), kick]);
+    }),
   );
 }
 
-async function manage(id: string, title: string): Promise<void> {
+async function kickPlayer(playerId: string, name: string, button: HTMLButtonElement): Promise<void> {
+  if (!window.confirm(`Remove ${name} from the game? They will not be able to join it again.`)) return;
+  button.disabled = true;
+  try {
+    await api.kick(adminKey(), quizId, playerId);
+    say($('#action-status'), `${name} was removed from the game.`, 'ok');
+  } catch (err) {
+    button.disabled = false;
+    say($('#action-status'), `Could not remove ${name}: ${messageOf(err)}`, 'error');
+  }
+}
+
+/** Ingest answers with the reveal once the processors released the close (results_pending until then). */
+async function loadReveal(questionId: string): Promise<void> {
+  if (revealing.has(questionId)) return;
+  revealing.add(questionId);
+  try {
+    await askForReveal(questionId);
+  } finally {
+    revealing.delete(questionId);
+  }
+}
+
+async function askForReveal(questionId: string): Promise<void> {
+  for (let attempt = 0; attempt < 30 && !reveals.has(questionId); attempt++) {
+    try {
+      const r = await api.reveal(quizId, questionId);
+      reveals.set(questionId, { questionId, correct: r.correct, counts: r.counts });
+      renderQuestions();
+      return;
+    } catch (err) {
+      if (!(err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status === 503))) {
+        console.warn('reveal unavailable', err);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Fetches a results CSV with the admin key and hands it to the browser as a download. */
+async function download(file: 'results.csv' | 'questions.csv'): Promise<void> {
+  const status = $('#download-status');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const blob = await api.file(`/v1/quizzes/${encodeURIComponent(quizId)}/${file}`, adminKey());
+      const url = URL.createObjectURL(blob);
+      const link = h('a', { attrs: { href: url, download: `${quizId}-${file}` } });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      say(status, `Downloaded ${quizId}-${file}.`, 'ok');
+      return;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'results_pending' && attempt < 20) {
+        say(status, 'The last scores are still being counted…');
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      say(status, `Could not download the results: ${messageOf(err)}`, 'error');
+      return;
+    }
+  }
+}
+
+async function manage(id: string, title: string, pin: string | null): Promise<void> {
   for (const s of streams) s.close();
   streams = [];
   views.clear();
   $('#questions').replaceChildren();
   reveals.clear();
   snapshot = undefined;
+  openKey = '';
   quizId = id;
   show($('#setup'), false);
   show($('#manage'), true);
   $('#quiz-title').textContent = title;
   $('#quiz-id').textContent = id;
-  const play = new URL(`play.html?quiz=${encodeURIComponent(id)}`, window.location.href).href;
+  const play = playUrl(window.location.href, id, pin);
   const board = new URL(`scoreboard.html?quiz=${encodeURIComponent(id)}`, window.location.href).href;
+  $('#host-pin').textContent = pin ? formatPin(pin) : '–';
+  $('#host-qr').replaceChildren(qrSvg(play, 'QR code of the play page with this game'));
   const playLink = $('#play-link') as HTMLAnchorElement;
   playLink.href = play;
   playLink.textContent = play;
@@ -297,7 +367,12 @@ async function manage(id: string, title: string): Promise<void> {
           const s = parseSnapshot(data);
           if (!s || !isNewer(s, snapshot)) return;
           snapshot = s;
-          for (const q of questions) if (q.state === 'open' && q.answersAtOpen === undefined) q.answersAtOpen = s.answers;
+          // A question opened or closed without this page (the time limit, everyone answered, another host tab).
+          const key = s.openQuestions.map((q) => q.questionId).join(',');
+          if (key !== openKey) {
+            openKey = key;
+            void refreshStates().then(renderQuestions, (err: unknown) => console.warn('refresh failed', err));
+          }
           renderPlayers();
           renderQuestions();
         },
@@ -305,9 +380,9 @@ async function manage(id: string, title: string): Promise<void> {
       (s) => showStreamStatus($('#conn'), s),
     ),
   );
-  await openRevealStream();
   await refreshStates().catch((err: unknown) => console.warn('refresh failed', err));
   renderQuestions();
+  renderPlayers();
   if (ticker !== undefined) window.clearInterval(ticker);
   // Countdown text, and noticing questions the time limit closed (ingest closes them itself).
   ticker = window.setInterval(() => {
@@ -356,6 +431,7 @@ async function main(): Promise<void> {
         ($('#id-input') as HTMLInputElement).value,
         readFormQuestions(),
         ($('#visibility-input') as HTMLSelectElement).value as ScoreVisibility,
+        ($('#all-answered-input') as HTMLInputElement).checked,
       );
       say(status, 'Creating…');
       create(body).catch((err: unknown) => say(status, `Could not create the quiz: ${messageOf(err)}`, 'error'));
@@ -383,13 +459,24 @@ async function main(): Promise<void> {
   $('#close-quiz').addEventListener('click', () => {
     api.closeQuiz(adminKey(), quizId).then(
       async () => {
-        say($('#action-status'), 'The quiz is closed.', 'ok');
+        say($('#action-status'), 'The quiz is over: the big screen shows the podium.', 'ok');
         await refreshStates();
         renderQuestions();
+        renderPlayers();
       },
       (err: unknown) => say($('#action-status'), `Could not close the quiz: ${messageOf(err)}`, 'error'),
     );
   });
+  $('#next-question').addEventListener('click', () => {
+    const next = questions.find((q) => q.state === 'pending');
+    if (next) void runAction(next, 'open');
+  });
+  $('#close-question').addEventListener('click', () => {
+    const open = questions.find((q) => q.state === 'open');
+    if (open) void runAction(open, 'close');
+  });
+  $('#download-results').addEventListener('click', () => void download('results.csv'));
+  $('#download-questions').addEventListener('click', () => void download('questions.csv'));
 
   const existing = queryParam('quiz');
   if (existing) await load(existing);

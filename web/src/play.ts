@@ -4,6 +4,7 @@ import { loadPageConfig } from './lib/config';
 import { $, h, queryParam, randomBytes, say, show } from './lib/dom';
 import { lockedInText, ordinal } from './lib/display';
 import { randomAnswerId, randomPlayerId } from './lib/ids';
+import { parseJoinCode } from './lib/join-code';
 import { parseAnswerReceived, parseAnswerResult, parseQuestionOpened, parseReveal, type QuestionReveal } from './lib/messages';
 import { openQuestionOf, remainingMs, type OpenQuestion, type ScoreVisibility } from './lib/quiz';
 import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream';
@@ -56,7 +57,9 @@ function loadSession(quizId: string): Session | undefined {
 function messageOf(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.code === 'quiz_not_found') return 'There is no quiz with that id.';
+    if (err.code === 'pin_not_found') return 'No game is running with that PIN. Check the number on the big screen.';
     if (err.code === 'quiz_closed') return 'This quiz is already over.';
+    if (err.code === 'kicked') return 'The host removed you from this game.';
     return err.message;
   }
   return (err as Error).message;
@@ -156,6 +159,11 @@ async function answer(questionId: string, choiceId: string): Promise<void> {
         say($('#result'), 'You already answered this question.');
         return;
       }
+      if (err instanceof ApiError && err.code === 'kicked') {
+        mine.state = 'accepted';
+        removed();
+        return;
+      }
       if (err instanceof ApiError && (err.code === 'question_not_open' || err.code === 'quiz_closed')) {
         mine.state = 'accepted';
         say($('#result'), 'Too late: the question has closed.', 'error');
@@ -167,6 +175,15 @@ async function answer(questionId: string, choiceId: string): Promise<void> {
       return;
     }
   }
+}
+
+/** The host kicked this player: nothing more to play. */
+function removed(): void {
+  stopTicker();
+  setChoicesEnabled(false);
+  personalStream?.close();
+  say($('#result'), 'The host removed you from this game.', 'error');
+  $('#game').dataset.removed = 'true';
 }
 
 /** The pipeline counted the answer: also what a player whose 202 got lost on the way learns. */
@@ -286,13 +303,31 @@ async function startGame(): Promise<void> {
   ]);
 }
 
-async function join(quizId: string, displayName: string): Promise<void> {
+/** The quiz a PIN or id leads to. Six digits are a PIN first; an id made of six digits still works. */
+async function quizIdOf(code: string): Promise<string> {
+  const parsed = parseJoinCode(code);
+  if (!parsed) throw new Error('Enter the game PIN shown on the big screen (six digits) or a quiz id.');
+  if ('quizId' in parsed) return parsed.quizId;
+  try {
+    return (await api.pin(parsed.pin)).quizId;
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 'pin_not_found')) throw err;
+    await api.quiz(parsed.pin).catch(() => {
+      throw err;
+    });
+    return parsed.pin;
+  }
+}
+
+async function join(code: string, displayName: string): Promise<void> {
+  const quizId = await quizIdOf(code);
   const playerId = randomPlayerId(randomBytes);
   const { token } = await api.devToken(playerId, displayName);
   const joined = await api.join(quizId, token, displayName);
   session = { quizId, playerId, displayName: joined.displayName, token };
   sessionStorage.setItem(storageKey(quizId), JSON.stringify(session));
   const url = new URL(window.location.href);
+  url.searchParams.delete('pin');
   url.searchParams.set('quiz', quizId);
   window.history.replaceState(null, '', url);
   await startGame();
@@ -302,6 +337,7 @@ async function main(): Promise<void> {
   const config = await loadPageConfig();
   api = new IngestApi(config.ingestUrl);
   const quizParam = queryParam('quiz');
+  const pinParam = queryParam('pin');
   const saved = quizParam ? loadSession(quizParam) : undefined;
   if (saved) {
     session = saved;
@@ -311,8 +347,10 @@ async function main(): Promise<void> {
   const form = $('#join-form') as HTMLFormElement;
   const quizInput = $('#quiz-input') as HTMLInputElement;
   const nameInput = $('#name-input') as HTMLInputElement;
-  if (quizParam) quizInput.value = quizParam;
-  (quizParam ? nameInput : quizInput).focus();
+  // The QR code on the big screen carries the PIN: the player only types a name.
+  const given = pinParam ?? quizParam;
+  if (given) quizInput.value = given;
+  (given ? nameInput : quizInput).focus();
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const button = form.querySelector('button');

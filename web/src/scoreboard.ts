@@ -1,20 +1,43 @@
 import type { LeaderboardEntryWire, SnapshotWire } from '../../common/messages/wire';
-import { IngestApi } from './lib/api';
+import { ApiError, IngestApi } from './lib/api';
 import { loadPageConfig } from './lib/config';
 import { $, h, queryParam, reducedMotion, show } from './lib/dom';
-import { answeredLine, isNewer, topN } from './lib/display';
+import { isNewer, ordinal, topN } from './lib/display';
+import { formatPin, parseJoinCode, playUrl } from './lib/join-code';
 import { parseSnapshot } from './lib/messages';
+import { qrSvg } from './lib/qr-svg';
+import { remainingMs, type PublicQuestion, type PublicQuiz } from './lib/quiz';
+import { answeredOf, podiumOf, shares, stageOf, type Stage } from './lib/stage';
 import { openLiveStream, showStreamStatus } from './lib/stream';
 
-// The spectators' page: the live top N of one quiz from the leaderboard SSE stream. Rows are keyed
-// by player and moved, not rebuilt, so a rank change slides (FLIP: measure, reorder, animate the
-// difference) and a score change flashes. While a question is open it shows how many have answered
-// it; in an onClose quiz the scores then move only when the question closes.
+// The big screen. The leaderboard SSE stream gives the board and, while a question is open, how
+// many have answered it (`openQuestions`); ingest's public view of the quiz gives the stage: the
+// lobby with the PIN and a QR code of the play URL, the open question with its countdown, the
+// reveal of the last closed one (correct choice and distribution, from ingest's reveal, which
+// answers only once the processors released the close), and the podium once the quiz is over.
+// The view is read again whenever the open questions change and every few seconds (a quiz closing
+// with no question open moves no snapshot). Board rows are keyed by player and moved, not rebuilt,
+// so a rank change slides (FLIP) and a score change flashes.
 
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 100;
+const POLL_MS = 3_000;
 
+interface Reveal {
+  correct: string[];
+  counts: Record<string, number>;
+}
+
+let api: IngestApi | undefined;
+let quizId = '';
+let quiz: PublicQuiz | undefined;
 let shown: SnapshotWire | undefined;
+let stage: Stage | undefined;
+let openKey = '';
+/** When this page first saw each question open: the countdown never shows more than its time limit from then. */
+const seenOpen = new Map<string, number>();
+const reveals = new Map<string, Reveal>();
+const revealing = new Set<string>();
 const rows = new Map<string, HTMLLIElement>();
 
 function rowFor(entry: LeaderboardEntryWire): HTMLLIElement {
@@ -41,7 +64,7 @@ function rowFor(entry: LeaderboardEntryWire): HTMLLIElement {
   return row;
 }
 
-function render(board: HTMLOListElement, snapshot: SnapshotWire, limit: number): void {
+function renderBoard(board: HTMLOListElement, snapshot: SnapshotWire, limit: number): void {
   const animate = !reducedMotion();
   const before = new Map<string, number>();
   if (animate) for (const [id, row] of rows) before.set(id, row.getBoundingClientRect().top);
@@ -73,30 +96,173 @@ function render(board: HTMLOListElement, snapshot: SnapshotWire, limit: number):
   }
   requestAnimationFrame(() => rows.forEach((r) => r.classList.remove('entering')));
 
+  // For tests and tools, never shown: the update the board is at.
+  board.dataset.seq = String(snapshot.seq);
   $('#players').textContent = String(snapshot.players);
   $('#answers').textContent = String(snapshot.answers);
-  const answered = answeredLine(snapshot);
-  show($('#answered-stat'), answered !== undefined);
-  $('#answered').textContent = answered ?? '';
-  $('#seq').textContent = String(snapshot.seq);
   show($('#empty'), entries.length === 0);
   const leader = entries[0];
   $('#leader').textContent = leader ? `Leading: ${leader.displayName} with ${leader.score} points` : 'No players yet';
 }
 
+/** While a question is open, how many have answered it: from the snapshot's openQuestions. */
+function renderAnswered(): void {
+  const open = stage?.kind === 'question' ? stage.question.id : shown?.openQuestions.at(-1)?.questionId;
+  const line = open === undefined ? undefined : answeredOf(shown, open);
+  show($('#answered-stat'), line !== undefined);
+  $('#answered').textContent = line ?? '';
+}
+
+function renderJoin(): void {
+  const pin = quiz?.status === 'open' ? (quiz.pin ?? null) : null;
+  const url = playUrl(window.location.href, quizId, pin);
+  const short = new URL('play.html', window.location.href).href;
+  show($('#join-line'), quiz?.status === 'open');
+  $('#join-url').textContent = short;
+  $('#lobby-url').textContent = short;
+  $('#pin').textContent = pin ? formatPin(pin) : quizId;
+  $('#lobby-pin').textContent = pin ? formatPin(pin) : quizId;
+  for (const [selector, label] of [
+    ['#lobby-qr', 'QR code of the play page with this game'],
+    ['#header-qr', 'QR code to join'],
+  ] as const) {
+    const box = $(selector);
+    if ((box.firstElementChild as SVGElement | null)?.dataset.text !== url) box.replaceChildren(qrSvg(url, label));
+  }
+  show($('#header-qr'), quiz?.status === 'open' && stage?.kind !== 'lobby');
+}
+
+function questionNumber(q: PublicQuestion): string {
+  return `Question ${q.position + 1} of ${quiz?.questions.length ?? '?'}`;
+}
+
+function renderQuestion(q: PublicQuestion, reveal: Reveal | undefined): void {
+  const view = $('#question-view');
+  view.dataset.questionId = q.id;
+  view.dataset.revealed = String(reveal !== undefined);
+  $('#question-number').textContent = reveal || stage?.kind === 'reveal' ? `${questionNumber(q)} · the answer` : questionNumber(q);
+  $('#prompt').textContent = q.prompt ?? '';
+  const choices = q.choices ?? [];
+  const pct = reveal ? shares(reveal.counts, choices.map((c) => c.id)) : {};
+  $('#choices').replaceChildren(
+    ...choices.map((c, i) => {
+      const right = reveal?.correct.includes(c.id) ?? false;
+      const li = h('li', { class: `big-choice c${i % 4}${reveal ? (right ? ' correct' : ' incorrect') : ''}`, attrs: { 'data-choice-id': c.id } }, [
+        h('span', { class: 'choice-text', text: `${right ? '✓ ' : ''}${c.text}` }),
+      ]);
+      if (reveal) {
+        const n = reveal.counts[c.id] ?? 0;
+        const bar = h('span', { class: 'share', attrs: { 'aria-hidden': 'true' } });
+        bar.style.width = `${pct[c.id] ?? 0}%`;
+        li.append(bar, h('span', { class: 'count', text: String(n) }));
+        li.setAttribute('aria-label', `${c.text}${right ? ', correct' : ''}: ${n} ${n === 1 ? 'answer' : 'answers'}`);
+      }
+      return li;
+    }),
+  );
+  show($('#countdown-row'), stage?.kind === 'question');
+  $('#reveal-status').textContent = stage?.kind === 'reveal' && !reveal ? 'Counting the answers…' : '';
+  tick();
+}
+
+function renderPodium(): void {
+  const places = podiumOf(shown);
+  $('#podium-places').replaceChildren(
+    ...places.map((e) =>
+      h('li', { class: `place place-${e.rank <= 3 ? e.rank : 3}`, attrs: { 'data-rank': String(e.rank), 'data-player-id': e.playerId } }, [
+        h('span', { class: 'place-rank', text: ordinal(e.rank) }),
+        h('span', { class: 'place-name', text: e.displayName }),
+        h('span', { class: 'place-score', text: `${e.score} points` }),
+      ]),
+    ),
+  );
+}
+
+function render(): void {
+  const live = $('#live');
+  live.dataset.stage = stage?.kind ?? '';
+  show($('#lobby'), stage?.kind === 'lobby');
+  show($('#question-view'), stage?.kind === 'question' || stage?.kind === 'reveal');
+  show($('#podium'), stage?.kind === 'podium');
+  if (quiz) renderJoin();
+  if (stage?.kind === 'lobby') {
+    const n = shown?.players ?? 0;
+    $('#lobby-count').textContent = n === 1 ? '1 player has joined' : `${n} players have joined`;
+  }
+  if (stage?.kind === 'question') renderQuestion(stage.question, undefined);
+  if (stage?.kind === 'reveal') renderQuestion(stage.question, reveals.get(stage.question.id));
+  if (stage?.kind === 'podium') renderPodium();
+  renderAnswered();
+}
+
+function tick(): void {
+  if (stage?.kind !== 'question') return;
+  const q = stage.question;
+  const left = remainingMs({ closesAt: q.closesAt ?? undefined, timeLimitMs: q.timeLimitMs }, Date.now(), seenOpen.get(q.id) ?? Date.now());
+  const bar = $('#countdown') as HTMLProgressElement;
+  bar.max = Math.max(1, q.timeLimitMs);
+  bar.value = left;
+  $('#seconds').textContent = `${Math.ceil(left / 1000)}`;
+}
+
+/** The reveal is ready once the processors released the close; until then ingest says results_pending. */
+async function loadReveal(questionId: string): Promise<void> {
+  if (!api || reveals.has(questionId) || revealing.has(questionId)) return;
+  revealing.add(questionId);
+  try {
+    for (let attempt = 0; attempt < 30 && !reveals.has(questionId); attempt++) {
+      try {
+        const r = await api.reveal(quizId, questionId);
+        reveals.set(questionId, { correct: r.correct, counts: r.counts });
+      } catch (err) {
+        if (!(err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status === 503))) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  } finally {
+    revealing.delete(questionId);
+  }
+  render();
+}
+
+async function refreshQuiz(): Promise<void> {
+  if (!api) return;
+  quiz = await api.quiz(quizId);
+  $('#title').textContent = quiz.title;
+  document.title = `${quiz.title} · quizstream`;
+  stage = stageOf(quiz);
+  if (stage.kind === 'question' && !seenOpen.has(stage.question.id)) seenOpen.set(stage.question.id, Date.now());
+  render();
+  if (stage.kind === 'reveal') await loadReveal(stage.question.id);
+}
+
+function refreshSoon(): void {
+  refreshQuiz().catch((err: unknown) => console.warn('quiz view unavailable', err));
+}
+
+async function resolveQuizId(): Promise<string | undefined> {
+  const byId = queryParam('quiz');
+  const byPin = queryParam('pin');
+  const code = parseJoinCode(byPin ?? byId ?? '');
+  if (!code) return undefined;
+  if ('quizId' in code) return code.quizId;
+  const config = await loadPageConfig();
+  return (await new IngestApi(config.ingestUrl).pin(code.pin)).quizId;
+}
+
 async function main(): Promise<void> {
-  const quizId = queryParam('quiz');
-  if (!quizId) {
+  const resolved = await resolveQuizId();
+  if (!resolved) {
     show($('#pick'), true);
     return;
   }
+  quizId = resolved;
   const limitParam = Number(queryParam('limit') ?? DEFAULT_LIMIT);
   const limit = Number.isInteger(limitParam) && limitParam > 0 ? Math.min(limitParam, MAX_LIMIT) : DEFAULT_LIMIT;
   show($('#live'), true);
-  $('#quiz-id').textContent = quizId;
+  $('#title').textContent = `Quiz ${quizId}`;
   document.title = `Scoreboard · ${quizId}`;
   const board = $('#board') as HTMLOListElement;
-  const status = $('#conn');
 
   openLiveStream(
     `v1/quizzes/${encodeURIComponent(quizId)}/leaderboard/stream`,
@@ -106,21 +272,32 @@ async function main(): Promise<void> {
         // An older ranking after a newer one would make rows jump back: ids only grow, keep the newest.
         if (!snapshot || !isNewer(snapshot, shown)) return;
         shown = snapshot;
-        render(board, snapshot, limit);
+        renderBoard(board, snapshot, limit);
+        // A question opened or closed (the processors applied it): the stage moves on.
+        const key = snapshot.openQuestions.map((q) => q.questionId).join(',');
+        if (key !== openKey) {
+          openKey = key;
+          refreshSoon();
+        }
+        render();
       },
     },
-    (s) => showStreamStatus(status, s),
+    (s) => showStreamStatus($('#conn'), s),
   );
 
-  // The title is a nicety: the board works without it.
+  // The stages need ingest; without it the board still works.
   try {
-    const config = await loadPageConfig();
-    const quiz = await new IngestApi(config.ingestUrl).quiz(quizId);
-    $('#title').textContent = quiz.title;
+    api = new IngestApi((await loadPageConfig()).ingestUrl);
+    await refreshQuiz();
   } catch (err) {
-    $('#title').textContent = `Quiz ${quizId}`;
-    console.warn('quiz title unavailable', err);
+    console.warn('quiz view unavailable', err);
   }
+  window.setInterval(tick, 250);
+  // A closed quiz stays closed: the podium needs only the snapshots from then on.
+  const poll = window.setInterval(() => {
+    if (quiz?.status === 'closed') window.clearInterval(poll);
+    else refreshSoon();
+  }, POLL_MS);
 }
 
 main().catch((err: unknown) => {

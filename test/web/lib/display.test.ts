@@ -1,14 +1,9 @@
 import type { SnapshotWire } from '../../../common/messages/wire';
-import { answeredLine, isNewer, lockedInText, ordinal, topN } from '../../../web/src/lib/display';
+import { isNewer, lockedInText, ordinal, topN } from '../../../web/src/lib/display';
 
 // What the pages say and the order they show it in.
 
 const snapshot = (seq: number, entries: SnapshotWire['entries'] = []): SnapshotWire => ({ quizId: 'q', seq, players: entries.length, answers: 0, openQuestions: [], entries });
-
-test('the big screen says how many answered the question opened last, only while one is open', () => {
-  expect(answeredLine({ ...snapshot(1), players: 12, openQuestions: [{ questionId: 'q1', answered: 9 }, { questionId: 'q2', answered: 3 }] })).toBe('3 of 12 answered');
-  expect(answeredLine(snapshot(1))).toBeUndefined();
-});
 
 test('a locked-in answer promises its result at the close, unless the quiz scores live', () => {
   expect(lockedInText('Bravo', 'onClose')).toBe('Answer locked in: “Bravo”. You\'ll see whether it was right when the question closes.');

@@ -6,6 +6,7 @@ test('the host form becomes a v1 create-quiz body, with clear messages for what 
   expect(quizFromForm(' Capitals ', '', [{ prompt: 'Capital of France?', choices: ['Paris', '', 'Lyon', ''], correctIndex: 0, timeLimitSeconds: 15 }])).toEqual({
     title: 'Capitals',
     scoreVisibility: 'onClose',
+    closeWhenAllAnswered: false,
     questions: [
       {
         id: 'q1',
@@ -21,6 +22,7 @@ test('the host form becomes a v1 create-quiz body, with clear messages for what 
   });
   expect(quizFromForm('T', 'my-quiz', [{ prompt: 'P', choices: ['x', 'y'], correctIndex: 1, timeLimitSeconds: 20 }])).toMatchObject({ id: 'my-quiz' });
   expect(quizFromForm('T', '', [{ prompt: 'P', choices: ['x', 'y'], correctIndex: 1, timeLimitSeconds: 20 }], 'live')).toMatchObject({ scoreVisibility: 'live' });
+  expect(quizFromForm('T', '', [{ prompt: 'P', choices: ['x', 'y'], correctIndex: 1, timeLimitSeconds: 20 }], 'onClose', true)).toMatchObject({ closeWhenAllAnswered: true });
   expect(() => quizFromForm('', '', [])).toThrow('title');
   expect(() => quizFromForm('T', '', [])).toThrow('at least one question');
   expect(() => quizFromForm('T', '', [{ prompt: 'P', choices: ['x', ''], correctIndex: 0, timeLimitSeconds: 20 }])).toThrow('two choices');

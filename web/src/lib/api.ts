@@ -22,10 +22,59 @@ interface RequestOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Ingest's {"error": {code, message, details}} as an ApiError; a 400 names each offending field. */
+function apiError(res: Response, body: unknown): ApiError {
+  const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+  const retryAfter = Number(res.headers.get('retry-after'));
+  // A host fixing pasted JSON needs each field's problem ({path, message}).
+  const details = Array.isArray(error?.details)
+    ? (error.details as Array<{ path?: unknown; message?: unknown }>)
+        .filter((d) => typeof d.message === 'string')
+        .map((d) => (typeof d.path === 'string' ? `${d.path}: ${String(d.message)}` : String(d.message)))
+    : [];
+  return new ApiError(
+    res.status,
+    error?.code ?? `http_${res.status}`,
+    `${error?.message ?? `HTTP ${res.status}`}${details.length ? ` (${details.join('; ')})` : ''}`,
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+  );
+}
+
 export class IngestApi {
   constructor(private readonly base: string) {}
 
-  async request<T>(method: 'GET' | 'POST', path: string, opts: RequestOptions = {}): Promise<T> {
+  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.send(method, path, opts);
+    const text = await res.text();
+    let body: unknown = undefined;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch (err) {
+        throw new ApiError(res.status, 'bad_reply', `The server sent something that is not JSON (${(err as Error).message}).`, undefined);
+      }
+    }
+    if (!res.ok) throw apiError(res, body);
+    return body as T;
+  }
+
+  /** A file the host downloads (the results CSVs): the body as is. */
+  async file(path: string, adminKey: string): Promise<Blob> {
+    const res = await this.send('GET', path, { adminKey });
+    if (!res.ok) {
+      const text = await res.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (err) {
+        throw new ApiError(res.status, `http_${res.status}`, `HTTP ${res.status} (${(err as Error).message})`, undefined);
+      }
+      throw apiError(res, body);
+    }
+    return res.blob();
+  }
+
+  private async send(method: 'GET' | 'POST' | 'DELETE', path: string, opts: RequestOptions): Promise<Response> {
     const headers: Record<string, string> = {};
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -42,32 +91,23 @@ export class IngestApi {
       // Offline, refused, CORS refused or timed out: the browser says little more than that.
       throw new ApiError(0, 'network', `Cannot reach the quiz server (${(err as Error).message}).`, 1);
     }
-    const text = await res.text();
-    let body: unknown = undefined;
-    if (text) {
-      try {
-        body = JSON.parse(text);
-      } catch (err) {
-        throw new ApiError(res.status, 'bad_reply', `The server sent something that is not JSON (${(err as Error).message}).`, undefined);
-      }
-    }
-    if (!res.ok) {
-      const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-      const retryAfter = Number(res.headers.get('retry-after'));
-      // A 400 names each offending field ({path, message}); a host fixing pasted JSON needs them.
-      const details = Array.isArray(error?.details)
-        ? (error.details as Array<{ path?: unknown; message?: unknown }>)
-            .filter((d) => typeof d.message === 'string')
-            .map((d) => (typeof d.path === 'string' ? `${d.path}: ${String(d.message)}` : String(d.message)))
-        : [];
-      throw new ApiError(
-        res.status,
-        error?.code ?? `http_${res.status}`,
-        `${error?.message ?? `HTTP ${res.status}`}${details.length ? ` (${details.join('; ')})` : ''}`,
-        Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
-      );
-    }
-    return body as T;
+    return res;
+  }
+
+  /** The quiz that has this game PIN now. */
+  pin(pin: string) {
+    return this.request<{ pin: string; quizId: string }>('GET', `/v1/pins/${encodeURIComponent(pin)}`);
+  }
+
+  reveal(quizId: string, questionId: string) {
+    return this.request<{ questionId: string; correct: string[]; counts: Record<string, number>; answered: number }>(
+      'GET',
+      `/v1/quizzes/${encodeURIComponent(quizId)}/questions/${encodeURIComponent(questionId)}/reveal`,
+    );
+  }
+
+  kick(adminKey: string, quizId: string, playerId: string) {
+    return this.request<{ kickedAt: string }>('DELETE', `/v1/quizzes/${encodeURIComponent(quizId)}/players/${encodeURIComponent(playerId)}`, { adminKey });
   }
 
   /**
@@ -108,7 +148,7 @@ export class IngestApi {
   }
 
   createQuiz(adminKey: string, quiz: unknown) {
-    return this.request<{ id: string; title: string; questions: Array<{ id: string; prompt: string; choices: Array<{ id: string; text: string }>; correct: string[]; timeLimitMs: number }> }>(
+    return this.request<{ id: string; title: string; pin?: string | null; questions: Array<{ id: string; prompt: string; choices: Array<{ id: string; text: string }>; correct: string[]; timeLimitMs: number }> }>(
       'POST',
       '/v1/quizzes',
       { adminKey, body: quiz },

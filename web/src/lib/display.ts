@@ -3,12 +3,6 @@ import type { ScoreVisibility } from './quiz';
 
 // What the pages say and in which order they show it. No DOM here, so unit tests run these in Node.
 
-/** "3 of 12 answered" for the question opened last, while one is open; undefined otherwise. */
-export function answeredLine(s: SnapshotWire): string | undefined {
-  const q = s.openQuestions.at(-1);
-  return q ? `${q.answered} of ${s.players} answered` : undefined;
-}
-
 /** What the player sees once their answer is in, before any result. */
 export function lockedInText(choiceText: string, visibility: ScoreVisibility | undefined): string {
   return visibility === 'live'

@@ -10,13 +10,20 @@ export interface FormQuestion {
 }
 
 /** Builds a create-quiz body from the host form's simple fields; throws a message for the user. */
-export function quizFromForm(title: string, id: string, questions: FormQuestion[], scoreVisibility: ScoreVisibility = 'onClose'): Record<string, unknown> {
+export function quizFromForm(
+  title: string,
+  id: string,
+  questions: FormQuestion[],
+  scoreVisibility: ScoreVisibility = 'onClose',
+  closeWhenAllAnswered = false,
+): Record<string, unknown> {
   if (!title.trim()) throw new Error('Give the quiz a title.');
   if (questions.length === 0) throw new Error('Add at least one question.');
   return {
     ...(id.trim() ? { id: id.trim() } : {}),
     title: title.trim(),
     scoreVisibility,
+    closeWhenAllAnswered,
     questions: questions.map((q, i) => {
       const choices = q.choices.map((text, j) => ({ id: String.fromCharCode(97 + j), text: text.trim() })).filter((c) => c.text);
       if (!q.prompt.trim()) throw new Error(`Question ${i + 1} has no prompt.`);

@@ -38,6 +38,9 @@ export interface PublicQuiz {
   status: 'open' | 'closed';
   /** onClose: results come when each question closes; live: as soon as an answer is scored. */
   scoreVisibility?: ScoreVisibility;
+  /** The game PIN while the quiz runs; null once it closed (or for an old quiz that never had one). */
+  pin?: string | null;
+  closeWhenAllAnswered?: boolean;
   questions: PublicQuestion[];
 }
 
