@@ -1,5 +1,4 @@
-import type Redis from 'ioredis';
-import { redisKeys } from '../common/redis';
+import { redisKeys, type RedisClient } from '../common/redis';
 import { guardRedis } from './dependency-errors';
 
 // The cheap duplicate check: one hash per question, playerId -> marker. The processors stay the
@@ -59,7 +58,7 @@ export interface Claim {
 
 export class AnswerMarkers {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     /** Older pending claims are abandoned: their request outlived every timeout it had. */
     private readonly staleAfterMs: number,
     private readonly ttlSeconds: number,

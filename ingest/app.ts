@@ -1,5 +1,5 @@
 import express, { type Express, type RequestHandler } from 'express';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../common/redis';
 import type { Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
@@ -46,7 +46,7 @@ export interface IngestDeps {
   options: IngestOptions;
   log: Logger;
   pg: Pool;
-  redis: Redis;
+  redis: RedisClient;
   /** Connected or not: the event writer connects on first use if needed. */
   producer: Producer;
   /** Its topic prefix decides which quiz.events topic the app writes to. */

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
+import type { RedisClient } from '../common/redis';
 import rateLimit, { type IncrementResponse, type Options, type Store } from 'express-rate-limit';
-import type Redis from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from '../common/logger';
 import { clientAddress, windowed, type RateLimitOptions } from '../common/rate-limit';
@@ -15,7 +15,7 @@ class OutageAwareStore implements Store {
 
   constructor(
     private readonly inner: RedisStore,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
   ) {
     this.prefix = inner.prefix;
   }
@@ -37,7 +37,7 @@ class OutageAwareStore implements Store {
   }
 }
 
-function redisStore(redis: Redis, prefix: string, scope: string, log: Logger): Store {
+function redisStore(redis: RedisClient, prefix: string, scope: string, log: Logger): Store {
   const inner = new RedisStore({
     prefix: `${prefix}${scope}:`,
     sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
@@ -51,7 +51,7 @@ function redisStore(redis: Redis, prefix: string, scope: string, log: Logger): S
 }
 
 export interface LimiterDeps {
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   log: Logger;
 }

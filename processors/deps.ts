@@ -1,4 +1,3 @@
-import type Redis from 'ioredis';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
@@ -7,7 +6,7 @@ import { createDurableProducer, createKafka } from '../common/kafka';
 import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
 import { createPgPool } from '../common/postgres';
-import { createRedis } from '../common/redis';
+import { createRedis, type RedisClient } from '../common/redis';
 import { EventCodec } from '../common/codec';
 import { ProcessorMetrics } from './metrics';
 import type { ProcessorOptions } from './options';
@@ -18,7 +17,7 @@ export interface ProcessorDeps {
   options: ProcessorOptions;
   log: Logger;
   pg: Pool;
-  redis: Redis;
+  redis: RedisClient;
   kafka: Kafka;
   /** Not connected yet: the app connects it on start. */
   producer: Producer;

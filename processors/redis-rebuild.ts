@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from '../common/logger';
-import { redisKeys } from '../common/redis';
+import { redisKeys, type RedisClient } from '../common/redis';
 import { scoredMarker, type LeaderboardWriter } from './leaderboard-writer';
 import { TIME_SPAN, rankingEpoch, reachedOffset } from './ranking';
 import { RecentMap } from './recent-map';
@@ -40,7 +39,7 @@ export class RedisRebuild {
   private processMarkerSet = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly pg: Pool,
     private readonly store: LeaderboardWriter,
     private readonly topN: number,

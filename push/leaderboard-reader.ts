@@ -1,7 +1,6 @@
-import type Redis from 'ioredis';
 import { AppError, SnapshotFormatError, UnavailableError } from '../common/errors';
 import type { SnapshotWire } from '../common/messages/wire';
-import { redisKeys } from '../common/redis';
+import { redisKeys, type RedisClient } from '../common/redis';
 import { parseStoredSnapshot } from './snapshot-wire';
 
 export interface PlayerStanding {
@@ -13,7 +12,7 @@ export interface PlayerStanding {
 
 /** Reads what processors keep in Redis (key layout in common/redis.ts). Push never writes there. */
 export class LeaderboardReader {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** The latest snapshot JSON, or undefined when the quiz has none yet. */
   async snapshot(quizId: string): Promise<(SnapshotWire & { createdAt?: number }) | undefined> {
