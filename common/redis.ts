@@ -42,6 +42,20 @@ export function createRedis(config: Config['redis'], name: string): RedisClient 
   );
 }
 
+/**
+ * A number that grows whenever a Redis Cluster replica is promoted (CLUSTER INFO's
+ * cluster_current_epoch: every failover election raises it); always 0 for a single Redis. A
+ * promoted replica may lack the last writes its primary acknowledged (replication is asynchronous),
+ * so state written before a change of this number must be checked against the source of truth.
+ */
+export async function failoverEpoch(redis: RedisClient): Promise<number> {
+  if (!isCluster(redis)) return 0;
+  const info = await redis.cluster('INFO');
+  const epoch = /cluster_current_epoch:(\d+)/.exec(info);
+  if (!epoch) throw new Error('CLUSTER INFO without cluster_current_epoch');
+  return Number(epoch[1]);
+}
+
 /** True for ioredis' Cluster client (REDIS_CLUSTER_NODES set). */
 export function isCluster(redis: RedisClient): redis is RedisClient & Cluster {
   return redis instanceof Cluster;

@@ -1,6 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { RedisClient } from '../common/redis';
-import type { Producer } from 'kafkajs';
+import type { DurableSender } from '../common/durable-producer';
 import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
@@ -48,7 +48,7 @@ export interface IngestDeps {
   pg: Pool;
   redis: RedisClient;
   /** Connected or not: the event writer connects on first use if needed. */
-  producer: Producer;
+  producer: DurableSender;
   /** Its topic prefix decides which quiz.events topic the app writes to. */
   codec: EventCodec;
   metricsRegistry: Registry;
