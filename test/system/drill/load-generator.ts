@@ -32,6 +32,9 @@ export interface LoadStats {
   /** 503 replies, and how many of them carried Retry-After. */
   unavailable: number;
   unavailableWithRetryAfter: number;
+  /** When the first and the last 503 came (ms since the epoch): how long ingest refused writes. */
+  firstUnavailableAt?: number;
+  lastUnavailableAt?: number;
   networkErrors: number;
   /** Answers that ended without a 202 (the question closed while the client was retrying). */
   gaveUp: number;
@@ -195,6 +198,8 @@ export class LoadGenerator {
     if (r.status === 0) this.stats.networkErrors++;
     if (r.status === 503) {
       this.stats.unavailable++;
+      this.stats.firstUnavailableAt ??= Date.now();
+      this.stats.lastUnavailableAt = Date.now();
       if (r.headers?.get('retry-after')) this.stats.unavailableWithRetryAfter++;
     }
     if (r.text) this.transcript.push(r.text);

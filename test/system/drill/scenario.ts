@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ScoreVisibility } from '../../helpers/reference-ranking';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../../common/redis';
 import type { Pool } from 'pg';
 import { caughtUp, checkQuiz, readSinks, recoveryMs, worstStaleness, type QuizCheck } from './checks';
 import type { DrillStack } from './config';
@@ -17,7 +17,7 @@ import { Viewer } from './viewers';
 export interface DrillContext {
   stack: DrillStack;
   deployment: Deployment;
-  redis: Redis;
+  redis: RedisClient;
   pg: Pool;
   ch: ClickHouseClient;
   runId: string;
