@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { RedisClient } from '../common/redis';
+import { isCluster, type RedisClient } from '../common/redis';
 import rateLimit, { type IncrementResponse, type Options, type Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from '../common/logger';
@@ -37,11 +37,27 @@ class OutageAwareStore implements Store {
   }
 }
 
+/**
+ * On a Redis Cluster the store's SCRIPT LOAD (no key: any node) and its EVALSHA (the key's node)
+ * would meet different nodes and fail with NOSCRIPT; so a script is loaded on every primary, and the
+ * store reloads it that way after a failover brought a primary that lacks it.
+ */
+function clusterAware(redis: RedisClient): ConstructorParameters<typeof RedisStore>[0] {
+  if (!isCluster(redis)) return { sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply> };
+  return {
+    sendCommandCluster: async ({ command: [name, ...args] }) => {
+      if (name?.toUpperCase() !== 'SCRIPT') return (await redis.call(name!, ...args)) as RedisReply;
+      const primaries = redis.nodes('master');
+      // Not connected yet: one node now; the NOSCRIPT that may follow reloads it on all of them.
+      if (primaries.length === 0) return (await redis.call('SCRIPT', ...args)) as RedisReply;
+      const shas = await Promise.all(primaries.map((node) => node.call('SCRIPT', ...args)));
+      return shas[0] as RedisReply;
+    },
+  };
+}
+
 function redisStore(redis: RedisClient, prefix: string, scope: string, log: Logger): Store {
-  const inner = new RedisStore({
-    prefix: `${prefix}${scope}:`,
-    sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
-  });
+  const inner = new RedisStore({ prefix: `${prefix}${scope}:`, ...clusterAware(redis) });
   // The store loads its Lua scripts as soon as it is built; with Redis down that load fails, and
   // the store reloads on first use. Observe the failure here so it is logged, not unhandled.
   for (const loading of [inner.incrementScriptSha, inner.getScriptSha]) {
