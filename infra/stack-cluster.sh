@@ -48,7 +48,8 @@ redis_nodes() {
 
 # ---------------------------------------------------------------- Kafka, three nodes
 kafka_node_configure() {
-  local n="$1" dir="$CLUSTER/kafka-$n" voters="" v
+  local n="$1"
+  local dir="$CLUSTER/kafka-$n" voters="" v
   for v in "${KAFKA_NODES[@]}"; do voters+="${voters:+,}$v@127.0.0.1:$(kafka_controller_port "$v")"; done
   mkdir -p "$dir/data"
   cat >"$dir/server.properties" <<EOF
@@ -97,7 +98,8 @@ kafka_node_ready() {
 }
 
 kafka_node_launch() {
-  local n="$1" dir="$CLUSTER/kafka-$n"
+  local n="$1"
+  local dir="$CLUSTER/kafka-$n"
   pid_alive "kafka-$n" && return 0
   port_open "$(kafka_port "$n")" && die "port $(kafka_port "$n") is taken by another process"
   kafka_node_configure "$n"
@@ -144,7 +146,8 @@ redis_cluster_ok() {
 }
 
 redis_node_launch() {
-  local n="$1" dir="$CLUSTER/redis-$n"
+  local n="$1"
+  local dir="$CLUSTER/redis-$n"
   redis_node_up "$n" && return 0
   command -v redis-server >/dev/null || apt_install redis-server redis-tools
   mkdir -p "$dir"
