@@ -151,6 +151,9 @@ redis_node_launch() {
   redis_node_up "$n" && return 0
   command -v redis-server >/dev/null || apt_install redis-server redis-tools
   mkdir -p "$dir"
+  # A replica saves what it receives from its primary (dump.rdb) even without persistence; a node
+  # joining a new cluster must not load it and claim the slots of its keys.
+  [ -f "$dir/nodes.conf" ] || rm -f "$dir/dump.rdb"
   log "starting Redis cluster node $n on 127.0.0.1:$(redis_port "$n")"
   # No persistence, like the single-node stack: a restarted node comes back empty and, its slots
   # having moved to its replica meanwhile, rejoins as that one's replica (nodes.conf keeps who is who).
@@ -182,7 +185,7 @@ redis_cluster_stop() {
   for n in "${REDIS_NODES[@]}"; do
     local t0=$SECONDS
     while redis_node_up "$n" && (( SECONDS - t0 < 30 )); do sleep 0.2; done
-    rm -f "$CLUSTER/redis-$n/nodes.conf" "$RUN/redis-$n.pid"
+    rm -f "$CLUSTER/redis-$n/nodes.conf" "$CLUSTER/redis-$n/dump.rdb" "$RUN/redis-$n.pid"
   done
   log "redis cluster stopped"
 }
