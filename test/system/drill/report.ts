@@ -4,16 +4,13 @@ import type { ScenarioResult } from './scenario';
 
 const secs = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(1));
 
-/** From the first 503 a client got to the last one (0 without any). */
-const unavailableMs = (r: ScenarioResult) => (r.stats.firstUnavailableAt === undefined ? 0 : r.stats.lastUnavailableAt! - r.stats.firstUnavailableAt);
-
 export function scenarioBlock(r: ScenarioResult): string {
   const lines = [
     `── ${r.name} (${r.visibility} scores): ${r.failures.length === 0 ? 'PASS' : 'FAIL'} (${secs(r.durationMs)} s)`,
     `   answers accepted ${r.accepted}, lost ${r.lost}, double counts ${r.doubleCounts}`,
     `   time to recover ${secs(r.recoveryMs)} s, worst staleness a viewer saw ${secs(r.worstStalenessMs)} s`,
     `   snapshots judged ${r.snapshotsSeen}, wrong ${r.wrongSnapshots}, newer state under an older seq ${r.aheadLabelled}, ids out of order ${r.backwards}`,
-    `   client: ${r.stats.requests} requests, ${r.stats.retries} retries, ${r.stats.unavailable} x 503 over ${secs(unavailableMs(r))} s, ${r.stats.networkErrors} network errors, ${r.stats.gaveUp} gave up (question timed out)`,
+    `   client: ${r.stats.requests} requests, ${r.stats.retries} retries, ${r.stats.unavailable} x 503 over ${secs(r.unavailableMs)} s, ${r.stats.networkErrors} network errors, ${r.stats.gaveUp} gave up (question timed out)`,
   ];
   for (const n of r.notes) lines.push(`   note: ${n}`);
   for (const f of r.failures) lines.push(`   FAILED: ${f}`);
@@ -29,7 +26,7 @@ export function table(results: ScenarioResult[]): string {
     String(r.lost),
     String(r.doubleCounts),
     secs(r.recoveryMs),
-    secs(unavailableMs(r)),
+    secs(r.unavailableMs),
     secs(r.worstStalenessMs),
     `${r.wrongSnapshots}/${r.snapshotsSeen}`,
     r.failures.length === 0 ? 'PASS' : 'FAIL',

@@ -21,13 +21,15 @@ export function kafkaBrokerKill(): Scenario {
       const topic = `${ctx.deployment.topicPrefix}quiz.events`;
       const node = await kafkaLeaderOf(ctx.stack, topic, load.plans[0]!.quizId);
       ctx.log(`  SIGKILL kafka-${node} (leads ${load.plans[0]!.quizId}'s partition)`);
-      await killMember(ctx.stack, `kafka-${node}`);
+      // Taken before the kill (the script takes a moment): recovery and the 503 window count from here.
       const killedAt = Date.now();
+      await killMember(ctx.stack, `kafka-${node}`);
       const movedAt = await waitLeadersMoved(ctx.stack, topic, node, 60_000);
       ctx.log(`  partition leaders moved off kafka-${node} after ${((movedAt - killedAt) / 1000).toFixed(1)} s; starting it again`);
       await startMember(ctx.stack, `kafka-${node}`);
       const backAt = Date.now();
       return {
+        faultAt: killedAt,
         recoveredFrom: [killedAt],
         failures: [],
         notes: [`leaders moved in ${((movedAt - killedAt) / 1000).toFixed(1)} s`, `kafka-${node} back (following) ${((backAt - killedAt) / 1000).toFixed(1)} s after the kill`],

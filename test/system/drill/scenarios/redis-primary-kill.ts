@@ -23,12 +23,14 @@ export function redisPrimaryKill(): Scenario {
       const port = await redisPrimaryPortOf(ctx.redis, quizId);
       const member = `redis-${port - layout.redisPort + 1}`;
       ctx.log(`  SIGKILL ${member} (primary of ${quizId}'s slot)`);
-      await killMember(ctx.stack, member);
+      // Taken before the kill (the script takes a moment): recovery and the 503 window count from here.
       const killedAt = Date.now();
+      await killMember(ctx.stack, member);
       const promotedAt = await waitPromoted(ctx.redis, quizId, port, 60_000);
       ctx.log(`  a replica took over after ${((promotedAt - killedAt) / 1000).toFixed(1)} s; starting ${member} again`);
       await startMember(ctx.stack, member);
       return {
+        faultAt: killedAt,
         recoveredFrom: [killedAt],
         failures: [],
         notes: [`replica took over in ${((promotedAt - killedAt) / 1000).toFixed(1)} s`],
