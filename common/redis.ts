@@ -7,7 +7,7 @@ import type { Config } from './config';
 /**
  * One Redis or a Redis Cluster: the tiers use the commands both have. On a cluster every multi-key
  * script, MULTI and pipeline stays within one quiz's keys, whose {quizId} hash tag puts them on one
- * slot (test/common/redis-slots.test.ts holds every call site to that).
+ * slot (test/common/redis-keys.test.ts checks that every per-quiz key hashes on the quiz id).
  */
 export type RedisClient = Commander &
   Transaction &
