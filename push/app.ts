@@ -48,7 +48,7 @@ export function createPushApp(deps: PushDeps): Express {
   app.use('/v1', cors(options.corsOrigins));
   // After CORS: a preflight is the browser's question, not a client request to count.
   app.use('/v1', perIpLocalLimiter(options.rateLimit));
-  app.use(readRoutes(deps.store, options.leaderboardMaxLimit));
+  app.use(readRoutes(deps.store, options.reads));
   app.use(
     streamRoutes({
       hub: deps.hub,
