@@ -24,7 +24,7 @@ export interface OwnedPushDeps extends PushDeps {
 }
 
 export function buildPushDeps(config: Config, options: PushOptions, log: Logger): OwnedPushDeps {
-  const redis = createRedis(config.redis, 'push');
+  const redis = createRedis(config.redis, 'push', { autoPipelining: true });
   // Without a listener a lost connection's 'error' would crash the process; ioredis reconnects by itself.
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   const leaderboard = new LeaderboardReader(redis, options.snapshotCacheQuizzes);

@@ -59,6 +59,8 @@ function entriesFrom(flat: Array<string | number>, at: number, firstRank: number
 export class LeaderboardReader {
   private readonly redis: Scripted;
   private readonly served: ServedSnapshots;
+  /** Snapshot reads in flight, by quiz. */
+  private readonly reading = new Map<string, Promise<ServedSnapshot | undefined>>();
 
   constructor(redis: Redis, snapshotCacheQuizzes: number) {
     redis.defineCommand('qsReadStanding', { numberOfKeys: 4, lua: READ_STANDING });
@@ -67,8 +69,22 @@ export class LeaderboardReader {
     this.served = new ServedSnapshots(snapshotCacheQuizzes);
   }
 
-  /** The latest snapshot, checked once per change (served-snapshots.ts); undefined when the quiz has none yet. */
-  async snapshot(quizId: string): Promise<ServedSnapshot | undefined> {
+  /**
+   * The latest snapshot, checked once per change (served-snapshots.ts); undefined when the quiz has
+   * none yet. Requests for a quiz that arrive while its read is in flight share that read: under a
+   * crowd polling one board, Redis gets one GET per round trip instead of one per request, and no
+   * answer is older than a read that was still on its way when the request came in.
+   */
+  snapshot(quizId: string): Promise<ServedSnapshot | undefined> {
+    let read = this.reading.get(quizId);
+    if (!read) {
+      read = this.readSnapshot(quizId).finally(() => this.reading.delete(quizId));
+      this.reading.set(quizId, read);
+    }
+    return read;
+  }
+
+  private async readSnapshot(quizId: string): Promise<ServedSnapshot | undefined> {
     const raw = await this.call(() => this.redis.getBuffer(redisKeys.snapshot(quizId)));
     if (raw === null) return undefined;
     try {
