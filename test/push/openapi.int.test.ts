@@ -52,7 +52,9 @@ describe('every documented status of the reads is produced by a real request', (
     await out.storeSnapshot({ quizId, seq: 1, players: 3, answers: 1, openQuestions: [], entries: entries(3) });
     return quizId;
   }
-  const at = (base: () => string, path: () => Promise<string> | string) => async () => (await fetch(`${base()}${await path()}`)).status;
+  /** A request's status; `path` is fixed, or made when the scenario runs (a fixture first). */
+  const at = (base: () => string, path: string | (() => Promise<string>)) => async () =>
+    (await fetch(`${base()}${typeof path === 'string' ? path : await path()}`)).status;
 
   const scenarios: Record<string, Record<string, () => Promise<number>>> = {
     'GET /healthz': { '200': at(() => push.url, '/healthz') },

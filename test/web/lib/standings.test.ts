@@ -32,6 +32,7 @@ describe('readAllStandings', () => {
     expect(shrunk.requests).toEqual([
       [0, PAGE_SIZE],
       [PAGE_SIZE, PAGE_SIZE],
+      [1_200, PAGE_SIZE],
     ]);
     const empty = board(0);
     expect(await readAllStandings(empty.page)).toEqual([]);
