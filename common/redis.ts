@@ -22,9 +22,19 @@ const COMMAND_OPTIONS = {
   connectTimeout: 3_000,
 } as const;
 
-export function createRedis(config: Config['redis'], name: string): RedisClient {
+export interface RedisClientOptions {
+  /**
+   * Commands issued in the same event-loop turn go out in one socket write (ioredis
+   * enableAutoPipelining). For a server of many small concurrent reads (push), where a write per
+   * command is the largest cost per request.
+   */
+  autoPipelining?: boolean;
+}
+
+export function createRedis(config: Config['redis'], name: string, options: RedisClientOptions = {}): RedisClient {
   const connectionName = `quizstream-${name}`;
-  if (config.clusterNodes.length === 0) return new Redis(config.url, { connectionName, ...COMMAND_OPTIONS, lazyConnect: false });
+  const enableAutoPipelining = options.autoPipelining ?? false;
+  if (config.clusterNodes.length === 0) return new Redis(config.url, { connectionName, ...COMMAND_OPTIONS, lazyConnect: false, enableAutoPipelining });
   return new Cluster(
     config.clusterNodes.map((node) => {
       const [host, port] = node.split(':');
@@ -38,6 +48,7 @@ export function createRedis(config: Config['redis'], name: string): RedisClient 
       retryDelayOnFailover: 200,
       slotsRefreshTimeout: 2_000,
       enableOfflineQueue: true,
+      enableAutoPipelining,
     },
   );
 }
