@@ -52,6 +52,7 @@ export function createPushApp(deps: PushDeps): Express {
   app.use(
     streamRoutes({
       hub: deps.hub,
+      maxLimit: options.leaderboardMaxLimit,
       store: deps.store,
       quizzes: deps.quizzes,
       admission: new StreamAdmission(options, deps.metrics, log),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SnapshotFormatError } from '../common/errors';
 import type { LeaderboardSnapshot } from '../common/messages/events';
 import type { SnapshotWire } from '../common/messages/wire';
-import { eventFrame } from './sse-frames';
+import { eventFrame, sseFrame } from './sse-frames';
 import type { SnapshotFrame } from './viewer';
 
 const count = z.number().int().nonnegative();
@@ -55,12 +55,7 @@ export function parseStoredSnapshot(json: string): SnapshotWire & { createdAt?: 
 
 /** Serializes a snapshot once, as the SSE frame every viewer of the quiz gets. */
 export function snapshotFrame(s: SnapshotWire, createdAt?: number): SnapshotFrame {
-  return {
-    kind: 'snapshot',
-    seq: s.seq,
-    createdAt,
-    bytes: eventFrame({ event: 'snapshot', id: s.seq, data: JSON.stringify(wire(s)) }),
-  };
+  return { ...sseFrame('snapshot', eventFrame({ event: 'snapshot', id: s.seq, data: JSON.stringify(wire(s)) })), seq: s.seq, createdAt };
 }
 
 /** GET leaderboard?limit=N: the first N entries; players and answers still count everyone. */

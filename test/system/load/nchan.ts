@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ROOT, startChild, type Child } from './children';
 import { commandVersion } from './bench-env';
 import { freePort, sleep } from './net';
+
+const run = promisify(execFile);
 
 // The fan-out peer: nginx with the nchan module (Debian's libnginx-mod-nchan), one worker process
 // (as push is one process), its own config and files under .local/, on a free port. Publishers
@@ -22,6 +26,26 @@ export interface Nchan {
 
 export function nchanAvailable(): boolean {
   return existsSync(NCHAN_MODULE) && existsSync('/usr/sbin/nginx');
+}
+
+/**
+ * Installs Debian's nginx and nchan module when missing (as scripts/ensure-deps.sh installs
+ * Chromium), so a fresh machine measures the peer instead of reporting it missing. Throws with
+ * apt's output when it cannot: the comparison is the point of the section.
+ */
+export async function ensureNchan(progress: (m: string) => void): Promise<void> {
+  if (nchanAvailable()) return;
+  const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+  const apt = `${sudo}env DEBIAN_FRONTEND=noninteractive apt-get`;
+  // nginx-light is enough for nchan and does not pull in the other dynamic modules.
+  const command = `${apt} update -q && ${apt} install -y -q --no-install-recommends nginx-light libnginx-mod-nchan`;
+  progress(`fan-out: installing the peer: ${command}`);
+  try {
+    await run('bash', ['-c', command], { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
+  } catch (err) {
+    throw new Error(`could not install nginx with nchan (${command}): ${(err as Error).message}`);
+  }
+  if (!nchanAvailable()) throw new Error(`${command} ran but ${NCHAN_MODULE} or /usr/sbin/nginx is still missing`);
 }
 
 export async function startNchan(openFiles: number): Promise<Nchan> {
