@@ -53,7 +53,9 @@ function openStream(req: Request, res: Response): SseSink {
   const bodyless = req.method === 'HEAD';
   return {
     chunked: res.chunkedEncoding,
-    write: (chunk) => bodyless || socket.write(chunk),
+    // A socket the peer closed is skipped until its 'close' removes the viewer: writing to it would
+    // build an error with a stack trace per viewer per broadcast.
+    write: (chunk) => bodyless || socket.destroyed || socket.write(chunk),
     get writableLength() {
       return res.writableLength;
     },

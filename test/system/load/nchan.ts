@@ -72,13 +72,13 @@ http {
   nchan_shared_memory_size 256m;
   server {
     listen 127.0.0.1:${port} backlog=4096;
-    location ~ ^/pub/(\\w+)$ {
+    location ~ ^/pub/([\\w-]+)$ {
       nchan_publisher;
       nchan_channel_id $1;
       nchan_message_buffer_length 4;
       nchan_message_timeout 60s;
     }
-    location ~ ^/sub/(\\w+)$ {
+    location ~ ^/sub/([\\w-]+)$ {
       nchan_subscriber eventsource;
       nchan_channel_id $1;
       # Like push's snapshot on connect: a new viewer starts at the latest message, not a backlog.

@@ -1,8 +1,8 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 
 // A load-generator process for the fan-out section. It holds many EventSource-style streams over
-// raw TCP (one GET with Accept: text/event-stream, then read forever) and must cost less than the
-// server it measures, so most streams only count: bytes, and events by their `id:` line (found with
+// raw TCP (one GET with Accept: text/event-stream, then read forever, every socket reading into one
+// shared buffer) and must cost less than the server it measures, so most streams only count: bytes, and events by their `id:` line (found with
 // Buffer.indexOf, never parsed; an HTTP chunk's size line cannot contain it). One stream in
 // `sampleEvery` also notes when each snapshot seq first reaches it (`"seq":` in the bytes), which
 // gives the delivery-time distribution. The same code reads push's chunked responses and nchan's
@@ -18,7 +18,9 @@ interface Stream {
   socket: Socket;
   /** Events counted since the last mark. */
   events: number;
-  /** The last bytes of the previous read, so a marker split between two reads is still found. */
+  /** How many leading bytes of ID_LINE the previous read ended with (a marker split between reads). */
+  partial: number;
+  /** Sampled streams only: the last bytes of the previous read, to find a seq split between reads. */
   tail: Buffer<ArrayBufferLike>;
   sampled: boolean;
   lastSeq: number;
@@ -27,10 +29,11 @@ interface Stream {
 
 const ID_LINE = Buffer.from('\nid: ');
 const SEQ = Buffer.from('"seq":');
-// Bytes of one read kept for the next: enough for a marker split between them, and at sampled
-// streams for a whole `"seq":<13 digits>` cut off at the end of a read.
-const KEEP = 8;
+// Enough for a whole `"seq":<13 digits>` cut off at the end of a read.
 const KEEP_SAMPLED = 32;
+// Every socket of this process reads into this one buffer (net's `onread`): no allocation and no
+// stream machinery per read, which is most of what a Readable 'data' event costs.
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
 const streams: Stream[] = [];
 // seq -> arrival times (ms since epoch) at the sampled streams of this worker.
@@ -40,12 +43,6 @@ let connectedTotal = 0;
 
 function send(msg: unknown): void {
   process.send?.(msg);
-}
-
-function count(haystack: Buffer, needle: Buffer): number {
-  let n = 0;
-  for (let i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + needle.length)) n++;
-  return n;
 }
 
 function noteSeqs(s: Stream, text: Buffer, now: number): void {
@@ -62,53 +59,73 @@ function noteSeqs(s: Stream, text: Buffer, now: number): void {
   }
 }
 
-function onData(s: Stream, chunk: Buffer): void {
-  bytes += chunk.length;
-  // Markers wholly inside the chunk, then those straddling the previous read and this one.
-  s.events += count(chunk, ID_LINE);
-  if (s.tail.length > 0) {
-    const seam = Buffer.concat([s.tail, chunk.subarray(0, ID_LINE.length - 1)]);
-    s.events += count(seam, ID_LINE) - count(s.tail, ID_LINE) - count(seam.subarray(s.tail.length), ID_LINE);
+/** Counts the id lines in `data` (a view of one read), including one split from the previous read. */
+function onBody(s: Stream, data: Buffer): void {
+  bytes += data.length;
+  const n = data.length;
+  if (s.partial > 0) {
+    const need = ID_LINE.length - s.partial;
+    let match = n >= need;
+    for (let k = 0; match && k < need; k++) match = data[k] === ID_LINE[s.partial + k];
+    if (match) s.events++;
   }
-  if (s.sampled) noteSeqs(s, s.tail.length > 0 ? Buffer.concat([s.tail, chunk]) : chunk, Date.now());
-  s.tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (s.sampled ? KEEP_SAMPLED : KEEP))));
+  for (let i = data.indexOf(ID_LINE); i >= 0; i = data.indexOf(ID_LINE, i + ID_LINE.length)) s.events++;
+  s.partial = 0;
+  for (let k = Math.min(ID_LINE.length - 1, n); k > 0; k--) {
+    let match = true;
+    for (let m = 0; match && m < k; m++) match = data[n - k + m] === ID_LINE[m];
+    if (match) {
+      s.partial = k;
+      break;
+    }
+  }
+  if (s.sampled) {
+    noteSeqs(s, s.tail.length > 0 ? Buffer.concat([s.tail, data]) : data, Date.now());
+    s.tail = Buffer.from(data.subarray(Math.max(0, n - KEEP_SAMPLED)));
+  }
 }
 
 function openOne(cmd: Extract<Command, { type: 'connect' }>, sampled: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = tcpConnect({ host: cmd.host, port: cmd.port, localAddress: cmd.localAddress });
-    const s: Stream = { socket, events: 0, tail: Buffer.alloc(0), sampled, lastSeq: 0, open: false };
-    let head: Buffer<ArrayBufferLike> = Buffer.alloc(0);
-    const timer = setTimeout(() => socket.destroy(new Error('no response head in time')), 15_000);
+    const s: Stream = { socket: undefined as unknown as Socket, events: 0, partial: 0, tail: Buffer.alloc(0), sampled, lastSeq: 0, open: false };
+    let head = '';
+    let settled = false;
     const settle = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       resolve(ok);
     };
-    socket.setNoDelay(true);
-    socket.on('error', () => settle(false));
-    socket.on('close', () => {
-      s.open = false;
-      settle(false);
-    });
-    // Until the head is complete, collect; then hand the rest of the body to onData.
-    const onHead = (chunk: Buffer) => {
-      head = head.length > 0 ? Buffer.concat([head, chunk]) : chunk;
+    // Until the head is complete, collect it (it is small); then every read goes to onBody.
+    const onRead = (nread: number, buf: Buffer): void => {
+      if (s.open) {
+        onBody(s, buf.subarray(0, nread));
+        return;
+      }
+      head += buf.toString('latin1', 0, nread);
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) return;
-      socket.off('data', onHead);
-      if (!head.subarray(0, 16).toString('latin1').startsWith('HTTP/1.1 200')) {
+      if (!head.startsWith('HTTP/1.1 200')) {
         socket.destroy();
         settle(false);
         return;
       }
       s.open = true;
       streams.push(s);
-      socket.on('data', (c: Buffer) => onData(s, c));
-      const rest = head.subarray(end + 2); // keep the head's last \r\n: an id line right after it still starts a line
-      if (rest.length > 2) onData(s, rest);
+      // Keep the head's last CRLF: an id line right after it still starts a line.
+      const rest = Buffer.from(head.slice(end + 2), 'latin1');
+      if (rest.length > 2) onBody(s, rest);
       settle(true);
     };
-    socket.on('data', onHead);
+    const socket = tcpConnect({ host: cmd.host, port: cmd.port, localAddress: cmd.localAddress, onread: { buffer: READ_BUFFER, callback: onRead } });
+    s.socket = socket;
+    const timer = setTimeout(() => socket.destroy(new Error('no response head in time')), 15_000);
+    socket.setNoDelay(true);
+    socket.on('error', () => settle(false));
+    socket.on('close', () => {
+      s.open = false;
+      settle(false);
+    });
     socket.write(`GET ${cmd.path} HTTP/1.1\r\nHost: ${cmd.host}:${cmd.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n`);
   });
 }
