@@ -97,18 +97,19 @@ function openOne(cmd: Extract<Command, { type: 'connect' }>, sampled: boolean): 
       resolve(ok);
     };
     // Until the head is complete, collect it (it is small); then every read goes to onBody.
-    const onRead = (nread: number, buf: Buffer): void => {
+    // Returns true: keep reading.
+    const onRead = (nread: number): boolean => {
       if (s.open) {
-        onBody(s, buf.subarray(0, nread));
-        return;
+        onBody(s, READ_BUFFER.subarray(0, nread));
+        return true;
       }
-      head += buf.toString('latin1', 0, nread);
+      head += READ_BUFFER.toString('latin1', 0, nread);
       const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
+      if (end < 0) return true;
       if (!head.startsWith('HTTP/1.1 200')) {
         socket.destroy();
         settle(false);
-        return;
+        return true;
       }
       s.open = true;
       streams.push(s);
@@ -116,6 +117,7 @@ function openOne(cmd: Extract<Command, { type: 'connect' }>, sampled: boolean): 
       const rest = Buffer.from(head.slice(end + 2), 'latin1');
       if (rest.length > 2) onBody(s, rest);
       settle(true);
+      return true;
     };
     const socket = tcpConnect({ host: cmd.host, port: cmd.port, localAddress: cmd.localAddress, onread: { buffer: READ_BUFFER, callback: onRead } });
     s.socket = socket;
