@@ -266,8 +266,10 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
     ];
     // The full run installs the peer when it is missing; the smoke run (inside npm test) measures
     // it when present and says so when not.
-    if (s.mode === 'full') await ensureNchan(progress);
-    if (nchanAvailable()) {
+    if (s.mode === 'full' && !f.noPeer) await ensureNchan(progress);
+    if (f.noPeer) {
+      notes.push('Peer left out (--fan-no-peer): only push was measured.');
+    } else if (nchanAvailable()) {
       nchan = await startNchan(openFilesLimit);
       const n = nchan;
       targets.push({
