@@ -104,7 +104,10 @@ export function streamRoutes({ hub, maxLimit, store, quizzes, admission, verifie
     const viewer = hub.connectLeaderboard(quizId, sink, lastSeq ?? -1, limit);
     let stored;
     try {
-      stored = await store.snapshot(quizId);
+      // An instance that already holds the quiz's latest snapshot (others watch it here) skips
+      // Redis: anything newer reaches this viewer from Kafka, as it joined first. A crowd joining
+      // at once then costs no Redis read or parse per viewer.
+      if (!hub.leaderboard.latest(quizId)) stored = await store.snapshot(quizId);
     } catch (err) {
       // The head is sent; the stream stays open and gets the next snapshot from Kafka. Closing it
       // would only make the client reconnect into the same outage.
