@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { createKafka } from '../../../common/kafka';
@@ -12,7 +13,7 @@ import { ensureNchan, nchanAvailable, startNchan, type Nchan } from './nchan';
 import type { SectionResult } from './results';
 import type { BenchSettings } from './settings';
 import { fmt, spread } from './stats';
-import type { TierLease, TierPool } from './tiers';
+import { startTier, type Tier, type TierLease, type TierPool } from './tiers';
 
 // Section 3: how many SSE viewers of one quiz one push process serves at 2 snapshots/s with
 // delivery p99 under 200 ms, and what each connection and each delivered message costs it; beside
@@ -20,6 +21,15 @@ import type { TierLease, TierPool } from './tiers';
 // Viewer counts step up until p99 crosses the limit, a step fails, or the section's time is up.
 
 const P99_LIMIT_MS = 200;
+
+/** The commit a checkout is at, for the report; the checkout may be an export without .git. */
+function gitHead(dir: string): string {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch (err) {
+    return `unknown: ${(err as Error).message.split('\n')[0]}`;
+  }
+}
 
 /**
  * Push's per-client limits, raised for the bench: its load generators are a few addresses holding
@@ -234,6 +244,7 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
   const skipped = f.steps.filter((v) => v > openFilesLimit - 500);
   const workers: Worker[] = [];
   let push: TierLease | undefined;
+  let other: Tier | undefined;
   let nchan: Nchan | undefined;
   let producer: Producer | undefined;
   const notes: string[] = [];
@@ -264,6 +275,14 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
         },
       },
     ];
+    // --fan-compare-dir: the same push from another checkout (the code before a change), measured
+    // in this run beside this one, on the same quiz and topics.
+    if (f.compareDir) {
+      other = await startTier('push', { ...env, ...PUSH_BENCH_ENV }, undefined, 60_000, f.compareDir);
+      const o = other;
+      targets.push({ ...targets[0]!, name: `push from ${f.compareDir}`, url: `${o.url}/v1/quizzes/${quizId}/leaderboard/stream`, pid: () => o.child.pid });
+      notes.push(`"push from ${f.compareDir}": push as that checkout has it (git ${gitHead(f.compareDir)}), the same settings.`);
+    }
     // The full run installs the peer when it is missing; the smoke run (inside npm test) measures
     // it when present and says so when not.
     if (s.mode === 'full' && !f.noPeer) await ensureNchan(progress);
@@ -339,8 +358,10 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
       fig((r) => r?.cpuUsPerMsg ?? NaN),
       fig((r) => r?.clientUsPerMsg ?? NaN),
     ];
-    const peer = targets[1]?.name;
-    const withPeer = (name: string, unit: string, v: number[][]) => ({ name, unit, ours: v[0]!, ...(peer ? { reference: v[1]!, referenceName: peer } : {}) });
+    // The reference column is nchan when it ran, else the comparison checkout's push.
+    const refIndex = nchan ? targets.length - 1 : 1;
+    const peer = targets[refIndex]?.name;
+    const withPeer = (name: string, unit: string, v: number[][]) => ({ name, unit, ours: v[0]!, ...(peer ? { reference: v[refIndex]!, referenceName: peer } : {}) });
 
     // Per-step table (median over runs) for both systems.
     const rows: string[] = [
@@ -393,6 +414,6 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
     };
   } finally {
     await producer?.disconnect();
-    await Promise.all([...workers.map((w) => w.child.stop()), push?.release(), nchan?.master.stop('SIGQUIT')]);
+    await Promise.all([...workers.map((w) => w.child.stop()), push?.release(), other?.child.stop(), nchan?.master.stop('SIGQUIT')]);
   }
 }

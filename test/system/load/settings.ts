@@ -7,7 +7,7 @@ export interface BenchSettings {
   ingest: { players: number; questions: number; durationS: number; warmupRequests: number; fixedRate: number; fixedConnections: number; saturationConnections: number };
   /** closePlayers: players of the onClose quiz whose results one close releases (each with me/stream open). */
   e2e: { players: number; questions: number; targetRate: number; durationS: number; personalStreams: number; senders: number; closePlayers: number };
-  fanOut: { steps: number[]; stopOnFail: boolean; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number; cpuProfDir?: string; noPeer?: boolean };
+  fanOut: { steps: number[]; stopOnFail: boolean; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number; cpuProfDir?: string; noPeer?: boolean; compareDir?: string };
   scoring: { players: number; questions: number };
   scale: { players: number; samples: number; concurrency: number };
 }
