@@ -36,12 +36,13 @@ export function nchanAvailable(): boolean {
 export async function ensureNchan(progress: (m: string) => void): Promise<void> {
   if (nchanAvailable()) return;
   const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
-  const apt = `${sudo}env DEBIAN_FRONTEND=noninteractive apt-get`;
+  // Waits for dpkg's lock if another apt holds it (the stack or the browser tests may be installing).
+  const apt = `${sudo}env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600`;
   // nginx-light is enough for nchan and does not pull in the other dynamic modules.
   const command = `${apt} update -q && ${apt} install -y -q --no-install-recommends nginx-light libnginx-mod-nchan`;
   progress(`fan-out: installing the peer: ${command}`);
   try {
-    await run('bash', ['-c', command], { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
+    await run('bash', ['-c', command], { timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
     throw new Error(`could not install nginx with nchan (${command}): ${(err as Error).message}`);
   }
