@@ -8,7 +8,7 @@ import { EventCodec } from '../../../common/codec';
 import { createdQuizIds } from './bench-cleanup';
 import { benchConfig, benchLog } from './bench-env';
 import { nodeCommand, procUsage, startChild, type Child } from './children';
-import { sleep } from './net';
+import { freePort, sleep } from './net';
 import { ensureNchan, nchanAvailable, startNchan, type Nchan } from './nchan';
 import type { SectionResult } from './results';
 import type { BenchSettings } from './settings';
@@ -73,6 +73,8 @@ interface StepResult {
   cpuPercent: number;
   /** The load generators' CPU per delivered message, all processes together. */
   clientUsPerMsg: number;
+  /** Push only: mean time from a snapshot's creation to the end of its broadcast (the server's part). */
+  serverDelayMs: number;
   ok: boolean;
   /** Why the step failed, when it did. */
   broke?: string;
@@ -118,6 +120,21 @@ interface Target {
   url: string;
   pid(): number;
   publish(s: Omit<LeaderboardSnapshot, 'createdAt'>): Promise<void>;
+  /**
+   * Push only: its own histogram of snapshot createdAt → broadcast written (sum in seconds, count),
+   * which splits delivery time into before the server is done writing and after (the clients).
+   */
+  broadcastDelay?(): Promise<{ sum: number; count: number }>;
+}
+
+/** Sum and count of a histogram in a Prometheus text exposition. */
+async function histogramTotals(metricsUrl: string, name: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const value = (suffix: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name}_${suffix}`));
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+  return { sum: value('sum'), count: value('count') };
 }
 
 interface WorkerReport {
@@ -166,6 +183,7 @@ async function runStep(target: Target, workers: Worker[], viewers: number, held:
   await sleep(1_000);
   const afterConnect = procUsage(target.pid());
   await Promise.all(workers.map((w) => w.request({ type: 'mark' }, 'marked', 10_000)));
+  const delayBefore = await target.broadcastDelay?.();
   const clientPids = workers.map((w) => w.child.pid);
   const clientBefore = cpuOf(clientPids);
   const publishedAt: Record<string, number> = {};
@@ -192,6 +210,9 @@ async function runStep(target: Target, workers: Worker[], viewers: number, held:
   const windowMs = Date.now() - t0;
   const afterRun = procUsage(target.pid());
   const clientMs = cpuOf(clientPids) - clientBefore;
+  const delayAfter = await target.broadcastDelay?.();
+  const serverDelayMs =
+    delayBefore && delayAfter && delayAfter.count > delayBefore.count ? ((delayAfter.sum - delayBefore.sum) / (delayAfter.count - delayBefore.count)) * 1000 : NaN;
 
   const merged = new Map<number, number>();
   let delivered = 0;
@@ -233,6 +254,7 @@ async function runStep(target: Target, workers: Worker[], viewers: number, held:
     cpuUsPerMsg: delivered > 0 ? (cpuMs * 1000) / delivered : NaN,
     cpuPercent: (cpuMs / windowMs) * 100,
     clientUsPerMsg: delivered > 0 ? (clientMs * 1000) / delivered : NaN,
+    serverDelayMs,
     ok: reasons.length === 0,
     ...(reasons.length > 0 ? { broke: reasons.join('; ') } : {}),
   };
@@ -255,7 +277,8 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
 
     // --fan-cpu-prof: push writes a V8 CPU profile there when it stops (at the end of the section).
     const profile: Record<string, string> = f.cpuProfDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${f.cpuProfDir}` } : {};
-    push = await pool.acquire('push', { ...env, ...PUSH_BENCH_ENV, ...profile });
+    const pushMetricsPort = await freePort();
+    push = await pool.acquire('push', { ...env, ...PUSH_BENCH_ENV, ...profile, PUSH_METRICS_PORT: String(pushMetricsPort) });
     const quizId = await createFanOutQuiz();
     const config = benchConfig(topicPrefix);
     const codec = new EventCodec(config.registry.url, topicPrefix);
@@ -269,6 +292,8 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
         quizId,
         url: `${pushTier.url}/v1/quizzes/${quizId}/leaderboard/stream`,
         pid: () => pushTier.child.pid,
+        // A shared smoke-run push has its metrics port elsewhere: then no figure.
+        broadcastDelay: push.shared ? undefined : () => histogramTotals(`http://127.0.0.1:${pushMetricsPort}`, 'push_snapshot_publish_to_write_seconds'),
         publish: async (snap) => {
           const value = await codec.encode(codec.topics.snapshots, 'LeaderboardSnapshot', { ...snap, createdAt: Date.now() });
           await prod.send({ topic: codec.topics.snapshots, messages: [{ key: snap.quizId, value }] });
@@ -330,7 +355,7 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
           const r = await runStep(t, workers, v, held, source, s, seq);
           ladder.push(r);
           progress(
-            `fan-out: run ${rep + 1}/${s.reps} ${t.name} ${v} viewers: open ${r.connected}, p99 ${fmt(r.p99)} ms, delivered ${(r.deliveredRatio * 100).toFixed(2)}%, ${fmt(r.memPerConnKiB)} KiB/conn, ${fmt(r.cpuUsPerMsg)} µs CPU/msg (${fmt(r.cpuPercent)}% of a core), generator ${fmt(r.clientUsPerMsg)} µs/msg${r.broke ? `; broke: ${r.broke}` : ''}`,
+            `fan-out: run ${rep + 1}/${s.reps} ${t.name} ${v} viewers: open ${r.connected}, p99 ${fmt(r.p99)} ms, delivered ${(r.deliveredRatio * 100).toFixed(2)}%, ${fmt(r.memPerConnKiB)} KiB/conn, ${fmt(r.cpuUsPerMsg)} µs CPU/msg (${fmt(r.cpuPercent)}% of a core), generator ${fmt(r.clientUsPerMsg)} µs/msg, server done writing ${fmt(r.serverDelayMs)} ms after creation${r.broke ? `; broke: ${r.broke}` : ''}`,
           );
           if (!r.ok && f.stopOnFail) break;
         }
@@ -365,8 +390,8 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
 
     // Per-step table (median over runs) for both systems.
     const rows: string[] = [
-      '| viewers | system | runs | open | delivered | p50 ms | p99 ms | KiB/conn | server µs CPU/msg | server % of a core | generator µs CPU/msg |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
+      '| viewers | system | runs | open | delivered | p50 ms | p99 ms | server done writing, mean ms | KiB/conn | server µs CPU/msg | server % of a core | generator µs CPU/msg |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ];
     const series = targets.map((t) => ({ name: t.name, points: [] as Array<{ x: number; y: number }> }));
     targets.forEach((t, ti) => {
@@ -375,7 +400,7 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
         if (hits.length === 0) continue;
         const m = (k: keyof StepResult) => spread(hits.map((h) => Number(h[k]))).median;
         rows.push(
-          `| ${v} | ${t.name} | ${hits.length} | ${fmt(m('connected'))} | ${(m('deliveredRatio') * 100).toFixed(2)}% | ${fmt(m('p50'))} | ${fmt(m('p99'))} | ${fmt(m('memPerConnKiB'))} | ${fmt(m('cpuUsPerMsg'))} | ${fmt(m('cpuPercent'))} | ${fmt(m('clientUsPerMsg'))} |`,
+          `| ${v} | ${t.name} | ${hits.length} | ${fmt(m('connected'))} | ${(m('deliveredRatio') * 100).toFixed(2)}% | ${fmt(m('p50'))} | ${fmt(m('p99'))} | ${fmt(m('serverDelayMs'))} | ${fmt(m('memPerConnKiB'))} | ${fmt(m('cpuUsPerMsg'))} | ${fmt(m('cpuPercent'))} | ${fmt(m('clientUsPerMsg'))} |`,
         );
         series[ti]!.points.push({ x: v, y: m('p99') });
       }
@@ -393,7 +418,7 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
       ],
       notes: [
         `One push process (per-process and per-address limits raised: ${Object.entries(PUSH_BENCH_ENV).map(([k, v]) => `${k}=${v}`).join(', ')}) on one quiz; snapshots of ${f.entries} entries (about ${wireJson({ quizId, seq: 1, players: 1, answers: 1, entries: entriesFor(f.entries, 1) }).length} bytes of JSON) published straight to quiz.snapshots as the processor would, ${f.snapshotsPerS}/s for ${f.measureS} s per step; nchan gets the same JSON by HTTP POST.`,
-        `Delivery time = arrival of a snapshot's seq at a sampled stream − publish call (same clock), over one stream in ${SAMPLE_EVERY}; delivered = snapshot events (id lines) counted at every stream; memory = growth of the server's RSS while a step's new viewers connected / those viewers; CPU = the server process's user+system time during the publishing window / messages delivered (the same for the load generators, all processes together).`,
+        `Delivery time = arrival of a snapshot's seq at a sampled stream − publish call (same clock), over one stream in ${SAMPLE_EVERY}; delivered = snapshot events (id lines) counted at every stream; memory = growth of the server's RSS while a step's new viewers connected / those viewers; CPU = the server process's user+system time during the step's window (publishing, then waiting for the last deliveries) / messages delivered (the same for the load generators, all processes together), and % of a core = that time / the window; server done writing (push only) = push's own push_snapshot_publish_to_write_seconds, from the snapshot's createdAt to the end of its broadcast, mean over the step: Kafka's trip and the broadcast, before the clients' part.`,
         `Clients: ${workers.length} load-generator processes over raw TCP, each with its own source address (127.0.<ladder>.<10 + worker>, a fresh one per ladder so sockets in TIME_WAIT never exhaust a source's ports) and at most ${PER_WORKER} streams; streams stay open from one step to the next. A step passes when every viewer's stream is open, every stream got every snapshot, and p99 < ${P99_LIMIT_MS} ms; the ladder stops at the first failing step.`,
         `Open files: this container's hard limit is ${openFilesLimit} (ulimit -n cannot go higher without CAP_SYS_RESOURCE), which caps one server process and one generator process near that many sockets${skipped.length ? `; steps ${skipped.join(', ')} were skipped for that reason, so the 50,000-viewer target cannot be tried here` : ''}.`,
         `Steps: ${steps.join(', ')}; ${repsDone} run(s) completed within the ${f.sectionBudgetMs / 1000} s section budget.`,
