@@ -1,5 +1,5 @@
 import type { SnapshotWire } from '../common/messages/wire';
-import { limitEntries, snapshotFrame } from './snapshot-wire';
+import { snapshotFrame } from './snapshot-wire';
 import type { SnapshotFrame } from './viewer';
 
 /** A stream's `?limit`: how many entries it gets; ALL_ENTRIES when it did not ask. */
@@ -17,6 +17,8 @@ export class SnapshotEdition {
     readonly snapshot: SnapshotWire,
     /** When the processor made it (epoch ms), if known. */
     readonly createdAt?: number,
+    /** The whole snapshot's snapshotJson when already at hand (Redis's bytes), so it is not made again. */
+    private readonly json?: string,
   ) {}
 
   get seq(): number {
@@ -29,7 +31,10 @@ export class SnapshotEdition {
     const key = limit === ALL_ENTRIES || limit >= this.snapshot.entries.length ? ALL_ENTRIES : limit;
     let frame = this.frames.get(key);
     if (!frame) {
-      frame = snapshotFrame(limitEntries(this.snapshot, key === ALL_ENTRIES ? undefined : key), this.createdAt);
+      frame =
+        key === ALL_ENTRIES
+          ? snapshotFrame(this.snapshot, this.createdAt, this.json)
+          : snapshotFrame({ ...this.snapshot, entries: this.snapshot.entries.slice(0, key) }, this.createdAt);
       this.frames.set(key, frame);
     }
     return frame;
