@@ -16,6 +16,12 @@ export function createRedis(config: Config['redis'], name: string): Redis {
 export const redisKeys = {
   /** ingest: quiz definition cache without the answer key (JSON). */
   quizMeta: (quizId: string) => `qs:{${quizId}}:meta`,
+  /**
+   * ingest: the meta's `status` alone ("open", "closed", or "missing" like the meta), written with
+   * it by the admin, so the answer script reads a few bytes instead of the whole definition; when
+   * absent the script derives it from the meta (see ingest/hot/answer-gate.ts).
+   */
+  quizStatus: (quizId: string) => `qs:{${quizId}}:status`,
   /** ingest: question open state, hash questionId -> JSON {openedAt, closesAt, closedAt?}. */
   questionState: (quizId: string) => `qs:{${quizId}}:questions`,
   /** ingest: players who joined, hash playerId -> displayName. */

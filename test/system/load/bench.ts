@@ -1,13 +1,13 @@
 // `npm run bench [-- --smoke] [--only=ingest,e2e,fan-out,scoring,scale] [--reps=N] [--fan-steps=1000,5000] [--fan-no-stop]
-// [--out=dir]`: starts what it needs,
+// [--out=dir] [--cpu-prof=dir]`: starts what it needs,
 // measures each section beside its reference, and writes artifacts/bench/<timestamp>/report.md
 // with SVG charts. A benchmark, not a test: a section that fails is reported, never fatal.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { deleteBenchQuizzes } from './bench-cleanup';
 import { commandVersion, createPrefixTopics, deletePrefixTopics, machineFacts, migrate, stackUp } from './bench-env';
-import { ROOT, installExitHandlers, stopAll } from './children';
+import { ROOT, installExitHandlers, profileTiersInto, stopAll } from './children';
 import { runE2eBench } from './e2e-bench';
 import { PUSH_BENCH_ENV, runFanOutBench } from './fan-out-bench';
 import { runIngestBench, INGEST_BENCH_ENV } from './ingest-bench';
@@ -43,6 +43,8 @@ async function main(): Promise<void> {
   if (fanSteps) settings.fanOut.steps = fanSteps.slice('--fan-steps='.length).split(',').map(Number).filter((n) => n > 0);
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
   const outArg = args.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+  const profileDir = args.find((a) => a.startsWith('--cpu-prof='))?.slice('--cpu-prof='.length);
+  if (profileDir) profileTiersInto(resolve(profileDir));
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const dir = outArg ?? join(ROOT, 'artifacts', 'bench', stamp);

@@ -29,8 +29,16 @@ export function ulimitPrefix(): string {
  * The command line that runs a TypeScript file on the Node running the bench, not on whichever
  * `node` comes first on PATH (the machine's own may be an older, unsupported one).
  */
-export function nodeCommand(script: string): string {
-  return `'${process.execPath.replace(/'/g, "'\\''")}' --import tsx ${script}`;
+export function nodeCommand(script: string, o: { profile?: boolean } = {}): string {
+  const profile = o.profile && cpuProfileDir ? ` --cpu-prof --cpu-prof-dir='${cpuProfileDir.replace(/'/g, "'\\''")}'` : '';
+  return `'${process.execPath.replace(/'/g, "'\\''")}'${profile} --import tsx ${script}`;
+}
+
+let cpuProfileDir: string | undefined;
+
+/** `--cpu-prof=DIR`: the tiers started from now on write a V8 CPU profile there when they stop. */
+export function profileTiersInto(dir: string): void {
+  cpuProfileDir = dir;
 }
 
 export function startChild(name: string, command: string, env: Record<string, string> = {}, options: { ipc?: boolean } = {}): Child {

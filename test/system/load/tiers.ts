@@ -19,7 +19,7 @@ export async function startTier(name: TierName, env: Record<string, string>, por
   const { entry, portVar, metricsPortVar } = TIERS[name];
   // The separate operational port of ingest and push: any free one, as several may run at once.
   const operational = metricsPortVar ? { [metricsPortVar]: '0' } : {};
-  const child = startChild(name, nodeCommand(entry), { ...operational, ...env, [portVar]: String(p) });
+  const child = startChild(name, nodeCommand(entry, { profile: true }), { ...operational, ...env, [portVar]: String(p) });
   let alive = true;
   void child.exited.then(() => {
     alive = false;
