@@ -1,9 +1,15 @@
 import Redis from 'ioredis';
 import type { Config } from './config';
 
-export function createRedis(config: Config['redis'], name: string): Redis {
+/**
+ * `autoPipelining`: commands issued in one turn of the event loop leave in one write (ioredis
+ * gathers them until setImmediate); for a server whose concurrent requests each send a command,
+ * one syscall per turn instead of one per command.
+ */
+export function createRedis(config: Config['redis'], name: string, o: { autoPipelining?: boolean } = {}): Redis {
   return new Redis(config.url, {
     connectionName: `quizstream-${name}`,
+    enableAutoPipelining: o.autoPipelining === true,
     maxRetriesPerRequest: 2, // fail a command quickly when Redis is down instead of queueing forever
     enableOfflineQueue: true,
     connectTimeout: 3_000,

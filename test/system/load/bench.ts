@@ -1,4 +1,4 @@
-// `npm run bench [-- --smoke] [--only=ingest,e2e,fan-out,scoring,scale] [--reps=N] [--fan-steps=1000,5000] [--fan-no-stop]
+// `npm run bench [-- --smoke] [--only=ingest,e2e,fan-out,scoring,scale,burst] [--reps=N] [--fan-steps=1000,5000] [--fan-no-stop]
 // [--out=dir] [--cpu-prof=dir]`: starts what it needs,
 // measures each section beside its reference, and writes artifacts/bench/<timestamp>/report.md
 // with SVG charts. A benchmark, not a test: a section that fails is reported, never fatal.
@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { deleteBenchQuizzes } from './bench-cleanup';
 import { commandVersion, createPrefixTopics, deletePrefixTopics, machineFacts, migrate, stackUp } from './bench-env';
 import { ROOT, installExitHandlers, profileTiersInto, stopAll } from './children';
+import { runBurstBench } from './burst-bench';
 import { runE2eBench } from './e2e-bench';
 import { PUSH_BENCH_ENV, runFanOutBench } from './fan-out-bench';
 import { runIngestBench, INGEST_BENCH_ENV } from './ingest-bench';
@@ -71,9 +72,11 @@ async function main(): Promise<void> {
   // backlog); the smoke run shares one set, its backlog is tiny and creating topics takes seconds.
   const e2ePrefix = settings.mode === 'full' ? sectionPrefix('e2e') : ingestPrefix;
   const fanPrefix = settings.mode === 'full' ? sectionPrefix('fan') : ingestPrefix;
+  const burstPrefix = settings.mode === 'full' ? sectionPrefix('burst') : ingestPrefix;
   if (settings.mode === 'full') {
     await createPrefixTopics(e2ePrefix, 12);
     await createPrefixTopics(fanPrefix, 12);
+    await createPrefixTopics(burstPrefix, 12);
   }
   const tierEnv = (prefix: string) => ({ TOPIC_PREFIX: prefix, PROCESSOR_GROUP_ID: `${prefix}processors`, SINK_GROUP_ID: `${prefix}sink` });
 
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
   await guard('fan-out', '3. Fan-out', () => runFanOutBench(settings, fanPrefix, tierEnv(fanPrefix), progress, openFiles, pool));
   await guard('scoring', '4. Scoring', () => runScoringBench(settings, runPrefix, progress, prefixes));
   await guard('scale', '5. One quiz, many players', () => runLeaderboardScaleBench(settings, tierEnv(ingestPrefix), progress, pool));
+  await guard('burst', '6. Burst: every player of several quizzes answers at once', () => runBurstBench(settings, tierEnv(burstPrefix), progress, pool));
 
   const versions: Record<string, string> = {
     'redis-benchmark': await commandVersion('redis-benchmark', ['--version']),
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
       `Topics: own prefix per run (${runPrefix}*), 12 partitions; SNAPSHOT_THROTTLE_MS=${process.env.SNAPSHOT_THROTTLE_MS ?? '500 (default)'}, SNAPSHOT_TOP_N=${process.env.SNAPSHOT_TOP_N ?? '100 (default)'}, BATCH_MAX_MESSAGES=${process.env.BATCH_MAX_MESSAGES ?? '500 (default)'}, BATCH_MAX_WAIT_MS=${process.env.BATCH_MAX_WAIT_MS ?? '500 (default)'}; LOG_LEVEL=warn for every tier.`,
       'Tiers run as `node --import tsx <entry>` (TypeScript compiled on load, no build step), one process each.',
       `Load generators raise their open-files limit with \`ulimit -n\` (up to the hard limit ${machine.openFilesLimit}).`,
-      `Sizes: ${JSON.stringify({ ingest: settings.ingest, e2e: settings.e2e, fanOut: settings.fanOut, scoring: settings.scoring, scale: settings.scale })}`,
+      `Sizes: ${JSON.stringify({ ingest: settings.ingest, e2e: settings.e2e, fanOut: settings.fanOut, scoring: settings.scoring, scale: settings.scale, burst: settings.burst })}`,
     ],
     sections,
   });

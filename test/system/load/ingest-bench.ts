@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { nodeCommand, startChild } from './children';
+import { nodeCommand, procUsage, startChild } from './children';
 import { waitHttpOk } from './net';
 import { AnswerPairs, setUpQuiz, type BenchQuiz } from './quiz-driver';
 import type { Figure, SectionResult } from './results';
@@ -72,9 +72,9 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
   const quiz = await setUpQuiz(setup.tier.url, { players: sizes.players, questions: sizes.questions, openAll: true });
   const pairs = new AnswerPairs(quiz);
   const path = `/v1/quizzes/${quiz.quizId}/answers`;
-  type Key = 'fixedRate' | 'fixedP50' | 'fixedP99' | 'satRate' | 'satP50' | 'satP99';
-  const ours: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [] };
-  const bareR: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [] };
+  type Key = 'fixedRate' | 'fixedP50' | 'fixedP99' | 'satRate' | 'satP50' | 'satP99' | 'satCpuUs';
+  const ours: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [], satCpuUs: [] };
+  const bareR: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [], satCpuUs: [] };
   let rejected = 0;
   for (let rep = 0; rep < s.reps; rep++) {
     for (const target of ['ingest', 'bare'] as const) {
@@ -94,7 +94,11 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
       // Warm-up (not counted): JIT, connection pools, the schema id lookup on the first write.
       await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: 0, amount: sizes.warmupRequests });
       const fixed = await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: sizes.durationS, rate: sizes.fixedRate });
+      // CPU per accepted answer: what a loaded machine cannot blur, unlike the rates.
+      const pid = bare ? bare.pid : lease!.tier.child.pid;
+      const cpuBefore = procUsage(pid).cpuMs;
       const sat = await drive(url, path, src, quiz, { connections: sizes.saturationConnections, durationS: sizes.durationS });
+      const satCpuUs = ((procUsage(pid).cpuMs - cpuBefore) * 1000) / Math.max(1, sat.acceptedPerS * sizes.durationS);
       await (bare ? bare.stop() : lease?.release());
       const into = target === 'ingest' ? ours : bareR;
       if (target === 'ingest') rejected += fixed.non202 + sat.non202;
@@ -104,7 +108,10 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
       into.satRate.push(sat.acceptedPerS);
       into.satP50.push(sat.p50);
       into.satP99.push(sat.p99);
-      progress(`ingest: run ${rep + 1}/${s.reps} ${target}: fixed ${Math.round(fixed.acceptedPerS)}/s p99 ${fixed.p99} ms, saturation ${Math.round(sat.acceptedPerS)}/s p99 ${sat.p99} ms`);
+      into.satCpuUs.push(satCpuUs);
+      progress(
+        `ingest: run ${rep + 1}/${s.reps} ${target}: fixed ${Math.round(fixed.acceptedPerS)}/s p99 ${fixed.p99} ms, saturation ${Math.round(sat.acceptedPerS)}/s p99 ${sat.p99} ms, ${Math.round(satCpuUs)} µs CPU per 202`,
+      );
     }
   }
   const ref = 'bare node:http';
@@ -116,6 +123,7 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
     fig('Ingest accepted/s at saturation', 'answers/s', 'satRate'),
     fig('Ingest p50 at saturation', 'ms', 'satP50'),
     fig('Ingest p99 at saturation', 'ms', 'satP99'),
+    fig('Ingest CPU per accepted answer at saturation', 'µs', 'satCpuUs'),
   ];
   return {
     id: 'ingest',
