@@ -192,7 +192,7 @@ export function createIngestApp(deps: IngestDeps): IngestApp {
     answers: ctx.answers,
     joins: ctx.joins,
     verifier,
-    trustProxy: app.get('trust proxy fn') as (address: string, hop: number) => boolean,
+    trustProxy: options.trustProxy === false ? undefined : (app.get('trust proxy fn') as (address: string, hop: number) => boolean),
     cors: corsResponder(options.corsOrigins),
     bodyLimitBytes: options.bodyLimitBytes,
     observe: httpObserver(deps.metricsRegistry),

@@ -30,8 +30,8 @@ export interface HotRouteDeps {
   answers: Answers;
   joins: Joins;
   verifier: TokenVerifier;
-  /** express's compiled "trust proxy" setting, so the per-address limit counts the same address. */
-  trustProxy: (address: string, hop: number) => boolean;
+  /** express's compiled "trust proxy" setting, so the per-address limit counts the same address; undefined when no proxy is trusted. */
+  trustProxy: ((address: string, hop: number) => boolean) | undefined;
   cors: (req: IncomingMessage, res: ServerResponse) => boolean;
   bodyLimitBytes: number;
   observe: HttpObserver;
@@ -151,7 +151,8 @@ export class HotRoutes {
   private async prelude(req: IncomingMessage, res: ServerResponse): Promise<Prelude & { player: PlayerIdentity }> {
     res.setHeader('x-request-id', requestIdFrom(req.headers['x-request-id']));
     this.d.cors(req, res);
-    const address = proxyaddr(req, this.d.trustProxy);
+    // With no proxy trusted, the peer is the client (and X-Forwarded-For is not worth parsing).
+    const address = this.d.trustProxy ? proxyaddr(req, this.d.trustProxy) : (req.socket.remoteAddress ?? 'unknown');
     const read = await readJsonBody(req, this.d.bodyLimitBytes);
     if (!read.ok) throw await this.afterAddressLimit(address, read.error);
     const token = bearerToken(req.headers.authorization);

@@ -52,7 +52,7 @@ function reply(r: Reply) {
 describe('the hot answer route refuses exactly as the express route does', () => {
   test('auth, body, quiz, question, choice, state, join and kick refusals', async () => {
     const { quizId, players } = await quizWithPlayers(2, { open: false });
-    const [ann, bob] = players as [{ token: string }, { token: string }];
+    const [ann, bob] = [players[0]!, players[1]!];
     const stranger = await hot.token(uniqueId('stranger'), 'Stranger');
     const path = `/v1/quizzes/${quizId}/answers`;
     const cases: Array<[string, string, Parameters<IngestClient['request']>[2]]> = [
@@ -106,7 +106,7 @@ describe('the hot answer route refuses exactly as the express route does', () =>
 
   test('a Redis that lost the quiz, its kicks and its players still decides right (the use case asks Postgres)', async () => {
     const { quizId, players } = await quizWithPlayers(3);
-    const [ann, bob, cid] = players as [{ playerId: string; token: string }, { playerId: string; token: string }, { playerId: string; token: string }];
+    const [ann, bob, cid] = [players[0]!, players[1]!, players[2]!];
     expect((await hot.admin('DELETE', `/v1/quizzes/${quizId}/players/${cid.playerId}`)).status).toBe(200);
     const redis = ingest.deps.redis;
     await redis.del(redisKeys.quizStatus(quizId), redisKeys.quizMeta(quizId), redisKeys.questionState(quizId), redisKeys.kicked(quizId), redisKeys.joined(quizId));
