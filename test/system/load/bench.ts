@@ -1,5 +1,5 @@
 // `npm run bench [-- --smoke] [--only=ingest,e2e,fan-out,scoring,scale,burst] [--reps=N] [--fan-steps=1000,5000] [--fan-no-stop]
-// [--out=dir] [--cpu-prof=dir]`: starts what it needs,
+// [--out=dir] [--cpu-prof=dir] [--before=<git ref>]`: starts what it needs,
 // measures each section beside its reference, and writes artifacts/bench/<timestamp>/report.md
 // with SVG charts. A benchmark, not a test: a section that fails is reported, never fatal.
 import { join, resolve } from 'node:path';
@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { deleteBenchQuizzes } from './bench-cleanup';
 import { commandVersion, createPrefixTopics, deletePrefixTopics, machineFacts, migrate, stackUp } from './bench-env';
 import { ROOT, installExitHandlers, profileTiersInto, stopAll } from './children';
+import { checkOutBefore, type BeforeCheckout } from './before-checkout';
 import { runBurstBench } from './burst-bench';
 import { runE2eBench } from './e2e-bench';
 import { PUSH_BENCH_ENV, runFanOutBench } from './fan-out-bench';
@@ -27,8 +28,10 @@ function progress(msg: string): void {
 
 // Topic prefixes this run created, deleted on every way out (normal end, failure, Ctrl-C).
 const prefixes: string[] = [];
+let beforeCheckout: BeforeCheckout | undefined;
 async function cleanup(): Promise<void> {
   await stopAll();
+  await beforeCheckout?.remove().catch((err: Error) => progress(`could not remove the --before worktree: ${err.message}`));
   await deletePrefixTopics(prefixes).catch((err: Error) => progress(`could not delete topics: ${err.message}`));
   await deleteBenchQuizzes().catch((err: Error) => progress(`could not delete bench quizzes: ${err.message}`));
 }
@@ -46,12 +49,17 @@ async function main(): Promise<void> {
   const outArg = args.find((a) => a.startsWith('--out='))?.slice('--out='.length);
   const profileDir = args.find((a) => a.startsWith('--cpu-prof='))?.slice('--cpu-prof='.length);
   if (profileDir) profileTiersInto(resolve(profileDir));
+  const beforeRef = args.find((a) => a.startsWith('--before='))?.slice('--before='.length);
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const dir = outArg ?? join(ROOT, 'artifacts', 'bench', stamp);
   // Own topics for this run: nothing else reads them, and they are deleted at the end.
   const runPrefix = `bench${randomUUID().slice(0, 6)}.`;
   installExitHandlers(cleanup);
+  if (beforeRef) {
+    beforeCheckout = await checkOutBefore(beforeRef);
+    progress(`--before=${beforeRef}: ${beforeCheckout.commit} checked out in ${beforeCheckout.root}`);
+  }
 
   progress(`mode ${settings.mode}, ${settings.reps} run(s) per figure; report in ${dir}`);
   progress('stack: bash infra/stack.sh up');
@@ -100,7 +108,7 @@ async function main(): Promise<void> {
     // A section's children must not eat the next section's CPU (the smoke run's shared tiers stay).
     await stopAll(await pool.keep());
   };
-  await guard('ingest', '1. Ingest: POST answers', () => runIngestBench(settings, tierEnv(ingestPrefix), progress, pool));
+  await guard('ingest', '1. Ingest: POST answers', () => runIngestBench(settings, tierEnv(ingestPrefix), progress, pool, beforeCheckout));
   await guard('e2e', '2. End to end', () => runE2eBench(settings, tierEnv(e2ePrefix), progress, pool));
   await guard('fan-out', '3. Fan-out', () => runFanOutBench(settings, fanPrefix, tierEnv(fanPrefix), progress, openFiles, pool));
   await guard('scoring', '4. Scoring', () => runScoringBench(settings, runPrefix, progress, prefixes));

@@ -41,9 +41,10 @@ export function profileTiersInto(dir: string): void {
   cpuProfileDir = dir;
 }
 
-export function startChild(name: string, command: string, env: Record<string, string> = {}, options: { ipc?: boolean } = {}): Child {
+/** `cwd`: another checkout of the project (the bench's --before), else this one. */
+export function startChild(name: string, command: string, env: Record<string, string> = {}, options: { ipc?: boolean; cwd?: string } = {}): Child {
   const proc = spawn('bash', ['-c', `${ulimitPrefix()} exec ${command}`], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     detached: true,
     stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
