@@ -31,7 +31,7 @@ const prefixes: string[] = [];
 let beforeCheckout: BeforeCheckout | undefined;
 async function cleanup(): Promise<void> {
   await stopAll();
-  await beforeCheckout?.remove().catch((err: Error) => progress(`could not remove the --before worktree: ${err.message}`));
+  await beforeCheckout?.remove().catch((err: Error) => progress(`could not remove the --before checkout: ${err.message}`));
   await deletePrefixTopics(prefixes).catch((err: Error) => progress(`could not delete topics: ${err.message}`));
   await deleteBenchQuizzes().catch((err: Error) => progress(`could not delete bench quizzes: ${err.message}`));
 }
