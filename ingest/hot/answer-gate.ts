@@ -56,7 +56,12 @@ if redis.call('SISMEMBER', KEYS[7], ARGV[13]) == 0 then return {'uncached'} end
 if redis.call('SISMEMBER', KEYS[7], ARGV[7]) == 1 then return {'kicked'} end
 if redis.call('HEXISTS', KEYS[6], ARGV[7]) == 0 then return {'uncached'} end
 local s = cjson.decode(state)
-if s['closedAt'] or not s['openedAt'] or not s['closesAt'] or tonumber(ARGV[9]) > s['closesAt'] then return {'not_open', state} end
+local function field(name)
+  local v = s[name]
+  if v == cjson.null then return nil end
+  return v
+end
+if field('closedAt') or not field('openedAt') or not field('closesAt') or tonumber(ARGV[9]) > field('closesAt') then return {'not_open', state} end
 if ARGV[12] ~= '1' then return {'bad_choice'} end
 return claimAnswer(KEYS[8], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
 `,

@@ -33,14 +33,15 @@ export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<
     req.resume();
     return Promise.resolve({ ok: false, error: new PayloadTooLargeError() });
   }
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limitBytes) chunks.push(chunk);
     });
-    req.once('error', reject);
+    // A client that went away mid-body: a 400 as body-parser's "request aborted", never a 500.
+    req.once('error', () => resolve({ ok: false, error: new AppError('bad_request', 'request aborted', undefined, 400) }));
     req.once('end', () => {
       if (size > limitBytes) return resolve({ ok: false, error: new PayloadTooLargeError() });
       if (!parses) return resolve({ ok: true, body: undefined });
