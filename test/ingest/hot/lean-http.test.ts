@@ -54,3 +54,13 @@ describe('the body as express.json leaves it', () => {
     }
   });
 });
+
+test('a client that goes away mid-body: 400 bad_request, as body-parser answers, never a 500', async () => {
+  const req = new Readable({ read() {} }) as unknown as IncomingMessage;
+  req.headers = { 'content-type': 'application/json', 'content-length': '100' };
+  const reading = readJsonBody(req, 1_000);
+  (req as unknown as Readable).push('{"questionId":');
+  (req as unknown as Readable).destroy(new Error('aborted'));
+  const r = await reading;
+  expect(r.ok ? 200 : { status: r.error.status, code: r.error.code }).toEqual({ status: 400, code: 'bad_request' });
+});
