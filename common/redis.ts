@@ -25,7 +25,7 @@ export const redisKeys = {
   /**
    * ingest: the meta's `status` alone ("open", "closed", or "missing" like the meta), written with
    * it by the admin, so the answer script reads a few bytes instead of the whole definition; when
-   * absent the script derives it from the meta (see ingest/hot/answer-gate.ts).
+   * absent the script derives it from the meta (see ingest/hot/request-gate.ts).
    */
   quizStatus: (quizId: string) => `qs:{${quizId}}:status`,
   /** ingest: question open state, hash questionId -> JSON {openedAt, closesAt, closedAt?}. */

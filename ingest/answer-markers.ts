@@ -14,7 +14,7 @@ import { isNoScript, RedisScript } from './redis-script';
 // once: how many players' answers Kafka has, which closeWhenAllAnswered compares to the players
 // (all-answered.ts). Lost with the hash, it counts low, and the question then closes at its time limit.
 
-/** Lua: claims a player's field of an answered hash; the claim script below and the answer gate (hot/answer-gate.ts) both call it. */
+/** Lua: claims a player's field of an answered hash; the claim script below and the request gate (hot/request-gate.ts) both call it. */
 export const CLAIM_ANSWER_LUA = `
 local function claimAnswer(key, player, answerId, now, staleMs, ttl)
   local cur = redis.call('HGET', key, player)

@@ -82,7 +82,7 @@ export class Answers {
     return this.afterClaim(claimed, input, answerId, acceptedAt, quiz.closeWhenAllAnswered === true);
   }
 
-  /** What a claim (this class's or the answer gate's) leads to: a replay, a 409, or the write. */
+  /** What a claim (this class's or the request gate's) leads to: a replay, a 409, or the write. */
   async afterClaim(claimed: ClaimResult, input: AnswerInput, answerId: string, acceptedAt: number, closeWhenAllAnswered: boolean): Promise<AnswerResult> {
     if (claimed.kind === 'accepted' && claimed.answerId === answerId) {
       this.metrics.answers.inc({ result: 'retry' });

@@ -20,7 +20,7 @@ import { requirePlayer, type TokenVerifier } from '../common/tokens';
 import { DevTokenIssuer, playerTokenVerifier, requireAdmin } from './auth';
 import type { AutoCloser } from './auto-close';
 import { corsMiddleware, corsResponder } from './cors';
-import { RequestGate } from './hot/answer-gate';
+import { RequestGate } from './hot/request-gate';
 import { QuizDefinitions } from './hot/quiz-definitions';
 import { HotRoutes } from './hot/routes';
 import { CachedTokenVerifier } from './hot/verified-tokens';

@@ -3,7 +3,7 @@ import type { QuestionDef, QuizStore } from '../quiz-store';
 // What never changes once a quiz is created (its questions, their choices, closeWhenAllAnswered),
 // kept in this process so the answer route does not fetch and parse the whole definition from
 // Redis on every answer (22 KB for 100 questions). What can change (the quiz's status, a question's
-// open state) is still read from Redis on every request, by the answer gate.
+// open state) is still read from Redis on every request, by the request gate (request-gate.ts).
 
 export interface QuizDefinition {
   questions: Map<string, QuestionDef>;

@@ -9,7 +9,7 @@ import { bearerToken, bearerTokenSource, type PlayerIdentity, type TokenVerifier
 import { answerRefusals, type Answers } from '../answers';
 import type { Joins } from '../joins';
 import { answerSchema, joinSchema, parseBody, parseId } from '../validation';
-import type { RequestGate } from './answer-gate';
+import type { RequestGate } from './request-gate';
 import { leanBody, readJsonBody, sendError, sendJson } from './lean-http';
 import type { QuizDefinitions } from './quiz-definitions';
 

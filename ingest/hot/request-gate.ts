@@ -139,7 +139,7 @@ export class RequestGate {
       r.choiceExists ? '1' : '0',
       KICKED_SET_COMPLETE,
     ];
-    const reply = (await guardRedis(this.redis, 'answer gate', () => GATE.run(this.redis, keys, args))) as [string, (string | number)?];
+    const reply = (await guardRedis(this.redis, 'request gate', () => GATE.run(this.redis, keys, args))) as [string, (string | number)?];
     const [kind, value] = reply;
     switch (kind) {
       case 'limited':
