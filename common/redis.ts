@@ -1,19 +1,23 @@
 import Redis from 'ioredis';
 import type { Config } from './config';
 
-/**
- * `autoPipelining`: commands issued in one turn of the event loop leave in one write (ioredis
- * gathers them until setImmediate); for a server whose concurrent requests each send a command,
- * one syscall per turn instead of one per command.
- */
-export function createRedis(config: Config['redis'], name: string, o: { autoPipelining?: boolean } = {}): Redis {
+export interface RedisClientOptions {
+  /**
+   * Commands issued in the same event-loop turn go out in one socket write (ioredis
+   * enableAutoPipelining). For a server of many small concurrent requests (push's reads, ingest's
+   * hot routes), where a write per command is the largest cost per request.
+   */
+  autoPipelining?: boolean;
+}
+
+export function createRedis(config: Config['redis'], name: string, options: RedisClientOptions = {}): Redis {
   return new Redis(config.url, {
     connectionName: `quizstream-${name}`,
-    enableAutoPipelining: o.autoPipelining === true,
     maxRetriesPerRequest: 2, // fail a command quickly when Redis is down instead of queueing forever
     enableOfflineQueue: true,
     connectTimeout: 3_000,
     lazyConnect: false,
+    enableAutoPipelining: options.autoPipelining ?? false,
   });
 }
 

@@ -27,6 +27,13 @@ export interface HubStats {
   maxViewerBufferedBytes: number;
 }
 
+/** A snapshot read from Redis (served-snapshots.ts's ServedSnapshot): checked, with its JSON bytes. */
+export interface StoredSnapshot {
+  snapshot: SnapshotWire;
+  createdAt?: number;
+  body: Buffer;
+}
+
 // Housekeeping (stall checks, held snapshots, heartbeats) runs this often, whatever the heartbeat.
 const TICK_MS = 1_000;
 
@@ -97,10 +104,10 @@ export class StreamHub {
    * nothing published meanwhile is missed) and the newest this instance has seen from Kafka. The
    * viewer itself refuses anything not newer than its Last-Event-ID or than what it already got.
    */
-  sendInitialSnapshot(quizId: string, viewer: Viewer, stored: (SnapshotWire & { createdAt?: number }) | undefined): void {
+  sendInitialSnapshot(quizId: string, viewer: Viewer, stored: StoredSnapshot | undefined): void {
     let latest = this.leaderboard.latest(quizId);
-    if (stored && (!latest || stored.seq > latest.seq)) {
-      latest = this.leaderboard.remember(quizId, snapshotFrame(stored, stored.createdAt));
+    if (stored && (!latest || stored.snapshot.seq > latest.seq)) {
+      latest = this.leaderboard.remember(quizId, snapshotFrame(stored.snapshot, stored.createdAt, stored.body.toString('utf8')));
     }
     if (latest) viewer.sendSnapshot(latest);
   }
@@ -110,12 +117,13 @@ export class StreamHub {
     return this.leaderboard.quizIds();
   }
 
-  publishSnapshot(snapshot: SnapshotWire, createdAt: number): void {
+  /** `json`: the snapshot's snapshotJson when already at hand (Redis's bytes). */
+  publishSnapshot(snapshot: SnapshotWire, createdAt: number, json?: string): void {
     if (!this.leaderboard.has(snapshot.quizId)) {
       this.metrics.kafkaMessages.inc({ type: 'LeaderboardSnapshot', result: 'no_viewers' });
       return;
     }
-    const result = this.leaderboard.publish(snapshot.quizId, snapshotFrame(snapshot, createdAt));
+    const result = this.leaderboard.publish(snapshot.quizId, snapshotFrame(snapshot, createdAt, json));
     if (!result.newer) {
       this.metrics.kafkaMessages.inc({ type: 'LeaderboardSnapshot', result: 'stale' });
       return;

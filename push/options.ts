@@ -49,6 +49,14 @@ export const PUSH_DEFAULTS = {
   PUSH_GROUP_ID_PREFIX: 'quizstream-push',
   // Largest ?limit on GET leaderboard; snapshots hold at most SNAPSHOT_TOP_N entries anyway.
   PUSH_LEADERBOARD_MAX_LIMIT: 1_000, // entries
+  // GET leaderboard?offset=N without a limit: a page of this many entries.
+  PUSH_STANDINGS_PAGE_SIZE: 100, // entries
+  // Largest ?around on GET players/:playerId: that many ranks above and below the player.
+  PUSH_PLAYER_AROUND_MAX: 50, // ranks each side
+  // Quizzes whose latest snapshot is kept checked and serialized in memory (served-snapshots.ts),
+  // about twice the snapshot's size each (a top-100 snapshot is ~10 KB); past it the least
+  // recently changed is dropped and checked again on its next read.
+  PUSH_SNAPSHOT_CACHE_QUIZZES: 2_000, // quizzes
   // On SIGTERM viewers are told to reconnect after this plus a random share of it, so a fleet's
   // viewers do not all land on the remaining instances in the same instant.
   PUSH_SHUTDOWN_RETRY_MS: 1_000,
@@ -84,9 +92,21 @@ const envSchema = z.object({
   PUSH_VIEWER_STALL_MS: positiveInt.default(D.PUSH_VIEWER_STALL_MS),
   PUSH_GROUP_ID_PREFIX: z.string().min(1).default(D.PUSH_GROUP_ID_PREFIX),
   PUSH_LEADERBOARD_MAX_LIMIT: positiveInt.default(D.PUSH_LEADERBOARD_MAX_LIMIT),
+  PUSH_STANDINGS_PAGE_SIZE: positiveInt.default(D.PUSH_STANDINGS_PAGE_SIZE),
+  PUSH_PLAYER_AROUND_MAX: positiveInt.default(D.PUSH_PLAYER_AROUND_MAX),
+  PUSH_SNAPSHOT_CACHE_QUIZZES: positiveInt.default(D.PUSH_SNAPSHOT_CACHE_QUIZZES),
   PUSH_SHUTDOWN_RETRY_MS: positiveInt.default(D.PUSH_SHUTDOWN_RETRY_MS),
   PUSH_TRUST_PROXY: proxyTrust,
 });
+
+export interface ReadLimits {
+  /** Largest ?limit (entries). */
+  leaderboardMaxLimit: number;
+  /** Entries in a page when ?offset comes without ?limit. */
+  standingsPageSize: number;
+  /** Largest ?around (ranks each side). */
+  playerAroundMax: number;
+}
 
 export interface ViewerLimits {
   skipBytes: number; // bytes
@@ -108,7 +128,8 @@ export interface PushOptions {
   rateLimit: RateLimitOptions;
   viewer: ViewerLimits;
   groupIdPrefix: string;
-  leaderboardMaxLimit: number;
+  reads: ReadLimits;
+  snapshotCacheQuizzes: number;
   shutdownRetryMs: number;
   trustProxy: ProxyTrust;
   consumer: ConsumerTimings;
@@ -123,6 +144,9 @@ export interface ConsumerTimings {
 
 export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptions {
   const e = parseEnv(envSchema, env);
+  if (e.PUSH_STANDINGS_PAGE_SIZE > e.PUSH_LEADERBOARD_MAX_LIMIT) {
+    throw new ConfigError(['PUSH_STANDINGS_PAGE_SIZE: must be at most PUSH_LEADERBOARD_MAX_LIMIT']);
+  }
   if (e.PUSH_VIEWER_MAX_BYTES < e.PUSH_VIEWER_SKIP_BYTES) {
     throw new ConfigError(['PUSH_VIEWER_MAX_BYTES: must be at least PUSH_VIEWER_SKIP_BYTES']);
   }
@@ -138,7 +162,8 @@ export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptio
     rateLimit: { max: e.PUSH_RATE_IP_MAX, windowMs: e.PUSH_RATE_IP_WINDOW_MS },
     viewer: { skipBytes: e.PUSH_VIEWER_SKIP_BYTES, maxBytes: e.PUSH_VIEWER_MAX_BYTES, stallMs: e.PUSH_VIEWER_STALL_MS },
     groupIdPrefix: e.PUSH_GROUP_ID_PREFIX,
-    leaderboardMaxLimit: e.PUSH_LEADERBOARD_MAX_LIMIT,
+    reads: { leaderboardMaxLimit: e.PUSH_LEADERBOARD_MAX_LIMIT, standingsPageSize: e.PUSH_STANDINGS_PAGE_SIZE, playerAroundMax: e.PUSH_PLAYER_AROUND_MAX },
+    snapshotCacheQuizzes: e.PUSH_SNAPSHOT_CACHE_QUIZZES,
     shutdownRetryMs: e.PUSH_SHUTDOWN_RETRY_MS,
     trustProxy: e.PUSH_TRUST_PROXY,
     consumer: { ...D.consumer },

@@ -257,7 +257,7 @@ describe('what one client can hold', () => {
 describe('Redis unavailable', () => {
   test('GETs answer 503 + Retry-After; a stream still opens and gets the next snapshot from Kafka', async () => {
     const { redis } = deadRedis();
-    const store = new LeaderboardReader(redis);
+    const store = new LeaderboardReader(redis, 10);
     const cut = await startTestPush({ deps: (d) => ({ store, readiness: { ...d.readiness, redis: () => store.ping() } }) });
     const quizId = await existingQuiz('noredis');
     for (const path of [`/v1/quizzes/${quizId}/leaderboard`, `/v1/quizzes/${quizId}/players/p1`]) {
