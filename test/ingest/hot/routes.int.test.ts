@@ -20,7 +20,8 @@ let viaExpress: IngestClient;
 let reader: Awaited<ReturnType<typeof readQuizEvents>>;
 
 beforeAll(async () => {
-  ingest = await startTestIngest();
+  // One player sends the refusal table to both routes within a second: above the default 20/s.
+  ingest = await startTestIngest({ options: (o) => ({ ...o, rateLimit: { ...o.rateLimit, player: { max: 1_000, windowMs: 1_000 } } }) });
   hot = new IngestClient(ingest.url);
   // The express app alone (no hot routes in front), on its own port.
   const server: Server = await startServer(ingest.app, 0, '127.0.0.1');
