@@ -57,6 +57,7 @@ export function createPushApp(deps: PushDeps): Express {
   app.use(
     streamRoutes({
       hub: deps.hub,
+      maxLimit: options.reads.leaderboardMaxLimit,
       store: deps.store,
       quizzes: deps.quizzes,
       admission: new StreamAdmission(options, deps.metrics, log),

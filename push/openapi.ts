@@ -130,8 +130,12 @@ export function openApiDocument(limits: ReadLimits): Json {
       '/v1/quizzes/{quizId}/leaderboard/stream': {
         get: v1Get({
           summary: 'SSE: a snapshot event at once, then each newer one (event id = seq; Last-Event-ID resumes)',
-          parameters: [quizIdParam, { name: 'lastEventId', in: 'query', required: false, schema: { type: 'integer', minimum: 0 }, description: 'As the Last-Event-ID header' }],
-          responses: { ...sse('snapshot events (data: a Snapshot)'), '400': response('BadRequest'), '404': errorResponse('No such quiz (quiz_not_found)') },
+          parameters: [
+            quizIdParam,
+            { name: 'lastEventId', in: 'query', required: false, schema: { type: 'integer', minimum: 0 }, description: 'As the Last-Event-ID header' },
+            queryInt('limit', `Each snapshot's top N entries (${limitText}); absent: all. A big screen asks for what it shows`, 1, limits.leaderboardMaxLimit),
+          ],
+          responses: { ...sse('snapshot events (data: a Snapshot, its entries cut to ?limit)'), '400': response('BadRequest'), '404': errorResponse('No such quiz (quiz_not_found)') },
         }),
       },
       '/v1/quizzes/{quizId}/me/stream': {

@@ -25,6 +25,10 @@ export const PUSH_DEFAULTS = {
   PUSH_HEARTBEAT_MS: 15_000,
   // The `retry:` advice: how long EventSource waits before reconnecting after a drop.
   PUSH_RETRY_MS: 2_000,
+  // Push processes behind PUSH_PORT (SO_REUSEPORT: the kernel spreads connections over them), each
+  // with its own Kafka feed; one process fans out on one core, so the number of cores uses them all.
+  // Above 1, PUSH_PORT must be a fixed port and process i serves /metrics on PUSH_METRICS_PORT + i.
+  PUSH_PROCESSES: 1, // processes
   // Open SSE connections per instance; past it a new one gets 503 + Retry-After. About 24 KB each
   // (socket, buffers, viewer), so the default stays far below the memory ceiling below.
   PUSH_MAX_CONNECTIONS: 10_000, // connections
@@ -81,6 +85,7 @@ const envSchema = z.object({
   PUBLIC_INGEST_URL: z.string().url().optional(),
   PUSH_CORS_ORIGINS: origins.default(D.PUSH_CORS_ORIGINS),
   PUSH_HEARTBEAT_MS: positiveInt.default(D.PUSH_HEARTBEAT_MS),
+  PUSH_PROCESSES: positiveInt.default(D.PUSH_PROCESSES),
   PUSH_RETRY_MS: positiveInt.default(D.PUSH_RETRY_MS),
   PUSH_MAX_CONNECTIONS: positiveInt.default(D.PUSH_MAX_CONNECTIONS),
   PUSH_MAX_STREAMS_PER_ADDRESS: positiveInt.default(D.PUSH_MAX_STREAMS_PER_ADDRESS),
@@ -122,6 +127,8 @@ export interface PushOptions {
   corsOrigins: string[];
   heartbeatMs: number;
   retryMs: number;
+  /** Processes serving the port together (processes.ts); the limits below are per process. */
+  processes: number;
   maxConnections: number;
   maxStreamsPerAddress: number;
   maxRssBytes: number;
@@ -156,6 +163,7 @@ export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptio
     corsOrigins: e.PUSH_CORS_ORIGINS,
     heartbeatMs: e.PUSH_HEARTBEAT_MS,
     retryMs: e.PUSH_RETRY_MS,
+    processes: e.PUSH_PROCESSES,
     maxConnections: e.PUSH_MAX_CONNECTIONS,
     maxStreamsPerAddress: e.PUSH_MAX_STREAMS_PER_ADDRESS,
     maxRssBytes: e.PUSH_MAX_RSS_BYTES,

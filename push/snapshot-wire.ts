@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SnapshotFormatError } from '../common/errors';
 import type { LeaderboardSnapshot } from '../common/messages/events';
 import { snapshotJson, type SnapshotWire } from '../common/messages/wire';
-import { eventFrame } from './sse-frames';
+import { eventFrame, sseFrame } from './sse-frames';
 import type { SnapshotFrame } from './viewer';
 
 const count = z.number().int().nonnegative();
@@ -47,5 +47,5 @@ export function parseStoredSnapshot(json: string): SnapshotWire & { createdAt?: 
  * snapshotJson when already at hand (the bytes stored in Redis), so it is not made again.
  */
 export function snapshotFrame(s: SnapshotWire, createdAt?: number, json: string = snapshotJson(s)): SnapshotFrame {
-  return { kind: 'snapshot', seq: s.seq, createdAt, bytes: eventFrame({ event: 'snapshot', id: s.seq, data: json }) };
+  return { ...sseFrame('snapshot', eventFrame({ event: 'snapshot', id: s.seq, data: json })), seq: s.seq, createdAt };
 }

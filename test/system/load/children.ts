@@ -41,7 +41,7 @@ export function profileTiersInto(dir: string): void {
   cpuProfileDir = dir;
 }
 
-/** `cwd`: another checkout of the project (the bench's --before), else this one. */
+/** options.cwd: another checkout to run (the fan-out's before/after comparison, ingest's --before); ROOT by default. */
 export function startChild(name: string, command: string, env: Record<string, string> = {}, options: { ipc?: boolean; cwd?: string } = {}): Child {
   const proc = spawn('bash', ['-c', `${ulimitPrefix()} exec ${command}`], {
     cwd: options.cwd ?? ROOT,
