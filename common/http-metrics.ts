@@ -16,7 +16,10 @@ export function routePattern(req: Request): string {
  * stream never finishes normally (the viewer leaves or the server drops it), and it still counts.
  * For a stream the "latency" is how long it stayed open; dashboards filter stream routes out.
  */
-export function httpMetricsMiddleware(registry: Registry): RequestHandler {
+/** Records one finished request under the shared series; for servers that route without express. */
+export type HttpObserver = (method: string, route: string, status: number, startedNs: bigint) => void;
+
+export function httpObserver(registry: Registry): HttpObserver {
   // A registry may serve several apps built in one process (tests); the series are shared, not re-registered.
   const requests =
     (registry.getSingleMetric('http_requests_total') as Counter<'method' | 'route' | 'status'> | undefined) ??
@@ -35,13 +38,18 @@ export function httpMetricsMiddleware(registry: Registry): RequestHandler {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     });
+  return (method, route, status, startedNs) => {
+    const labels = { method, route, status: String(status) };
+    requests.inc(labels);
+    duration.observe(labels, Number(process.hrtime.bigint() - startedNs) / 1e9);
+  };
+}
+
+export function httpMetricsMiddleware(registry: Registry): RequestHandler {
+  const observe = httpObserver(registry);
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    res.once('close', () => {
-      const labels = { method: req.method, route: routePattern(req), status: String(res.statusCode) };
-      requests.inc(labels);
-      duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-    });
+    res.once('close', () => observe(req.method, routePattern(req), res.statusCode, started));
     next();
   };
 }

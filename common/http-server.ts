@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import { createOperationalApp, type ReadinessCheck } from './http';
 
@@ -8,7 +7,7 @@ import { createOperationalApp, type ReadinessCheck } from './http';
  * Listens on host:port (port 0 picks a free one) and resolves once bound. reusePort: SO_REUSEPORT,
  * for several processes serving one port (the kernel spreads connections over them).
  */
-export function startServer(app: Express, port: number, host: string, listen: { reusePort?: boolean } = {}): Promise<Server> {
+export function startServer(app: RequestListener, port: number, host: string, listen: { reusePort?: boolean } = {}): Promise<Server> {
   const server = createServer(app);
   // Slow-loris protection: a client gets this long to send its headers and body.
   server.headersTimeout = 10_000;

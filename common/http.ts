@@ -62,7 +62,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   };
 }
 
-function toAppError(err: unknown): AppError {
+/** The client's view of any error: ours as they are, body-parser's 4xx by type, anything else a 500. */
+export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = err as { type?: string; status?: number; message?: string };
   // body-parser's own errors carry a type and a 4xx status.

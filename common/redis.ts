@@ -25,8 +25,8 @@ const COMMAND_OPTIONS = {
 export interface RedisClientOptions {
   /**
    * Commands issued in the same event-loop turn go out in one socket write (ioredis
-   * enableAutoPipelining). For a server of many small concurrent reads (push), where a write per
-   * command is the largest cost per request.
+   * enableAutoPipelining). For a server of many small concurrent requests (push's reads, ingest's
+   * hot routes), where a write per command is the largest cost per request.
    */
   autoPipelining?: boolean;
 }
@@ -77,6 +77,12 @@ export function isCluster(redis: RedisClient): redis is RedisClient & Cluster {
 export const redisKeys = {
   /** ingest: quiz definition cache without the answer key (JSON). */
   quizMeta: (quizId: string) => `qs:{${quizId}}:meta`,
+  /**
+   * ingest: the meta's `status` alone ("open", "closed", or "missing" like the meta), written with
+   * it by the admin, so the answer script reads a few bytes instead of the whole definition; when
+   * absent the script derives it from the meta (see ingest/hot/request-gate.ts).
+   */
+  quizStatus: (quizId: string) => `qs:{${quizId}}:status`,
   /** ingest: question open state, hash questionId -> JSON {openedAt, closesAt, closedAt?}. */
   questionState: (quizId: string) => `qs:{${quizId}}:questions`,
   /** ingest: players who joined, hash playerId -> displayName. */

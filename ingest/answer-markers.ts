@@ -1,5 +1,6 @@
 import { redisKeys, type RedisClient } from '../common/redis';
 import { guardRedis } from './dependency-errors';
+import { isNoScript, RedisScript } from './redis-script';
 
 // The cheap duplicate check: one hash per question, playerId -> marker. The processors stay the
 // final judge (first accepted answer wins), so a marker lost with Redis costs a 202 instead of a
@@ -12,36 +13,47 @@ import { guardRedis } from './dependency-errors';
 // once: how many players' answers Kafka has, which closeWhenAllAnswered compares to the players
 // (all-answered.ts). Lost with the hash, it counts low, and the question then closes at its time limit.
 
-const CLAIM = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur then
-  local accepted = string.match(cur, '^a|(.*)$')
-  if accepted then return {'accepted', accepted} end
-  local ts, id = string.match(cur, '^p|(%d+)|(.*)$')
-  if ts and tonumber(ts) + tonumber(ARGV[4]) > tonumber(ARGV[3]) then return {'pending', id} end
+/** Lua: claims a player's field of an answered hash; the claim script below and the request gate (hot/request-gate.ts) both call it. */
+export const CLAIM_ANSWER_LUA = `
+local function claimAnswer(key, player, answerId, now, staleMs, ttl)
+  local cur = redis.call('HGET', key, player)
+  if cur then
+    local accepted = string.match(cur, '^a|(.*)$')
+    if accepted then return {'accepted', accepted} end
+    local ts, id = string.match(cur, '^p|(%d+)|(.*)$')
+    if ts and tonumber(ts) + tonumber(staleMs) > tonumber(now) then return {'pending', id} end
+  end
+  local mine = 'p|' .. now .. '|' .. answerId
+  redis.call('HSET', key, player, mine)
+  redis.call('EXPIRE', key, ttl)
+  return {'claimed', mine}
 end
-local mine = 'p|' .. ARGV[3] .. '|' .. ARGV[2]
-redis.call('HSET', KEYS[1], ARGV[1], mine)
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return {'claimed', mine}
 `;
 
+const CLAIM = new RedisScript(`${CLAIM_ANSWER_LUA}\nreturn claimAnswer(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])`, 1);
+
 // Both only touch the marker this request wrote, never one a newer request has taken over.
-const CONFIRM = `
+const CONFIRM = new RedisScript(
+  `
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
   redis.call('HINCRBY', KEYS[1], '', 1)
   return 1
 end
 return 0
-`;
+`,
+  1,
+);
 
 /** The field of an answered hash that counts its confirmed markers. */
 export const CONFIRMED_COUNT_FIELD = '';
-const RELEASE = `
+const RELEASE = new RedisScript(
+  `
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 0
-`;
+`,
+  1,
+);
 
 export type ClaimResult =
   | { kind: 'claimed'; claim: Claim }
@@ -56,31 +68,74 @@ export interface Claim {
   marker: string;
 }
 
+/** What a claim script replied, for the answer of `answerId`. */
+export function claimResultOf(reply: unknown, c: Omit<Claim, 'marker'>): ClaimResult {
+  const [kind, value] = reply as [string, string];
+  if (kind === 'claimed') return { kind, claim: { ...c, marker: value } };
+  if (kind === 'accepted' || kind === 'pending') return { kind, answerId: value };
+  throw new Error(`unexpected claim reply ${JSON.stringify(reply)}`);
+}
+
+interface QueuedConfirm {
+  claim: Claim;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 export class AnswerMarkers {
+  // Confirms asked for in one turn of the event loop (every answer of one Kafka batch is
+  // acknowledged at once) go to Redis together, in one pipeline.
+  private confirms: QueuedConfirm[] = [];
+
   constructor(
     private readonly redis: RedisClient,
     /** Older pending claims are abandoned: their request outlived every timeout it had. */
-    private readonly staleAfterMs: number,
-    private readonly ttlSeconds: number,
+    readonly staleAfterMs: number,
+    readonly ttlSeconds: number,
   ) {}
 
   async claim(quizId: string, questionId: string, playerId: string, answerId: string): Promise<ClaimResult> {
-    const reply = (await guardRedis(this.redis, 'claim answer', () =>
-      this.redis.eval(CLAIM, 1, redisKeys.answered(quizId, questionId), playerId, answerId, Date.now(), this.staleAfterMs, this.ttlSeconds),
-    )) as [string, string];
-    const [kind, value] = reply;
-    if (kind === 'claimed') return { kind, claim: { quizId, questionId, playerId, answerId, marker: value } };
-    if (kind === 'accepted' || kind === 'pending') return { kind, answerId: value };
-    throw new Error(`unexpected claim reply ${JSON.stringify(reply)}`);
+    const reply = await guardRedis(this.redis, 'claim answer', () =>
+      CLAIM.run(this.redis, [redisKeys.answered(quizId, questionId)], [playerId, answerId, Date.now(), this.staleAfterMs, this.ttlSeconds]),
+    );
+    return claimResultOf(reply, { quizId, questionId, playerId, answerId });
   }
 
-  async confirm(c: Claim): Promise<void> {
-    await guardRedis(this.redis, 'confirm answer', () =>
-      this.redis.eval(CONFIRM, 1, redisKeys.answered(c.quizId, c.questionId), c.playerId, c.marker, `a|${c.answerId}`),
-    );
+  confirm(c: Claim): Promise<void> {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    if (this.confirms.length === 0) setImmediate(() => void this.flushConfirms());
+    this.confirms.push({ claim: c, resolve, reject });
+    return promise;
   }
 
   async release(c: Claim): Promise<void> {
-    await guardRedis(this.redis, 'release answer', () => this.redis.eval(RELEASE, 1, redisKeys.answered(c.quizId, c.questionId), c.playerId, c.marker));
+    await guardRedis(this.redis, 'release answer', () => RELEASE.run(this.redis, [redisKeys.answered(c.quizId, c.questionId)], [c.playerId, c.marker]));
+  }
+
+  private async flushConfirms(): Promise<void> {
+    const batch = this.confirms;
+    this.confirms = [];
+    const args = (c: Claim) => [c.playerId, c.marker, `a|${c.answerId}`];
+    try {
+      const replies = await guardRedis(this.redis, 'confirm answers', () => {
+        const pipeline = this.redis.pipeline();
+        for (const { claim } of batch) CONFIRM.queue(pipeline, [redisKeys.answered(claim.quizId, claim.questionId)], args(claim));
+        return pipeline.exec();
+      });
+      await Promise.all(
+        batch.map(async ({ claim, resolve, reject }, i) => {
+          const [err] = replies?.[i] ?? [new Error('no reply')];
+          try {
+            if (err && isNoScript(err)) await CONFIRM.run(this.redis, [redisKeys.answered(claim.quizId, claim.questionId)], args(claim));
+            else if (err) throw err;
+            resolve();
+          } catch (e) {
+            reject(e);
+          }
+        }),
+      );
+    } catch (err) {
+      for (const { reject } of batch) reject(err);
+    }
   }
 }

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { PlayerIdentity } from '../common/tokens';
-import type { AnswerMarkers } from './answer-markers';
+import type { AnswerMarkers, Claim, ClaimResult } from './answer-markers';
 import type { AllAnsweredCloser } from './all-answered';
 import type { EventWriter } from './event-writer';
 import type { KickedPlayers } from './kicked-players';
 import type { IngestMetrics } from './metrics';
-import { phaseOf, type QuizStore } from './quiz-store';
+import { phaseOf, type QuestionDef, type QuestionState, type QuizStore } from './quiz-store';
 import type { AnswerInput } from './validation';
 
 export interface AnswerResult {
@@ -17,6 +17,32 @@ export interface AnswerResult {
 }
 
 /**
+ * Why an answer is refused, one constructor per code, shared by the use case below and the hot
+ * route (hot/answer-route.ts), which decides the same checks in one Redis script: both answer
+ * with the same status, code, message and details.
+ */
+export const answerRefusals = {
+  quizNotFound: (quizId: string) => new NotFoundError(`quiz "${quizId}" does not exist`, 'quiz_not_found'),
+  questionNotFound: (quizId: string, questionId: string) => new NotFoundError(`quiz "${quizId}" has no question "${questionId}"`, 'question_not_found'),
+  quizClosed: (quizId: string) => new UnprocessableError(`quiz "${quizId}" is closed`, 'quiz_closed'),
+  kicked: (quizId: string) => new ForbiddenError(`the host removed this player from quiz "${quizId}"`, 'kicked'),
+  notJoined: (quizId: string) => new ForbiddenError(`join quiz "${quizId}" before answering`, 'not_joined'),
+  notOpen(questionId: string, state: QuestionState, at: number) {
+    const phase = phaseOf(state, at);
+    return new UnprocessableError(`question "${questionId}" is not open`, 'question_not_open', {
+      state: phase === 'expired' ? 'closed' : phase,
+      ...(state.openedAt !== undefined ? { openedAt: new Date(state.openedAt).toISOString() } : {}),
+      ...(state.closesAt !== undefined ? { closesAt: new Date(state.closesAt).toISOString() } : {}),
+    });
+  },
+  /** The one check of the body against the question: extend it here when answers gain other forms. */
+  badChoice: (question: QuestionDef, input: AnswerInput) =>
+    question.choices.some((c) => c.id === input.choiceId)
+      ? undefined
+      : new ValidationError(`question "${question.id}" has no choice "${input.choiceId}"`, [{ path: 'choiceId', message: 'not one of the choices' }]),
+};
+
+/**
  * Checks an answer against the cached quiz and writes it to Kafka. Ingest never scores: it only
  * decides whether the answer may enter the stream, and stamps acceptedAt, the moment scoring
  * measures from the question's opening.
@@ -24,7 +50,7 @@ export interface AnswerResult {
 export class Answers {
   constructor(
     private readonly store: QuizStore,
-    private readonly markers: AnswerMarkers,
+    readonly markers: AnswerMarkers,
     private readonly kicked: KickedPlayers,
     private readonly writer: EventWriter,
     private readonly allAnswered: AllAnsweredCloser,
@@ -32,35 +58,32 @@ export class Answers {
     private readonly log: Logger,
   ) {}
 
-  async submit(quizId: string, player: PlayerIdentity, input: AnswerInput): Promise<AnswerResult> {
-    // Taken on arrival, so the time spent on our own cache lookups never costs the player points.
-    const acceptedAt = Date.now();
-    const { questionId, choiceId } = input;
+  /**
+   * The whole check, one step at a time, Postgres filling whatever Redis lacks. `acceptedAt` is
+   * taken on arrival, so the time spent on our own lookups never costs the player points.
+   */
+  async submit(quizId: string, player: PlayerIdentity, input: AnswerInput, acceptedAt = Date.now()): Promise<AnswerResult> {
+    const { questionId } = input;
     const { quiz, state, joinedAs, kicked } = await this.store.answerContext(quizId, questionId, player.playerId);
-    if (!quiz) throw new NotFoundError(`quiz "${quizId}" does not exist`, 'quiz_not_found');
+    if (!quiz) throw answerRefusals.quizNotFound(quizId);
     const question = quiz.questions.find((q) => q.id === questionId);
-    if (!question) throw new NotFoundError(`quiz "${quizId}" has no question "${questionId}"`, 'question_not_found');
+    if (!question) throw answerRefusals.questionNotFound(quizId, questionId);
     // The choices are checked last: until the question is open to this player, whether a choice
     // id exists is part of the unrevealed question.
-    if (quiz.status === 'closed') throw new UnprocessableError(`quiz "${quizId}" is closed`, 'quiz_closed');
-    if (kicked ?? (await this.kicked.isKicked(quizId, player.playerId))) {
-      throw new ForbiddenError(`the host removed this player from quiz "${quizId}"`, 'kicked');
-    }
-    if (joinedAs === null) throw new ForbiddenError(`join quiz "${quizId}" before answering`, 'not_joined');
-    const phase = phaseOf(state ?? {}, acceptedAt);
-    if (phase !== 'open') {
-      throw new UnprocessableError(`question "${questionId}" is not open`, 'question_not_open', {
-        state: phase === 'expired' ? 'closed' : phase,
-        ...(state?.openedAt !== undefined ? { openedAt: new Date(state.openedAt).toISOString() } : {}),
-        ...(state?.closesAt !== undefined ? { closesAt: new Date(state.closesAt).toISOString() } : {}),
-      });
-    }
-    if (!question.choices.some((c) => c.id === choiceId)) {
-      throw new ValidationError(`question "${questionId}" has no choice "${choiceId}"`, [{ path: 'choiceId', message: 'not one of the choices' }]);
-    }
+    if (quiz.status === 'closed') throw answerRefusals.quizClosed(quizId);
+    if (kicked ?? (await this.kicked.isKicked(quizId, player.playerId))) throw answerRefusals.kicked(quizId);
+    if (joinedAs === null) throw answerRefusals.notJoined(quizId);
+    if (phaseOf(state ?? {}, acceptedAt) !== 'open') throw answerRefusals.notOpen(questionId, state ?? {}, acceptedAt);
+    const badChoice = answerRefusals.badChoice(question, input);
+    if (badChoice) throw badChoice;
 
     const answerId = input.answerId ?? randomUUID();
     const claimed = await this.markers.claim(quizId, questionId, player.playerId, answerId);
+    return this.afterClaim(claimed, input, answerId, acceptedAt, quiz.closeWhenAllAnswered === true);
+  }
+
+  /** What a claim (this class's or the request gate's) leads to: a replay, a 409, or the write. */
+  async afterClaim(claimed: ClaimResult, input: AnswerInput, answerId: string, acceptedAt: number, closeWhenAllAnswered: boolean): Promise<AnswerResult> {
     if (claimed.kind === 'accepted' && claimed.answerId === answerId) {
       this.metrics.answers.inc({ result: 'retry' });
       return { answerId, replay: true };
@@ -70,27 +93,29 @@ export class Answers {
     }
     if (claimed.kind !== 'claimed') {
       this.metrics.answers.inc({ result: 'duplicate' });
-      throw new ConflictError(`player already answered question "${questionId}"`, 'already_answered', { answerId: claimed.answerId });
+      throw new ConflictError(`player already answered question "${input.questionId}"`, 'already_answered', { answerId: claimed.answerId });
     }
+    await this.write(claimed.claim, input.choiceId, acceptedAt, closeWhenAllAnswered);
+    return { answerId, replay: false };
+  }
 
+  private async write(claim: Claim, choiceId: string, acceptedAt: number, closeWhenAllAnswered: boolean): Promise<void> {
+    const { quizId, questionId, playerId, answerId } = claim;
     try {
-      await this.writer.write(quizId, [
-        { type: 'AnswerSubmitted', payload: { answerId, quizId, questionId, playerId: player.playerId, choiceId, acceptedAt } },
-      ]);
+      await this.writer.write(quizId, [{ type: 'AnswerSubmitted', payload: { answerId, quizId, questionId, playerId, choiceId, acceptedAt } }]);
     } catch (err) {
       // Kafka did not take it: free the slot so the client's retry is accepted, not called a duplicate.
       await this.markers
-        .release(claimed.claim)
+        .release(claim)
         .catch((releaseErr: unknown) => this.log.warn({ err: releaseErr, quizId, questionId }, 'could not release an answer claim'));
       throw err;
     }
     // If this fails the claim stays "pending" and is taken over once stale; the answer is in Kafka.
     await this.markers
-      .confirm(claimed.claim)
+      .confirm(claim)
       .catch((err: unknown) => this.log.warn({ err, quizId, questionId }, 'answer accepted but its marker was not confirmed'));
     this.metrics.answers.inc({ result: 'accepted' });
     // The answer is in Kafka whatever happens here: a failed check only leaves the close to the time limit.
-    if (quiz.closeWhenAllAnswered === true) await this.allAnswered.check(quizId, questionId);
-    return { answerId, replay: false };
+    if (closeWhenAllAnswered) await this.allAnswered.check(quizId, questionId);
   }
 }

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import type { RedisClient } from '../common/redis';
 import type { DurableSender } from '../common/durable-producer';
@@ -7,7 +8,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../common/config';
 import { UnsupportedMediaTypeError } from '../common/errors';
 import { errorHandler, mountHealthRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
-import { httpMetricsMiddleware } from '../common/http-metrics';
+import { httpMetricsMiddleware, httpObserver } from '../common/http-metrics';
 import { requestIdFrom } from '../common/ids';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/codec';
@@ -18,7 +19,11 @@ import { Answers } from './answers';
 import { requirePlayer, type TokenVerifier } from '../common/tokens';
 import { DevTokenIssuer, playerTokenVerifier, requireAdmin } from './auth';
 import type { AutoCloser } from './auto-close';
-import { corsMiddleware } from './cors';
+import { corsMiddleware, corsResponder } from './cors';
+import { RequestGate } from './hot/request-gate';
+import { QuizDefinitions } from './hot/quiz-definitions';
+import { HotRoutes } from './hot/routes';
+import { CachedTokenVerifier } from './hot/verified-tokens';
 import { EventWriter } from './event-writer';
 import { ProfanityCheck } from './display-names';
 import { JoinClaims } from './join-claims';
@@ -107,7 +112,18 @@ function jsonBodies(limitBytes: number): RequestHandler {
   };
 }
 
-export function createIngestApp(deps: IngestDeps): Express {
+// Caps of the hot path's in-process caches (hot/); at these sizes each holds a few MB at most.
+const MAX_VERIFIED_TOKENS = 100_000;
+const MAX_QUIZ_DEFINITIONS = 1_000;
+
+export interface IngestApp {
+  /** Every route; also the hot ones, for requests the lean path leaves to it. */
+  express: Express;
+  /** What the server runs: the hot routes (hot/routes.ts) first, then express. */
+  listener: RequestListener;
+}
+
+export function createIngestApp(deps: IngestDeps): IngestApp {
   const { config, options, log, pg, redis } = deps;
   const metrics = new IngestMetrics(deps.metricsRegistry);
   const store = new QuizStore(pg, redis, options.cacheTtlSeconds, log);
@@ -123,6 +139,7 @@ export function createIngestApp(deps: IngestDeps): Express {
   const markers = new AnswerMarkers(redis, staleClaimMs, options.cacheTtlSeconds);
   const limiterDeps = { redis, keyPrefix: options.rateLimit.keyPrefix, log };
   const kicked = new KickedPlayers(redis, pg, options.cacheTtlSeconds);
+  const verifier = new CachedTokenVerifier(deps.tokenVerifier ?? playerTokenVerifier(config.auth), MAX_VERIFIED_TOKENS);
   const admin = new QuizAdmin(pg, store, writer, kicked, log, options.autoClose ? deps.autoCloser : undefined, {
     autoCloseGraceMs: options.produceTimeoutMs,
   });
@@ -136,7 +153,7 @@ export function createIngestApp(deps: IngestDeps): Express {
     allAnswered,
     devTokens: config.auth.mode === 'dev' ? new DevTokenIssuer(config.auth, options.devTokenTtlSeconds) : undefined,
     requireAdmin: requireAdmin(config.auth.adminKey),
-    requirePlayer: requirePlayer(deps.tokenVerifier ?? playerTokenVerifier(config.auth)),
+    requirePlayer: requirePlayer(verifier),
     perPlayerLimit: perPlayerLimiter(limiterDeps, options.rateLimit.player),
   };
 
@@ -168,5 +185,18 @@ export function createIngestApp(deps: IngestDeps): Express {
 
   app.use(notFoundHandler());
   app.use(errorHandler(log));
-  return app;
+
+  const hot = new HotRoutes({
+    gate: new RequestGate(redis, markers, { ...options.rateLimit }),
+    definitions: new QuizDefinitions(store, MAX_QUIZ_DEFINITIONS),
+    answers: ctx.answers,
+    joins: ctx.joins,
+    verifier,
+    trustProxy: options.trustProxy === false ? undefined : (app.get('trust proxy fn') as (address: string, hop: number) => boolean),
+    cors: corsResponder(options.corsOrigins),
+    bodyLimitBytes: options.bodyLimitBytes,
+    observe: httpObserver(deps.metricsRegistry),
+    log,
+  });
+  return { express: app, listener: hot.listener(app) };
 }

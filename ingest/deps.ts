@@ -47,7 +47,7 @@ function kafkaReadiness(kafka: Kafka, topic: string): { check: ReadinessCheck; c
 
 export async function buildIngestDeps(config: Config, options: IngestOptions, log: Logger): Promise<OwnedIngestDeps> {
   const pg = createPgPool(config.postgres, 20, log);
-  const redis = createRedis(config.redis, 'ingest');
+  const redis = createRedis(config.redis, 'ingest', { autoPipelining: true });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   const kafka = createKafka(config.kafka, log, '-ingest');
   const producer = createReplacingProducer(kafka, log);

@@ -3,6 +3,7 @@ import { UnavailableError } from '../common/errors';
 import { redisKeys, type RedisClient } from '../common/redis';
 import { guardPostgres, guardRedis } from './dependency-errors';
 import { nameKey } from './display-names';
+import { RedisScript } from './redis-script';
 
 // A player's first join, and the display name it takes, are claimed in one Redis script per quiz
 // (all keys carry the {quizId} hash tag, so it runs on one cluster slot), whichever ingest instance
@@ -15,7 +16,8 @@ import { nameKey } from './display-names';
 // that same name, so every PlayerJoined of a player carries one name and nobody else gets it.
 // name-owners is rebuilt from Postgres (players) when Redis lost it, before any new name is given.
 
-const CLAIM = `
+const CLAIM = new RedisScript(
+  `
 local joined = redis.call('HGET', KEYS[1], ARGV[1])
 if joined then return {'joined', joined} end
 if redis.call('HEXISTS', KEYS[3], '') == 0 then return {'unbuilt', ''} end
@@ -37,7 +39,9 @@ redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[4] .. '|' .. ARGV[2])
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
 return {'claimed', ARGV[2]}
-`;
+`,
+  3,
+);
 
 // Joins Postgres knows (players), so names survive a Redis that lost them. Never overwrites. The
 // last batch (ARGV[2] = 1) marks the owners complete.
@@ -52,13 +56,16 @@ return 1
 `;
 const FILL_BATCH = 1_000; // players per script call, so a big quiz does not block Redis in one go
 
-const CONFIRM = `
+const CONFIRM = new RedisScript(
+  `
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
 return 1
-`;
+`,
+  3,
+);
 
 export type JoinClaim =
   /** Write the PlayerJoined with `displayName` (the requested one, or the name of an earlier claim taken over). */
@@ -81,10 +88,7 @@ export class JoinClaims {
   async claim(quizId: string, playerId: string, displayName: string, suggestions: string[]): Promise<JoinClaim> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const [kind, value] = (await guardRedis(this.redis, 'claim join', () =>
-        this.redis.eval(
-          CLAIM,
-          3,
-          ...this.keys(quizId),
+        CLAIM.run(this.redis, this.keys(quizId), [
           playerId,
           displayName,
           nameKey(displayName),
@@ -92,7 +96,7 @@ export class JoinClaims {
           this.staleAfterMs,
           this.ttlSeconds,
           ...suggestions.map(nameKey),
-        ),
+        ]),
       )) as [string, string];
       if (kind === 'claimed' || kind === 'joined' || kind === 'pending') return { kind, displayName: value };
       if (kind === 'taken') return value === '' ? { kind } : { kind, suggestion: suggestions[Number(value)]! };
@@ -104,7 +108,7 @@ export class JoinClaims {
   /** Kafka has the PlayerJoined: the player has joined under this name. */
   async confirm(quizId: string, playerId: string, displayName: string): Promise<void> {
     await guardRedis(this.redis, 'confirm join', () =>
-      this.redis.eval(CONFIRM, 3, ...this.keys(quizId), playerId, displayName, nameKey(displayName), this.ttlSeconds),
+      CONFIRM.run(this.redis, this.keys(quizId), [playerId, displayName, nameKey(displayName), this.ttlSeconds]),
     );
   }
 

@@ -7,7 +7,7 @@ import { loadIngestOptions } from './options';
 
 runTier('ingest', loadIngestOptions, async ({ config, options, log, stopOnSignal }) => {
   const deps = await buildIngestDeps(config, options, log);
-  const server = await startServer(createIngestApp(deps), config.http.ingestPort, config.http.host);
+  const server = await startServer(createIngestApp(deps).listener, config.http.ingestPort, config.http.host);
   const operational = await startOperationalServer(deps.readiness, deps.metricsRegistry, options.metricsPort, config.http.host);
   log.info(
     { url: serverUrl(server), metricsUrl: serverUrl(operational), authMode: config.auth.mode, topicPrefix: config.kafka.topicPrefix, rateLimit: options.rateLimit },

@@ -277,13 +277,16 @@ export class QuizStore {
   async cacheQuiz(meta: QuizMeta, authoritative: boolean): Promise<void> {
     const key = redisKeys.quizMeta(meta.id);
     const json = JSON.stringify(meta);
-    await guardRedis(this.redis, 'write quiz', () =>
-      authoritative ? this.redis.set(key, json, 'EX', this.ttlSeconds) : this.redis.set(key, json, 'EX', this.ttlSeconds, 'NX'),
+    // A reader's fill leaves the status to the answer script, which copies it from whichever meta won.
+    await guardRedis(this.redis, 'write quiz', (): Promise<unknown> =>
+      authoritative
+        ? this.redis.multi().set(key, json, 'EX', this.ttlSeconds).set(redisKeys.quizStatus(meta.id), meta.status, 'EX', this.ttlSeconds).exec()
+        : this.redis.set(key, json, 'EX', this.ttlSeconds, 'NX'),
     );
   }
 
   async forgetQuiz(quizId: string): Promise<void> {
-    await guardRedis(this.redis, 'forget quiz', () => this.redis.del(redisKeys.quizMeta(quizId)));
+    await guardRedis(this.redis, 'forget quiz', () => this.redis.del(redisKeys.quizMeta(quizId), redisKeys.quizStatus(quizId)));
   }
 
   /** Reads the quiz from Postgres and refills the cache where it is empty. */

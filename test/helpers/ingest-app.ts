@@ -59,8 +59,8 @@ export async function startTestIngest(overrides: TestIngestOverrides = {}): Prom
   const deps: OwnedIngestDeps = { ...built, ...(overrides.deps ? overrides.deps(built) : {}) };
   // Ready from the first request on: the ids that start-up resolves in the background, resolved now.
   await built.codec.prepare(built.codec.typesOf(built.codec.topics.quizEvents));
-  const app = createIngestApp(deps);
-  const server = await startServer(app, 0, '127.0.0.1');
+  const { express: app, listener } = createIngestApp(deps);
+  const server = await startServer(listener, 0, '127.0.0.1');
   const operational = await startOperationalServer(deps.readiness, deps.metricsRegistry, 0, '127.0.0.1');
   let stopped = false;
   const stop = async () => {

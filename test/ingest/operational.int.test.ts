@@ -104,7 +104,8 @@ describe('request logs', () => {
         done();
       },
     });
-    const log = pino({ level: 'info' }, sink);
+    // debug: the hot routes (answers, joins) log each request only at debug (ingest/hot/routes.ts).
+    const log = pino({ level: 'debug' }, sink);
     const logged = await startTestIngest({ deps: () => ({ log }) });
     const client = new IngestClient(logged.url);
     const quizId = uniqueId('quiz');

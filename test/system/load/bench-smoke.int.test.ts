@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..', '..');
 
-const SECTIONS = ['## 1. Ingest', '## 2. End to end', '## 3. Fan-out', '## 4. Scoring', '## 5. One quiz'];
+const SECTIONS = ['## 1. Ingest', '## 2. End to end', '## 3. Fan-out', '## 4. Scoring', '## 5. One quiz', '## 6. Burst'];
 
 /** The quizstream column of a section's own table, as numbers ("33 answers/s" or "51.2 (40–60) ms"). */
 function sectionValues(markdown: string, heading: string): number[] {

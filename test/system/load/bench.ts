@@ -1,15 +1,18 @@
-// `npm run bench [-- --smoke] [--only=ingest,e2e,fan-out,scoring,scale] [--reps=N] [--fan-steps=1000,5000] [--fan-no-stop]
+// `npm run bench [-- --smoke] [--only=ingest,e2e,fan-out,scoring,scale,burst] [--reps=N] [--fan-steps=1000,5000] [--fan-no-stop]
 // [--fan-cpu-prof=dir] (push's --cpu-prof during the fan-out section) [--fan-no-peer] (push only, for profiling)
 // [--fan-compare-dir=<checkout>] (also that checkout's push, e.g. before a change, in the same run)
+// [--cpu-prof=dir] (every tier started) [--before=<git ref>] (also ingest at that commit, in the ingest section)
 // [--out=dir]`: starts what it needs,
 // measures each section beside its reference, and writes artifacts/bench/<timestamp>/report.md
 // with SVG charts. A benchmark, not a test: a section that fails is reported, never fatal.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { deleteBenchQuizzes } from './bench-cleanup';
 import { commandVersion, createPrefixTopics, deletePrefixTopics, machineFacts, migrate, stackUp } from './bench-env';
-import { ROOT, installExitHandlers, stopAll } from './children';
+import { ROOT, installExitHandlers, profileTiersInto, stopAll } from './children';
+import { checkOutBefore, type BeforeCheckout } from './before-checkout';
+import { runBurstBench } from './burst-bench';
 import { runE2eBench } from './e2e-bench';
 import { PUSH_BENCH_ENV, runFanOutBench } from './fan-out-bench';
 import { runIngestBench, INGEST_BENCH_ENV } from './ingest-bench';
@@ -28,8 +31,10 @@ function progress(msg: string): void {
 
 // Topic prefixes this run created, deleted on every way out (normal end, failure, Ctrl-C).
 const prefixes: string[] = [];
+let beforeCheckout: BeforeCheckout | undefined;
 async function cleanup(): Promise<void> {
   await stopAll();
+  await beforeCheckout?.remove().catch((err: Error) => progress(`could not remove the --before checkout: ${err.message}`));
   await deletePrefixTopics(prefixes).catch((err: Error) => progress(`could not delete topics: ${err.message}`));
   await deleteBenchQuizzes().catch((err: Error) => progress(`could not delete bench quizzes: ${err.message}`));
 }
@@ -50,12 +55,19 @@ async function main(): Promise<void> {
   if (fanSteps) settings.fanOut.steps = fanSteps.slice('--fan-steps='.length).split(',').map(Number).filter((n) => n > 0);
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
   const outArg = args.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+  const profileDir = args.find((a) => a.startsWith('--cpu-prof='))?.slice('--cpu-prof='.length);
+  if (profileDir) profileTiersInto(resolve(profileDir));
+  const beforeRef = args.find((a) => a.startsWith('--before='))?.slice('--before='.length);
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const dir = outArg ?? join(ROOT, 'artifacts', 'bench', stamp);
   // Own topics for this run: nothing else reads them, and they are deleted at the end.
   const runPrefix = `bench${randomUUID().slice(0, 6)}.`;
   installExitHandlers(cleanup);
+  if (beforeRef) {
+    beforeCheckout = await checkOutBefore(beforeRef);
+    progress(`--before=${beforeRef}: ${beforeCheckout.commit} checked out in ${beforeCheckout.root}`);
+  }
 
   progress(`mode ${settings.mode}, ${settings.reps} run(s) per figure; report in ${dir}`);
   progress('stack: bash infra/stack.sh up');
@@ -76,9 +88,11 @@ async function main(): Promise<void> {
   // backlog); the smoke run shares one set, its backlog is tiny and creating topics takes seconds.
   const e2ePrefix = settings.mode === 'full' ? sectionPrefix('e2e') : ingestPrefix;
   const fanPrefix = settings.mode === 'full' ? sectionPrefix('fan') : ingestPrefix;
+  const burstPrefix = settings.mode === 'full' ? sectionPrefix('burst') : ingestPrefix;
   if (settings.mode === 'full') {
     await createPrefixTopics(e2ePrefix, 12);
     await createPrefixTopics(fanPrefix, 12);
+    await createPrefixTopics(burstPrefix, 12);
   }
   const tierEnv = (prefix: string) => ({ TOPIC_PREFIX: prefix, PROCESSOR_GROUP_ID: `${prefix}processors`, SINK_GROUP_ID: `${prefix}sink` });
 
@@ -102,11 +116,12 @@ async function main(): Promise<void> {
     // A section's children must not eat the next section's CPU (the smoke run's shared tiers stay).
     await stopAll(await pool.keep());
   };
-  await guard('ingest', '1. Ingest: POST answers', () => runIngestBench(settings, tierEnv(ingestPrefix), progress, pool));
+  await guard('ingest', '1. Ingest: POST answers', () => runIngestBench(settings, tierEnv(ingestPrefix), progress, pool, beforeCheckout));
   await guard('e2e', '2. End to end', () => runE2eBench(settings, tierEnv(e2ePrefix), progress, pool));
   await guard('fan-out', '3. Fan-out', () => runFanOutBench(settings, fanPrefix, tierEnv(fanPrefix), progress, openFiles, pool));
   await guard('scoring', '4. Scoring', () => runScoringBench(settings, runPrefix, progress, prefixes));
   await guard('scale', '5. One quiz, many players', () => runLeaderboardScaleBench(settings, tierEnv(ingestPrefix), progress, pool));
+  await guard('burst', '6. Burst: every player of several quizzes answers at once', () => runBurstBench(settings, tierEnv(burstPrefix), progress, pool));
 
   const versions: Record<string, string> = {
     'redis-benchmark': await commandVersion('redis-benchmark', ['--version']),
@@ -125,7 +140,7 @@ async function main(): Promise<void> {
       `Topics: own prefix per run (${runPrefix}*), 12 partitions; SNAPSHOT_THROTTLE_MS=${process.env.SNAPSHOT_THROTTLE_MS ?? '500 (default)'}, SNAPSHOT_TOP_N=${process.env.SNAPSHOT_TOP_N ?? '100 (default)'}, BATCH_MAX_MESSAGES=${process.env.BATCH_MAX_MESSAGES ?? '500 (default)'}, BATCH_MAX_WAIT_MS=${process.env.BATCH_MAX_WAIT_MS ?? '500 (default)'}; LOG_LEVEL=warn for every tier.`,
       'Tiers run as `node --import tsx <entry>` (TypeScript compiled on load, no build step), one process each.',
       `Load generators raise their open-files limit with \`ulimit -n\` (up to the hard limit ${machine.openFilesLimit}).`,
-      `Sizes: ${JSON.stringify({ ingest: settings.ingest, e2e: settings.e2e, fanOut: settings.fanOut, scoring: settings.scoring, scale: settings.scale })}`,
+      `Sizes: ${JSON.stringify({ ingest: settings.ingest, e2e: settings.e2e, fanOut: settings.fanOut, scoring: settings.scoring, scale: settings.scale, burst: settings.burst })}`,
     ],
     sections,
   });

@@ -29,11 +29,19 @@ export function ulimitPrefix(): string {
  * The command line that runs a TypeScript file on the Node running the bench, not on whichever
  * `node` comes first on PATH (the machine's own may be an older, unsupported one).
  */
-export function nodeCommand(script: string): string {
-  return `'${process.execPath.replace(/'/g, "'\\''")}' --import tsx ${script}`;
+export function nodeCommand(script: string, o: { profile?: boolean } = {}): string {
+  const profile = o.profile && cpuProfileDir ? ` --cpu-prof --cpu-prof-dir='${cpuProfileDir.replace(/'/g, "'\\''")}'` : '';
+  return `'${process.execPath.replace(/'/g, "'\\''")}'${profile} --import tsx ${script}`;
 }
 
-/** options.cwd: another checkout to run (the fan-out's before/after comparison); ROOT by default. */
+let cpuProfileDir: string | undefined;
+
+/** `--cpu-prof=DIR`: the tiers started from now on write a V8 CPU profile there when they stop. */
+export function profileTiersInto(dir: string): void {
+  cpuProfileDir = dir;
+}
+
+/** options.cwd: another checkout to run (the fan-out's before/after comparison, ingest's --before); ROOT by default. */
 export function startChild(name: string, command: string, env: Record<string, string> = {}, options: { ipc?: boolean; cwd?: string } = {}): Child {
   const proc = spawn('bash', ['-c', `${ulimitPrefix()} exec ${command}`], {
     cwd: options.cwd ?? ROOT,

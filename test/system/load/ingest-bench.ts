@@ -1,12 +1,13 @@
 import autocannon from 'autocannon';
-import { nodeCommand, startChild } from './children';
+import { nodeCommand, procUsage, startChild } from './children';
 import { waitHttpOk } from './net';
 import { AnswerPairs, setUpQuiz, type BenchQuiz } from './quiz-driver';
 import type { Figure, SectionResult } from './results';
 import type { BenchSettings } from './settings';
 import { spread } from './stats';
 import { freePort } from './net';
-import type { TierPool } from './tiers';
+import { startTier, type TierPool } from './tiers';
+import type { BeforeCheckout } from './before-checkout';
 
 // Section 1: answers accepted per second and latency at a fixed offered rate and at saturation,
 // beside a bare node:http server on the same port answering the same request. Ingest and the bare
@@ -62,7 +63,8 @@ async function drive(url: string, path: string, pairs: AnswerPairs, quiz: BenchQ
   };
 }
 
-export async function runIngestBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
+/** `before`: also measure ingest as it was at that commit, on the same port, in every repetition. */
+export async function runIngestBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool, before?: BeforeCheckout): Promise<SectionResult> {
   const sizes = s.ingest;
   const setup = await pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV });
   const port = setup.tier.port;
@@ -72,39 +74,50 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
   const quiz = await setUpQuiz(setup.tier.url, { players: sizes.players, questions: sizes.questions, openAll: true });
   const pairs = new AnswerPairs(quiz);
   const path = `/v1/quizzes/${quiz.quizId}/answers`;
-  type Key = 'fixedRate' | 'fixedP50' | 'fixedP99' | 'satRate' | 'satP50' | 'satP99';
-  const ours: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [] };
-  const bareR: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [] };
+  type Key = 'fixedRate' | 'fixedP50' | 'fixedP99' | 'satRate' | 'satP50' | 'satP99' | 'satCpuUs';
+  const ours: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [], satCpuUs: [] };
+  const bareR: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [], satCpuUs: [] };
+  const beforeR: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [], satCpuUs: [] };
+  const targets = before && !setup.shared ? (['ingest', 'before', 'bare'] as const) : (['ingest', 'bare'] as const);
   let rejected = 0;
   for (let rep = 0; rep < s.reps; rep++) {
-    for (const target of ['ingest', 'bare'] as const) {
+    for (const target of targets) {
       // The first run reuses the ingest that set the quiz up; later ones start afresh on the same port.
       const lease =
         target === 'ingest'
           ? rep === 0
             ? setup
             : await pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV }, port)
-          : undefined;
+          : target === 'before'
+            ? await startTier('ingest', { ...env, ...INGEST_BENCH_ENV }, port, 60_000, before!.root).then((tier) => ({ tier, shared: false, release: () => tier.child.stop() }))
+            : undefined;
       const bare = target === 'bare' ? startChild('bare-server', nodeCommand('test/system/load/bare-server.ts'), { BARE_PORT: String(barePort) }) : undefined;
       if (bare) await waitHttpOk(`http://127.0.0.1:${barePort}/readyz`, 20_000);
       const url = `http://127.0.0.1:${bare ? barePort : port}`;
       // The bare server checks nothing, so it gets its own wrapping source instead of using up the
       // distinct pairs ingest needs.
-      const src = target === 'ingest' ? pairs : new AnswerPairs(quiz);
+      const src = target === 'bare' ? new AnswerPairs(quiz) : pairs;
       // Warm-up (not counted): JIT, connection pools, the schema id lookup on the first write.
       await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: 0, amount: sizes.warmupRequests });
       const fixed = await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: sizes.durationS, rate: sizes.fixedRate });
+      // CPU per accepted answer: what a loaded machine cannot blur, unlike the rates.
+      const pid = bare ? bare.pid : lease!.tier.child.pid;
+      const cpuBefore = procUsage(pid).cpuMs;
       const sat = await drive(url, path, src, quiz, { connections: sizes.saturationConnections, durationS: sizes.durationS });
+      const satCpuUs = ((procUsage(pid).cpuMs - cpuBefore) * 1000) / Math.max(1, sat.acceptedPerS * sizes.durationS);
       await (bare ? bare.stop() : lease?.release());
-      const into = target === 'ingest' ? ours : bareR;
-      if (target === 'ingest') rejected += fixed.non202 + sat.non202;
+      const into = target === 'ingest' ? ours : target === 'before' ? beforeR : bareR;
+      if (target !== 'bare') rejected += fixed.non202 + sat.non202;
       into.fixedRate.push(fixed.acceptedPerS);
       into.fixedP50.push(fixed.p50);
       into.fixedP99.push(fixed.p99);
       into.satRate.push(sat.acceptedPerS);
       into.satP50.push(sat.p50);
       into.satP99.push(sat.p99);
-      progress(`ingest: run ${rep + 1}/${s.reps} ${target}: fixed ${Math.round(fixed.acceptedPerS)}/s p99 ${fixed.p99} ms, saturation ${Math.round(sat.acceptedPerS)}/s p99 ${sat.p99} ms`);
+      into.satCpuUs.push(satCpuUs);
+      progress(
+        `ingest: run ${rep + 1}/${s.reps} ${target}: fixed ${Math.round(fixed.acceptedPerS)}/s p99 ${fixed.p99} ms, saturation ${Math.round(sat.acceptedPerS)}/s p99 ${sat.p99} ms, ${Math.round(satCpuUs)} µs CPU per 202`,
+      );
     }
   }
   const ref = 'bare node:http';
@@ -116,7 +129,17 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
     fig('Ingest accepted/s at saturation', 'answers/s', 'satRate'),
     fig('Ingest p50 at saturation', 'ms', 'satP50'),
     fig('Ingest p99 at saturation', 'ms', 'satP99'),
+    fig('Ingest CPU per accepted answer at saturation', 'µs', 'satCpuUs'),
   ];
+  if (beforeR.satRate.length > 0) {
+    const was = `ingest at ${before!.ref} (${before!.commit})`;
+    const figBefore = (name: string, unit: string, k: Key): Figure => ({ name: `${name} (${was})`, unit, ours: beforeR[k], reference: bareR[k], referenceName: ref });
+    figures.push(
+      figBefore('Ingest accepted/s at saturation', 'answers/s', 'satRate'),
+      figBefore('Ingest p99 at saturation', 'ms', 'satP99'),
+      figBefore('Ingest CPU per accepted answer at saturation', 'µs', 'satCpuUs'),
+    );
+  }
   return {
     id: 'ingest',
     title: '1. Ingest: POST answers',
@@ -125,6 +148,7 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
       `autocannon in the bench process, ${sizes.durationS} s per measurement after ${sizes.warmupRequests} warm-up requests on each fresh server; fixed rate ${sizes.fixedRate}/s over ${sizes.fixedConnections} connections; saturation with ${sizes.saturationConnections} connections, no rate limit on the client.`,
       `Rate limits raised for the bench: INGEST_RATE_PLAYER_MAX=${INGEST_BENCH_ENV.INGEST_RATE_PLAYER_MAX}, INGEST_RATE_IP_MAX=${INGEST_BENCH_ENV.INGEST_RATE_IP_MAX} (defaults 20/s per player and 2000/s per address would cap one load generator).`,
       `Every answer is a distinct (player, question) pair: ${sizes.players} players joined to a quiz with ${sizes.questions} open questions (${sizes.players * sizes.questions} pairs); only 202s are counted (${rejected} non-202 replies from ingest over all runs, e.g. 409 after the pairs ran out or 503 when Kafka lagged).`,
+      ...(beforeR.satRate.length > 0 ? [`"${before!.ref}" rows: ingest as of commit ${before!.commit}, exported (git archive) to a temporary directory with the same node_modules, measured in each repetition right after this checkout's ingest, on the same port, against the same quiz.`] : []),
       `The bare server reads and parses the same JSON body and answers 202 with an answer id, ${setup.shared ? 'on its own port (smoke run: ingest is shared and stays up)' : 'on the same port, started right after ingest stops in each repetition'}.`,
     ],
     charts: [

@@ -10,6 +10,8 @@ export interface BenchSettings {
   fanOut: { steps: number[]; stopOnFail: boolean; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number; cpuProfDir?: string; noPeer?: boolean; compareDir?: string };
   scoring: { players: number; questions: number };
   scale: { players: number; samples: number; concurrency: number };
+  /** spreadMs: every player answers within this long after the open; sockets: keep-alive connections of the players. */
+  burst: { quizzes: number; players: number; spreadMs: number; sockets: number; scoreTimeoutMs: number };
 }
 
 export const FULL: BenchSettings = {
@@ -30,6 +32,7 @@ export const FULL: BenchSettings = {
   },
   scoring: { players: 1_000, questions: 20 },
   scale: { players: 1_000_000, samples: 2_000, concurrency: 16 },
+  burst: { quizzes: 3, players: 2_000, spreadMs: 1_000, sockets: 1_000, scoreTimeoutMs: 120_000 },
 };
 
 export const SMOKE: BenchSettings = {
@@ -41,4 +44,5 @@ export const SMOKE: BenchSettings = {
   // Several processor chunks (500 messages each): a backlog scored within one chunk gives no rate.
   scoring: { players: 100, questions: 20 },
   scale: { players: 2_000, samples: 50, concurrency: 4 },
+  burst: { quizzes: 2, players: 20, spreadMs: 200, sockets: 20, scoreTimeoutMs: 60_000 },
 };

@@ -14,12 +14,13 @@ export interface Tier {
   url: string;
 }
 
+/** `cwd`: run the tier from another checkout of the project (a before/after comparison). */
 export async function startTier(name: TierName, env: Record<string, string>, port?: number, readyTimeoutMs = 60_000, cwd?: string): Promise<Tier> {
   const p = port ?? (await freePort());
   const { entry, portVar, metricsPortVar } = TIERS[name];
   // The separate operational port of ingest and push: any free one, as several may run at once.
   const operational = metricsPortVar ? { [metricsPortVar]: '0' } : {};
-  const child = startChild(name, nodeCommand(entry), { ...operational, ...env, [portVar]: String(p) }, { cwd });
+  const child = startChild(name, nodeCommand(entry, { profile: true }), { ...operational, ...env, [portVar]: String(p) }, { cwd });
   let alive = true;
   void child.exited.then(() => {
     alive = false;

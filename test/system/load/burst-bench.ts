@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { createPgPool } from '../../../common/postgres';
+import { benchConfig } from './bench-env';
+import { INGEST_BENCH_ENV } from './ingest-bench';
+import { sleep } from './net';
+import { inParallel, openQuestions, setUpQuiz, type BenchPlayer, type BenchQuiz } from './quiz-driver';
+import type { SectionResult } from './results';
+import type { BenchSettings } from './settings';
+import { percentile } from './stats';
+import type { TierLease, TierPool } from './tiers';
+
+// Section 6: a game night's peak. Several quizzes of thousands of players each, every player
+// answering the one open question within the first moments after it opens (the whole room taps
+// within about a second), each on a connection of its own kept from its join. Reported: answers
+// accepted per second over the burst, the 202's latency seen by each player (from sending to the
+// 202, the client's own queueing included), and the time until the processors scored every
+// accepted answer, checked in Postgres to be exactly the set of answers that got a 202, once each.
+
+interface Sent {
+  answerId: string;
+  status: number | string;
+  sentAt: number;
+  doneAt: number;
+}
+
+function sendAnswer(agent: Agent, url: URL, player: BenchPlayer, questionId: string): Promise<Sent> {
+  const answerId = randomUUID();
+  const body = JSON.stringify({ questionId, choiceId: 'a', answerId });
+  const sentAt = performance.now();
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${player.token}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ answerId, status: res.statusCode ?? 0, sentAt, doneAt: performance.now() }));
+    });
+    req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
+    req.on('error', (err) => resolve({ answerId, status: err.message, sentAt, doneAt: performance.now() }));
+    req.end(body);
+  });
+}
+
+/** Opens `sockets` keep-alive connections first, as the players' phones hold theirs from the join. */
+async function warmAgent(agent: Agent, baseUrl: string, sockets: number): Promise<void> {
+  const url = new URL(`${baseUrl}/healthz`);
+  await Promise.all(
+    Array.from({ length: sockets }, () => new Promise<void>((resolve) => {
+      const req = request(url, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.on('error', () => resolve());
+      req.end();
+    })),
+  );
+}
+
+export async function runBurstBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
+  const sizes = s.burst;
+  const leases: TierLease[] = [];
+  const pg = createPgPool(benchConfig('').postgres, 2);
+  try {
+    leases.push(...(await Promise.all([pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV }), pool.acquire('processor', env)])));
+    const ingestUrl = leases[0]!.tier.url;
+    const rate: number[] = [];
+    const p50: number[] = [];
+    const p99: number[] = [];
+    const scoredS: number[] = [];
+    const wrong: number[] = [];
+    const notes: string[] = [];
+    for (let rep = 0; rep < s.reps; rep++) {
+      progress(`burst: run ${rep + 1}/${s.reps}: joining ${sizes.quizzes} × ${sizes.players} players`);
+      const quizzes: BenchQuiz[] = [];
+      for (let q = 0; q < sizes.quizzes; q++) quizzes.push(await setUpQuiz(ingestUrl, { players: sizes.players, questions: 1, openAll: false }));
+      const agent = new Agent({ keepAlive: true, maxSockets: sizes.sockets });
+      await warmAgent(agent, ingestUrl, sizes.sockets);
+      await inParallel(quizzes, quizzes.length, (quiz) => openQuestions(ingestUrl, quiz.quizId, quiz.questionIds));
+      progress(`burst: run ${rep + 1}/${s.reps}: ${sizes.quizzes * sizes.players} answers within ${sizes.spreadMs} ms`);
+      // Every player taps once, at a moment spread evenly over spreadMs after the open.
+      const start = performance.now();
+      const all: Array<Promise<Sent>> = [];
+      const n = sizes.players;
+      for (let i = 0; i < n; i++) {
+        const due = start + (i / n) * sizes.spreadMs;
+        const wait = due - performance.now();
+        if (wait > 2) await sleep(wait);
+        for (const quiz of quizzes) all.push(sendAnswer(agent, new URL(`${ingestUrl}/v1/quizzes/${quiz.quizId}/answers`), quiz.players[i]!, quiz.questionIds[0]!));
+      }
+      const sent = await Promise.all(all);
+      agent.destroy();
+      const accepted = sent.filter((r) => r.status === 202);
+      const lastDone = Math.max(...accepted.map((r) => r.doneAt), start + 1);
+      const latencies = accepted.map((r) => r.doneAt - r.sentAt);
+      rate.push(accepted.length / ((lastDone - start) / 1000));
+      p50.push(percentile(latencies, 50));
+      p99.push(percentile(latencies, 99));
+      // Scored: every 202's answer has its row, and no other answer of these quizzes does.
+      const ids = quizzes.map((q) => q.quizId);
+      const expected = new Set(accepted.map((r) => r.answerId));
+      let rows: string[] = [];
+      const deadline = performance.now() + sizes.scoreTimeoutMs;
+      while (performance.now() < deadline) {
+        rows = (await pg.query<{ answer_id: string }>('SELECT answer_id FROM scored_answers WHERE quiz_id = ANY($1)', [ids])).rows.map((r) => r.answer_id);
+        if (rows.length >= expected.size) break;
+        await sleep(200);
+      }
+      const scoredAt = performance.now();
+      const unscored = [...expected].filter((id) => !rows.includes(id)).length;
+      const extra = rows.filter((id) => !expected.has(id)).length;
+      scoredS.push((scoredAt - start) / 1000);
+      wrong.push(unscored + extra);
+      const failures = Object.entries(sent.filter((r) => r.status !== 202).reduce<Record<string, number>>((m, r) => ({ ...m, [String(r.status)]: (m[String(r.status)] ?? 0) + 1 }), {}));
+      notes.push(
+        `run ${rep + 1}: ${sent.length} sent, ${accepted.length} accepted (${failures.length === 0 ? 'no other replies' : failures.map(([k, v]) => `${v}× ${k}`).join(', ')}); ${rows.length} scored rows: ${unscored} accepted but unscored, ${extra} scored without a 202.`,
+      );
+      progress(`burst: run ${rep + 1}/${s.reps}: ${Math.round(rate.at(-1)!)}/s accepted, p50 ${Math.round(p50.at(-1)!)} ms, p99 ${Math.round(p99.at(-1)!)} ms, all scored after ${scoredS.at(-1)!.toFixed(1)} s, ${wrong.at(-1)} not scored exactly once`);
+    }
+    return {
+      id: 'burst',
+      title: '6. Burst: every player of several quizzes answers at once',
+      figures: [
+        { name: 'Burst answers accepted/s', unit: 'answers/s', ours: rate, reference: rate.map(() => 5_000), referenceName: 'issue target (≥ 5000/s)' },
+        { name: 'Burst 202 p50', unit: 'ms', ours: p50 },
+        { name: 'Burst 202 p99', unit: 'ms', ours: p99, reference: p99.map(() => 250), referenceName: 'issue target (< 250 ms)' },
+        { name: 'Burst: first answer sent → every answer scored', unit: 's', ours: scoredS },
+        { name: 'Burst: answers not scored exactly once', unit: 'answers', ours: wrong, reference: wrong.map(() => 0), referenceName: 'must be 0' },
+      ],
+      notes: [
+        `${sizes.quizzes} quizzes × ${sizes.players} players, one question each, opened together; each player answers once, at a moment spread evenly over ${sizes.spreadMs} ms after the opens (offered ${Math.round((sizes.quizzes * sizes.players * 1000) / sizes.spreadMs)}/s), over ${sizes.sockets} keep-alive connections opened beforehand.`,
+        'Accepted/s: 202s divided by the time from the first send to the last 202. Latency: from sending to the 202, per answer. Scored: rows in Postgres scored_answers (primary key quiz, question, player) compared with the answer ids that got a 202.',
+        'Ingest and one processor run; the sink and push do not (their work is measured in sections 2 and 3).',
+        ...notes,
+      ],
+      charts: [],
+    };
+  } finally {
+    await pg.end();
+    for (const l of leases) await l.release();
+  }
+}
