@@ -113,6 +113,16 @@ export function traceHeaders(ctx: Context = context.active()): Record<string, st
   return carrier;
 }
 
+/** The active context, kept to run later work on behalf of the same message (`inContext`). */
+export function activeContext(): Context {
+  return context.active();
+}
+
+/** Runs `fn` with `ctx` active: what it produces carries that message's trace on. */
+export function inContext<T>(ctx: Context, fn: () => T): T {
+  return context.with(ctx, fn);
+}
+
 /** The active span as a link, for work done on behalf of many messages at once (a batch flush). */
 export function activeSpanLink(): Link | undefined {
   const span = trace.getSpan(context.active());

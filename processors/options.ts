@@ -10,7 +10,7 @@ export const PROCESSOR_DEFAULTS = {
   // The consumer group all processor instances share; a new one replays quiz.events from the start.
   PROCESSOR_GROUP_ID: 'quizstream-processors',
   // A chunk is flushed (Postgres transaction + offset commit) at this many messages or after this long.
-  BATCH_MAX_MESSAGES: 500, // messages
+  BATCH_MAX_MESSAGES: 5_000, // messages
   BATCH_MAX_WAIT_MS: 500,
   // At most one ranking snapshot per quiz per window, with this many entries.
   SNAPSHOT_THROTTLE_MS: 500,

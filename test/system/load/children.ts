@@ -30,7 +30,9 @@ export function ulimitPrefix(): string {
  * `node` comes first on PATH (the machine's own may be an older, unsupported one).
  */
 export function nodeCommand(script: string): string {
-  return `'${process.execPath.replace(/'/g, "'\\''")}' --import tsx ${script}`;
+  // BENCH_NODE_ARGS profiles the children (`--cpu-prof --cpu-prof-dir=DIR`), which NODE_OPTIONS refuses.
+  const extra = process.env.BENCH_NODE_ARGS ? ` ${process.env.BENCH_NODE_ARGS}` : '';
+  return `'${process.execPath.replace(/'/g, "'\\''")}'${extra} --import tsx ${script}`;
 }
 
 export function startChild(name: string, command: string, env: Record<string, string> = {}, options: { ipc?: boolean } = {}): Child {
