@@ -15,6 +15,7 @@ import type { SectionResult } from './results';
 import type { BenchSettings } from './settings';
 import { spread } from './stats';
 import { startTier } from './tiers';
+import { PROCESSOR_DEFAULTS } from '../../../processors/options';
 
 // Section 4: answers per second one processor scores while catching up a backlog. Each run gets its
 // own topics, filled with a whole quiz (joins, opens, K×Q answers) before the processor starts;
@@ -175,7 +176,7 @@ export async function runScoringBench(s: BenchSettings, runPrefix: string, progr
     figures: [{ name: 'Answers scored/s (one processor, backlog)', unit: 'answers/s', ours, reference: ref, referenceName: 'redis-benchmark -P 50 ZINCRBY' }],
     notes: [
       `Backlog per run: one quiz, ${players} players × ${questions} open questions = ${total} answers (plus ${players} joins and ${questions} opens) in fresh topics (12 partitions), written before the processor starts; a fresh consumer group each run.`,
-      `Timed from the first scored answer to the last via the quiz's answer counter in Redis (polled every 25 ms), so start-up and group join are excluded. BATCH_MAX_MESSAGES/BATCH_MAX_WAIT_MS at their defaults (500/500); one quiz means one partition does all the work.`,
+      `Timed from the first scored answer to the last via the quiz's answer counter in Redis (polled every 25 ms), so start-up and group join are excluded. BATCH_MAX_MESSAGES/BATCH_MAX_WAIT_MS at their defaults (${PROCESSOR_DEFAULTS.BATCH_MAX_MESSAGES}/${PROCESSOR_DEFAULTS.BATCH_MAX_WAIT_MS}); one quiz means one partition does all the work.`,
       `Reference: redis-benchmark -q -n ${Math.max(10_000, total * 4)} -P 50 -r 100000 ZINCRBY (50 clients) against the same Redis right after each processor run.`,
       ...notes,
     ],
