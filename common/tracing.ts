@@ -12,10 +12,7 @@ import {
   type Span,
   type TextMapGetter,
 } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { RequestHandler } from 'express';
 import type { IHeaders } from 'kafkajs';
 import { z } from 'zod';
@@ -63,6 +60,15 @@ export interface Tracing {
  */
 export function startTracing(service: string, options: TracingOptions, log: Logger, exporter?: SpanExporter): Tracing {
   if (!options.enabled) return { shutdown: async () => undefined };
+  // The SDK is loaded only when tracing is on: loading it costs more CPU than the rest of a tier's
+  // modules together (seconds on a loaded machine), which every process start paid, and a restarted
+  // processor is that much later to take its partitions over.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { BatchSpanProcessor, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const processor = exporter
     ? new SimpleSpanProcessor(exporter)
     : new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.endpoint}/v1/traces` }));

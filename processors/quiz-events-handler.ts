@@ -125,9 +125,15 @@ export class QuizEventsHandler {
         );
         return;
       }
-      // A failed plan queued nothing (its writes are queued after its last await), so it is retried whole.
-      const finish = await this.retry('apply', alive, p, () => this.d.applier.plan(event, { seq, effects }, chunk.round));
-      if (finish) chunk.planned.push({ finish, context: activeContext() });
+      // A failed plan queued nothing (its writes are queued after its last await), so it is retried
+      // whole. Its finish runs later in the context of its span, so the outputs carry its trace on.
+      const planned = await this.retry('apply', alive, p, () =>
+        inSpan(`apply ${event.type}`, { attributes: { 'quizstream.seq': seq } }, async () => {
+          const finish = await this.d.applier.plan(event, { seq, effects }, chunk.round);
+          return finish && { finish, context: activeContext() };
+        }),
+      );
+      if (planned) chunk.planned.push(planned);
     } catch (err) {
       if (!isPoison(err)) throw err;
       await this.deadLetter(topic, partition, message, (err as Error).message, effects, p, alive);
