@@ -1,4 +1,5 @@
 import {
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -60,6 +61,7 @@ export interface Tracing {
  */
 export function startTracing(service: string, options: TracingOptions, log: Logger, exporter?: SpanExporter): Tracing {
   if (!options.enabled) return { shutdown: async () => undefined };
+  tracingOn = true;
   // The SDK is loaded only when tracing is on: loading it costs more CPU than the rest of a tier's
   // modules together (seconds on a loaded machine), which every process start paid, and a restarted
   // processor is that much later to take its partitions over.
@@ -85,6 +87,10 @@ export function startTracing(service: string, options: TracingOptions, log: Logg
   };
 }
 
+/** Set once a provider is registered; until then inSpan skips the API's no-op span machinery. */
+let tracingOn = false;
+const NOT_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 function tracer() {
   return trace.getTracer('quizstream');
 }
@@ -98,6 +104,8 @@ export function inSpan<T>(
   options: { kind?: SpanKind; attributes?: Attributes; parent?: Context; links?: Link[] },
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
+  // Off, a span is a cost per message on the processors' hot path with nothing to show for it.
+  if (!tracingOn) return fn(NOT_RECORDING);
   const { kind = SpanKind.INTERNAL, attributes, parent = context.active(), links } = options;
   return tracer().startActiveSpan(name, { kind, attributes, links }, parent, async (span) => {
     try {
