@@ -115,11 +115,18 @@ export class QuizEventsHandler {
     effects.messages++;
     effects.lastOffset = message.offset;
     const seq = Number(message.offset) + 1;
+    let event: DecodedEvent;
     try {
-      const event: DecodedEvent = await this.retry('decode', alive, p, () => this.d.codec.decode(message.value));
-      this.d.metrics.consumed.inc({ type: event.type });
+      event = await this.retry('decode', alive, p, () => this.d.codec.decode(message.value));
+    } catch (err) {
+      if (!isPoison(err)) throw err;
+      return this.deadLetter(topic, partition, message, (err as Error).message, effects, p, alive);
+    }
+    this.d.metrics.consumed.inc({ type: event.type });
+    // The round before a close runs outside the try below: its failures are not this message's.
+    if (this.d.applier.needsOwnRound(event)) await this.runRound(chunk, p, alive);
+    try {
       if (this.d.applier.needsOwnRound(event)) {
-        await this.runRound(chunk, p, alive);
         await this.retry('apply', alive, p, () =>
           inSpan(`apply ${event.type}`, { attributes: { 'quizstream.seq': seq } }, () => this.d.applier.applyClose(event.payload, { seq, effects })),
         );
