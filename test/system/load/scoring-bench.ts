@@ -177,6 +177,7 @@ export async function runScoringBench(s: BenchSettings, runPrefix: string, progr
     notes: [
       `Backlog per run: one quiz, ${players} players × ${questions} open questions = ${total} answers (plus ${players} joins and ${questions} opens) in fresh topics (12 partitions), written before the processor starts; a fresh consumer group each run.`,
       `Timed from the first scored answer to the last via the quiz's answer counter in Redis (polled every 25 ms), so start-up and group join are excluded. BATCH_MAX_MESSAGES/BATCH_MAX_WAIT_MS at their defaults (${PROCESSOR_DEFAULTS.BATCH_MAX_MESSAGES}/${PROCESSOR_DEFAULTS.BATCH_MAX_WAIT_MS}); one quiz means one partition does all the work.`,
+      `Ratio to the reference, run by run (processor answers/s ÷ ZINCRBY/s): ${ours.map((v, i) => (v / (ref[i] ?? NaN)).toFixed(4)).join(', ')}.`,
       `Reference: redis-benchmark -q -n ${Math.max(10_000, total * 4)} -P 50 -r 100000 ZINCRBY (50 clients) against the same Redis right after each processor run.`,
       ...notes,
     ],
