@@ -43,10 +43,14 @@ as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi
 }
 
+# Another apt (a second stack, the browser install, unattended upgrades) may hold dpkg's lock: wait for
+# it rather than fail the whole start-up.
+APT_LOCK_WAIT=(-o DPkg::Lock::Timeout=600)
+
 apt_install() {
   log "installing Debian packages: $*"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >"$LOGS/apt.log" 2>&1 || die "apt-get update failed (see $LOGS/apt.log)"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$LOGS/apt.log" 2>&1 \
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get "${APT_LOCK_WAIT[@]}" update -q >"$LOGS/apt.log" 2>&1 || die "apt-get update failed (see $LOGS/apt.log)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get "${APT_LOCK_WAIT[@]}" install -y -q --no-install-recommends "$@" >>"$LOGS/apt.log" 2>&1 \
     || die "apt-get install $* failed (see $LOGS/apt.log)"
 }
 

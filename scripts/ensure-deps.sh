@@ -28,8 +28,9 @@ install_deps() {
 install_chromium() {
   if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then echo "chromium present"; return 0; fi
   local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null
+  # Waits for dpkg's lock if another apt holds it (the stack may be installing a service).
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends chromium >/dev/null
 }
 
 step "install dependencies" install_deps

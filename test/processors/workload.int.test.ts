@@ -232,7 +232,10 @@ describe('processor on a random workload (duplicates, redeliveries, wrong and la
       const closes = new Map<string, number>();
       for (const { offset, event: e } of events) if (e.type === 'QuestionClosed' && !closes.has(e.payload.questionId)) closes.set(e.payload.questionId, offset);
       const snaps = snapshots.messages.filter((m) => m.key === w.quizId).map((m) => m.event.payload as LeaderboardSnapshot);
-      expect(snaps.length).toBeGreaterThan(5);
+      // How many snapshots the run makes depends on how large the processor's reads are (4 under a
+      // load average of 17, more on a quiet machine); at least one before the final one is needed
+      // for the check to see a ranking mid-quiz.
+      expect(snaps.length).toBeGreaterThanOrEqual(2);
       for (const snap of snaps) {
         const ref = referenceRanking({
           questions: w.questions,
