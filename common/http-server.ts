@@ -4,8 +4,11 @@ import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import { createOperationalApp, type ReadinessCheck } from './http';
 
-/** Listens on host:port (port 0 picks a free one) and resolves once bound. */
-export function startServer(app: Express, port: number, host: string): Promise<Server> {
+/**
+ * Listens on host:port (port 0 picks a free one) and resolves once bound. reusePort: SO_REUSEPORT,
+ * for several processes serving one port (the kernel spreads connections over them).
+ */
+export function startServer(app: Express, port: number, host: string, listen: { reusePort?: boolean } = {}): Promise<Server> {
   const server = createServer(app);
   // Slow-loris protection: a client gets this long to send its headers and body.
   server.headersTimeout = 10_000;
@@ -14,7 +17,7 @@ export function startServer(app: Express, port: number, host: string): Promise<S
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, reusePort: listen.reusePort === true }, () => {
       server.off('error', reject);
       resolve(server);
     });

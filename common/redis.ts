@@ -1,13 +1,23 @@
 import Redis from 'ioredis';
 import type { Config } from './config';
 
-export function createRedis(config: Config['redis'], name: string): Redis {
+export interface RedisClientOptions {
+  /**
+   * Commands issued in the same event-loop turn go out in one socket write (ioredis
+   * enableAutoPipelining). For a server of many small concurrent reads (push), where a write per
+   * command is the largest cost per request.
+   */
+  autoPipelining?: boolean;
+}
+
+export function createRedis(config: Config['redis'], name: string, options: RedisClientOptions = {}): Redis {
   return new Redis(config.url, {
     connectionName: `quizstream-${name}`,
     maxRetriesPerRequest: 2, // fail a command quickly when Redis is down instead of queueing forever
     enableOfflineQueue: true,
     connectTimeout: 3_000,
     lazyConnect: false,
+    enableAutoPipelining: options.autoPipelining ?? false,
   });
 }
 

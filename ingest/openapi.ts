@@ -2,47 +2,13 @@
 // what we promise, not what the code happens to do; test/ingest/openapi.int.test.ts keeps the two
 // equal (every route and every status in both directions).
 
-type Json = Record<string, unknown>;
-
-const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: Json): Json => ({ 'application/json': { schema } });
-const response = (name: string): Json => ({ $ref: `#/components/responses/${name}` });
-
-const retryAfter: Json = {
-  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } },
-};
-
-function errorResponse(description: string, headers?: Json): Json {
-  return { description, ...(headers ? { headers } : {}), content: json(ref('Error')) };
-}
-
-const idParam = (name: string, what: string): Json => ({
-  name,
-  in: 'path',
-  required: true,
-  description: what,
-  schema: ref('Id'),
-});
-
-/** Every /v1 route may answer these: rate limited, or a dependency (at least Redis) down. */
-const v1Common: Record<string, Json> = {
-  '429': response('RateLimited'),
-  '503': response('Unavailable'),
-};
+import { errorResponse, idParam, json, ok, ref, response, retryAfter, sharedSchemas, v1Common, v1Get, type Json } from '../common/openapi';
 
 /** Every /v1 POST reads a JSON body, which may be too large or in an encoding we do not decode. */
 const bodyCommon: Record<string, Json> = {
   '413': response('PayloadTooLarge'),
   '415': response('UnsupportedMediaType'),
 };
-
-const ok = (description: string, schema: Json, status = '200'): Record<string, Json> => ({
-  [status]: { description, content: json(schema) },
-});
-
-function v1Get(op: Json & { responses: Record<string, Json> }): Json {
-  return { ...op, responses: { ...op.responses, ...v1Common } };
-}
 
 function v1Post(op: Json & { responses: Record<string, Json> }): Json {
   return { ...op, responses: { ...op.responses, ...v1Common, ...bodyCommon } };
@@ -75,7 +41,7 @@ const adminOnly = [{ adminKey: [] }];
 const playerOnly = [{ bearerAuth: [] }];
 
 const schemas: Record<string, Json> = {
-  Id: { type: 'string', pattern: '^(?!__proto__$)[A-Za-z0-9_-]{1,64}$', example: 'demo-1', description: 'Reserved: __proto__' },
+  ...sharedSchemas,
   DisplayName: {
     type: 'string',
     minLength: 1,
@@ -84,21 +50,6 @@ const schemas: Record<string, Json> = {
       'NFC-normalized, format and other invisible characters removed, runs of spaces made one, trimmed; 1-24 characters with at least one visible one; no control characters. Unique within a quiz, compared in NFKC and lower case',
   },
   Timestamp: { type: 'string', format: 'date-time' },
-  Error: {
-    type: 'object',
-    required: ['error'],
-    properties: {
-      error: {
-        type: 'object',
-        required: ['code', 'message'],
-        properties: {
-          code: { type: 'string', example: 'question_not_open' },
-          message: { type: 'string' },
-          details: {},
-        },
-      },
-    },
-  },
   Choice: {
     type: 'object',
     required: ['id', 'text'],

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import type { LeaderboardEntryWire, SnapshotWire } from '../common/messages/wire';
+import { snapshotJson, type LeaderboardEntryWire, type SnapshotWire } from '../common/messages/wire';
 import { redisKeys } from '../common/redis';
 import { TIME_SPAN } from './ranking';
 
@@ -350,13 +350,14 @@ export class LeaderboardWriter {
     const openQuestions = openQuestionIds.map((questionId, i) => ({ questionId, answered: Number(raw[2 + i]) }));
     const entries: LeaderboardEntryWire[] = [];
     for (let i = 2 + openQuestionIds.length; i + 2 < raw.length; i += 3) {
-      entries.push({ rank: entries.length + 1, playerId: String(raw[i]), score: Number(raw[i + 1]), displayName: String(raw[i + 2]) });
+      entries.push({ rank: entries.length + 1, playerId: String(raw[i]), displayName: String(raw[i + 2]), score: Number(raw[i + 1]) });
     }
     return { players: Number(raw[0]), answers: Number(raw[1]), openQuestions, entries };
   }
 
   /**
-   * Stores the snapshot push serves, as JSON at redisKeys.snapshot(quizId). True if stored: no
+   * Stores the snapshot push serves, as its exact wire bytes (snapshotJson) at
+   * redisKeys.snapshot(quizId), so push can serve them as they are. True if stored: no
    * snapshot with a higher seq is there (an equal seq is rewritten, so a failed publish can be retried).
    */
   async storeSnapshot(snapshot: SnapshotWire): Promise<boolean> {
@@ -364,7 +365,7 @@ export class LeaderboardWriter {
       redisKeys.snapshot(snapshot.quizId),
       redisKeys.built(snapshot.quizId),
       String(snapshot.seq),
-      JSON.stringify(snapshot),
+      snapshotJson(snapshot),
     );
     // Thrown, not false: the snapshot stays due and is published once the quiz is rebuilt.
     if (stored === -1) throw new Error(`redis lost the state of quiz ${snapshot.quizId}; it is rebuilt before the next snapshot`);

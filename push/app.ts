@@ -12,6 +12,7 @@ import type { LeaderboardReader } from './leaderboard-reader';
 import type { PushMetrics } from './metrics';
 import type { PushOptions } from './options';
 import type { QuizDirectory } from './quiz-directory';
+import { openApiDocument } from './openapi';
 import { readRoutes } from './read-routes';
 import { requestLog } from './request-log';
 import { StreamAdmission } from './stream-admission';
@@ -45,13 +46,18 @@ export function createPushApp(deps: PushDeps): Express {
 
   // /metrics is served on the operational port (main.ts), never on this public one.
   mountHealthRoutes(app, deps.readiness);
+  const document = openApiDocument(options.reads);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
   app.use('/v1', cors(options.corsOrigins));
   // After CORS: a preflight is the browser's question, not a client request to count.
   app.use('/v1', perIpLocalLimiter(options.rateLimit));
-  app.use(readRoutes(deps.store, options.leaderboardMaxLimit));
+  app.use(readRoutes(deps.store, options.reads));
   app.use(
     streamRoutes({
       hub: deps.hub,
+      maxLimit: options.reads.leaderboardMaxLimit,
       store: deps.store,
       quizzes: deps.quizzes,
       admission: new StreamAdmission(options, deps.metrics, log),

@@ -24,10 +24,10 @@ export interface OwnedPushDeps extends PushDeps {
 }
 
 export function buildPushDeps(config: Config, options: PushOptions, log: Logger): OwnedPushDeps {
-  const redis = createRedis(config.redis, 'push');
+  const redis = createRedis(config.redis, 'push', { autoPipelining: true });
   // Without a listener a lost connection's 'error' would crash the process; ioredis reconnects by itself.
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
-  const leaderboard = new LeaderboardReader(redis);
+  const leaderboard = new LeaderboardReader(redis, options.snapshotCacheQuizzes);
   // Only to tell a quiz that exists from a made-up id when Redis does not know it (quiz-directory.ts).
   const pg = createPgPool(config.postgres, 2, log);
   const metricsRegistry = createMetricsRegistry('push');
@@ -47,7 +47,7 @@ export function buildPushDeps(config: Config, options: PushOptions, log: Logger)
   const catchUp = async (): Promise<void> => {
     for (const quizId of hub.watchedQuizzes()) {
       const stored = await leaderboard.snapshot(quizId);
-      if (stored) hub.publishSnapshot(stored, stored.createdAt ?? Date.now());
+      if (stored) hub.publishSnapshot(stored.snapshot, stored.createdAt ?? Date.now(), stored.body.toString('utf8'));
     }
   };
   const feed = new EventFeed(kafka, codec, hub, metrics, log, {

@@ -7,8 +7,8 @@ import type { PushMetrics, StreamKind } from './metrics';
 import type { ViewerLimits } from './options';
 import { PersonalFanOut } from './personal-fan-out';
 import { answerReceived, answerResult, personalFrame, questionClosed, questionOpened } from './personal-events';
-import { snapshotFrame } from './snapshot-wire';
-import { commentFrame, retryFrame } from './sse-frames';
+import { ALL_ENTRIES, SnapshotEdition } from './snapshot-edition';
+import { commentFrame, retryFrame, sseFrame } from './sse-frames';
 import { Viewer, type Frame, type SseSink, type ViewerObserver } from './viewer';
 
 export interface HubOptions {
@@ -27,6 +27,13 @@ export interface HubStats {
   maxViewerBufferedBytes: number;
 }
 
+/** A snapshot read from Redis (served-snapshots.ts's ServedSnapshot): checked, with its JSON bytes. */
+export interface StoredSnapshot {
+  snapshot: SnapshotWire;
+  createdAt?: number;
+  body: Buffer;
+}
+
 // Housekeeping (stall checks, held snapshots, heartbeats) runs this often, whatever the heartbeat.
 const TICK_MS = 1_000;
 
@@ -39,8 +46,10 @@ export class StreamHub {
   readonly leaderboard = new LeaderboardFanOut();
   readonly personal = new PersonalFanOut();
   private readonly open: Record<StreamKind, number> = { leaderboard: 0, personal: 0 };
-  private readonly heartbeat: Frame = { kind: 'heartbeat', bytes: commentFrame('hb') };
+  private readonly heartbeat: Frame = sseFrame('heartbeat', commentFrame('hb'));
   private readonly hello: Frame;
+  /** Viewers with `skipBytes` or more unsent: checked every tick until they catch up or stall. */
+  private readonly behind = new Set<Viewer>();
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
 
@@ -50,7 +59,7 @@ export class StreamHub {
     private readonly log: Logger,
   ) {
     // One write at connect: a comment so the client sees bytes at once, then the retry advice.
-    this.hello = { kind: 'hello', bytes: Buffer.concat([commentFrame('ok'), retryFrame(options.retryMs)]) };
+    this.hello = sseFrame('hello', Buffer.concat([commentFrame('ok'), retryFrame(options.retryMs)]));
   }
 
   start(): void {
@@ -78,18 +87,23 @@ export class StreamHub {
     }
   }
 
-  connectLeaderboard(quizId: string, sink: SseSink, lastSeq = -1): Viewer {
-    const viewer = this.createViewer('leaderboard', sink, lastSeq, (v) => this.leaderboard.remove(quizId, v));
-    this.leaderboard.add(quizId, viewer);
-    viewer.send(this.hello);
+  /** `limit`: the stream's ?limit, how many entries of each snapshot it gets (ALL_ENTRIES: every one). */
+  connectLeaderboard(quizId: string, sink: SseSink, lastSeq = -1, limit = ALL_ENTRIES): Viewer {
+    const viewer = this.createViewer('leaderboard', sink, lastSeq, (v) => this.leaderboard.remove(quizId, v, limit));
+    this.leaderboard.add(quizId, viewer, limit);
+    this.greet('leaderboard', viewer);
     return viewer;
   }
 
   connectPersonal(quizId: string, playerId: string, sink: SseSink): Viewer {
     const viewer = this.createViewer('personal', sink, -1, (v) => this.personal.remove(quizId, playerId, v));
     this.personal.add(quizId, playerId, viewer);
-    viewer.send(this.hello);
+    this.greet('personal', viewer);
     return viewer;
+  }
+
+  private greet(stream: StreamKind, viewer: Viewer): void {
+    if (viewer.send(this.hello)) this.metrics.forStream(stream).written(this.hello.kind, 1, this.hello.bytes.length);
   }
 
   /**
@@ -97,12 +111,14 @@ export class StreamHub {
    * nothing published meanwhile is missed) and the newest this instance has seen from Kafka. The
    * viewer itself refuses anything not newer than its Last-Event-ID or than what it already got.
    */
-  sendInitialSnapshot(quizId: string, viewer: Viewer, stored: (SnapshotWire & { createdAt?: number }) | undefined): void {
+  sendInitialSnapshot(quizId: string, viewer: Viewer, stored: StoredSnapshot | undefined, limit = ALL_ENTRIES): void {
     let latest = this.leaderboard.latest(quizId);
-    if (stored && (!latest || stored.seq > latest.seq)) {
-      latest = this.leaderboard.remember(quizId, snapshotFrame(stored, stored.createdAt));
+    if (stored && (!latest || stored.snapshot.seq > latest.seq)) {
+      latest = this.leaderboard.remember(quizId, new SnapshotEdition(stored.snapshot, stored.createdAt, stored.body.toString('utf8')));
     }
-    if (latest) viewer.sendSnapshot(latest);
+    if (!latest) return;
+    const frame = latest.frame(limit);
+    if (viewer.sendSnapshot(frame) === 'written') this.metrics.forStream('leaderboard').written(frame.kind, 1, frame.bytes.length);
   }
 
   /** Quizzes someone watches on this instance. */
@@ -110,18 +126,23 @@ export class StreamHub {
     return this.leaderboard.quizIds();
   }
 
-  publishSnapshot(snapshot: SnapshotWire, createdAt: number): void {
+  /** `json`: the snapshot's snapshotJson when already at hand (Redis's bytes). */
+  publishSnapshot(snapshot: SnapshotWire, createdAt: number, json?: string): void {
     if (!this.leaderboard.has(snapshot.quizId)) {
       this.metrics.kafkaMessages.inc({ type: 'LeaderboardSnapshot', result: 'no_viewers' });
       return;
     }
-    const result = this.leaderboard.publish(snapshot.quizId, snapshotFrame(snapshot, createdAt));
+    const result = this.leaderboard.publish(snapshot.quizId, new SnapshotEdition(snapshot, createdAt, json));
     if (!result.newer) {
       this.metrics.kafkaMessages.inc({ type: 'LeaderboardSnapshot', result: 'stale' });
       return;
     }
+    // Bookkeeping once per broadcast, not per viewer.
     this.metrics.kafkaMessages.inc({ type: 'LeaderboardSnapshot', result: 'delivered' });
-    if (result.written > 0) this.metrics.snapshotDelay.observe(Math.max(0, Date.now() - createdAt) / 1000);
+    if (result.written > 0) {
+      this.metrics.forStream('leaderboard').written('snapshot', result.written, result.bytesWritten);
+      this.metrics.snapshotDelay.observe(Math.max(0, Date.now() - createdAt) / 1000);
+    }
   }
 
   answerReceived(e: AnswerReceived): void {
@@ -162,7 +183,7 @@ export class StreamHub {
     this.timer = undefined;
     const viewers = [...this.allViewers()];
     for (const viewer of viewers) {
-      viewer.close({ kind: 'retry', bytes: retryFrame(retryBaseMs + Math.random() * retryBaseMs) });
+      viewer.close(sseFrame('retry', retryFrame(retryBaseMs + Math.random() * retryBaseMs)));
     }
     return viewers.length;
   }
@@ -172,7 +193,8 @@ export class StreamHub {
       this.metrics.kafkaMessages.inc({ type, result: 'no_viewers' });
       return;
     }
-    this.personal.toPlayer(quizId, playerId, frame());
+    const sent = frame();
+    this.countWritten('personal', sent, this.personal.toPlayer(quizId, playerId, sent));
     this.metrics.kafkaMessages.inc({ type, result: 'delivered' });
   }
 
@@ -181,21 +203,28 @@ export class StreamHub {
       this.metrics.kafkaMessages.inc({ type, result: 'no_viewers' });
       return;
     }
-    this.personal.toQuiz(quizId, frame());
+    const sent = frame();
+    this.countWritten('personal', sent, this.personal.toQuiz(quizId, sent));
     this.metrics.kafkaMessages.inc({ type, result: 'delivered' });
+  }
+
+  private countWritten(stream: StreamKind, frame: Frame, viewers: number): void {
+    if (viewers > 0) this.metrics.forStream(stream).written(frame.kind, viewers, viewers * frame.bytes.length);
   }
 
   private createViewer(stream: StreamKind, sink: SseSink, lastSeq: number, leave: (v: Viewer) => void): Viewer {
     const counters = this.metrics.forStream(stream);
     const observer: ViewerObserver = {
-      written: counters.written,
+      written: (frame) => counters.written(frame.kind, 1, frame.bytes.length),
       skipped: counters.skipped,
+      behind: (v) => this.behind.add(v),
       dropped: (reason) => {
         counters.dropped(reason);
         this.log.info({ stream, reason }, 'push: slow viewer disconnected');
       },
       closed: (v) => {
         leave(v);
+        this.behind.delete(v);
         this.open[stream] -= 1;
         this.metrics.connections.dec({ stream });
       },
@@ -210,7 +239,25 @@ export class StreamHub {
     yield* this.personal.viewers();
   }
 
+  /**
+   * Housekeeping without a timer per viewer: the viewers behind (stall check, held snapshot), and
+   * those a heartbeat may be due to, i.e. leaderboard viewers of quizzes without a broadcast for
+   * heartbeatMs and personal viewers (their events are per player, so each keeps its own clock).
+   */
   private tick(): void {
-    for (const viewer of [...this.allViewers()]) viewer.tick(this.heartbeat, this.options.heartbeatMs);
+    const { heartbeat, options } = this;
+    const ticked = new Set<Viewer>();
+    const visit = (viewer: Viewer) => {
+      if (ticked.has(viewer)) return;
+      ticked.add(viewer);
+      viewer.tick(heartbeat, options.heartbeatMs);
+    };
+    // Copies: a viewer dropped here removes itself from these collections.
+    for (const viewer of [...this.behind]) {
+      visit(viewer);
+      if (!viewer.isBehind) this.behind.delete(viewer);
+    }
+    for (const viewer of [...this.leaderboard.idleViewers(options.heartbeatMs)]) visit(viewer);
+    for (const viewer of [...this.personal.viewers()]) visit(viewer);
   }
 }

@@ -1,9 +1,14 @@
+import { ALL_ENTRIES, SnapshotEdition } from './snapshot-edition';
 import type { SnapshotFrame, Viewer } from './viewer';
 
 interface Audience {
-  viewers: Set<Viewer>;
+  /** The quiz's viewers by the entry limit they asked for (ALL_ENTRIES: every entry). */
+  byLimit: Map<number, Set<Viewer>>;
+  size: number;
   /** The newest snapshot seen for the quiz while it had viewers; what a new viewer can get without Redis. */
-  latest?: SnapshotFrame;
+  latest?: SnapshotEdition;
+  /** When the last broadcast reached the quiz's viewers (epoch ms): an audience written to lately needs no heartbeat. */
+  lastBroadcastAt: number;
 }
 
 export interface PublishResult {
@@ -11,30 +16,45 @@ export interface PublishResult {
   newer: boolean;
   viewers: number;
   written: number;
+  /** Bytes of the frames written (each viewer's event, without the chunk framing). */
+  bytesWritten: number;
   deferred: number;
 }
 
 /**
- * Leaderboard viewers by quiz. A Map of Sets: adding and removing a viewer costs O(1), and a quiz
- * with no viewers left is forgotten, so memory follows the viewers, not the number of quizzes seen.
+ * Leaderboard viewers by quiz and entry limit. Maps of Sets: adding and removing a viewer costs
+ * O(1), and a quiz with no viewers left is forgotten, so memory follows the viewers, not the number
+ * of quizzes seen.
  */
 export class LeaderboardFanOut {
   private readonly quizzes = new Map<string, Audience>();
 
-  add(quizId: string, viewer: Viewer): void {
+  constructor(private readonly now: () => number = Date.now) {}
+
+  add(quizId: string, viewer: Viewer, limit = ALL_ENTRIES): void {
     let audience = this.quizzes.get(quizId);
     if (!audience) {
-      audience = { viewers: new Set() };
+      audience = { byLimit: new Map(), size: 0, lastBroadcastAt: this.now() };
       this.quizzes.set(quizId, audience);
     }
-    audience.viewers.add(viewer);
+    let group = audience.byLimit.get(limit);
+    if (!group) {
+      group = new Set();
+      audience.byLimit.set(limit, group);
+    }
+    if (!group.has(viewer)) {
+      group.add(viewer);
+      audience.size += 1;
+    }
   }
 
-  remove(quizId: string, viewer: Viewer): void {
+  remove(quizId: string, viewer: Viewer, limit = ALL_ENTRIES): void {
     const audience = this.quizzes.get(quizId);
-    if (!audience) return;
-    audience.viewers.delete(viewer);
-    if (audience.viewers.size === 0) this.quizzes.delete(quizId);
+    const group = audience?.byLimit.get(limit);
+    if (!audience || !group?.delete(viewer)) return;
+    audience.size -= 1;
+    if (group.size === 0) audience.byLimit.delete(limit);
+    if (audience.size === 0) this.quizzes.delete(quizId);
   }
 
   has(quizId: string): boolean {
@@ -46,38 +66,58 @@ export class LeaderboardFanOut {
     return [...this.quizzes.keys()];
   }
 
-  latest(quizId: string): SnapshotFrame | undefined {
+  latest(quizId: string): SnapshotEdition | undefined {
     return this.quizzes.get(quizId)?.latest;
   }
 
-  /** Keeps `snapshot` as the quiz's latest if it is newer; returns whichever is the latest now. */
-  remember(quizId: string, snapshot: SnapshotFrame): SnapshotFrame {
+  /** Keeps `edition` as the quiz's latest if it is newer; returns whichever is the latest now. */
+  remember(quizId: string, edition: SnapshotEdition): SnapshotEdition {
     const audience = this.quizzes.get(quizId);
-    if (!audience) return snapshot;
-    if (!audience.latest || snapshot.seq > audience.latest.seq) audience.latest = snapshot;
+    if (!audience) return edition;
+    if (!audience.latest || edition.seq > audience.latest.seq) audience.latest = edition;
     return audience.latest;
   }
 
-  /** Writes the same bytes to every viewer of the quiz; each viewer decides whether it can take them now. */
-  publish(quizId: string, snapshot: SnapshotFrame): PublishResult {
+  /**
+   * Writes the snapshot to every viewer of the quiz: each limit's frame is built once, and the same
+   * bytes go to every viewer of that limit; each viewer decides whether it can take them now.
+   */
+  publish(quizId: string, edition: SnapshotEdition): PublishResult {
     const audience = this.quizzes.get(quizId);
-    const result: PublishResult = { newer: false, viewers: 0, written: 0, deferred: 0 };
+    const result: PublishResult = { newer: false, viewers: 0, written: 0, bytesWritten: 0, deferred: 0 };
     if (!audience) return result;
-    if (audience.latest && snapshot.seq <= audience.latest.seq) return result;
-    audience.latest = snapshot;
+    if (audience.latest && edition.seq <= audience.latest.seq) return result;
+    audience.latest = edition;
+    audience.lastBroadcastAt = this.now();
     result.newer = true;
-    result.viewers = audience.viewers.size;
-    // Copy first: a viewer dropped during the loop removes itself from the set.
-    for (const viewer of [...audience.viewers]) {
-      const outcome = viewer.sendSnapshot(snapshot);
-      if (outcome === 'written') result.written += 1;
-      else if (outcome === 'deferred') result.deferred += 1;
+    result.viewers = audience.size;
+    for (const [limit, group] of audience.byLimit) {
+      const frame: SnapshotFrame = edition.frame(limit);
+      let written = 0;
+      // A viewer dropped during the loop deletes itself from the set, which a Set's iteration
+      // allows (entries deleted ahead are not visited); nothing is added synchronously.
+      for (const viewer of group) {
+        const outcome = viewer.sendSnapshot(frame);
+        if (outcome === 'written') written += 1;
+        else if (outcome === 'deferred') result.deferred += 1;
+      }
+      result.written += written;
+      result.bytesWritten += written * frame.bytes.length;
     }
     return result;
   }
 
+  /** Viewers of quizzes that got no broadcast for `idleMs`: the only ones a heartbeat may be due to. */
+  *idleViewers(idleMs: number): IterableIterator<Viewer> {
+    const now = this.now();
+    for (const audience of this.quizzes.values()) {
+      if (now - audience.lastBroadcastAt < idleMs) continue;
+      for (const group of audience.byLimit.values()) yield* group;
+    }
+  }
+
   *viewers(): IterableIterator<Viewer> {
-    for (const audience of this.quizzes.values()) yield* audience.viewers;
+    for (const audience of this.quizzes.values()) for (const group of audience.byLimit.values()) yield* group;
   }
 
   get quizCount(): number {

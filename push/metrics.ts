@@ -1,11 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { DropReason, Frame } from './viewer';
+import type { DropReason } from './viewer';
 
 export type StreamKind = 'leaderboard' | 'personal';
 
-/** Counters a viewer bumps on every write, bound to their labels once: a broadcast touches thousands. */
+/** Counters bound to their labels once; a broadcast adds its writes in one call, not one per viewer. */
 export interface StreamCounters {
-  written(frame: Frame): void;
+  /** `frames` frames of `kind` written, `bytes` bytes in all. */
+  written(kind: string, frames: number, bytes: number): void;
   skipped(): void;
   dropped(reason: DropReason): void;
 }
@@ -88,14 +89,14 @@ export class PushMetrics {
       const skipped = this.skipped.labels(stream);
       const events = new Map<string, Counter.Internal>();
       counters = {
-        written: (frame) => {
-          let child = events.get(frame.kind);
+        written: (kind, frames, byteCount) => {
+          let child = events.get(kind);
           if (!child) {
-            child = this.eventsSent.labels(stream, frame.kind);
-            events.set(frame.kind, child);
+            child = this.eventsSent.labels(stream, kind);
+            events.set(kind, child);
           }
-          child.inc();
-          bytes.inc(frame.bytes.length);
+          child.inc(frames);
+          bytes.inc(byteCount);
         },
         skipped: () => skipped.inc(),
         dropped: (reason) => this.dropped.inc({ stream, reason }),

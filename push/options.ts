@@ -25,6 +25,10 @@ export const PUSH_DEFAULTS = {
   PUSH_HEARTBEAT_MS: 15_000,
   // The `retry:` advice: how long EventSource waits before reconnecting after a drop.
   PUSH_RETRY_MS: 2_000,
+  // Push processes behind PUSH_PORT (SO_REUSEPORT: the kernel spreads connections over them), each
+  // with its own Kafka feed; one process fans out on one core, so the number of cores uses them all.
+  // Above 1, PUSH_PORT must be a fixed port and process i serves /metrics on PUSH_METRICS_PORT + i.
+  PUSH_PROCESSES: 1, // processes
   // Open SSE connections per instance; past it a new one gets 503 + Retry-After. About 24 KB each
   // (socket, buffers, viewer), so the default stays far below the memory ceiling below.
   PUSH_MAX_CONNECTIONS: 10_000, // connections
@@ -49,6 +53,14 @@ export const PUSH_DEFAULTS = {
   PUSH_GROUP_ID_PREFIX: 'quizstream-push',
   // Largest ?limit on GET leaderboard; snapshots hold at most SNAPSHOT_TOP_N entries anyway.
   PUSH_LEADERBOARD_MAX_LIMIT: 1_000, // entries
+  // GET leaderboard?offset=N without a limit: a page of this many entries.
+  PUSH_STANDINGS_PAGE_SIZE: 100, // entries
+  // Largest ?around on GET players/:playerId: that many ranks above and below the player.
+  PUSH_PLAYER_AROUND_MAX: 50, // ranks each side
+  // Quizzes whose latest snapshot is kept checked and serialized in memory (served-snapshots.ts),
+  // about twice the snapshot's size each (a top-100 snapshot is ~10 KB); past it the least
+  // recently changed is dropped and checked again on its next read.
+  PUSH_SNAPSHOT_CACHE_QUIZZES: 2_000, // quizzes
   // On SIGTERM viewers are told to reconnect after this plus a random share of it, so a fleet's
   // viewers do not all land on the remaining instances in the same instant.
   PUSH_SHUTDOWN_RETRY_MS: 1_000,
@@ -73,6 +85,7 @@ const envSchema = z.object({
   PUBLIC_INGEST_URL: z.string().url().optional(),
   PUSH_CORS_ORIGINS: origins.default(D.PUSH_CORS_ORIGINS),
   PUSH_HEARTBEAT_MS: positiveInt.default(D.PUSH_HEARTBEAT_MS),
+  PUSH_PROCESSES: positiveInt.default(D.PUSH_PROCESSES),
   PUSH_RETRY_MS: positiveInt.default(D.PUSH_RETRY_MS),
   PUSH_MAX_CONNECTIONS: positiveInt.default(D.PUSH_MAX_CONNECTIONS),
   PUSH_MAX_STREAMS_PER_ADDRESS: positiveInt.default(D.PUSH_MAX_STREAMS_PER_ADDRESS),
@@ -84,9 +97,21 @@ const envSchema = z.object({
   PUSH_VIEWER_STALL_MS: positiveInt.default(D.PUSH_VIEWER_STALL_MS),
   PUSH_GROUP_ID_PREFIX: z.string().min(1).default(D.PUSH_GROUP_ID_PREFIX),
   PUSH_LEADERBOARD_MAX_LIMIT: positiveInt.default(D.PUSH_LEADERBOARD_MAX_LIMIT),
+  PUSH_STANDINGS_PAGE_SIZE: positiveInt.default(D.PUSH_STANDINGS_PAGE_SIZE),
+  PUSH_PLAYER_AROUND_MAX: positiveInt.default(D.PUSH_PLAYER_AROUND_MAX),
+  PUSH_SNAPSHOT_CACHE_QUIZZES: positiveInt.default(D.PUSH_SNAPSHOT_CACHE_QUIZZES),
   PUSH_SHUTDOWN_RETRY_MS: positiveInt.default(D.PUSH_SHUTDOWN_RETRY_MS),
   PUSH_TRUST_PROXY: proxyTrust,
 });
+
+export interface ReadLimits {
+  /** Largest ?limit (entries). */
+  leaderboardMaxLimit: number;
+  /** Entries in a page when ?offset comes without ?limit. */
+  standingsPageSize: number;
+  /** Largest ?around (ranks each side). */
+  playerAroundMax: number;
+}
 
 export interface ViewerLimits {
   skipBytes: number; // bytes
@@ -102,13 +127,16 @@ export interface PushOptions {
   corsOrigins: string[];
   heartbeatMs: number;
   retryMs: number;
+  /** Processes serving the port together (processes.ts); the limits below are per process. */
+  processes: number;
   maxConnections: number;
   maxStreamsPerAddress: number;
   maxRssBytes: number;
   rateLimit: RateLimitOptions;
   viewer: ViewerLimits;
   groupIdPrefix: string;
-  leaderboardMaxLimit: number;
+  reads: ReadLimits;
+  snapshotCacheQuizzes: number;
   shutdownRetryMs: number;
   trustProxy: ProxyTrust;
   consumer: ConsumerTimings;
@@ -123,6 +151,9 @@ export interface ConsumerTimings {
 
 export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptions {
   const e = parseEnv(envSchema, env);
+  if (e.PUSH_STANDINGS_PAGE_SIZE > e.PUSH_LEADERBOARD_MAX_LIMIT) {
+    throw new ConfigError(['PUSH_STANDINGS_PAGE_SIZE: must be at most PUSH_LEADERBOARD_MAX_LIMIT']);
+  }
   if (e.PUSH_VIEWER_MAX_BYTES < e.PUSH_VIEWER_SKIP_BYTES) {
     throw new ConfigError(['PUSH_VIEWER_MAX_BYTES: must be at least PUSH_VIEWER_SKIP_BYTES']);
   }
@@ -132,13 +163,15 @@ export function loadPushOptions(env: NodeJS.ProcessEnv = process.env): PushOptio
     corsOrigins: e.PUSH_CORS_ORIGINS,
     heartbeatMs: e.PUSH_HEARTBEAT_MS,
     retryMs: e.PUSH_RETRY_MS,
+    processes: e.PUSH_PROCESSES,
     maxConnections: e.PUSH_MAX_CONNECTIONS,
     maxStreamsPerAddress: e.PUSH_MAX_STREAMS_PER_ADDRESS,
     maxRssBytes: e.PUSH_MAX_RSS_BYTES,
     rateLimit: { max: e.PUSH_RATE_IP_MAX, windowMs: e.PUSH_RATE_IP_WINDOW_MS },
     viewer: { skipBytes: e.PUSH_VIEWER_SKIP_BYTES, maxBytes: e.PUSH_VIEWER_MAX_BYTES, stallMs: e.PUSH_VIEWER_STALL_MS },
     groupIdPrefix: e.PUSH_GROUP_ID_PREFIX,
-    leaderboardMaxLimit: e.PUSH_LEADERBOARD_MAX_LIMIT,
+    reads: { leaderboardMaxLimit: e.PUSH_LEADERBOARD_MAX_LIMIT, standingsPageSize: e.PUSH_STANDINGS_PAGE_SIZE, playerAroundMax: e.PUSH_PLAYER_AROUND_MAX },
+    snapshotCacheQuizzes: e.PUSH_SNAPSHOT_CACHE_QUIZZES,
     shutdownRetryMs: e.PUSH_SHUTDOWN_RETRY_MS,
     trustProxy: e.PUSH_TRUST_PROXY,
     consumer: { ...D.consumer },

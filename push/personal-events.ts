@@ -1,6 +1,6 @@
 import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../common/messages/events';
 import type { AnswerReceivedWire, AnswerResultWire, PersonalEventName, QuestionClosedWire, QuestionOpenedWire } from '../common/messages/wire';
-import { eventFrame } from './sse-frames';
+import { eventFrame, sseFrame } from './sse-frames';
 import type { Frame } from './viewer';
 
 // The personal stream's events (v1: answer-received, answer-result, question-opened, question-closed).
@@ -35,5 +35,5 @@ export function questionClosed(e: QuestionRevealed): QuestionClosedWire {
 
 /** No SSE id: these are not replayed on reconnect (the player's totals are in GET players/:playerId). */
 export function personalFrame(event: PersonalEventName, payload: object): Frame {
-  return { kind: event, bytes: eventFrame({ event, data: JSON.stringify(payload) }) };
+  return sseFrame(event, eventFrame({ event, data: JSON.stringify(payload) }));
 }

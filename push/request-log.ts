@@ -1,12 +1,16 @@
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { requestIdFrom } from '../common/ids';
 import type { Logger } from '../common/logger';
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz']);
 
+const isStream = (res: ServerResponse): boolean => String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+
 /**
  * One line per request when its response closes (for a stream: when the viewer leaves, with how
- * long it stayed). Logs the path only: the query string can hold a player's token.
+ * long it stayed): streams at info, other answers below 500 at debug, errors at warn or error.
+ * Logs the path only: the query string can hold a player's token.
  */
 export function requestLog(log: Logger): RequestHandler {
   return (req, res, next) => {
@@ -29,7 +33,9 @@ export function requestLog(log: Logger): RequestHandler {
       };
       if (res.statusCode >= 500 && res.statusCode !== 503) log.error(line, 'request');
       else if (res.statusCode === 503) log.warn(line, 'request');
-      else log.info(line, 'request');
+      // Reads are the hot path (every page polls them); a stream is a visit, logged at info.
+      else if (isStream(res)) log.info(line, 'request');
+      else log.debug(line, 'request');
     });
     next();
   };

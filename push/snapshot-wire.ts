@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { SnapshotFormatError } from '../common/errors';
 import type { LeaderboardSnapshot } from '../common/messages/events';
-import type { SnapshotWire } from '../common/messages/wire';
-import { eventFrame } from './sse-frames';
+import { snapshotJson, type SnapshotWire } from '../common/messages/wire';
+import { eventFrame, sseFrame } from './sse-frames';
 import type { SnapshotFrame } from './viewer';
 
 const count = z.number().int().nonnegative();
 
-// Processors write this JSON to Redis. It is checked rather than trusted so a bad write shows up
-// as one clear error here instead of a broken frame in every browser.
-// Typed against the one declaration of the shape, so the check cannot drift from it.
+// Processors write this JSON to Redis. It is checked rather than trusted (once per change, see
+// served-snapshots.ts) so a bad write shows up as one clear error here instead of a broken frame
+// in every browser. Typed against the one declaration of the shape, so the check cannot drift from it.
 const storedSnapshot: z.ZodType<SnapshotWire & { createdAt?: number | string }, z.ZodTypeDef, unknown> = z.object({
   quizId: z.string(),
   seq: count,
@@ -21,21 +21,9 @@ const storedSnapshot: z.ZodType<SnapshotWire & { createdAt?: number | string }, 
   createdAt: z.union([z.number(), z.string()]).optional(),
 });
 
-/** Only the contract's fields, in the contract's order, so both sources serialize to the same bytes. */
-function wire(s: SnapshotWire): SnapshotWire {
-  return {
-    quizId: s.quizId,
-    seq: s.seq,
-    players: s.players,
-    answers: s.answers,
-    openQuestions: s.openQuestions.map((q) => ({ questionId: q.questionId, answered: q.answered })),
-    entries: s.entries.map((e) => ({ rank: e.rank, playerId: e.playerId, displayName: e.displayName, score: e.score })),
-  };
-}
-
 export function snapshotFromEvent(event: LeaderboardSnapshot): SnapshotWire {
   // Records written before openQuestions existed decode without it (their writer schema lacks it).
-  return wire({ ...event, openQuestions: event.openQuestions ?? [] });
+  return { quizId: event.quizId, seq: event.seq, players: event.players, answers: event.answers, openQuestions: event.openQuestions ?? [], entries: event.entries };
 }
 
 export function parseStoredSnapshot(json: string): SnapshotWire & { createdAt?: number } {
@@ -49,21 +37,15 @@ export function parseStoredSnapshot(json: string): SnapshotWire & { createdAt?: 
   if (!parsed.success) {
     throw new SnapshotFormatError(`snapshot in Redis does not match the v1 shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  const createdAt = parsed.data.createdAt === undefined ? undefined : new Date(parsed.data.createdAt).getTime();
-  return { ...wire(parsed.data), ...(createdAt !== undefined && Number.isFinite(createdAt) ? { createdAt } : {}) };
+  const { createdAt: stamp, ...snapshot } = parsed.data;
+  const createdAt = stamp === undefined ? undefined : new Date(stamp).getTime();
+  return { ...snapshot, ...(createdAt !== undefined && Number.isFinite(createdAt) ? { createdAt } : {}) };
 }
 
-/** Serializes a snapshot once, as the SSE frame every viewer of the quiz gets. */
-export function snapshotFrame(s: SnapshotWire, createdAt?: number): SnapshotFrame {
-  return {
-    kind: 'snapshot',
-    seq: s.seq,
-    createdAt,
-    bytes: eventFrame({ event: 'snapshot', id: s.seq, data: JSON.stringify(wire(s)) }),
-  };
-}
-
-/** GET leaderboard?limit=N: the first N entries; players and answers still count everyone. */
-export function limitEntries(s: SnapshotWire, limit: number | undefined): SnapshotWire {
-  return limit === undefined ? wire(s) : { ...wire(s), entries: s.entries.slice(0, limit).map((e) => ({ ...e })) };
+/**
+ * Serializes a snapshot once, as the SSE frame every viewer of the quiz gets. `json` is its
+ * snapshotJson when already at hand (the bytes stored in Redis), so it is not made again.
+ */
+export function snapshotFrame(s: SnapshotWire, createdAt?: number, json: string = snapshotJson(s)): SnapshotFrame {
+  return { ...sseFrame('snapshot', eventFrame({ event: 'snapshot', id: s.seq, data: json })), seq: s.seq, createdAt };
 }

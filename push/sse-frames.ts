@@ -1,5 +1,6 @@
 // Server-Sent Events wire format (WHATWG HTML, "event stream interpretation"). Frames are built
 // once as Buffers so one snapshot's bytes can be written to every viewer without re-encoding.
+import type { Frame } from './viewer';
 
 export interface SseEvent {
   event?: string;
@@ -25,6 +26,25 @@ export function formatEvent(e: SseEvent): string {
 
 export function eventFrame(e: SseEvent): Buffer {
   return Buffer.from(formatEvent(e), 'utf8');
+}
+
+/**
+ * A frame to write to many viewers, in both forms a stream may need: as an HTTP/1.1 chunk
+ * (`<size hex>\r\n<event>\r\n`, what a keep-alive response carries) and as the bare event (an
+ * HTTP/1.0 response, a test's stream). Framed once here, each viewer's write is one buffer in one
+ * call, instead of Node's ServerResponse framing every write again (size line, body, CRLF).
+ * `bytes` is a view into `chunked`: the event is stored once.
+ */
+export function sseFrame(kind: string, event: Buffer | string): Frame {
+  const body = typeof event === 'string' ? Buffer.from(event, 'utf8') : event;
+  // An empty chunk would end the response.
+  if (body.length === 0) throw new Error('an SSE frame cannot be empty');
+  const head = `${body.length.toString(16)}\r\n`;
+  const chunked = Buffer.allocUnsafe(head.length + body.length + 2);
+  chunked.write(head, 0, 'latin1');
+  body.copy(chunked, head.length);
+  chunked.write('\r\n', head.length + body.length, 'latin1');
+  return { kind, bytes: chunked.subarray(head.length, head.length + body.length), chunked };
 }
 
 /** A comment line: clients ignore it, proxies see traffic. */

@@ -10,6 +10,23 @@ export interface AdmissionLimits {
 }
 
 /**
+ * The process's resident memory, read at most every `everyMs`: each read is a /proc read, and a
+ * crowd connecting at once would pay it per stream for a figure that moves slowly.
+ */
+function sampledRss(everyMs: number): () => number {
+  let readAt = -Infinity;
+  let value = 0;
+  return () => {
+    const now = Date.now();
+    if (now - readAt >= everyMs) {
+      value = process.memoryUsage.rss();
+      readAt = now;
+    }
+    return value;
+  };
+}
+
+/**
  * What one client may hold, beside the hub's total: a number of open streams per client address
  * (so one address cannot take every slot), and no new stream at all once the process's memory
  * passes its ceiling (so the instance answers 503 before it runs out, whatever the stream count).
@@ -21,7 +38,7 @@ export class StreamAdmission {
     private readonly limits: AdmissionLimits,
     private readonly metrics: PushMetrics,
     private readonly log: Logger,
-    private readonly residentBytes: () => number = () => process.memoryUsage.rss(),
+    private readonly residentBytes: () => number = sampledRss(100),
   ) {}
 
   /**

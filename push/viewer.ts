@@ -1,21 +1,32 @@
 import type { ViewerLimits } from './options';
 
-/** What a viewer writes to: an http.ServerResponse in production, any Writable in unit tests. */
+/**
+ * What a viewer writes to: the response's socket in production (stream-routes.ts), any Writable in
+ * unit tests.
+ */
 export interface SseSink {
   write(chunk: Buffer): boolean;
-  /** Bytes accepted by write() but not yet handed to the kernel (ServerResponse counts its socket's too). */
+  /** Bytes accepted by write() but not yet handed to the kernel. */
   readonly writableLength: number;
   readonly destroyed: boolean;
+  /**
+   * true: the sink is an HTTP/1.1 response body written straight to its socket, so each frame goes
+   * out already chunk-framed (Frame.chunked); absent or false: bare events (Frame.bytes).
+   */
+  readonly chunked?: boolean;
   end(): unknown;
   destroy(): unknown;
   on(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
-/** Bytes ready to write, built once and shared by every viewer that gets them. */
+/** Bytes ready to write, built once (sse-frames.ts sseFrame) and shared by every viewer that gets them. */
 export interface Frame {
   /** Metric label: the SSE event name, or "heartbeat", "hello", "retry". */
   kind: string;
+  /** The SSE event itself. */
   bytes: Buffer;
+  /** The same event as one HTTP/1.1 chunk (size line, event, CRLF); `bytes` is a view into it. */
+  chunked: Buffer;
 }
 
 export interface SnapshotFrame extends Frame {
@@ -26,11 +37,18 @@ export interface SnapshotFrame extends Frame {
 
 export type DropReason = 'stalled' | 'buffer_limit';
 
-/** How a viewer reports what happened to it; the hub turns these into metrics. */
+/**
+ * How a viewer reports what happened to it; the hub turns these into metrics. Frames a caller
+ * hands over (a broadcast, an event) are counted by the caller, once per broadcast: the viewer
+ * reports only the writes it makes on its own (a held snapshot once it drains, a heartbeat, the
+ * last frame on close).
+ */
 export interface ViewerObserver {
   written(frame: Frame): void;
   /** A snapshot this viewer will never get: a newer one replaced it while the viewer was behind. */
   skipped(): void;
+  /** The viewer has `skipBytes` or more unsent: it needs tick() until it catches up or stalls. */
+  behind(viewer: Viewer): void;
   dropped(reason: DropReason): void;
   closed(viewer: Viewer): void;
 }
@@ -51,6 +69,7 @@ export class Viewer {
   private behindSince: number | undefined;
   private lastWriteAt: number;
   private done = false;
+  private readonly chunked: boolean;
 
   constructor(
     private readonly sink: SseSink,
@@ -62,6 +81,7 @@ export class Viewer {
   ) {
     this.lastSeq = lastSeq;
     this.lastWriteAt = now();
+    this.chunked = sink.chunked === true;
     sink.on('drain', () => this.onDrain());
     sink.on('close', () => this.finish());
   }
@@ -75,32 +95,46 @@ export class Viewer {
     return Math.max(this.lastSeq, this.pending?.seq ?? -1);
   }
 
+  /** Still has `skipBytes` or more unsent since it last fell behind. */
+  get isBehind(): boolean {
+    return this.behindSince !== undefined;
+  }
+
   get bufferedBytes(): number {
     return this.done ? 0 : this.sink.writableLength;
   }
 
-  /** Writes a snapshot unless the viewer already has it or a newer one (ids only increase per viewer). */
+  /**
+   * Writes a snapshot unless the viewer already has it or a newer one (ids only increase per
+   * viewer). 'written' is the caller's to count: a broadcast counts its writes once.
+   */
   sendSnapshot(snapshot: SnapshotFrame): SnapshotOutcome {
     if (this.done) return 'closed';
-    if (snapshot.seq <= this.seq) return 'stale';
+    if (snapshot.seq <= this.lastSeq || (this.pending !== undefined && snapshot.seq <= this.pending.seq)) return 'stale';
     if (this.sink.writableLength >= this.limits.skipBytes) {
       if (this.pending) this.observer.skipped();
       this.pending = snapshot;
       this.markBehind();
       return this.checkStalled() ? 'closed' : 'deferred';
     }
-    this.writeSnapshot(snapshot);
+    this.lastSeq = snapshot.seq;
+    this.lastWriteAt = this.now();
+    this.sink.write(this.chunked ? snapshot.chunked : snapshot.bytes);
     return 'written';
   }
 
-  /** Writes an event that cannot be replaced by a later one (a player's result, a question event). */
+  /**
+   * Writes an event that cannot be replaced by a later one (a player's result, a question event);
+   * true when written, which the caller counts.
+   */
   send(frame: Frame): boolean {
     if (this.done) return false;
     if (this.sink.writableLength + frame.bytes.length > this.limits.maxBytes) {
       this.drop('buffer_limit');
       return false;
     }
-    this.write(frame);
+    this.lastWriteAt = this.now();
+    this.sink.write(this.chunked ? frame.chunked : frame.bytes);
     if (this.sink.writableLength >= this.limits.skipBytes) this.markBehind();
     return !this.checkStalled();
   }
@@ -159,14 +193,17 @@ export class Viewer {
     this.write(snapshot);
   }
 
+  /** A write of the viewer's own accord, so it reports it (see ViewerObserver). */
   private write(frame: Frame): void {
     this.lastWriteAt = this.now();
-    this.sink.write(frame.bytes);
+    this.sink.write(this.chunked ? frame.chunked : frame.bytes);
     this.observer.written(frame);
   }
 
   private markBehind(): void {
-    this.behindSince ??= this.now();
+    if (this.behindSince !== undefined) return;
+    this.behindSince = this.now();
+    this.observer.behind(this);
   }
 
   private checkStalled(): boolean {

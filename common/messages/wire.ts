@@ -1,7 +1,9 @@
-// The JSON that push serves to browsers (GET leaderboard, the SSE `snapshot` event and the personal
-// stream's events), declared once: processors write the snapshot to Redis in this shape, push
-// checks and serves it, and the pages import these as types. v1: fields may be added, never
-// renamed. Pure types, so the browser build can import them (web/tsconfig.json checks them too).
+// The JSON that push serves to browsers (GET leaderboard, the SSE `snapshot` event, the standings
+// reads and the personal stream's events), declared once: processors write the snapshot to Redis
+// with snapshotJson (so the stored bytes are the bytes push serves), push checks them once and
+// serves them as they are, and the pages import these as types. v1: fields may be added, never
+// renamed. Types and pure serializers only (no imports), so the browser build can import them
+// (web/tsconfig.json checks them too).
 
 export interface LeaderboardEntryWire {
   rank: number;
@@ -25,6 +27,56 @@ export interface SnapshotWire {
   /** Questions open now, with how many players have answered each (no points until they close, in onClose quizzes). */
   openQuestions: OpenQuestionCountWire[];
   entries: LeaderboardEntryWire[];
+}
+
+/** A page of the full standings (GET leaderboard?offset=): ranks offset + 1 .. offset + entries.length. */
+export interface StandingsPageWire {
+  quizId: string;
+  /** Everyone on the board (the sorted set's size), so a client knows how many pages there are. */
+  players: number;
+  offset: number;
+  entries: LeaderboardEntryWire[];
+}
+
+/** GET players/:playerId; `around` (with ?around=N) lists the ranks rank − N .. rank + N that exist, the player included. */
+export interface PlayerStandingWire {
+  playerId: string;
+  displayName: string;
+  score: number;
+  rank: number;
+  around?: LeaderboardEntryWire[];
+}
+
+// The serializers below copy each field in the order the interfaces declare it, whatever order the
+// object was built in and whatever else it carries, so the same snapshot always becomes the same
+// bytes (what processors store in Redis is byte for byte what push serves and streams).
+
+function wireEntries(entries: readonly LeaderboardEntryWire[]): LeaderboardEntryWire[] {
+  return entries.map((e) => ({ rank: e.rank, playerId: e.playerId, displayName: e.displayName, score: e.score }));
+}
+
+/** The snapshot as its v1 JSON: only the contract's fields, in the contract's order. */
+export function snapshotJson(s: SnapshotWire): string {
+  const wire: SnapshotWire = {
+    quizId: s.quizId,
+    seq: s.seq,
+    players: s.players,
+    answers: s.answers,
+    openQuestions: s.openQuestions.map((q) => ({ questionId: q.questionId, answered: q.answered })),
+    entries: wireEntries(s.entries),
+  };
+  return JSON.stringify(wire);
+}
+
+export function standingsPageJson(p: StandingsPageWire): string {
+  const wire: StandingsPageWire = { quizId: p.quizId, players: p.players, offset: p.offset, entries: wireEntries(p.entries) };
+  return JSON.stringify(wire);
+}
+
+export function playerStandingJson(p: PlayerStandingWire): string {
+  const wire: PlayerStandingWire = { playerId: p.playerId, displayName: p.displayName, score: p.score, rank: p.rank };
+  if (p.around !== undefined) wire.around = wireEntries(p.around);
+  return JSON.stringify(wire);
 }
 
 /** `answer-received`: the answer is counted; nothing about whether it was right. */

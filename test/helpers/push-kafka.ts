@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { AnswerReceived, AnswerScored, LeaderboardEntry, LeaderboardSnapshot, QuestionOpened, QuestionRevealed } from '../../common/messages/events';
 import { createKafka } from '../../common/kafka';
+import { snapshotJson } from '../../common/messages/wire';
 import { createRedis, redisKeys } from '../../common/redis';
 import type { EventCodec } from '../../common/codec';
 import { onCleanup } from './cleanup';
@@ -73,7 +74,7 @@ export async function processorOutputs(codec: EventCodec): Promise<ProcessorOutp
     },
     async storeSnapshot(s) {
       touched.add(s.quizId);
-      const tx = redis.multi().set(redisKeys.snapshot(s.quizId), JSON.stringify({ quizId: s.quizId, seq: s.seq, players: s.players, answers: s.answers, openQuestions: s.openQuestions, entries: s.entries }));
+      const tx = redis.multi().set(redisKeys.snapshot(s.quizId), snapshotJson({ ...s, openQuestions: s.openQuestions ?? [] }));
       for (const e of s.entries) {
         // Any score that orders the set like the ranks do; processors' real composite also breaks ties.
         tx.zadd(redisKeys.leaderboard(s.quizId), e.score * 1_000 - e.rank, e.playerId);

@@ -1,7 +1,7 @@
 import '../helpers/cleanup';
-import type { Express } from 'express';
 import { openApiDocument } from '../../ingest/openapi';
 import { uniqueId } from '../helpers/ids';
+import { documentedRoutes as documentedOf, registeredRoutes, type OpenApiDoc } from '../helpers/openapi-routes';
 import { startIngestWithoutRedis, startTestIngest, type TestIngest } from '../helpers/ingest-app';
 import { IngestClient, sampleQuiz, type Reply } from '../helpers/ingest-client';
 import { stackClients } from '../helpers/stack';
@@ -12,37 +12,8 @@ import { stackClients } from '../helpers/stack';
 
 jest.setTimeout(45_000);
 
-type Doc = { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
-const doc = openApiDocument({ devTokens: true }) as unknown as Doc;
-
-interface Layer {
-  route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-}
-
-/** The routes express will dispatch, as "METHOD /openapi/{style}" strings. */
-function registeredRoutes(app: Express): string[] {
-  const out: string[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const [method, on] of Object.entries(layer.route.methods)) {
-          if (on && method !== '_all') out.push(`${method.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
-        }
-      } else if (layer.handle?.stack) {
-        walk(layer.handle.stack);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
-  return out.sort();
-}
-
-function documentedRoutes(): string[] {
-  return Object.entries(doc.paths)
-    .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
-    .sort();
-}
+const doc = openApiDocument({ devTokens: true }) as unknown as OpenApiDoc;
+const documentedRoutes = (): string[] => documentedOf(doc);
 
 const { pg } = stackClients();
 
@@ -76,7 +47,7 @@ test('in jwks mode the dev-token route is neither registered nor documented', as
   const jwks = await startTestIngest({
     config: (c) => ({ ...c, auth: { ...c.auth, mode: 'jwks', jwksUrl: 'http://127.0.0.1:1/jwks.json' } }),
   });
-  const jwksDoc = openApiDocument({ devTokens: false }) as unknown as Doc;
+  const jwksDoc = openApiDocument({ devTokens: false }) as unknown as OpenApiDoc;
   expect(jwksDoc.paths['/v1/auth/dev-token']).toBeUndefined();
   expect(registeredRoutes(jwks.app)).not.toContain('POST /v1/auth/dev-token');
   expect(registeredRoutes(jwks.app)).toHaveLength(documentedRoutes().length - 1);

@@ -1,7 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { LeaderboardFanOut } from '../../push/leaderboard-fan-out';
 import { PersonalFanOut } from '../../push/personal-fan-out';
-import { Viewer, type Frame, type SnapshotFrame } from '../../push/viewer';
+import { ALL_ENTRIES, SnapshotEdition } from '../../push/snapshot-edition';
+import { sseFrame } from '../../push/sse-frames';
+import { Viewer, type Frame } from '../../push/viewer';
 
 const limits = { skipBytes: 1_000, maxBytes: 10_000, stallMs: 60_000 };
 
@@ -10,12 +12,19 @@ function viewer(lastSeq = -1) {
   const chunks: Buffer[] = [];
   sink.on('data', (c: Buffer) => chunks.push(c));
   const closed: Viewer[] = [];
-  const v = new Viewer(sink, limits, { written: () => undefined, skipped: () => undefined, dropped: () => undefined, closed: (x) => closed.push(x) }, lastSeq);
+  const v = new Viewer(sink, limits, { written: () => undefined, skipped: () => undefined, behind: () => undefined, dropped: () => undefined, closed: (x) => closed.push(x) }, lastSeq);
   return { v, sink, chunks, closed };
 }
 
-function snap(seq: number): SnapshotFrame {
-  return { kind: 'snapshot', seq, bytes: Buffer.from(`id: ${seq}\ndata: {}\n\n`) };
+function snap(seq: number, entries = 3): SnapshotEdition {
+  return new SnapshotEdition({
+    quizId: 'q',
+    seq,
+    players: entries,
+    answers: seq,
+    openQuestions: [],
+    entries: Array.from({ length: entries }, (_, i) => ({ rank: i + 1, playerId: `p${i + 1}`, displayName: `P${i + 1}`, score: 100 - i })),
+  });
 }
 
 describe('LeaderboardFanOut', () => {
@@ -28,10 +37,11 @@ describe('LeaderboardFanOut', () => {
     fan.add('q1', b.v);
     fan.add('q2', other.v);
     const s = snap(7);
-    expect(fan.publish('q1', s)).toEqual({ newer: true, viewers: 2, written: 2, deferred: 0 });
+    const frame = s.frame(ALL_ENTRIES);
+    expect(fan.publish('q1', s)).toEqual({ newer: true, viewers: 2, written: 2, bytesWritten: 2 * frame.bytes.length, deferred: 0 });
     await new Promise((r) => setImmediate(r));
-    expect(a.chunks[0]).toBe(s.bytes);
-    expect(b.chunks[0]).toBe(s.bytes);
+    expect(a.chunks[0]).toBe(frame.bytes);
+    expect(b.chunks[0]).toBe(frame.bytes);
     expect(other.chunks).toEqual([]);
     expect(fan.latest('q1')).toBe(s);
   });
@@ -70,8 +80,44 @@ describe('LeaderboardFanOut', () => {
   });
 });
 
+describe('LeaderboardFanOut entry limits', () => {
+  const entriesOf = (chunk: Buffer) => (JSON.parse(/^data: (.*)$/m.exec(chunk.toString())![1]!) as { entries: unknown[] }).entries.length;
+
+  test('viewers get the entries they asked for, one serialization per distinct limit however many viewers', async () => {
+    const fan = new LeaderboardFanOut();
+    const tops = [viewer(), viewer(), viewer()];
+    const full = viewer();
+    const past = viewer(); // asks for more than there are: the full frame, not a serialization of its own
+    for (const t of tops) fan.add('q', t.v, 2);
+    fan.add('q', full.v);
+    fan.add('q', past.v, 50);
+    const s = snap(4, 10);
+    expect(fan.publish('q', s)).toMatchObject({ viewers: 5, written: 5 });
+    await new Promise((r) => setImmediate(r));
+    expect(s.serializations).toBe(2);
+    expect(tops.map((t) => entriesOf(t.chunks[0]!))).toEqual([2, 2, 2]);
+    expect(tops[1]!.chunks[0]).toBe(tops[0]!.chunks[0]); // the very same Buffer
+    expect(entriesOf(full.chunks[0]!)).toBe(10);
+    expect(past.chunks[0]).toBe(full.chunks[0]);
+  });
+
+  test('a limit nobody watches costs nothing, and leaving frees the group', () => {
+    const fan = new LeaderboardFanOut();
+    const top = viewer();
+    const full = viewer();
+    fan.add('q', top.v, 3);
+    fan.add('q', full.v);
+    fan.remove('q', top.v, 3);
+    const s = snap(5, 10);
+    expect(fan.publish('q', s)).toMatchObject({ viewers: 1, written: 1 });
+    expect(s.serializations).toBe(1);
+    fan.remove('q', full.v);
+    expect(fan.has('q')).toBe(false);
+  });
+});
+
 describe('PersonalFanOut', () => {
-  const f = (kind: string): Frame => ({ kind, bytes: Buffer.from(`event: ${kind}\ndata: {}\n\n`) });
+  const f = (kind: string): Frame => sseFrame(kind, `event: ${kind}\ndata: {}\n\n`);
 
   test("a player's result reaches that player's viewers only; question events reach the whole quiz", () => {
     const fan = new PersonalFanOut();

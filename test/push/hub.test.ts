@@ -3,6 +3,8 @@ import { Registry } from 'prom-client';
 import { createLogger } from '../../common/logger';
 import { StreamHub } from '../../push/hub';
 import { PushMetrics } from '../../push/metrics';
+import { serveStoredSnapshot } from '../../push/served-snapshots';
+import { snapshotJson } from '../../common/messages/wire';
 import { SseParser, type SseMessage } from '../helpers/sse-client';
 
 const log = createLogger('test', 'silent');
@@ -25,6 +27,8 @@ function client() {
 
 const tick = () => new Promise((r) => setImmediate(r));
 const snap = (quizId: string, seq: number) => ({ quizId, seq, players: 1, answers: seq, openQuestions: [], entries: [{ rank: 1, playerId: 'p', displayName: 'P', score: seq }] });
+/** As push reads it from Redis. */
+const stored = (quizId: string, seq: number) => serveStoredSnapshot(Buffer.from(snapshotJson(snap(quizId, seq))));
 
 describe('StreamHub', () => {
   test('a new viewer gets hello + retry advice, then the newer of Redis and what Kafka brought', async () => {
@@ -32,10 +36,10 @@ describe('StreamHub', () => {
     const early = client();
     const v1 = hub.connectLeaderboard('q', early.sink);
     hub.publishSnapshot(snap('q', 5), Date.now()); // arrives from Kafka while Redis is being read
-    hub.sendInitialSnapshot('q', v1, snap('q', 4)); // Redis was older: nothing more is sent
+    hub.sendInitialSnapshot('q', v1, stored('q', 4)); // Redis was older: nothing more is sent
     const late = client();
     const v2 = hub.connectLeaderboard('q', late.sink);
-    hub.sendInitialSnapshot('q', v2, snap('q', 4)); // gets 5 from memory, not Redis's 4
+    hub.sendInitialSnapshot('q', v2, stored('q', 4)); // gets 5 from memory, not Redis's 4
     await tick();
     expect(early.parser.comments).toContain('ok');
     expect(early.parser.retryMs).toBe(1_500);

@@ -111,6 +111,29 @@ describe('GET leaderboard/stream', () => {
     expect(ids(behind.events)).toEqual([10, 11]);
   });
 
+  test('?limit=N streams the top N entries of each snapshot, beside a full viewer of the same quiz; a bad limit is a 400', async () => {
+    const quizId = await existingQuiz('limit');
+    await out.storeSnapshot(snap(quizId, 3, 6));
+    const top2 = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream?limit=2`);
+    onCleanupClose(top2);
+    const full = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`);
+    onCleanupClose(full);
+    expect(JSON.parse((await top2.nth(0)).data)).toEqual({ ...snap(quizId, 3, 6), entries: entries(6).slice(0, 2) });
+    expect(JSON.parse((await full.nth(0)).data)).toEqual(snap(quizId, 3, 6));
+
+    await out.snapshot(snap(quizId, 4, 6));
+    await top2.waitFor((e) => e.id === '4');
+    await full.waitFor((e) => e.id === '4');
+    expect(JSON.parse(top2.events[1]!.data)).toEqual({ ...snap(quizId, 4, 6), entries: entries(6).slice(0, 2) });
+    expect(JSON.parse(full.events[1]!.data)).toEqual(snap(quizId, 4, 6));
+
+    for (const limit of ['0', 'ten', '1001']) {
+      const bad = await fetch(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream?limit=${limit}`);
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    }
+  });
+
   test('a quiz with no snapshot yet: the stream opens and the first published snapshot arrives', async () => {
     const quizId = await existingQuiz('empty');
     const sse = await connectSse(`${push.url}/v1/quizzes/${quizId}/leaderboard/stream`);
@@ -257,7 +280,7 @@ describe('what one client can hold', () => {
 describe('Redis unavailable', () => {
   test('GETs answer 503 + Retry-After; a stream still opens and gets the next snapshot from Kafka', async () => {
     const { redis } = deadRedis();
-    const store = new LeaderboardReader(redis);
+    const store = new LeaderboardReader(redis, 10);
     const cut = await startTestPush({ deps: (d) => ({ store, readiness: { ...d.readiness, redis: () => store.ping() } }) });
     const quizId = await existingQuiz('noredis');
     for (const path of [`/v1/quizzes/${quizId}/leaderboard`, `/v1/quizzes/${quizId}/players/p1`]) {

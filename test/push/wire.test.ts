@@ -2,7 +2,7 @@ import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } f
 import { ConfigError, SnapshotFormatError } from '../../common/errors';
 import { loadPushOptions } from '../../push/options';
 import { answerReceived, answerResult, personalFrame, questionClosed, questionOpened } from '../../push/personal-events';
-import { limitEntries, parseStoredSnapshot, snapshotFrame, snapshotFromEvent } from '../../push/snapshot-wire';
+import { parseStoredSnapshot, snapshotFrame, snapshotFromEvent } from '../../push/snapshot-wire';
 import { SseParser } from '../helpers/sse-client';
 
 const stored = {
@@ -38,11 +38,6 @@ describe('snapshot wire shape', () => {
     expect(() => parseStoredSnapshot('{nope')).toThrow(SnapshotFormatError);
     expect(() => parseStoredSnapshot(JSON.stringify({ ...stored, seq: -1 }))).toThrow(/seq/);
     expect(() => parseStoredSnapshot(JSON.stringify({ ...stored, entries: [{ rank: 1 }] }))).toThrow(/entries/);
-  });
-
-  test('limit keeps the first N entries and the totals', () => {
-    expect(limitEntries(stored, 2)).toEqual({ ...stored, entries: stored.entries.slice(0, 2) });
-    expect(limitEntries(stored, undefined)).toEqual(stored);
   });
 });
 

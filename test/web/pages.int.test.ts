@@ -24,6 +24,10 @@ interface Streams {
   personal: Set<Response>;
   /** Tokens the scripted push treats as expired (push ends such a stream and refuses them). */
   expired: Set<string>;
+  /** GET players/:playerId: the body for a player, or undefined for a 404 (not on the board yet). */
+  standing: (playerId: string) => unknown;
+  /** The whole board GET leaderboard?offset=&limit= pages through. */
+  board: Array<{ rank: number; playerId: string; displayName: string; score: number }>;
 }
 
 function scriptedPush(streams: Streams) {
@@ -48,8 +52,15 @@ function scriptedPush(streams: Streams) {
     res.locals.token = token;
     open(res, streams.personal);
   });
-  app.get('/v1/quizzes/:quizId/players/:playerId', (_req, res) => {
-    res.status(404).json({ error: { code: 'player_not_found', message: 'not yet' } });
+  app.get('/v1/quizzes/:quizId/players/:playerId', (req, res) => {
+    const body = streams.standing(req.params.playerId);
+    if (body === undefined) res.status(404).json({ error: { code: 'player_not_found', message: 'not yet' } });
+    else res.json(body);
+  });
+  app.get('/v1/quizzes/:quizId/leaderboard', (req, res) => {
+    const offset = Number(req.query.offset);
+    const limit = Number(req.query.limit);
+    res.json({ quizId: req.params.quizId, players: streams.board.length, offset, entries: streams.board.slice(offset, offset + limit) });
   });
   return app;
 }
@@ -64,7 +75,7 @@ let browser: Browser;
 let ingest: TestIngest;
 let client: IngestClient;
 let pushUrl: string;
-const streams: Streams = { leaderboard: new Set(), personal: new Set(), expired: new Set() };
+const streams: Streams = { leaderboard: new Set(), personal: new Set(), expired: new Set(), standing: () => undefined, board: [] };
 
 jest.setTimeout(180_000);
 
@@ -260,5 +271,54 @@ test('the host creates a quiz from pasted JSON, opens and closes a question, and
   expect(await q1.locator('li[data-choice-id="c"] .count').textContent()).toBe('0');
   expect((await client.request('GET', `/v1/quizzes/${quizId}`)).body.questions[0].state).toBe('closed');
   await screenshot(page, 'scripted-host');
+  expect(logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});
+
+test('a player below the board\'s top 100 sees the players around them', async () => {
+  const quizId = uniqueId('webn');
+  expect((await client.createQuiz(sampleQuiz(quizId, { questions: 1 }))).status).toBe(201);
+  const { page, logs } = await newPage(browser, { width: 390, height: 800 });
+  await page.goto(`${pushUrl}/play.html?quiz=${quizId}`);
+  // Earlier tests' players may still hold their streams open: wait for one more.
+  const before = streams.personal.size;
+  await page.getByLabel('Your name').fill('Fay');
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.locator('#game').waitFor();
+  await waitUntil('the personal stream', () => streams.personal.size > before, 30_000);
+  expect(await page.locator('#neighbours').isHidden()).toBe(true);
+
+  // Ranked 150th: push's GET players/:playerId?around=2 lists ranks 148 to 152.
+  streams.standing = (playerId) => ({
+    playerId,
+    displayName: 'Fay',
+    score: 300,
+    rank: 150,
+    around: [entry(148, 'gus', 320), entry(149, 'hal', 310), { rank: 150, playerId, displayName: 'Fay', score: 300 }, entry(151, 'ivy', 300), entry(152, 'jo', 290)],
+  });
+  send(streams.personal, 'answer-result', { answerId: 'x', questionId: 'q1', correct: true, points: 300, total: 300, rank: 150, late: false });
+  await page.locator('#neighbours').waitFor();
+  expect(await page.locator('#neighbour-list li .name').allTextContents()).toEqual(['GUS', 'HAL', 'Fay (you)', 'IVY', 'JO']);
+  expect(await page.locator('#neighbour-list li.me').getAttribute('value')).toBe('150');
+  expect(await page.locator('#rank').textContent()).toBe('150th');
+  streams.standing = () => undefined;
+  expect(logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});
+
+test('the host prints the final standings of a closed quiz, read page by page', async () => {
+  const quizId = uniqueId('webp');
+  expect((await client.createQuiz(sampleQuiz(quizId, { questions: 1 }))).status).toBe(201);
+  expect((await client.closeQuiz(quizId)).status).toBe(200);
+  streams.board = Array.from({ length: 1_234 }, (_, i) => entry(i + 1, `p${i + 1}`, 5_000 - i));
+  const { page, logs } = await newPage(browser);
+  // The print dialog would block a headless page: count the calls instead.
+  await page.addInitScript('window.__printed = 0; window.print = () => { window.__printed += 1; };');
+  await page.goto(`${pushUrl}/host.html?quiz=${quizId}`);
+  await page.locator('#downloads').waitFor();
+  await page.getByRole('button', { name: 'Final standings (print)' }).click();
+  await page.locator('#final-standings').waitFor();
+  expect(await page.locator('#final-standings-rows tr').count()).toBe(1_234);
+  expect(await page.locator('#final-standings-rows tr').nth(1_233).locator('td').allTextContents()).toEqual(['1234', 'P1234', '3767']);
+  expect(await page.evaluate('window.__printed')).toBe(1);
+  streams.board = [];
   expect(logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
 });

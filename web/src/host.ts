@@ -5,10 +5,11 @@ import { $, h, queryParam, say, show } from './lib/dom';
 import { isNewer } from './lib/display';
 import { quizFromForm, type FormQuestion } from './lib/host-form';
 import { formatPin, playUrl } from './lib/join-code';
-import { parseSnapshot, type QuestionReveal } from './lib/messages';
+import { parseSnapshot, parseStandingsPage, type QuestionReveal } from './lib/messages';
 import { qrSvg } from './lib/qr-svg';
 import type { Choice, ScoreVisibility } from './lib/quiz';
 import { answeredOf } from './lib/stage';
+import { readAllStandings } from './lib/standings';
 import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream';
 
 // The host's page: create a quiz (form or pasted JSON), then run it: the PIN and a QR code of the
@@ -332,11 +333,40 @@ async function download(file: 'results.csv' | 'questions.csv'): Promise<void> {
   }
 }
 
+/** Every player's final place, read page by page from push's full standings, then the print dialog. */
+async function printStandings(): Promise<void> {
+  const status = $('#download-status');
+  say(status, 'Reading the standings…');
+  try {
+    const entries = await readAllStandings(async (offset, limit) => {
+      const res = await fetch(`v1/quizzes/${encodeURIComponent(quizId)}/leaderboard?offset=${offset}&limit=${limit}`, { cache: 'no-store' });
+      if (!res.ok) throw new Error(`standings: HTTP ${res.status}`);
+      const page = parseStandingsPage(await res.json());
+      if (!page) throw new Error('standings: an unreadable page');
+      return page;
+    });
+    $('#final-standings-heading').textContent = `Final standings · ${$('#quiz-title').textContent ?? quizId}`;
+    $('#final-standings-note').textContent = `${entries.length} ${entries.length === 1 ? 'player' : 'players'}; equal scores: who reached the score first ranks higher.`;
+    $('#final-standings-rows').replaceChildren(
+      ...entries.map((e) => h('tr', {}, [h('td', { text: String(e.rank) }), h('td', { text: e.displayName }), h('td', { text: String(e.score) })])),
+    );
+    show($('#final-standings'), true);
+    say(status, `Standings of ${entries.length} players ready.`, 'ok');
+    document.body.classList.add('printing-standings');
+    window.print();
+  } catch (err) {
+    say(status, `Could not read the standings: ${messageOf(err)}`, 'error');
+  } finally {
+    document.body.classList.remove('printing-standings');
+  }
+}
+
 async function manage(id: string, title: string, pin: string | null): Promise<void> {
   for (const s of streams) s.close();
   streams = [];
   views.clear();
   $('#questions').replaceChildren();
+  show($('#final-standings'), false);
   reveals.clear();
   snapshot = undefined;
   openKey = '';
@@ -477,6 +507,7 @@ async function main(): Promise<void> {
   });
   $('#download-results').addEventListener('click', () => void download('results.csv'));
   $('#download-questions').addEventListener('click', () => void download('questions.csv'));
+  $('#print-standings').addEventListener('click', () => void printStandings());
 
   const existing = queryParam('quiz');
   if (existing) await load(existing);

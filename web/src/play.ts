@@ -5,7 +5,8 @@ import { $, h, queryParam, randomBytes, say, show } from './lib/dom';
 import { lockedInText, ordinal } from './lib/display';
 import { randomAnswerId, randomPlayerId } from './lib/ids';
 import { parseJoinCode } from './lib/join-code';
-import { parseAnswerReceived, parseAnswerResult, parseQuestionOpened, parseReveal, type QuestionReveal } from './lib/messages';
+import { parseAnswerReceived, parseAnswerResult, parsePlayerStanding, parseQuestionOpened, parseReveal, type QuestionReveal } from './lib/messages';
+import { BOARD_TOP_N, NEIGHBOURS, neighbourhood } from './lib/standings';
 import { openQuestionOf, remainingMs, type OpenQuestion, type ScoreVisibility } from './lib/quiz';
 import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream';
 
@@ -70,13 +71,29 @@ function showStanding(total: number, rank: number): void {
   $('#rank').textContent = rank > 0 ? ordinal(rank) : '–';
 }
 
+/** Below the board's top N a player cannot find themselves on the big screen: list who is around them. */
+function showNeighbourhood(rows: ReturnType<typeof neighbourhood>): void {
+  show($('#neighbours'), rows.length > 0);
+  $('#neighbour-list').replaceChildren(
+    ...rows.map((e) =>
+      h('li', { class: e.me ? 'me' : '', attrs: { value: String(e.rank), ...(e.me ? { 'aria-current': 'true' } : {}) } }, [
+        h('span', { class: 'name', text: e.me ? `${e.displayName} (you)` : e.displayName }),
+        h('span', { class: 'score', text: String(e.score) }),
+      ]),
+    ),
+  );
+}
+
 async function refreshStanding(): Promise<void> {
-  // Push's read of one player: the totals a missed answer-result would have carried.
-  const res = await fetch(`v1/quizzes/${encodeURIComponent(session.quizId)}/players/${encodeURIComponent(session.playerId)}`, { cache: 'no-store' });
+  // Push's read of one player (the totals a missed answer-result would have carried), with the
+  // players around them, which the page shows only below the board's top N.
+  const res = await fetch(`v1/quizzes/${encodeURIComponent(session.quizId)}/players/${encodeURIComponent(session.playerId)}?around=${NEIGHBOURS}`, { cache: 'no-store' });
   if (res.status === 404) return; // not scored yet: the join is still on its way through the pipeline
   if (!res.ok) throw new Error(`standing: HTTP ${res.status}`);
-  const body = (await res.json()) as { score?: number; rank?: number };
-  if (typeof body.score === 'number' && typeof body.rank === 'number') showStanding(body.score, body.rank);
+  const standing = parsePlayerStanding(await res.json());
+  if (!standing) return;
+  showStanding(standing.score, standing.rank);
+  showNeighbourhood(neighbourhood(standing, BOARD_TOP_N));
 }
 
 function stopTicker(): void {
@@ -200,6 +217,8 @@ function showReceived(answerId: string, questionId: string): void {
 function showResult(r: AnswerResultWire): void {
   results.set(r.questionId, r);
   showStanding(r.total, r.rank);
+  // The neighbours moved too; only worth a read when the player is off the board's top N.
+  if (r.rank > BOARD_TOP_N || !$('#neighbours').hidden) void refreshStanding().catch((err: unknown) => console.warn('standing refresh failed', err));
   if (current?.questionId !== r.questionId) return;
   const verdict = r.correct ? `Correct! +${r.points} points.` : r.late ? 'Too late: no points.' : 'Wrong: no points.';
   say($('#result'), `${verdict} Total ${r.total}, ${ordinal(r.rank)} place.`, r.correct ? 'ok' : 'error');

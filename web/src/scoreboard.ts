@@ -264,8 +264,9 @@ async function main(): Promise<void> {
   document.title = `Scoreboard · ${quizId}`;
   const board = $('#board') as HTMLOListElement;
 
+  // Only the rows shown: push serializes a top-N frame once for every screen that asks for N.
   openLiveStream(
-    `v1/quizzes/${encodeURIComponent(quizId)}/leaderboard/stream`,
+    `v1/quizzes/${encodeURIComponent(quizId)}/leaderboard/stream?limit=${limit}`,
     {
       snapshot: (data) => {
         const snapshot = parseSnapshot(data);

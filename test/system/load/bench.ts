@@ -1,4 +1,6 @@
 // `npm run bench [-- --smoke] [--only=ingest,e2e,fan-out,scoring,scale] [--reps=N] [--fan-steps=1000,5000] [--fan-no-stop]
+// [--fan-cpu-prof=dir] (push's --cpu-prof during the fan-out section) [--fan-no-peer] (push only, for profiling)
+// [--fan-compare-dir=<checkout>] (also that checkout's push, e.g. before a change, in the same run)
 // [--out=dir]`: starts what it needs,
 // measures each section beside its reference, and writes artifacts/bench/<timestamp>/report.md
 // with SVG charts. A benchmark, not a test: a section that fails is reported, never fatal.
@@ -41,6 +43,11 @@ async function main(): Promise<void> {
   if (reps) settings.reps = Math.max(1, Number(reps.slice('--reps='.length)) || 1);
   const fanSteps = args.find((a) => a.startsWith('--fan-steps='));
   if (args.includes('--fan-no-stop')) settings.fanOut.stopOnFail = false;
+  if (args.includes('--fan-no-peer')) settings.fanOut.noPeer = true;
+  const fanCompare = args.find((a) => a.startsWith('--fan-compare-dir='));
+  if (fanCompare) settings.fanOut.compareDir = fanCompare.slice('--fan-compare-dir='.length);
+  const fanProf = args.find((a) => a.startsWith('--fan-cpu-prof='));
+  if (fanProf) settings.fanOut.cpuProfDir = fanProf.slice('--fan-cpu-prof='.length);
   if (fanSteps) settings.fanOut.steps = fanSteps.slice('--fan-steps='.length).split(',').map(Number).filter((n) => n > 0);
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
   const outArg = args.find((a) => a.startsWith('--out='))?.slice('--out='.length);

@@ -35,9 +35,10 @@ export function nodeCommand(script: string): string {
   return `'${process.execPath.replace(/'/g, "'\\''")}'${extra} --import tsx ${script}`;
 }
 
-export function startChild(name: string, command: string, env: Record<string, string> = {}, options: { ipc?: boolean } = {}): Child {
+/** options.cwd: another checkout to run (the fan-out's before/after comparison); ROOT by default. */
+export function startChild(name: string, command: string, env: Record<string, string> = {}, options: { ipc?: boolean; cwd?: string } = {}): Child {
   const proc = spawn('bash', ['-c', `${ulimitPrefix()} exec ${command}`], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     detached: true,
     stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { createRedis, redisKeys } from '../../../common/redis';
+import { snapshotJson } from '../../../common/messages/wire';
 import { composite } from '../../../processors/ranking';
 import { benchConfig } from './bench-env';
 import { inParallel } from './quiz-driver';
@@ -12,8 +13,9 @@ import { PUSH_BENCH_ENV } from './fan-out-bench';
 
 // Section 5: one quiz with a million players on one leaderboard. The sorted set is filled directly
 // (pipelined ZADD with the processors' composite score, plus the totals and names hashes and the
-// top-100 snapshot JSON processors keep), then read through push (GET leaderboard, GET
-// players/:id) and raw (ZREVRANGE 0 99, ZREVRANK) for comparison.
+// top-100 snapshot processors keep, in their wire form), then read through push (GET leaderboard,
+// GET players/:id, a page from the middle of the board, a neighbourhood) and raw (ZREVRANGE,
+// ZREVRANK) for comparison.
 
 function httpGet(agent: Agent, url: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -57,7 +59,7 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
     }
     const top = await redis.zrevrange(lb, 0, 99);
     const entries = top.map((playerId, i) => ({ rank: i + 1, playerId, displayName: `Player ${playerId.slice(1)}`, score: scoreOf(Number(playerId.slice(1))) }));
-    await redis.set(redisKeys.snapshot(quizId), JSON.stringify({ quizId, seq: 1, players, answers: players, entries, createdAt: Date.now() }));
+    await redis.set(redisKeys.snapshot(quizId), snapshotJson({ quizId, seq: 1, players, answers: players, openQuestions: [], entries }));
     const fillS = (performance.now() - t0) / 1000;
     progress(`scale: ${players} players written in ${fillS.toFixed(1)} s (ZCARD ${await redis.zcard(lb)})`);
 
@@ -67,9 +69,12 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
       await fn();
       return performance.now() - t;
     };
-    const keys = ['pushTop', 'rawTop', 'pushRank', 'rawRank'] as const;
-    const p99: Record<(typeof keys)[number], number[]> = { pushTop: [], rawTop: [], pushRank: [], rawRank: [] };
-    const p50: Record<(typeof keys)[number], number[]> = { pushTop: [], rawTop: [], pushRank: [], rawRank: [] };
+    const keys = ['pushTop', 'rawTop', 'pushRank', 'rawRank', 'pushPage', 'rawPage', 'pushAround', 'rawAround'] as const;
+    type Figures = Record<(typeof keys)[number], number[]>;
+    const p99 = Object.fromEntries(keys.map((k) => [k, []])) as unknown as Figures;
+    const p50 = Object.fromEntries(keys.map((k) => [k, []])) as unknown as Figures;
+    // A page from the middle of the board: past the snapshot, so from the sorted set.
+    const middle = Math.floor(players / 2);
     const n = Array.from({ length: samples }, (_, i) => i);
     for (let rep = 0; rep < s.reps; rep++) {
       const lat = {
@@ -77,12 +82,22 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
         rawTop: await inParallel(n, concurrency, () => timeRedis(() => redis.zrevrange(lb, 0, 99, 'WITHSCORES'))),
         pushRank: await inParallel(n, concurrency, () => httpGet(agent, `${push.url}/v1/quizzes/${quizId}/players/${rnd()}`)),
         rawRank: await inParallel(n, concurrency, () => timeRedis(() => redis.zrevrank(lb, rnd()))),
+        pushPage: await inParallel(n, concurrency, () => httpGet(agent, `${push.url}/v1/quizzes/${quizId}/leaderboard?offset=${middle}&limit=100`)),
+        rawPage: await inParallel(n, concurrency, () => timeRedis(() => redis.zrevrange(lb, middle, middle + 99, 'WITHSCORES'))),
+        pushAround: await inParallel(n, concurrency, () => httpGet(agent, `${push.url}/v1/quizzes/${quizId}/players/${rnd()}?around=5`)),
+        rawAround: await inParallel(n, concurrency, () => timeRedis(async () => {
+          const rank = (await redis.zrevrank(lb, rnd())) ?? 0;
+          await redis.zrevrange(lb, Math.max(0, rank - 5), rank + 5, 'WITHSCORES');
+        })),
       };
       for (const k of keys) {
         p99[k].push(percentile(lat[k], 99));
         p50[k].push(percentile(lat[k], 50));
       }
-      progress(`scale: run ${rep + 1}/${s.reps}: top-100 p99 push ${p99.pushTop.at(-1)!.toFixed(2)} ms / ZREVRANGE ${p99.rawTop.at(-1)!.toFixed(2)} ms; rank p99 push ${p99.pushRank.at(-1)!.toFixed(2)} ms / ZREVRANK ${p99.rawRank.at(-1)!.toFixed(2)} ms`);
+      const pair = (ours: number[], raw: number[]) => `${ours.at(-1)!.toFixed(2)} ms / raw ${raw.at(-1)!.toFixed(2)} ms`;
+      progress(
+        `scale: run ${rep + 1}/${s.reps}: p99 push / raw: top-100 ${pair(p99.pushTop, p99.rawTop)}; rank ${pair(p99.pushRank, p99.rawRank)}; page at ${middle} ${pair(p99.pushPage, p99.rawPage)}; around=5 ${pair(p99.pushAround, p99.rawAround)}`,
+      );
     }
     return {
       id: 'scale',
@@ -92,11 +107,13 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
         { name: 'Top-100 p99 (push GET leaderboard?limit=100)', unit: 'ms', ours: p99.pushTop, reference: p99.rawTop, referenceName: 'raw ZREVRANGE 0 99 WITHSCORES' },
         { name: 'One player rank p50 (push GET players/:id)', unit: 'ms', ours: p50.pushRank, reference: p50.rawRank, referenceName: 'raw ZREVRANK' },
         { name: 'One player rank p99 (push GET players/:id)', unit: 'ms', ours: p99.pushRank, reference: p99.rawRank, referenceName: 'raw ZREVRANK' },
+        { name: `Standings page p99 (push GET leaderboard?offset=${middle}&limit=100)`, unit: 'ms', ours: p99.pushPage, reference: p99.rawPage, referenceName: `raw ZREVRANGE ${middle} ${middle + 99} WITHSCORES` },
+        { name: 'Neighbourhood p99 (push GET players/:id?around=5)', unit: 'ms', ours: p99.pushAround, reference: p99.rawAround, referenceName: 'raw ZREVRANK, then ZREVRANGE r-5 r+5 WITHSCORES' },
         { name: 'Time to write the leaderboard (ZADD + HSET, pipelined)', unit: 's', ours: [fillS] },
       ],
       notes: [
         `${players} members in one sorted set with the processors' composite score (processors/ranking.ts), plus totals and names hashes and a top-100 snapshot JSON, written in pipelines of 10,000.`,
-        `push's GET leaderboard serves the snapshot JSON processors store (one GET), not a ZREVRANGE; GET players/:id runs ZREVRANK + 3 HGETs in one MULTI. Raw commands are timed from this process with ioredis.`,
+        `push's GET leaderboard serves the snapshot bytes processors store as they are (one GET, checked once per change), not a ZREVRANGE; GET players/:id (with or without ?around) and a page past the snapshot are one read-only script each (push/leaderboard-reader.ts). Raw commands are timed from this process with ioredis.`,
         `${samples} requests per figure per run, ${concurrency} in flight, random players; keep-alive HTTP.`,
       ],
       charts: [
@@ -108,6 +125,8 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
           groups: [
             { label: 'top-100', bars: [{ name: 'push HTTP', value: spread(p99.pushTop) }, { name: 'raw Redis', value: spread(p99.rawTop) }] },
             { label: 'player rank', bars: [{ name: 'push HTTP', value: spread(p99.pushRank) }, { name: 'raw Redis', value: spread(p99.rawRank) }] },
+            { label: 'page (middle)', bars: [{ name: 'push HTTP', value: spread(p99.pushPage) }, { name: 'raw Redis', value: spread(p99.rawPage) }] },
+            { label: 'around=5', bars: [{ name: 'push HTTP', value: spread(p99.pushAround) }, { name: 'raw Redis', value: spread(p99.rawAround) }] },
           ],
         },
       ],

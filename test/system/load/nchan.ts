@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ROOT, startChild, type Child } from './children';
 import { commandVersion } from './bench-env';
 import { freePort, sleep } from './net';
+
+const run = promisify(execFile);
 
 // The fan-out peer: nginx with the nchan module (Debian's libnginx-mod-nchan), one worker process
 // (as push is one process), its own config and files under .local/, on a free port. Publishers
@@ -22,6 +26,27 @@ export interface Nchan {
 
 export function nchanAvailable(): boolean {
   return existsSync(NCHAN_MODULE) && existsSync('/usr/sbin/nginx');
+}
+
+/**
+ * Installs Debian's nginx and nchan module when missing (as scripts/ensure-deps.sh installs
+ * Chromium), so a fresh machine measures the peer instead of reporting it missing. Throws with
+ * apt's output when it cannot: the comparison is the point of the section.
+ */
+export async function ensureNchan(progress: (m: string) => void): Promise<void> {
+  if (nchanAvailable()) return;
+  const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+  // Waits for dpkg's lock if another apt holds it (the stack or the browser tests may be installing).
+  const apt = `${sudo}env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600`;
+  // nginx-light is enough for nchan and does not pull in the other dynamic modules.
+  const command = `${apt} update -q && ${apt} install -y -q --no-install-recommends nginx-light libnginx-mod-nchan`;
+  progress(`fan-out: installing the peer: ${command}`);
+  try {
+    await run('bash', ['-c', command], { timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
+  } catch (err) {
+    throw new Error(`could not install nginx with nchan (${command}): ${(err as Error).message}`);
+  }
+  if (!nchanAvailable()) throw new Error(`${command} ran but ${NCHAN_MODULE} or /usr/sbin/nginx is still missing`);
 }
 
 export async function startNchan(openFiles: number): Promise<Nchan> {
@@ -48,13 +73,13 @@ http {
   nchan_shared_memory_size 256m;
   server {
     listen 127.0.0.1:${port} backlog=4096;
-    location ~ ^/pub/(\\w+)$ {
+    location ~ ^/pub/([\\w-]+)$ {
       nchan_publisher;
       nchan_channel_id $1;
       nchan_message_buffer_length 4;
       nchan_message_timeout 60s;
     }
-    location ~ ^/sub/(\\w+)$ {
+    location ~ ^/sub/([\\w-]+)$ {
       nchan_subscriber eventsource;
       nchan_channel_id $1;
       # Like push's snapshot on connect: a new viewer starts at the latest message, not a backlog.

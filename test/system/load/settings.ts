@@ -7,7 +7,7 @@ export interface BenchSettings {
   ingest: { players: number; questions: number; durationS: number; warmupRequests: number; fixedRate: number; fixedConnections: number; saturationConnections: number };
   /** closePlayers: players of the onClose quiz whose results one close releases (each with me/stream open). */
   e2e: { players: number; questions: number; targetRate: number; durationS: number; personalStreams: number; senders: number; closePlayers: number };
-  fanOut: { steps: number[]; stopOnFail: boolean; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number };
+  fanOut: { steps: number[]; stopOnFail: boolean; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number; cpuProfDir?: string; noPeer?: boolean; compareDir?: string };
   scoring: { players: number; questions: number };
   scale: { players: number; samples: number; concurrency: number };
 }
@@ -19,14 +19,14 @@ export const FULL: BenchSettings = {
   e2e: { players: 1_000, questions: 60, targetRate: 5_000, durationS: 8, personalStreams: 100, senders: 200, closePlayers: 2_000 },
   fanOut: {
     // Steps past the open-files hard limit (20,000 here) are skipped and the report says so.
-    steps: [500, 1_000, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 19_000, 30_000, 50_000],
+    steps: [1_000, 2_000, 3_000, 5_000, 7_500, 10_000, 12_500, 15_000, 17_500, 19_000, 30_000, 50_000],
     stopOnFail: true,
     snapshotsPerS: 2,
     measureS: 4,
     entries: 100,
     stepDeadlineMs: 45_000,
-    sectionBudgetMs: 330_000,
-    workers: 3,
+    sectionBudgetMs: 600_000,
+    workers: 4,
   },
   scoring: { players: 1_000, questions: 20 },
   scale: { players: 1_000_000, samples: 2_000, concurrency: 16 },

@@ -14,12 +14,12 @@ export interface Tier {
   url: string;
 }
 
-export async function startTier(name: TierName, env: Record<string, string>, port?: number, readyTimeoutMs = 60_000): Promise<Tier> {
+export async function startTier(name: TierName, env: Record<string, string>, port?: number, readyTimeoutMs = 60_000, cwd?: string): Promise<Tier> {
   const p = port ?? (await freePort());
   const { entry, portVar, metricsPortVar } = TIERS[name];
   // The separate operational port of ingest and push: any free one, as several may run at once.
   const operational = metricsPortVar ? { [metricsPortVar]: '0' } : {};
-  const child = startChild(name, nodeCommand(entry), { ...operational, ...env, [portVar]: String(p) });
+  const child = startChild(name, nodeCommand(entry), { ...operational, ...env, [portVar]: String(p) }, { cwd });
   let alive = true;
   void child.exited.then(() => {
     alive = false;

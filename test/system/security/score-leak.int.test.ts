@@ -106,6 +106,14 @@ async function attack(scoreVisibility: 'live' | undefined): Promise<Attack> {
   for (const t of THROWAWAYS) {
     const standing = (await (await fetch(`${push.url}/v1/quizzes/${quizId}/players/${t.playerId}`)).json()) as { score: number };
     if (standing.score > 0) leaks.push(`GET players/${t.playerId}: score ${standing.score}`);
+    // The neighbourhood lists the others too: their scores must hide as much as the board does.
+    const near = (await (await fetch(`${push.url}/v1/quizzes/${quizId}/players/${t.playerId}?around=5`)).json()) as { around: Array<{ playerId: string; score: number }> };
+    for (const e of near.around) if (e.score > 0) leaks.push(`GET players/${t.playerId}?around=5: ${e.playerId} has ${e.score}`);
+  }
+  // Pages of the full standings, from the first rank and from the second.
+  for (const offset of [0, 1]) {
+    const page = (await (await fetch(`${push.url}/v1/quizzes/${quizId}/leaderboard?offset=${offset}&limit=10`)).json()) as { entries: Array<{ playerId: string; score: number }> };
+    for (const e of page.entries) if (e.score > 0) leaks.push(`GET leaderboard?offset=${offset}: ${e.playerId} has ${e.score}`);
   }
   // Not served by anything, but the design names it: the sorted set behind GET players/:playerId.
   const ranked = await redis.zrange(redisKeys.leaderboard(quizId), 0, -1, 'WITHSCORES');
@@ -158,4 +166,7 @@ test('live: results and the board show who was right while the question is still
   expect(fromResults).toEqual(['b']);
   expect(a.leaks.some((l) => l.startsWith('board snapshot') && l.includes('throwaway-b'))).toBe(true);
   expect(a.leaks).toContainEqual(expect.stringMatching(/^GET players\/throwaway-b: score [1-9]/));
+  // The same checks would catch a page or a neighbourhood that showed points early.
+  expect(a.leaks).toContainEqual(expect.stringMatching(/^GET players\/throwaway-a\?around=5: throwaway-b has [1-9]/));
+  expect(a.leaks).toContainEqual(expect.stringMatching(/^GET leaderboard\?offset=0: throwaway-b has [1-9]/));
 });

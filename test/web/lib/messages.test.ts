@@ -1,4 +1,4 @@
-import { parseAnswerResult, parseQuestionOpened, parseReveal, parseSnapshot } from '../../../web/src/lib/messages';
+import { parseAnswerResult, parsePlayerStanding, parseQuestionOpened, parseReveal, parseSnapshot, parseStandingsPage } from '../../../web/src/lib/messages';
 
 // What push sends, checked field by field before a page shows it.
 
@@ -30,4 +30,17 @@ test('personal events are parsed field by field', () => {
   expect(parseQuestionOpened({ ...opened, choices: [{ id: 'a' }] })).toBeUndefined();
   expect(parseReveal({ questionId: 'q1', correct: ['b'], counts: { a: 1, b: 2, c: 'x' } })).toEqual({ questionId: 'q1', correct: ['b'], counts: { a: 1, b: 2 } });
   expect(parseReveal({ questionId: 'q1', counts: {} })).toBeUndefined();
+});
+
+test('a standings page and a player standing (with or without around) are accepted only in their v1 shape', () => {
+  const entry = { rank: 101, playerId: 'p1', displayName: 'Ann', score: 950 };
+  const page = { quizId: 'demo', players: 300, offset: 100, entries: [entry] };
+  expect(parseStandingsPage(page)).toEqual(page);
+  expect(parseStandingsPage({ ...page, offset: '100' })).toBeUndefined();
+  expect(parseStandingsPage({ ...page, entries: [{ ...entry, score: null }] })).toBeUndefined();
+  const standing = { playerId: 'p1', displayName: 'Ann', score: 950, rank: 101 };
+  expect(parsePlayerStanding(standing)).toEqual(standing);
+  expect(parsePlayerStanding({ ...standing, around: [entry] })).toEqual({ ...standing, around: [entry] });
+  expect(parsePlayerStanding({ ...standing, around: 'nope' })).toBeUndefined();
+  expect(parsePlayerStanding({ ...standing, rank: undefined })).toBeUndefined();
 });

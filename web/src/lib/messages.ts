@@ -3,7 +3,9 @@ import type {
   AnswerResultWire,
   LeaderboardEntryWire,
   OpenQuestionCountWire,
+  PlayerStandingWire,
   SnapshotWire,
+  StandingsPageWire,
 } from '../../../common/messages/wire';
 import type { Choice, OpenQuestion } from './quiz';
 
@@ -20,24 +22,52 @@ export interface QuestionReveal {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** Checks a `snapshot` event's data; anything else is ignored rather than half-rendered. */
-export function parseSnapshot(data: unknown): SnapshotWire | undefined {
-  if (!isObject(data) || typeof data.quizId !== 'string' || !isInt(data.seq) || !isInt(data.players) || !isInt(data.answers)) {
-    return undefined;
-  }
-  if (!Array.isArray(data.entries)) return undefined;
+/** A list of leaderboard entries, or undefined if any entry is malformed. */
+function parseEntries(v: unknown): LeaderboardEntryWire[] | undefined {
+  if (!Array.isArray(v)) return undefined;
   const entries: LeaderboardEntryWire[] = [];
-  for (const e of data.entries) {
+  for (const e of v) {
     if (!isObject(e) || !isInt(e.rank) || typeof e.playerId !== 'string' || typeof e.displayName !== 'string' || !isInt(e.score)) {
       return undefined;
     }
     entries.push({ rank: e.rank, playerId: e.playerId, displayName: e.displayName, score: e.score });
   }
+  return entries;
+}
+
+/** Checks a `snapshot` event's data; anything else is ignored rather than half-rendered. */
+export function parseSnapshot(data: unknown): SnapshotWire | undefined {
+  if (!isObject(data) || typeof data.quizId !== 'string' || !isInt(data.seq) || !isInt(data.players) || !isInt(data.answers)) {
+    return undefined;
+  }
+  const entries = parseEntries(data.entries);
+  if (!entries) return undefined;
   const openQuestions: OpenQuestionCountWire[] = [];
   for (const q of Array.isArray(data.openQuestions) ? data.openQuestions : []) {
     if (isObject(q) && typeof q.questionId === 'string' && isInt(q.answered)) openQuestions.push({ questionId: q.questionId, answered: q.answered });
   }
   return { quizId: data.quizId, seq: data.seq, players: data.players, answers: data.answers, openQuestions, entries };
+}
+
+/** GET leaderboard?offset=: a page of the full standings. */
+export function parseStandingsPage(data: unknown): StandingsPageWire | undefined {
+  if (!isObject(data) || typeof data.quizId !== 'string' || !isInt(data.players) || !isInt(data.offset)) return undefined;
+  const entries = parseEntries(data.entries);
+  return entries ? { quizId: data.quizId, players: data.players, offset: data.offset, entries } : undefined;
+}
+
+/** GET players/:playerId (?around=N adds `around`). */
+export function parsePlayerStanding(data: unknown): PlayerStandingWire | undefined {
+  if (!isObject(data) || typeof data.playerId !== 'string' || typeof data.displayName !== 'string' || !isInt(data.score) || !isInt(data.rank)) {
+    return undefined;
+  }
+  const standing: PlayerStandingWire = { playerId: data.playerId, displayName: data.displayName, score: data.score, rank: data.rank };
+  if (data.around !== undefined) {
+    const around = parseEntries(data.around);
+    if (!around) return undefined;
+    standing.around = around;
+  }
+  return standing;
 }
 
 export function parseAnswerResult(data: unknown): AnswerResultWire | undefined {
