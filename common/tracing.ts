@@ -1,4 +1,5 @@
 import {
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -12,10 +13,7 @@ import {
   type Span,
   type TextMapGetter,
 } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { RequestHandler } from 'express';
 import type { IHeaders } from 'kafkajs';
 import { z } from 'zod';
@@ -63,6 +61,16 @@ export interface Tracing {
  */
 export function startTracing(service: string, options: TracingOptions, log: Logger, exporter?: SpanExporter): Tracing {
   if (!options.enabled) return { shutdown: async () => undefined };
+  tracingOn = true;
+  // The SDK is loaded only when tracing is on: loading it costs more CPU than the rest of a tier's
+  // modules together (seconds on a loaded machine), which every process start paid, and a restarted
+  // processor is that much later to take its partitions over.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { BatchSpanProcessor, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const processor = exporter
     ? new SimpleSpanProcessor(exporter)
     : new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.endpoint}/v1/traces` }));
@@ -79,6 +87,10 @@ export function startTracing(service: string, options: TracingOptions, log: Logg
   };
 }
 
+/** Set once a provider is registered; until then inSpan skips the API's no-op span machinery. */
+let tracingOn = false;
+const NOT_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 function tracer() {
   return trace.getTracer('quizstream');
 }
@@ -92,6 +104,8 @@ export function inSpan<T>(
   options: { kind?: SpanKind; attributes?: Attributes; parent?: Context; links?: Link[] },
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
+  // Off, a span is a cost per message on the processors' hot path with nothing to show for it.
+  if (!tracingOn) return fn(NOT_RECORDING);
   const { kind = SpanKind.INTERNAL, attributes, parent = context.active(), links } = options;
   return tracer().startActiveSpan(name, { kind, attributes, links }, parent, async (span) => {
     try {
@@ -111,6 +125,16 @@ export function traceHeaders(ctx: Context = context.active()): Record<string, st
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   return carrier;
+}
+
+/** The active context, kept to run later work on behalf of the same message (`inContext`). */
+export function activeContext(): Context {
+  return context.active();
+}
+
+/** Runs `fn` with `ctx` active: what it produces carries that message's trace on. */
+export function inContext<T>(ctx: Context, fn: () => T): T {
+  return context.with(ctx, fn);
 }
 
 /** The active span as a link, for work done on behalf of many messages at once (a batch flush). */

@@ -111,8 +111,8 @@ export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) 
       // Schemas are registered by migrate. The output ids are resolved in the background; until
       // then the tier is not ready, and an encode that needs one waits for the registry (retrying).
       schemas = schemaReadiness(codec, codec.typesOf(codec.topics.results, codec.topics.snapshots, codec.topics.deadLetter), log);
-      await producer.connect();
-      await consumer.connect();
+      // Both at once: a restarted processor joins the group (and takes partitions over) sooner.
+      await Promise.all([producer.connect(), consumer.connect()]);
       await consumer.subscribe({ topic: codec.topics.quizEvents, fromBeginning: true });
       await consumer.run({
         autoCommit: false,

@@ -49,7 +49,46 @@ export class BatchEffects {
     this.changedQuizzes.set(quizId, Math.max(seq, this.changedQuizzes.get(quizId) ?? 0));
   }
 
+  /**
+   * The outputs as produce requests in order, each at most `maxBytes` of keys, values and headers:
+   * a broker refuses a record batch above its message.max.bytes (1 MiB by default), and a chunk of
+   * a backlog sends several MiB to one partition.
+   */
+  outputRequests(maxBytes: number): Array<Array<{ topic: string; messages: Message[] }>> {
+    const requests: Array<Array<{ topic: string; messages: Message[] }>> = [];
+    let current: Array<{ topic: string; messages: Message[] }> = [];
+    let bytes = 0;
+    for (const [topic, messages] of this.outputs) {
+      let list: Message[] = [];
+      current.push({ topic, messages: list });
+      for (const m of messages) {
+        const size = RECORD_OVERHEAD_BYTES + (m.key?.length ?? 0) + ((m.value as Buffer | null)?.length ?? 0) + headerBytes(m.headers);
+        if (bytes + size > maxBytes && bytes > 0) {
+          requests.push(current.filter((t) => t.messages.length > 0));
+          list = [];
+          current = [{ topic, messages: list }];
+          bytes = 0;
+        }
+        list.push(m);
+        bytes += size;
+      }
+    }
+    const last = current.filter((t) => t.messages.length > 0);
+    if (last.length > 0) requests.push(last);
+    return requests;
+  }
+
   toPgBatch(offsets: OffsetRow[]): PgBatch {
     return { players: this.players, kicks: this.kicks, answers: this.answers, releases: this.releases, offsets };
   }
+}
+
+/** Kafka's per-record framing (lengths, varints, attributes), rounded up. */
+const RECORD_OVERHEAD_BYTES = 32;
+
+function headerBytes(headers: Message['headers']): number {
+  if (!headers) return 0;
+  let n = 0;
+  for (const [k, v] of Object.entries(headers)) n += k.length + (typeof v === 'string' || Buffer.isBuffer(v) ? v.length : 64);
+  return n;
 }

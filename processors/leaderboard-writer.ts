@@ -178,6 +178,108 @@ type Scripted = RedisClient & {
   qsReadRanking(...args: string[]): Promise<Array<string | number>>;
 };
 
+/**
+ * The Redis writes of a run of messages, queued in offset order and sent as one pipeline: Redis runs
+ * them in that order, as if each had been awaited in turn, for one round trip. Each queue method
+ * returns the index of its reply in what `exec` resolves to. Every queued script is idempotent, so a
+ * round that failed halfway (Redis went away) is simply sent again whole.
+ */
+export class WriteRound {
+  private readonly commands: Array<{ name: ScriptName | 'hgetall'; args: string[] }> = [];
+
+  constructor(private readonly redis: Scripted) {}
+
+  get size(): number {
+    return this.commands.length;
+  }
+
+  applyAnswer(w: AnswerWrite): number {
+    return this.queue('qsApplyAnswer', answerArgs(w));
+  }
+
+  applyJoin(quizId: string, playerId: string, displayName: string, joinedOffsetMs: number): number {
+    return this.queue('qsApplyJoin', joinArgs(quizId, playerId, displayName, joinedOffsetMs));
+  }
+
+  applyKick(quizId: string, playerId: string): number {
+    return this.queue('qsApplyKick', [redisKeys.offBoard(quizId), redisKeys.leaderboard(quizId), playerId]);
+  }
+
+  /** The question's per-choice counts as they stand after everything queued before. */
+  choiceCounts(quizId: string, questionId: string): number {
+    return this.queue('hgetall', [redisKeys.choiceCounts(quizId, questionId)]);
+  }
+
+  /** Sends the queued writes; every reply, or the first error (none of the replies is trusted then). */
+  async exec(): Promise<unknown[]> {
+    if (this.commands.length === 0) return [];
+    const pipeline = this.redis.pipeline() as unknown as Record<string, (...args: string[]) => unknown> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+    for (const c of this.commands) pipeline[c.name]!(...c.args);
+    const results = await pipeline.exec();
+    if (!results) throw new Error('redis discarded the pipelined round');
+    const replies = new Array<unknown>(results.length);
+    for (let i = 0; i < results.length; i++) {
+      const [err, reply] = results[i]!;
+      if (err) throw err;
+      replies[i] = reply;
+    }
+    return replies;
+  }
+
+  private queue(name: ScriptName | 'hgetall', args: string[]): number {
+    this.commands.push({ name, args });
+    return this.commands.length - 1;
+  }
+}
+
+type ScriptName = 'qsApplyAnswer' | 'qsApplyJoin' | 'qsApplyKick';
+
+function answerArgs(w: AnswerWrite): string[] {
+  return [
+    redisKeys.scored(w.quizId, w.questionId),
+    redisKeys.totals(w.quizId),
+    redisKeys.leaderboard(w.quizId),
+    redisKeys.stats(w.quizId),
+    redisKeys.choiceCounts(w.quizId, w.questionId),
+    redisKeys.held(w.quizId, w.questionId),
+    redisKeys.offBoard(w.quizId),
+    w.playerId,
+    scoredMarker(w.answerId, w.acceptedAt),
+    String(w.points),
+    String(w.reachedOffsetMs),
+    w.choiceId,
+    String(TIME_SPAN),
+    w.hold ? 'hold' : 'count',
+  ];
+}
+
+function joinArgs(quizId: string, playerId: string, displayName: string, joinedOffsetMs: number): string[] {
+  return [
+    redisKeys.names(quizId),
+    redisKeys.totals(quizId),
+    redisKeys.leaderboard(quizId),
+    redisKeys.offBoard(quizId),
+    playerId,
+    displayName,
+    String(joinedOffsetMs),
+    String(TIME_SPAN),
+  ];
+}
+
+/** The reply of the answer script (queued or awaited). */
+export function appliedAnswer(reply: unknown): AppliedAnswer {
+  const [outcome, total, rank] = reply as [string, number, number];
+  return { outcome: outcome as AnswerOutcome, total: Number(total), rank: Number(rank) + 1 };
+}
+
+/** An HGETALL reply of per-choice counters. */
+export function choiceCountsOf(reply: unknown): Record<string, number> {
+  const raw = reply as Record<string, string>;
+  const counts: Record<string, number> = {};
+  for (const k of Object.keys(raw)) counts[k] = Number(raw[k]);
+  return counts;
+}
+
 export class LeaderboardWriter {
   private readonly redis: Scripted;
 
@@ -192,24 +294,13 @@ export class LeaderboardWriter {
     this.redis = redis as Scripted;
   }
 
+  /** A round of writes to queue and send together. */
+  round(): WriteRound {
+    return new WriteRound(this.redis);
+  }
+
   async applyAnswer(w: AnswerWrite): Promise<AppliedAnswer> {
-    const [outcome, total, rank] = await this.redis.qsApplyAnswer(
-      redisKeys.scored(w.quizId, w.questionId),
-      redisKeys.totals(w.quizId),
-      redisKeys.leaderboard(w.quizId),
-      redisKeys.stats(w.quizId),
-      redisKeys.choiceCounts(w.quizId, w.questionId),
-      redisKeys.held(w.quizId, w.questionId),
-      redisKeys.offBoard(w.quizId),
-      w.playerId,
-      scoredMarker(w.answerId, w.acceptedAt),
-      String(w.points),
-      String(w.reachedOffsetMs),
-      w.choiceId,
-      String(TIME_SPAN),
-      w.hold ? 'hold' : 'count',
-    );
-    return { outcome: outcome as AnswerOutcome, total: Number(total), rank: Number(rank) + 1 };
+    return appliedAnswer(await this.redis.qsApplyAnswer(...answerArgs(w)));
   }
 
   /**
@@ -230,17 +321,7 @@ export class LeaderboardWriter {
 
   /** Puts the player on the leaderboard with 0 points; true if this was their first join. */
   async applyJoin(quizId: string, playerId: string, displayName: string, joinedOffsetMs: number): Promise<boolean> {
-    const fresh = await this.redis.qsApplyJoin(
-      redisKeys.names(quizId),
-      redisKeys.totals(quizId),
-      redisKeys.leaderboard(quizId),
-      redisKeys.offBoard(quizId),
-      playerId,
-      displayName,
-      String(joinedOffsetMs),
-      String(TIME_SPAN),
-    );
-    return fresh === 1;
+    return (await this.redis.qsApplyJoin(...joinArgs(quizId, playerId, displayName, joinedOffsetMs))) === 1;
   }
 
   /** Takes the player off the board for good; true if they were on it. */
@@ -249,8 +330,7 @@ export class LeaderboardWriter {
   }
 
   async choiceCounts(quizId: string, questionId: string): Promise<Record<string, number>> {
-    const raw = await this.redis.hgetall(redisKeys.choiceCounts(quizId, questionId));
-    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+    return choiceCountsOf(await this.redis.hgetall(redisKeys.choiceCounts(quizId, questionId)));
   }
 
   /**

@@ -6,6 +6,8 @@ export class ProcessorMetrics {
   readonly deadLettered: Counter<'reason'>;
   readonly batchSize: Histogram;
   readonly flushDuration: Histogram;
+  readonly roundSize: Histogram;
+  readonly roundDuration: Histogram;
   readonly lag: Gauge<'partition'>;
   readonly snapshots: Counter<'result'>;
   readonly snapshotPublishDuration: Histogram;
@@ -33,13 +35,25 @@ export class ProcessorMetrics {
     this.batchSize = new Histogram({
       name: 'processor_batch_messages',
       help: 'Messages per flushed batch (one Postgres transaction and one offset commit)',
-      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
+      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
       registers: [registry],
     });
     this.flushDuration = new Histogram({
       name: 'processor_flush_duration_seconds',
       help: 'Time to make a batch durable: Kafka outputs, Postgres transaction, offset commit',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+    this.roundSize = new Histogram({
+      name: 'processor_redis_round_commands',
+      help: 'Redis commands per pipelined round (the queued writes of a chunk, or of its part before a close)',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+      registers: [registry],
+    });
+    this.roundDuration = new Histogram({
+      name: 'processor_redis_round_duration_seconds',
+      help: 'Time for one pipelined round of Redis writes, sent to last reply',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     });
     this.lag = new Gauge({

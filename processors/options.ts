@@ -10,23 +10,26 @@ export const PROCESSOR_DEFAULTS = {
   // The consumer group all processor instances share; a new one replays quiz.events from the start.
   PROCESSOR_GROUP_ID: 'quizstream-processors',
   // A chunk is flushed (Postgres transaction + offset commit) at this many messages or after this long.
-  BATCH_MAX_MESSAGES: 500, // messages
+  BATCH_MAX_MESSAGES: 5_000, // messages
   BATCH_MAX_WAIT_MS: 500,
   // At most one ranking snapshot per quiz per window, with this many entries.
   SNAPSHOT_THROTTLE_MS: 500,
   SNAPSHOT_TOP_N: 100, // entries
   // A member that stops heartbeating (SIGKILL, a frozen VM) keeps its partitions this long before
-  // the group hands them to another processor.
-  PROCESSOR_SESSION_TIMEOUT_MS: 10_000,
-  PROCESSOR_HEARTBEAT_INTERVAL_MS: 1_000,
+  // the group hands them to another processor. 6 s is the least a broker accepts by default
+  // (group.min.session.timeout.ms); heartbeats go out after every chunk and between retries.
+  PROCESSOR_SESSION_TIMEOUT_MS: 6_000,
+  PROCESSOR_HEARTBEAT_INTERVAL_MS: 500,
+  // How long a rebalance waits for the members to rejoin. A member killed while its own JoinGroup
+  // was pending is only dropped when this runs out (the session timeout does not apply to it), so it
+  // bounds failover too; a live member rejoins within a chunk (or one retry wait) of being told.
+  PROCESSOR_REBALANCE_TIMEOUT_MS: 6_000,
   // Question metadata of this many quizzes stays in memory; older ones are reloaded from Postgres.
   PROCESSOR_QUIZ_CACHE_SIZE: 10_000, // quizzes
   // How often the trailing-edge snapshot timer looks for quizzes whose window has passed.
   PROCESSOR_SNAPSHOT_TICK_MS: 100,
   // Waits between retries while Redis, Postgres, Kafka or the registry is down (the partition waits).
   PROCESSOR_RETRY_MAX_MS: 5_000,
-  /** Not settable: a rebalance waits this long at least for members to rejoin (longer if the session timeout is). */
-  minRebalanceTimeoutMs: 30_000,
 } as const;
 
 const D = PROCESSOR_DEFAULTS;
@@ -40,6 +43,7 @@ const envSchema = z.object({
   SNAPSHOT_TOP_N: positiveInt.default(D.SNAPSHOT_TOP_N),
   PROCESSOR_SESSION_TIMEOUT_MS: positiveInt.default(D.PROCESSOR_SESSION_TIMEOUT_MS),
   PROCESSOR_HEARTBEAT_INTERVAL_MS: positiveInt.default(D.PROCESSOR_HEARTBEAT_INTERVAL_MS),
+  PROCESSOR_REBALANCE_TIMEOUT_MS: positiveInt.default(D.PROCESSOR_REBALANCE_TIMEOUT_MS),
   PROCESSOR_QUIZ_CACHE_SIZE: positiveInt.default(D.PROCESSOR_QUIZ_CACHE_SIZE),
   PROCESSOR_SNAPSHOT_TICK_MS: positiveInt.default(D.PROCESSOR_SNAPSHOT_TICK_MS),
   PROCESSOR_RETRY_MAX_MS: positiveInt.default(D.PROCESSOR_RETRY_MAX_MS),
@@ -71,7 +75,7 @@ export function loadProcessorOptions(env: NodeJS.ProcessEnv = process.env): Proc
     snapshotTopN: e.SNAPSHOT_TOP_N,
     sessionTimeoutMs: e.PROCESSOR_SESSION_TIMEOUT_MS,
     heartbeatIntervalMs: e.PROCESSOR_HEARTBEAT_INTERVAL_MS,
-    rebalanceTimeoutMs: Math.max(e.PROCESSOR_SESSION_TIMEOUT_MS, D.minRebalanceTimeoutMs),
+    rebalanceTimeoutMs: e.PROCESSOR_REBALANCE_TIMEOUT_MS,
     quizCacheSize: e.PROCESSOR_QUIZ_CACHE_SIZE,
     snapshotTickMs: e.PROCESSOR_SNAPSHOT_TICK_MS,
     retryMaxMs: e.PROCESSOR_RETRY_MAX_MS,

@@ -5,17 +5,27 @@ import { AbortedError, isPoison } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/codec';
 import { retryUntilDone } from '../common/retry';
-import { SpanKind, activeSpanLink, contextFromHeaders, inSpan } from '../common/tracing';
+import type { DecodedEvent } from '../common/messages/events';
+import { SpanKind, activeContext, activeSpanLink, contextFromHeaders, inContext, inSpan, type Context } from '../common/tracing';
 import { BatchEffects } from './batch-effects';
-import type { EventApplier } from './event-applier';
+import type { EventApplier, Finish } from './event-applier';
+import type { WriteRound } from './leaderboard-writer';
 import type { ProcessorMetrics } from './metrics';
 import { writePgBatch } from './pg-batch';
 import type { SerialLock } from './serial-lock';
 
 // The consumer's eachBatch. A fetched batch is cut into chunks of at most BATCH_MAX_MESSAGES
-// messages or BATCH_MAX_WAIT_MS of processing; each chunk is applied (Redis at once), then flushed:
-// Kafka outputs, one Postgres transaction, and only then the offset commit. A crash anywhere before
-// the commit replays the chunk, and every effect is idempotent, so nothing is lost or counted twice.
+// messages or BATCH_MAX_WAIT_MS of processing, so chunk sizes follow the load: a backlog fills
+// whole chunks, a trickle is flushed as soon as the fetch that brought it is applied. A chunk is
+// applied in three steps: its messages are decoded, checked and scored in order in JavaScript,
+// their Redis scripts queued on one round; the round goes to Redis as one pipeline (a
+// QuestionClosed, which reads what came before it, ends one round and is applied alone); the
+// replies, in order, give the outputs and the Postgres rows. Then the flush: Kafka outputs and one
+// Postgres transaction, and only then the offset commit. A crash anywhere before the commit replays
+// the chunk, and every effect is idempotent, so nothing is lost or counted twice.
+
+/** Half the brokers' default message.max.bytes: one produce request never carries a record batch they refuse. */
+const PRODUCE_REQUEST_MAX_BYTES = 512 * 1024;
 
 export interface HandlerOptions {
   groupId: string;
@@ -53,11 +63,13 @@ export class QuizEventsHandler {
         const effects = new BatchEffects();
         await this.d.lock.run(async () => {
           const started = Date.now();
+          const chunk = new Chunk(this.d.applier.round());
           while (next < batch.messages.length && effects.messages < this.o.maxMessages && Date.now() - started < this.o.maxWaitMs && alive()) {
             const message = batch.messages[next]!;
-            await this.traced(batch.topic, batch.partition, message, effects, () => this.processOne(batch.topic, batch.partition, message, effects, p, alive));
+            await this.traced(batch.topic, batch.partition, message, effects, () => this.planOne(batch.topic, batch.partition, message, effects, chunk, p, alive));
             next++;
           }
+          await this.runRound(chunk, p, alive);
           if (effects.lastOffset !== undefined) {
             // A flush serves many messages (many traces): its span links to each message's span.
             await inSpan(`${batch.topic} flush`, { links: effects.traceLinks, attributes: { 'messaging.batch.message_count': effects.messages } }, () =>
@@ -91,26 +103,64 @@ export class QuizEventsHandler {
     });
   }
 
-  private async processOne(
+  /** Decodes and plans one message onto the chunk's round; a QuestionClosed first runs the round, then is applied alone. */
+  private async planOne(
     topic: string,
     partition: number,
     message: KafkaMessage,
     effects: BatchEffects,
+    chunk: Chunk,
     p: EachBatchPayload,
     alive: () => boolean,
   ): Promise<void> {
     effects.messages++;
     effects.lastOffset = message.offset;
     const seq = Number(message.offset) + 1;
+    let event: DecodedEvent;
     try {
-      await this.retry('apply', alive, p, async () => {
-        const event = await this.d.codec.decode(message.value);
-        this.d.metrics.consumed.inc({ type: event.type });
-        await inSpan(`apply ${event.type}`, { attributes: { 'quizstream.seq': seq } }, () => this.d.applier.apply(event, { seq, effects }));
-      });
+      event = await this.retry('decode', alive, p, () => this.d.codec.decode(message.value));
+    } catch (err) {
+      if (!isPoison(err)) throw err;
+      return this.deadLetter(topic, partition, message, (err as Error).message, effects, p, alive);
+    }
+    this.d.metrics.consumed.inc({ type: event.type });
+    // The round before a close runs outside the try below: its failures are not this message's.
+    if (this.d.applier.needsOwnRound(event)) await this.runRound(chunk, p, alive);
+    try {
+      if (this.d.applier.needsOwnRound(event)) {
+        await this.retry('apply', alive, p, () =>
+          inSpan(`apply ${event.type}`, { attributes: { 'quizstream.seq': seq } }, () => this.d.applier.applyClose(event.payload, { seq, effects })),
+        );
+        return;
+      }
+      // A failed plan queued nothing (its writes are queued after its last await), so it is retried
+      // whole. Its finish runs later in the context of its span, so the outputs carry its trace on.
+      const planned = await this.retry('apply', alive, p, () =>
+        inSpan(`apply ${event.type}`, { attributes: { 'quizstream.seq': seq } }, async () => {
+          const finish = await this.d.applier.plan(event, { seq, effects }, chunk.round);
+          return finish && { finish, context: activeContext() };
+        }),
+      );
+      if (planned) chunk.planned.push(planned);
     } catch (err) {
       if (!isPoison(err)) throw err;
       await this.deadLetter(topic, partition, message, (err as Error).message, effects, p, alive);
+    }
+  }
+
+  /** Sends the chunk's queued writes as one pipeline, then finishes each planned message from the replies, in order. */
+  private async runRound(chunk: Chunk, p: EachBatchPayload, alive: () => boolean): Promise<void> {
+    if (chunk.planned.length === 0 && chunk.round.size === 0) return;
+    const round = chunk.round;
+    const planned = chunk.planned;
+    chunk.round = this.d.applier.round();
+    chunk.planned = [];
+    const timer = this.d.metrics.roundDuration.startTimer();
+    const replies = await this.retry('redis', alive, p, () => round.exec());
+    timer();
+    this.d.metrics.roundSize.observe(round.size);
+    for (const { finish, context } of planned) {
+      await this.retry('apply', alive, p, () => inContext(context, () => finish(replies)));
     }
   }
 
@@ -146,11 +196,16 @@ export class QuizEventsHandler {
     // A stopping process still finishes the chunk it has applied; only a revoked partition gives up.
     const alive = () => !p.isStale();
     const nextOffset = String(Number(effects.lastOffset) + 1);
-    const topicMessages = [...effects.outputs].map(([t, messages]) => ({ topic: t, messages }));
-    if (topicMessages.length > 0) {
-      await this.retry('produce', alive, p, () => this.d.producer.sendBatch({ topicMessages, acks: -1 }));
-    }
-    await this.retry('postgres', alive, p, () => writePgBatch(this.d.pg, this.o.groupId, effects.toPgBatch([{ topic, partition, nextOffset }])));
+    const produce = async () => {
+      for (const topicMessages of effects.outputRequests(PRODUCE_REQUEST_MAX_BYTES)) {
+        await this.retry('produce', alive, p, () => this.d.producer.sendBatch({ topicMessages, acks: -1 }));
+      }
+    };
+    // Outputs and rows do not depend on each other (a replay redoes both, idempotently): both in flight at once.
+    await Promise.all([
+      produce(),
+      this.retry('postgres', alive, p, () => writePgBatch(this.d.pg, this.o.groupId, effects.toPgBatch([{ topic, partition, nextOffset }]))),
+    ]);
     await this.retry('before-commit', alive, p, () => this.d.beforeCommit(partition, effects.changedQuizzes));
     p.resolveOffset(effects.lastOffset!);
     await this.retry('commit', alive, p, () => p.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }));
@@ -171,4 +226,11 @@ export class QuizEventsHandler {
       },
     });
   }
+}
+
+/** The messages of a chunk planned since its last round, and the round their writes are queued on. */
+class Chunk {
+  planned: Array<{ finish: Finish; context: Context }> = [];
+
+  constructor(public round: WriteRound) {}
 }

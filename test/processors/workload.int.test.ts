@@ -79,6 +79,28 @@ function countsAtClose(w: Workload, questionId: string): Record<string, number> 
   return counts;
 }
 
+/**
+ * What the question's last reveal counts: the first answers before its QuestionClosed, and after it
+ * every first answer up to the last one accepted in time (each of those sends a corrected reveal).
+ */
+function countsFinal(w: Workload, ref: RefResult, questionId: string): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(w.questions.find((q) => q.id === questionId)!.choices.map((c) => [c.id, 0]));
+  let final = { ...counts };
+  let closed = false;
+  const seen = new Set<string>();
+  for (const e of w.events) {
+    if (e.type === 'QuestionClosed' && e.payload.questionId === questionId && !closed) {
+      closed = true;
+      final = { ...counts };
+    }
+    if (e.type !== 'AnswerSubmitted' || e.payload.questionId !== questionId || seen.has(e.payload.playerId)) continue;
+    seen.add(e.payload.playerId);
+    counts[e.payload.choiceId] = (counts[e.payload.choiceId] ?? 0) + 1;
+    if (closed && !ref.scored.get(e.payload.answerId)!.late) final = { ...counts };
+  }
+  return final;
+}
+
 describe('processor on a random workload (duplicates, redeliveries, wrong and late answers, ties)', () => {
   it('the workload really contains duplicates, late answers and ties', () => {
     for (const [i, w] of workloads.entries()) {
@@ -152,14 +174,21 @@ describe('processor on a random workload (duplicates, redeliveries, wrong and la
       for (const s of scored) lastTotal.set(s.playerId, s.total);
       for (const e of ref.entries) if (e.answers > 0) expect(lastTotal.get(e.playerId)).toBe(e.score);
 
-      const reveals = results.messages.filter((m) => m.key === w.quizId && m.event.type === 'QuestionRevealed').map((m) => m.event.payload as QuestionRevealed);
-      expect(reveals.map((r) => r.questionId).sort()).toEqual(w.questions.map((q) => q.id).sort());
-      for (const r of reveals) {
-        const q = w.questions.find((x) => x.id === r.questionId)!;
-        expect(r.correct).toEqual(q.correct);
-        // Counted when the close was applied: the first answers that came before it in the stream.
-        expect(r.counts).toEqual(countsAtClose(w, q.id));
-        expect(Object.keys(r.counts).sort()).toEqual(q.choices.map((c) => c.id).sort());
+      const reveals = results.messages
+        .filter((m) => m.key === w.quizId && m.event.type === 'QuestionRevealed')
+        .sort((a, b) => Number(a.offset) - Number(b.offset))
+        .map((m) => m.event.payload as QuestionRevealed);
+      expect([...new Set(reveals.map((r) => r.questionId))].sort()).toEqual(w.questions.map((q) => q.id).sort());
+      for (const q of w.questions) {
+        const mine = reveals.filter((r) => r.questionId === q.id);
+        for (const r of mine) {
+          expect(r.correct).toEqual(q.correct);
+          expect(Object.keys(r.counts).sort()).toEqual(q.choices.map((c) => c.id).sort());
+        }
+        // The reveal at the close counts the first answers that came before it in the stream; the
+        // corrections after it add those accepted in time that were written after it.
+        expect(mine[0]!.counts).toEqual(countsAtClose(w, q.id));
+        expect(mine.at(-1)!.counts).toEqual(countsFinal(w, ref, q.id));
       }
       expect(results.messages.filter((m) => m.key === w.quizId && m.event.type === 'QuestionOpened')).toHaveLength(w.questions.length);
     }
@@ -178,7 +207,12 @@ describe('processor on a random workload (duplicates, redeliveries, wrong and la
     for (const [i, w] of workloads.entries()) {
       // One quiz lives on one partition, so offsets give the order push reads them in.
       const mine = results.messages.filter((m) => m.key === w.quizId).sort((a, b) => Number(a.offset) - Number(b.offset));
-      const revealAt = new Map(mine.filter((m) => m.event.type === 'QuestionRevealed').map((m) => [(m.event.payload as QuestionRevealed).questionId, Number(m.offset)]));
+      // The first reveal of each question (corrections may follow it).
+      const revealAt = new Map<string, number>();
+      for (const m of mine) {
+        const questionId = m.event.type === 'QuestionRevealed' ? (m.event.payload as QuestionRevealed).questionId : undefined;
+        if (questionId !== undefined && !revealAt.has(questionId)) revealAt.set(questionId, Number(m.offset));
+      }
       const scored = mine.filter((m) => m.event.type === 'AnswerScored');
       const beforeReveal = scored.filter((m) => Number(m.offset) < revealAt.get((m.event.payload as AnswerScored).questionId)!);
       if (VISIBILITY[i] === 'onClose') expect(beforeReveal).toEqual([]);

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { TIERS, type TierName } from '../../../scripts/tiers';
 import { ROOT } from './config';
 
-// The tiers as real child processes (`npx tsx <entry>`), each in its own process group so a
-// SIGKILL reaches node under npx and tsx. Output goes to a log file per process and is also kept
+// The tiers as real child processes (this Node with tsx's loader, `node --import tsx <entry>`: one
+// process per tier, where `npx tsx` started three, npm's and tsx's CLI before the tier, and a
+// restarted processor took that much longer to take its partitions over), each in its own process
+// group so a SIGKILL reaches everything it started. Output goes to a log file per process and is also kept
 // in memory whole, so the security scan can read every line a tier wrote.
 
 const live = new Set<TierProcess>();
@@ -63,7 +65,7 @@ export class TierProcess {
     if (this.running) return;
     mkdirSync(this.logDir, { recursive: true });
     this.log ??= createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
-    const child = spawn('npx', ['--no-install', 'tsx', TIERS[this.kind].entry], {
+    const child = spawn(process.execPath, ['--import', 'tsx', TIERS[this.kind].entry], {
       cwd: ROOT,
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...this.env },
       detached: true,

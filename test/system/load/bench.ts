@@ -22,6 +22,7 @@ import type { SectionResult } from './results';
 import { runScoringBench } from './scoring-bench';
 import { FULL, SMOKE } from './settings';
 import { TierPool } from './tiers';
+import { PROCESSOR_DEFAULTS } from '../../../processors/options';
 
 const started = Date.now();
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
     versions,
     globalSettings: [
       `Rate limits raised for the bench: ${Object.entries({ ...INGEST_BENCH_ENV, ...PUSH_BENCH_ENV }).map(([k, v]) => `${k}=${v}`).join(', ')}.`,
-      `Topics: own prefix per run (${runPrefix}*), 12 partitions; SNAPSHOT_THROTTLE_MS=${process.env.SNAPSHOT_THROTTLE_MS ?? '500 (default)'}, SNAPSHOT_TOP_N=${process.env.SNAPSHOT_TOP_N ?? '100 (default)'}, BATCH_MAX_MESSAGES=${process.env.BATCH_MAX_MESSAGES ?? '500 (default)'}, BATCH_MAX_WAIT_MS=${process.env.BATCH_MAX_WAIT_MS ?? '500 (default)'}; LOG_LEVEL=warn for every tier.`,
+      `Topics: own prefix per run (${runPrefix}*), 12 partitions; SNAPSHOT_THROTTLE_MS=${process.env.SNAPSHOT_THROTTLE_MS ?? '500 (default)'}, SNAPSHOT_TOP_N=${process.env.SNAPSHOT_TOP_N ?? '100 (default)'}, BATCH_MAX_MESSAGES=${process.env.BATCH_MAX_MESSAGES ?? `${PROCESSOR_DEFAULTS.BATCH_MAX_MESSAGES} (default)`}, BATCH_MAX_WAIT_MS=${process.env.BATCH_MAX_WAIT_MS ?? `${PROCESSOR_DEFAULTS.BATCH_MAX_WAIT_MS} (default)`}; LOG_LEVEL=warn for every tier.`,
       'Tiers run as `node --import tsx <entry>` (TypeScript compiled on load, no build step), one process each.',
       `Load generators raise their open-files limit with \`ulimit -n\` (up to the hard limit ${machine.openFilesLimit}).`,
       `Sizes: ${JSON.stringify({ ingest: settings.ingest, e2e: settings.e2e, fanOut: settings.fanOut, scoring: settings.scoring, scale: settings.scale, burst: settings.burst })}`,

@@ -31,7 +31,9 @@ export function ulimitPrefix(): string {
  */
 export function nodeCommand(script: string, o: { profile?: boolean } = {}): string {
   const profile = o.profile && cpuProfileDir ? ` --cpu-prof --cpu-prof-dir='${cpuProfileDir.replace(/'/g, "'\\''")}'` : '';
-  return `'${process.execPath.replace(/'/g, "'\\''")}'${profile} --import tsx ${script}`;
+  // BENCH_NODE_ARGS passes flags to every child (`--cpu-prof --cpu-prof-dir=DIR`), which NODE_OPTIONS refuses.
+  const extra = process.env.BENCH_NODE_ARGS ? ` ${process.env.BENCH_NODE_ARGS}` : '';
+  return `'${process.execPath.replace(/'/g, "'\\''")}'${profile}${extra} --import tsx ${script}`;
 }
 
 let cpuProfileDir: string | undefined;

@@ -9,6 +9,7 @@ import { openSse, type SseStream, type TimedEvent } from './sse-reader';
 import { percentile, spread } from './stats';
 import type { Tier, TierLease, TierPool } from './tiers';
 import { PUSH_BENCH_ENV } from './fan-out-bench';
+import { PROCESSOR_DEFAULTS } from '../../../processors/options';
 
 // Section 2: from an answer's 202 to (a) the first leaderboard snapshot that includes it at an
 // SSE viewer and (b) the player's own answer-result on me/stream, with the whole pipeline running
@@ -119,7 +120,7 @@ export async function runE2eBench(s: BenchSettings, env: Record<string, string>,
         { name: `Close → last player's result (onClose, ${sizes.closePlayers} players)`, unit: 'ms', ours: closeLast },
       ],
       notes: [
-        `Whole pipeline as child processes: ingest, processor, ClickHouse sink, push (one each) plus the open-loop sender and the SSE readers in the bench process, all on this machine. SNAPSHOT_THROTTLE_MS=${throttle}, BATCH_MAX_MESSAGES/BATCH_MAX_WAIT_MS at their defaults (500/500) unless set in the environment.`,
+        `Whole pipeline as child processes: ingest, processor, ClickHouse sink, push (one each) plus the open-loop sender and the SSE readers in the bench process, all on this machine. SNAPSHOT_THROTTLE_MS=${throttle}, BATCH_MAX_MESSAGES/BATCH_MAX_WAIT_MS at their defaults (${PROCESSOR_DEFAULTS.BATCH_MAX_MESSAGES}/${PROCESSOR_DEFAULTS.BATCH_MAX_WAIT_MS}) unless set in the environment.`,
         `Offered ${sizes.targetRate}/s for ${sizes.durationS} s per run on ${sizes.senders} keep-alive sockets, at most ${sizes.senders * 4} in flight; ${sizes.players} players, one leaderboard viewer, ${sizes.personalStreams} players with me/stream open (their answers give the own-result figure). The quiz has scoreVisibility live.`,
         `Close figures: a fresh quiz with scoreVisibility onClose and ${sizes.closePlayers} players, every one with me/stream open in the bench process; each answers the one open question once; once every stream has its answer-received (the answers are held), the host closes the question. Timed from sending the close request to each player's answer-result arriving (the close's own HTTP round trip through ingest and Kafka included).`,
         'Snapshot figure: the k-th answer to get a 202 counts as contained in the first snapshot whose `answers` count (minus the count at the run start) reaches k; Kafka order and 202 order agree up to one producer batch, so this is exact to within a batch.',
