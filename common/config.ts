@@ -77,8 +77,11 @@ export const SHARED_DEFAULTS = {
   KAFKA_CLIENT_ID: 'quizstream', // each tier appends its name
   TOPIC_PREFIX: '',
   TOPIC_PARTITIONS: 12, // partitions of each quiz topic
+  TOPIC_REPLICATION_FACTOR: 1, // copies of each partition migrate creates; 3 on the cluster stack
+  TOPIC_MIN_INSYNC_REPLICAS: 1, // copies an acks=all write waits for; 2 on the cluster stack (one node may die)
   SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
   REDIS_URL: 'redis://127.0.0.1:6379',
+  REDIS_CLUSTER_NODES: undefined, // comma-separated host:port of Redis Cluster nodes; when set, REDIS_URL is not used
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/quizstream',
   CLICKHOUSE_URL: 'http://127.0.0.1:8123',
   CLICKHOUSE_DATABASE: 'quizstream',
@@ -103,9 +106,12 @@ const envSchema = z
     KAFKA_CLIENT_ID: z.string().default(D.KAFKA_CLIENT_ID),
     TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, dash, underscore').default(D.TOPIC_PREFIX),
     TOPIC_PARTITIONS: positiveInt.default(D.TOPIC_PARTITIONS),
+    TOPIC_REPLICATION_FACTOR: positiveInt.default(D.TOPIC_REPLICATION_FACTOR),
+    TOPIC_MIN_INSYNC_REPLICAS: positiveInt.default(D.TOPIC_MIN_INSYNC_REPLICAS),
     SCHEMA_REGISTRY_URL: z.string().url().default(D.SCHEMA_REGISTRY_URL),
 
     REDIS_URL: z.string().default(D.REDIS_URL),
+    REDIS_CLUSTER_NODES: csv.optional(),
     DATABASE_URL: z.string().default(D.DATABASE_URL),
     CLICKHOUSE_URL: z.string().url().default(D.CLICKHOUSE_URL),
     CLICKHOUSE_DATABASE: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).default(D.CLICKHOUSE_DATABASE),
@@ -130,9 +136,10 @@ export interface Config {
   logLevel: string;
   /** The interface every tier listens on, and the public ports (operational ones are in each tier's options). */
   http: { host: string; ingestPort: number; pushPort: number };
-  kafka: { brokers: string[]; clientId: string; topicPrefix: string; partitions: number };
+  kafka: { brokers: string[]; clientId: string; topicPrefix: string; partitions: number; replicationFactor: number; minInsyncReplicas: number };
   registry: { url: string };
-  redis: { url: string };
+  /** clusterNodes: host:port of Redis Cluster nodes (ioredis' Cluster client); empty: the one Redis at url. */
+  redis: { url: string; clusterNodes: string[] };
   postgres: { url: string };
   clickhouse: { url: string; database: string };
   auth: {
@@ -159,9 +166,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, ingestPort: e.INGEST_PORT, pushPort: e.PUSH_PORT },
-    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, topicPrefix: e.TOPIC_PREFIX, partitions: e.TOPIC_PARTITIONS },
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      topicPrefix: e.TOPIC_PREFIX,
+      partitions: e.TOPIC_PARTITIONS,
+      replicationFactor: e.TOPIC_REPLICATION_FACTOR,
+      minInsyncReplicas: e.TOPIC_MIN_INSYNC_REPLICAS,
+    },
     registry: { url: e.SCHEMA_REGISTRY_URL },
-    redis: { url: e.REDIS_URL },
+    redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES ?? [] },
     postgres: { url: e.DATABASE_URL },
     clickhouse: { url: e.CLICKHOUSE_URL, database: e.CLICKHOUSE_DATABASE },
     auth: {

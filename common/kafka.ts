@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel as KafkaLogLevel, type ICustomPartitioner, type LogEntry, type Producer } from 'kafkajs';
 import type { Config } from './config';
+import { DurableProducer } from './durable-producer';
 import type { Logger } from './logger';
 
 // kafkajs logs through its own logger; route it into pino so every line is JSON.
@@ -36,7 +37,10 @@ export function createKafka(config: Config['kafka'], logger: Logger, clientSuffi
   });
 }
 
-/** Invariant 1: acks=all and idempotence, so a 202 means the answer is durably in Kafka exactly once. */
+/**
+ * Invariant 1: acks=all and idempotence, so a 202 means the answer is durably in Kafka exactly once.
+ * The tiers wrap it in a DurableProducer (durable-producer.ts), which replaces it after a failed send.
+ */
 export function createDurableProducer(kafka: Kafka): Producer {
   return kafka.producer({
     idempotent: true,
@@ -72,3 +76,8 @@ export const rememberingKeyPartitioner: ICustomPartitioner = () => {
     return partition;
   };
 };
+
+/** The tiers' producer: a durable one, replaced after each failed send. */
+export function createReplacingProducer(kafka: Kafka, logger: Logger): DurableProducer {
+  return new DurableProducer(() => createDurableProducer(kafka), logger.child({ component: 'producer' }));
+}

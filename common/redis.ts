@@ -1,5 +1,26 @@
-import Redis from 'ioredis';
+import type { EventEmitter } from 'node:events';
+import Redis, { Cluster } from 'ioredis';
+import type { Transaction } from 'ioredis/built/transaction';
+import type Commander from 'ioredis/built/utils/Commander';
 import type { Config } from './config';
+
+/**
+ * One Redis or a Redis Cluster: the tiers use the commands both have. On a cluster every multi-key
+ * script, MULTI and pipeline stays within one quiz's keys, whose {quizId} hash tag puts them on one
+ * slot (test/common/redis-keys.test.ts checks that every per-quiz key hashes on the quiz id).
+ */
+export type RedisClient = Commander &
+  Transaction &
+  EventEmitter & {
+    readonly status: string;
+    disconnect(): void;
+  };
+
+const COMMAND_OPTIONS = {
+  maxRetriesPerRequest: 2, // fail a command quickly when Redis is down instead of queueing forever
+  enableOfflineQueue: true,
+  connectTimeout: 3_000,
+} as const;
 
 export interface RedisClientOptions {
   /**
@@ -10,15 +31,45 @@ export interface RedisClientOptions {
   autoPipelining?: boolean;
 }
 
-export function createRedis(config: Config['redis'], name: string, options: RedisClientOptions = {}): Redis {
-  return new Redis(config.url, {
-    connectionName: `quizstream-${name}`,
-    maxRetriesPerRequest: 2, // fail a command quickly when Redis is down instead of queueing forever
-    enableOfflineQueue: true,
-    connectTimeout: 3_000,
-    lazyConnect: false,
-    enableAutoPipelining: options.autoPipelining ?? false,
-  });
+export function createRedis(config: Config['redis'], name: string, options: RedisClientOptions = {}): RedisClient {
+  const connectionName = `quizstream-${name}`;
+  const enableAutoPipelining = options.autoPipelining ?? false;
+  if (config.clusterNodes.length === 0) return new Redis(config.url, { connectionName, ...COMMAND_OPTIONS, lazyConnect: false, enableAutoPipelining });
+  return new Cluster(
+    config.clusterNodes.map((node) => {
+      const [host, port] = node.split(':');
+      return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
+    }),
+    {
+      redisOptions: { connectionName, ...COMMAND_OPTIONS },
+      // While a primary fails over, its slots answer CLUSTERDOWN or nothing: ask the cluster for its
+      // map again soon, so commands reach the promoted replica within a second of its promotion.
+      retryDelayOnClusterDown: 200,
+      retryDelayOnFailover: 200,
+      slotsRefreshTimeout: 2_000,
+      enableOfflineQueue: true,
+      enableAutoPipelining,
+    },
+  );
+}
+
+/**
+ * A number that grows whenever a Redis Cluster replica is promoted (CLUSTER INFO's
+ * cluster_current_epoch: every failover election raises it); always 0 for a single Redis. A
+ * promoted replica may lack the last writes its primary acknowledged (replication is asynchronous),
+ * so state written before a change of this number must be checked against the source of truth.
+ */
+export async function failoverEpoch(redis: RedisClient): Promise<number> {
+  if (!isCluster(redis)) return 0;
+  const info = await redis.cluster('INFO');
+  const epoch = /cluster_current_epoch:(\d+)/.exec(info);
+  if (!epoch) throw new Error('CLUSTER INFO without cluster_current_epoch');
+  return Number(epoch[1]);
+}
+
+/** True for ioredis' Cluster client (REDIS_CLUSTER_NODES set). */
+export function isCluster(redis: RedisClient): redis is RedisClient & Cluster {
+  return redis instanceof Cluster;
 }
 
 // Key layout. The quiz id sits in a {hash tag} so all keys of one quiz land on one Redis Cluster slot

@@ -25,12 +25,23 @@ export function topicNames(prefix = ''): Topics {
 
 const WEEK_MS = String(7 * 24 * 3600 * 1000);
 
-export function topicSpecs(prefix: string, partitions: number): TopicSpec[] {
+export interface TopicReplication {
+  /** Copies of each partition. */
+  replicationFactor: number;
+  /** Copies an acks=all write must reach before it is acknowledged. */
+  minInsyncReplicas: number;
+}
+
+const SINGLE_NODE: TopicReplication = { replicationFactor: 1, minInsyncReplicas: 1 };
+
+export function topicSpecs(prefix: string, partitions: number, replication: TopicReplication = SINGLE_NODE): TopicSpec[] {
   const t = topicNames(prefix);
+  // Every topic gets the same durability: a 202 rests on quiz.events, and the outputs feed viewers and analytics.
+  const isr = { 'min.insync.replicas': String(replication.minInsyncReplicas) };
   return [
-    { name: t.quizEvents, partitions, config: { 'retention.ms': WEEK_MS, 'min.insync.replicas': '1' } },
-    { name: t.results, partitions, config: { 'retention.ms': WEEK_MS } },
-    { name: t.snapshots, partitions, config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' } },
-    { name: t.deadLetter, partitions: 1, config: { 'retention.ms': String(30 * 24 * 3600 * 1000) } },
+    { name: t.quizEvents, partitions, config: { 'retention.ms': WEEK_MS, ...isr } },
+    { name: t.results, partitions, config: { 'retention.ms': WEEK_MS, ...isr } },
+    { name: t.snapshots, partitions, config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000', ...isr } },
+    { name: t.deadLetter, partitions: 1, config: { 'retention.ms': String(30 * 24 * 3600 * 1000), ...isr } },
   ];
 }

@@ -97,14 +97,19 @@ export async function migrateKafka(config: Config, log: Logger): Promise<string[
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = topicSpecs(config.kafka.topicPrefix, config.kafka.partitions).filter((t) => !existing.has(t.name));
+    const { replicationFactor, minInsyncReplicas } = config.kafka;
+    if (minInsyncReplicas > replicationFactor) {
+      throw new Error(`TOPIC_MIN_INSYNC_REPLICAS (${minInsyncReplicas}) cannot exceed TOPIC_REPLICATION_FACTOR (${replicationFactor}): no write could ever be acknowledged`);
+    }
+    const specs = topicSpecs(config.kafka.topicPrefix, config.kafka.partitions, { replicationFactor, minInsyncReplicas });
+    const missing = specs.filter((t) => !existing.has(t.name));
     if (missing.length) {
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((t) => ({
           topic: t.name,
           numPartitions: t.partitions,
-          replicationFactor: 1,
+          replicationFactor,
           configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
         })),
       });

@@ -15,7 +15,14 @@
 # packages are installed and started. `down` stops only what this script started itself (Kafka, the
 # registry, ClickHouse); the fault drills use stop/start on single services, including Redis and
 # PostgreSQL.
+#
+# QS_MODE=cluster selects the replicated stack instead (three Kafka nodes, a Redis Cluster of six):
+# infra/stack-cluster.sh, which takes the same commands.
 set -euo pipefail
+
+if [ "${QS_MODE:-single}" = cluster ] && [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  exec bash "$(dirname "${BASH_SOURCE[0]}")/stack-cluster.sh" "$@"
+fi
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="${QS_LOCAL_DIR:-$REPO/.local}"
@@ -412,6 +419,9 @@ status() {
 check_service() {
   case "$1" in kafka|registry|clickhouse|redis|postgres) ;; *) die "unknown service '$1' (kafka, registry, redis, postgres, clickhouse)" ;; esac
 }
+
+# Sourced (by stack-cluster.sh, for the services both stacks share): functions only, no command.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 
 cmd="${1:-}"
 case "$cmd" in

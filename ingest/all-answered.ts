@@ -1,8 +1,7 @@
-import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import { ConflictError, NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { redisKeys } from '../common/redis';
+import { redisKeys, type RedisClient } from '../common/redis';
 import { CONFIRMED_COUNT_FIELD } from './answer-markers';
 import { guardPostgres, guardRedis } from './dependency-errors';
 import { KICKED_SET_COMPLETE } from './kicked-players';
@@ -55,7 +54,7 @@ export interface QuestionCloser {
 
 export class AllAnsweredCloser {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly pg: Pool,
     private readonly store: QuizStore,
     private readonly closer: QuestionCloser,

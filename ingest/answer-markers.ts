@@ -1,5 +1,4 @@
-import type Redis from 'ioredis';
-import { redisKeys } from '../common/redis';
+import { redisKeys, type RedisClient } from '../common/redis';
 import { guardRedis } from './dependency-errors';
 import { isNoScript, RedisScript } from './redis-script';
 
@@ -89,7 +88,7 @@ export class AnswerMarkers {
   private confirms: QueuedConfirm[] = [];
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     /** Older pending claims are abandoned: their request outlived every timeout it had. */
     readonly staleAfterMs: number,
     readonly ttlSeconds: number,

@@ -1,7 +1,7 @@
 import type { RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
-import type Redis from 'ioredis';
-import type { Producer } from 'kafkajs';
+import type { RedisClient } from '../common/redis';
+import type { DurableSender } from '../common/durable-producer';
 import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
@@ -51,9 +51,9 @@ export interface IngestDeps {
   options: IngestOptions;
   log: Logger;
   pg: Pool;
-  redis: Redis;
+  redis: RedisClient;
   /** Connected or not: the event writer connects on first use if needed. */
-  producer: Producer;
+  producer: DurableSender;
   /** Its topic prefix decides which quiz.events topic the app writes to. */
   codec: EventCodec;
   metricsRegistry: Registry;

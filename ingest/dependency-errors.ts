@@ -1,5 +1,5 @@
-import type Redis from 'ioredis';
 import { ReplyError } from 'ioredis';
+import type { RedisClient } from '../common/redis';
 import { DatabaseError } from 'pg';
 import { AppError, RedisTimeout, UnavailableError } from '../common/errors';
 
@@ -42,7 +42,7 @@ function redisUnavailable(what: string, reason: string): UnavailableError {
   return new UnavailableError(`redis unavailable (${what}): ${reason}`, 1, 'cache_unavailable');
 }
 
-export async function guardRedis<T>(redis: Redis, what: string, fn: () => Promise<T>): Promise<T> {
+export async function guardRedis<T>(redis: RedisClient, what: string, fn: () => Promise<T>): Promise<T> {
   if (REDIS_DOWN.has(redis.status)) throw redisUnavailable(what, `connection ${redis.status}`);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

@@ -1,7 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../common/config';
 import type { ReadinessCheck } from '../common/http';
-import { createDurableProducer, createKafka } from '../common/kafka';
+import { createKafka, createReplacingProducer } from '../common/kafka';
 import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
 import { createPgPool } from '../common/postgres';
@@ -50,7 +50,7 @@ export async function buildIngestDeps(config: Config, options: IngestOptions, lo
   const redis = createRedis(config.redis, 'ingest', { autoPipelining: true });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   const kafka = createKafka(config.kafka, log, '-ingest');
-  const producer = createDurableProducer(kafka);
+  const producer = createReplacingProducer(kafka, log);
   const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix, {}, log);
   const schemas = schemaReadiness(codec, codec.typesOf(codec.topics.quizEvents), log);
   const kafkaCheck = kafkaReadiness(kafka, codec.topics.quizEvents);

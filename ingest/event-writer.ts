@@ -1,4 +1,5 @@
-import type { Message, Producer } from 'kafkajs';
+import type { Message } from 'kafkajs';
+import type { DurableSender } from '../common/durable-producer';
 import { UnavailableError } from '../common/errors';
 import type { AnswerSubmitted, PlayerJoined, PlayerKicked, QuestionClosed, QuestionOpened, QuizClosed } from '../common/messages/events';
 import type { Logger } from '../common/logger';
@@ -52,24 +53,16 @@ export class EventWriter {
   private readonly queue: Entry[] = [];
   private inFlight = 0;
   private flushing = false;
-  private connected = false;
-  private connecting: Promise<void> | undefined;
   private readonly maxBatch: number;
 
   constructor(
     private readonly codec: EventCodec,
-    private readonly producer: Producer,
+    private readonly producer: DurableSender,
     private readonly options: EventWriterOptions,
     private readonly metrics: IngestMetrics,
     private readonly log: Logger,
   ) {
     this.maxBatch = options.maxBatch ?? 1_000;
-    producer.on(producer.events.CONNECT, () => {
-      this.connected = true;
-    });
-    producer.on(producer.events.DISCONNECT, () => {
-      this.connected = false;
-    });
   }
 
   get pendingWrites(): number {
@@ -171,7 +164,8 @@ export class EventWriter {
 
   private async send(ready: Array<{ entry: Entry; messages: Message[] }>): Promise<void> {
     try {
-      if (!this.connected) await this.connect();
+      // A no-op when connected; after a failed send the DurableProducer has a new producer to connect.
+      await this.producer.connect();
       await this.producer.send({ topic: this.codec.topics.quizEvents, acks: -1, messages: ready.flatMap((r) => r.messages) });
     } catch (err) {
       const error = new UnavailableError(`kafka cannot take the write: ${(err as Error).message}`, 1, 'kafka_unavailable');
@@ -195,13 +189,5 @@ export class EventWriter {
 
   private observe(entry: Entry, result: 'ok' | 'error' | 'timeout'): void {
     this.metrics.produceDuration.observe({ result }, Number(process.hrtime.bigint() - entry.started) / 1e9);
-  }
-
-  /** One connect at a time; a failed one is forgotten so the next batch tries again. */
-  private connect(): Promise<void> {
-    this.connecting ??= this.producer.connect().finally(() => {
-      this.connecting = undefined;
-    });
-    return this.connecting;
   }
 }

@@ -1,7 +1,6 @@
-import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import { UnavailableError } from '../common/errors';
-import { redisKeys } from '../common/redis';
+import { redisKeys, type RedisClient } from '../common/redis';
 import { guardPostgres, guardRedis } from './dependency-errors';
 import { nameKey } from './display-names';
 import { RedisScript } from './redis-script';
@@ -78,7 +77,7 @@ export type JoinClaim =
 
 export class JoinClaims {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly pg: Pool,
     /** Older pending claims are taken over: their request outlived every timeout it had. */
     private readonly staleAfterMs: number,

@@ -1,6 +1,5 @@
-import type Redis from 'ioredis';
 import type { Pool } from 'pg';
-import { redisKeys } from '../common/redis';
+import { redisKeys, type RedisClient } from '../common/redis';
 import { guardPostgres, guardRedis } from './dependency-errors';
 
 // Who the host kicked out of a quiz, as ingest checks it on every join and answer: one Redis set per
@@ -14,7 +13,7 @@ export const KICKED_SET_COMPLETE = '';
 
 export class KickedPlayers {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly pg: Pool,
     private readonly ttlSeconds: number,
   ) {}

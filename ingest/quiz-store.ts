@@ -1,10 +1,9 @@
 import { randomInt } from 'node:crypto';
-import type Redis from 'ioredis';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../common/logger';
 import { ConflictError, NotFoundError } from '../common/errors';
 import type { Choice } from '../common/messages/events';
-import { redisKeys } from '../common/redis';
+import { redisKeys, type RedisClient } from '../common/redis';
 import { guardPostgres, guardRedis } from './dependency-errors';
 import { KICKED_SET_COMPLETE, KickedPlayers } from './kicked-players';
 import { withTransaction } from './pg-tx';
@@ -142,7 +141,7 @@ function metaOf(quiz: QuizRow, questions: QuestionRow[]): QuizMeta {
 export class QuizStore {
   constructor(
     private readonly pg: Pool,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly ttlSeconds: number,
     private readonly log: Logger,
   ) {}

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { isCluster, type RedisClient } from '../common/redis';
 import rateLimit, { type IncrementResponse, type Options, type Store } from 'express-rate-limit';
-import type Redis from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from '../common/logger';
 import { clientAddress, windowed, type RateLimitOptions } from '../common/rate-limit';
@@ -15,7 +15,7 @@ class OutageAwareStore implements Store {
 
   constructor(
     private readonly inner: RedisStore,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
   ) {
     this.prefix = inner.prefix;
   }
@@ -37,11 +37,27 @@ class OutageAwareStore implements Store {
   }
 }
 
-function redisStore(redis: Redis, prefix: string, scope: string, log: Logger): Store {
-  const inner = new RedisStore({
-    prefix: `${prefix}${scope}:`,
-    sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
-  });
+/**
+ * On a Redis Cluster the store's SCRIPT LOAD (no key: any node) and its EVALSHA (the key's node)
+ * would meet different nodes and fail with NOSCRIPT; so a script is loaded on every primary, and the
+ * store reloads it that way after a failover brought a primary that lacks it.
+ */
+function clusterAware(redis: RedisClient): ConstructorParameters<typeof RedisStore>[0] {
+  if (!isCluster(redis)) return { sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply> };
+  return {
+    sendCommandCluster: async ({ command: [name, ...args] }) => {
+      if (name?.toUpperCase() !== 'SCRIPT') return (await redis.call(name!, ...args)) as RedisReply;
+      const primaries = redis.nodes('master');
+      // Not connected yet: one node now; the NOSCRIPT that may follow reloads it on all of them.
+      if (primaries.length === 0) return (await redis.call('SCRIPT', ...args)) as RedisReply;
+      const shas = await Promise.all(primaries.map((node) => node.call('SCRIPT', ...args)));
+      return shas[0] as RedisReply;
+    },
+  };
+}
+
+function redisStore(redis: RedisClient, prefix: string, scope: string, log: Logger): Store {
+  const inner = new RedisStore({ prefix: `${prefix}${scope}:`, ...clusterAware(redis) });
   // The store loads its Lua scripts as soon as it is built; with Redis down that load fails, and
   // the store reloads on first use. Observe the failure here so it is logged, not unhandled.
   for (const loading of [inner.incrementScriptSha, inner.getScriptSha]) {
@@ -51,7 +67,7 @@ function redisStore(redis: Redis, prefix: string, scope: string, log: Logger): S
 }
 
 export interface LimiterDeps {
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   log: Logger;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../common/redis';
 import type { ChainableCommander } from 'ioredis';
 
 // A Lua script sent by its SHA1 (EVALSHA): the text crosses the wire only the first time a Redis
@@ -15,7 +15,7 @@ export class RedisScript {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
-  async run(redis: Redis, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+  async run(redis: RedisClient, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     try {
       return await redis.evalsha(this.sha, this.numberOfKeys, ...keys, ...args);
     } catch (err) {

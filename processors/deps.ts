@@ -1,13 +1,13 @@
-import type Redis from 'ioredis';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import type { DurableSender } from '../common/durable-producer';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import type { Config } from '../common/config';
-import { createDurableProducer, createKafka } from '../common/kafka';
+import { createKafka, createReplacingProducer } from '../common/kafka';
 import type { Logger } from '../common/logger';
 import { createMetricsRegistry } from '../common/metrics';
 import { createPgPool } from '../common/postgres';
-import { createRedis } from '../common/redis';
+import { createRedis, type RedisClient } from '../common/redis';
 import { EventCodec } from '../common/codec';
 import { ProcessorMetrics } from './metrics';
 import type { ProcessorOptions } from './options';
@@ -18,10 +18,10 @@ export interface ProcessorDeps {
   options: ProcessorOptions;
   log: Logger;
   pg: Pool;
-  redis: Redis;
+  redis: RedisClient;
   kafka: Kafka;
   /** Not connected yet: the app connects it on start. */
-  producer: Producer;
+  producer: DurableSender;
   codec: EventCodec;
   metricsRegistry: Registry;
   metrics: ProcessorMetrics;
@@ -35,7 +35,7 @@ export function buildProcessorDeps(config: Config, options: ProcessorOptions, lo
   const redis = createRedis(config.redis, 'processor');
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   const kafka = createKafka(config.kafka, log, '-processor');
-  const producer = createDurableProducer(kafka);
+  const producer = createReplacingProducer(kafka, log);
   const codec = new EventCodec(config.registry.url, config.kafka.topicPrefix, {}, log);
   return {
     config,

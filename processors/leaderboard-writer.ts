@@ -1,6 +1,5 @@
-import type Redis from 'ioredis';
 import { snapshotJson, type LeaderboardEntryWire, type SnapshotWire } from '../common/messages/wire';
-import { redisKeys } from '../common/redis';
+import { redisKeys, type RedisClient } from '../common/redis';
 import { TIME_SPAN } from './ranking';
 
 // The processors' Redis state for one quiz: leaderboard sorted set (composite score, see ranking.ts),
@@ -170,7 +169,7 @@ export interface Standing {
   rank: number;
 }
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   qsApplyAnswer(...args: string[]): Promise<[string, number, number]>;
   qsApplyJoin(...args: string[]): Promise<number>;
   qsApplyKick(...args: string[]): Promise<number>;
@@ -284,7 +283,7 @@ export function choiceCountsOf(reply: unknown): Record<string, number> {
 export class LeaderboardWriter {
   private readonly redis: Scripted;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisClient) {
     redis.defineCommand('qsApplyAnswer', { numberOfKeys: 7, lua: APPLY_ANSWER });
     redis.defineCommand('qsRelease', { numberOfKeys: 4, lua: RELEASE });
     redis.defineCommand('qsApplyJoin', { numberOfKeys: 4, lua: APPLY_JOIN });

@@ -1,5 +1,4 @@
-import type Redis from 'ioredis';
-import { redisKeys } from '../common/redis';
+import { redisKeys, type RedisClient } from '../common/redis';
 import { RecentMap } from './recent-map';
 
 // Remembers, per quiz.events partition, the quizzes whose latest change has not been published as
@@ -17,7 +16,7 @@ return 0
 
 const MAX_TRACKED = 100_000;
 
-type Scripted = Redis & { qsSettlePending(key: string, quizId: string, seq: string): Promise<number> };
+type Scripted = RedisClient & { qsSettlePending(key: string, quizId: string, seq: string): Promise<number> };
 
 export class PendingSnapshots {
   private readonly redis: Scripted;
@@ -25,7 +24,7 @@ export class PendingSnapshots {
   private readonly partitionOf = new RecentMap<string, number>(MAX_TRACKED);
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly topic: string,
   ) {
     redis.defineCommand('qsSettlePending', { numberOfKeys: 1, lua: SETTLE });

@@ -1,4 +1,5 @@
-import type { EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { DurableSender } from '../common/durable-producer';
 import type { Pool } from 'pg';
 import { AbortedError, isPoison } from '../common/errors';
 import type { Logger } from '../common/logger';
@@ -36,7 +37,7 @@ export interface HandlerOptions {
 export interface HandlerDeps {
   codec: EventCodec;
   applier: EventApplier;
-  producer: Producer;
+  producer: DurableSender;
   pg: Pool;
   lock: SerialLock;
   metrics: ProcessorMetrics;

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from '../common/logger';
-import { redisKeys } from '../common/redis';
+import { failoverEpoch, redisKeys, type RedisClient } from '../common/redis';
 import { scoredMarker, type LeaderboardWriter } from './leaderboard-writer';
 import { TIME_SPAN, rankingEpoch, reachedOffset } from './ranking';
 import { RecentMap } from './recent-map';
@@ -17,6 +16,12 @@ import { RecentMap } from './recent-map';
 // after the chunk was flushed, so Postgres then holds every message this process applied: answers
 // applied to the emptied Redis meanwhile are in Postgres too, and the rewrite replaces the partial
 // totals they left. No snapshot is published from a Redis that lost its state.
+//
+// A Redis Cluster failover is subtler: the promoted replica has the quiz's marker but may lack the
+// last writes its primary acknowledged (replication is asynchronous). So before any snapshot is
+// built, the cluster's failover epoch is compared with the one last seen; when it moved, every quiz
+// this process published is rewritten from Postgres, whatever its marker says, and its latest
+// snapshot stored again.
 //
 // Quizzes that go idle would never be checked that way, so each process also keeps a marker of its
 // own; when that one is gone, every quiz it published recently is rebuilt and its latest snapshot
@@ -38,9 +43,11 @@ export class RedisRebuild {
   private readonly seen = new RecentMap<string, number>(SEEN_LIMIT);
   private readonly processMarker = `qs:processors:alive:${randomBytes(8).toString('hex')}`;
   private processMarkerSet = false;
+  /** The Redis Cluster failover epoch the state was last known good at (undefined: not read yet). */
+  private epoch: number | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly pg: Pool,
     private readonly store: LeaderboardWriter,
     private readonly topN: number,
@@ -59,11 +66,35 @@ export class RedisRebuild {
    */
   async readyToPublish(quizIds: string[]): Promise<boolean> {
     try {
+      await this.checkFailover();
       for (const quizId of quizIds) await this.ensureQuiz(quizId);
       return true;
     } catch (err) {
       this.log.warn({ err }, 'redis rebuild check failed; snapshots wait');
       return false;
+    }
+  }
+
+  /** After a cluster failover, every quiz this process published is rewritten from Postgres (see the header). */
+  private async checkFailover(): Promise<void> {
+    const epoch = await failoverEpoch(this.redis);
+    if (this.epoch === undefined || epoch === this.epoch) {
+      this.epoch = epoch;
+      return;
+    }
+    this.log.warn({ from: this.epoch, to: epoch, quizzes: this.seen.size }, 'redis cluster failover; rebuilding the quizzes this process published from postgres');
+    await this.rebuildSeen(true);
+    // Only now: a rebuild that failed half-way (the shard still without a primary) runs again next time.
+    this.epoch = epoch;
+  }
+
+  /** Rewrites the quizzes this process published (all, or those without a marker) and stores their snapshots again. */
+  private async rebuildSeen(all: boolean): Promise<void> {
+    for (const [quizId, seq] of [...this.seen]) {
+      if (all) await this.rebuild(quizId);
+      else if (!(await this.ensureQuiz(quizId))) continue;
+      const view = await this.store.ranking(quizId, this.topN, await this.openQuestions(quizId));
+      await this.store.storeSnapshot({ quizId, seq, ...view });
     }
   }
 
@@ -76,12 +107,7 @@ export class RedisRebuild {
     }
     if (this.processMarkerSet) {
       this.log.warn({ quizzes: this.seen.size }, 'redis lost its state; rebuilding the quizzes this process published');
-      for (const [quizId, seq] of [...this.seen]) {
-        if (await this.ensureQuiz(quizId)) {
-          const view = await this.store.ranking(quizId, this.topN, await this.openQuestions(quizId));
-          await this.store.storeSnapshot({ quizId, seq, ...view });
-        }
-      }
+      await this.rebuildSeen(false);
     }
     await this.redis.set(this.processMarker, '1', 'EX', PROCESS_MARKER_TTL_S);
     this.processMarkerSet = true;

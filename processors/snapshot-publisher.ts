@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { DurableSender } from '../common/durable-producer';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/codec';
 import type { LeaderboardWriter } from './leaderboard-writer';
@@ -13,7 +13,7 @@ export class SnapshotPublisher {
   constructor(
     private readonly store: LeaderboardWriter,
     private readonly codec: EventCodec,
-    private readonly producer: Producer,
+    private readonly producer: DurableSender,
     private readonly throttle: SnapshotThrottle,
     private readonly topN: number,
     private readonly metrics: ProcessorMetrics,

@@ -1,7 +1,6 @@
-import type Redis from 'ioredis';
 import { AppError, SnapshotFormatError, UnavailableError } from '../common/errors';
 import type { LeaderboardEntryWire, PlayerStandingWire, StandingsPageWire } from '../common/messages/wire';
-import { redisKeys } from '../common/redis';
+import { redisKeys, type RedisClient } from '../common/redis';
 import { ServedSnapshots, type ServedSnapshot } from './served-snapshots';
 
 // Read-only scripts over what processors keep in Redis (key layout in common/redis.ts). A script
@@ -41,7 +40,7 @@ local out = {redis.call('ZCARD', KEYS[1]), redis.call('EXISTS', KEYS[5])}
 return list_entries(out, KEYS[1], KEYS[2], KEYS[3], KEYS[4], offset, offset + tonumber(ARGV[2]) - 1)
 `;
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   qsReadStanding(...args: string[]): Promise<Array<string | number> | null>;
   qsReadPage(...args: string[]): Promise<Array<string | number>>;
 };
@@ -62,7 +61,7 @@ export class LeaderboardReader {
   /** Snapshot reads in flight, by quiz. */
   private readonly reading = new Map<string, Promise<ServedSnapshot | undefined>>();
 
-  constructor(redis: Redis, snapshotCacheQuizzes: number) {
+  constructor(redis: RedisClient, snapshotCacheQuizzes: number) {
     redis.defineCommand('qsReadStanding', { numberOfKeys: 4, lua: READ_STANDING });
     redis.defineCommand('qsReadPage', { numberOfKeys: 5, lua: READ_PAGE });
     this.redis = redis as Scripted;

@@ -1,8 +1,7 @@
-import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import { UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { redisKeys } from '../common/redis';
+import { redisKeys, type RedisClient } from '../common/redis';
 
 // Streams open only for quizzes that exist, so a client cannot hold streams (and memory) under
 // made-up ids. Postgres, where ingest creates quizzes, is the truth; Redis answers most asks in one
@@ -24,7 +23,7 @@ export class QuizDirectory {
   private readonly remembered = new Map<string, number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly pg: Pool,
     private readonly log: Logger,
     private readonly options: QuizDirectoryOptions = { rememberMs: 60_000, maxRemembered: 10_000 },

@@ -37,5 +37,6 @@ step "install dependencies" install_deps
 step "node runtime" npx --no-install tsx scripts/node-runtime.ts
 # Push serves the pages but never builds them: they are built here (only when their sources changed).
 step "web pages" npx --no-install tsx web/build.ts --if-stale
-step "local stack up" bash infra/stack.sh up
+# Always the single-node stack, even in a shell that exported QS_MODE=cluster for the drills.
+step "local stack up" env QS_MODE=single bash infra/stack.sh up
 step "migrate" npx --no-install tsx infra/migrate.ts up

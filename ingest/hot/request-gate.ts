@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../common/redis';
 import { redisKeys } from '../../common/redis';
 import type { RateLimitOptions } from '../../common/rate-limit';
 import { CLAIM_ANSWER_LUA, claimResultOf, type AnswerMarkers, type ClaimResult } from '../answer-markers';
@@ -104,7 +104,7 @@ export interface GateLimits {
 
 export class RequestGate {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly markers: AnswerMarkers,
     private readonly limits: GateLimits,
   ) {}

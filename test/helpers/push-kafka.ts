@@ -1,8 +1,7 @@
-import type Redis from 'ioredis';
 import type { AnswerReceived, AnswerScored, LeaderboardEntry, LeaderboardSnapshot, QuestionOpened, QuestionRevealed } from '../../common/messages/events';
 import { createKafka } from '../../common/kafka';
 import { snapshotJson } from '../../common/messages/wire';
-import { createRedis, redisKeys } from '../../common/redis';
+import { createRedis, redisKeys, type RedisClient } from '../../common/redis';
 import type { EventCodec } from '../../common/codec';
 import { onCleanup } from './cleanup';
 import { testConfig, testLog } from './stack';
@@ -13,7 +12,7 @@ import { testConfig, testLog } from './stack';
 // processors.
 
 export interface ProcessorOutputs {
-  redis: Redis;
+  redis: RedisClient;
   snapshot(s: Omit<LeaderboardSnapshot, 'createdAt'> & { createdAt?: number }): Promise<void>;
   snapshots(list: Array<Omit<LeaderboardSnapshot, 'createdAt'>>): Promise<void>;
   answerReceived(e: AnswerReceived): Promise<void>;

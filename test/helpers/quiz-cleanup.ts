@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import { isCluster, type RedisClient } from '../../common/redis';
 import type { Pool } from 'pg';
 
 // Removes what a run left for its quizzes in the shared Postgres and Redis. No Jest in here: the
@@ -12,12 +12,14 @@ export async function deleteQuizRows(pg: Pool, quizIds: string[]): Promise<void>
   await pg.query('DELETE FROM quizzes WHERE id = ANY($1)', [quizIds]);
 }
 
-/** Deletes every processor key of a quiz (all carry the {quizId} hash tag). */
-export async function deleteQuizKeys(redis: Redis, quizId: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `qs:{${quizId}}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+/** Deletes every processor key of a quiz (all carry the {quizId} hash tag, so on a cluster they sit on one primary). */
+export async function deleteQuizKeys(redis: RedisClient, quizId: string): Promise<void> {
+  for (const node of isCluster(redis) ? redis.nodes('master') : [redis]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `qs:{${quizId}}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await node.del(...keys);
+    } while (cursor !== '0');
+  }
 }

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../../common/redis';
 import type { Pool } from 'pg';
 import { redisKeys } from '../../../common/redis';
 import type { RefResult } from '../../helpers/reference-ranking';
@@ -48,7 +48,7 @@ export interface SinkState {
   chAnswers: number;
 }
 
-export async function readSinks(redis: Redis, pg: Pool, ch: ClickHouseClient, quizId: string): Promise<SinkState> {
+export async function readSinks(redis: RedisClient, pg: Pool, ch: ClickHouseClient, quizId: string): Promise<SinkState> {
   const [ids, totals, answers, snapshot] = await Promise.all([
     redis.zrevrange(redisKeys.leaderboard(quizId), 0, -1),
     redis.hgetall(redisKeys.totals(quizId)),

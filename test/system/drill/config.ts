@@ -21,6 +21,18 @@ export interface DrillStack {
   clickhouseUrl: string;
   clickhouseDatabase: string;
   logDir: string;
+  /** Set on the cluster stack (QS_MODE=cluster, infra/stack-cluster.sh); absent on a single-node one. */
+  cluster?: ClusterLayout;
+}
+
+export interface ClusterLayout {
+  /** Port of Kafka node 1; nodes 2 and 3 follow (node ids 1..3). */
+  kafkaPort: number;
+  /** Port of Redis node 1; nodes 2..6 follow. */
+  redisPort: number;
+  redisNodes: string[];
+  replicationFactor: number;
+  minInsyncReplicas: number;
 }
 
 export function privateStack(): DrillStack {
@@ -51,6 +63,30 @@ export function privateStack(): DrillStack {
     clickhouseUrl: `http://127.0.0.1:${clickhouse}`,
     clickhouseDatabase: process.env.DRILL_CLICKHOUSE_DATABASE ?? 'quizstream_drill',
     logDir: join(local, 'logs', 'drill'),
+  };
+}
+
+/**
+ * The private stack in cluster mode: three Kafka nodes and a Redis Cluster of six (stack-cluster.sh)
+ * in place of the single broker and Redis, the same registry, ClickHouse and database.
+ */
+export function privateClusterStack(): DrillStack {
+  const single = privateStack();
+  const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+  const kafkaPort = port('DRILL_CLUSTER_KAFKA_PORT', 19592);
+  const redisPort = port('DRILL_CLUSTER_REDIS_PORT', 16701);
+  const nodes = (first: number, n: number) => Array.from({ length: n }, (_, i) => `127.0.0.1:${first + i}`);
+  return {
+    ...single,
+    stackEnv: {
+      ...single.stackEnv,
+      QS_MODE: 'cluster',
+      QS_CLUSTER_KAFKA_PORT: String(kafkaPort),
+      QS_CLUSTER_KAFKA_CONTROLLER_PORT: String(port('DRILL_CLUSTER_KAFKA_CONTROLLER_PORT', 19692)),
+      QS_CLUSTER_REDIS_PORT: String(redisPort),
+    },
+    kafkaBrokers: nodes(kafkaPort, 3).join(','),
+    cluster: { kafkaPort, redisPort, redisNodes: nodes(redisPort, 6), replicationFactor: 3, minInsyncReplicas: 2 },
   };
 }
 

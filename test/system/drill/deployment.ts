@@ -68,6 +68,13 @@ export class Deployment {
       KAFKA_BROKERS: s.kafkaBrokers,
       SCHEMA_REGISTRY_URL: s.registryUrl,
       REDIS_URL: s.redisUrl,
+      ...(s.cluster
+        ? {
+            REDIS_CLUSTER_NODES: s.cluster.redisNodes.join(','),
+            TOPIC_REPLICATION_FACTOR: String(s.cluster.replicationFactor),
+            TOPIC_MIN_INSYNC_REPLICAS: String(s.cluster.minInsyncReplicas),
+          }
+        : {}),
       DATABASE_URL: `postgres://postgres@127.0.0.1:${relayPort}/${s.database}`,
       CLICKHOUSE_URL: s.clickhouseUrl,
       CLICKHOUSE_DATABASE: s.clickhouseDatabase,

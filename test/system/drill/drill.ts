@@ -1,5 +1,5 @@
 import { createClient } from '@clickhouse/client';
-import Redis from 'ioredis';
+import { createRedis } from '../../../common/redis';
 import { Pool } from 'pg';
 import type { ScoreVisibility } from '../../helpers/reference-ranking';
 import { runId as newRunId, type DrillStack } from './config';
@@ -7,10 +7,12 @@ import { Deployment } from './deployment';
 import { scenarioBlock, table } from './report';
 import { runScenario, type DrillContext, type Scenario, type ScenarioResult } from './scenario';
 import { clickhouseOutage } from './scenarios/clickhouse-outage';
+import { kafkaBrokerKill } from './scenarios/kafka-broker-kill';
 import { kafkaOutage } from './scenarios/kafka-outage';
 import { postgresOutage } from './scenarios/postgres-outage';
 import { processorKill } from './scenarios/processor-kill';
 import { pushKill } from './scenarios/push-kill';
+import { redisPrimaryKill } from './scenarios/redis-primary-kill';
 import { redisRestart } from './scenarios/redis-restart';
 import { stackCommand } from './stack-control';
 
@@ -25,7 +27,13 @@ export const SCENARIOS: Record<string, () => Scenario> = {
   clickhouse: () => clickhouseOutage(60_000),
   push: () => pushKill(),
   smoke: () => processorKill(1, [2_000, 5_000]),
+  // The cluster stack's (--cluster): one member of a replicated service killed.
+  'kafka-broker': () => kafkaBrokerKill(),
+  'redis-primary': () => redisPrimaryKill(),
 };
+
+/** Scenarios that need the cluster stack, and the ones a single-node stack cannot run. */
+export const CLUSTER_SCENARIOS = ['kafka-broker', 'redis-primary'];
 
 export interface DrillOptions {
   stack: DrillStack;
@@ -60,7 +68,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
     await stackCommand(o.stack, ['up']);
   }
   const deployment = new Deployment({ stack: o.stack, runId, processors: 2, pushes: 2, sink: o.sink });
-  const redis = new Redis(o.stack.redisUrl, { maxRetriesPerRequest: 3 });
+  const redis = createRedis({ url: o.stack.redisUrl, clusterNodes: o.stack.cluster?.redisNodes ?? [] }, 'drill');
   redis.on('error', () => undefined); // restarts are the point of the drill; commands that fail are retried by the drain loop
   const pg = new Pool({ connectionString: `postgres://postgres@${o.stack.postgresHost}:${o.stack.postgresPort}/${o.stack.database}`, max: 3 });
   pg.on('error', (err) => log(`check pool: ${err.message}`));

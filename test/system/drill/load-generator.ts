@@ -32,6 +32,8 @@ export interface LoadStats {
   /** 503 replies, and how many of them carried Retry-After. */
   unavailable: number;
   unavailableWithRetryAfter: number;
+  /** When each 503 came (ms since the epoch): how long ingest refused writes. */
+  unavailableAt: number[];
   networkErrors: number;
   /** Answers that ended without a 202 (the question closed while the client was retrying). */
   gaveUp: number;
@@ -56,7 +58,7 @@ const CHOICES = ['a', 'b', 'c', 'd'];
 export class LoadGenerator {
   readonly plans: QuizPlan[];
   readonly accepted: AcceptedAnswer[] = [];
-  readonly stats: LoadStats = { requests: 0, retries: 0, unavailable: 0, unavailableWithRetryAfter: 0, networkErrors: 0, gaveUp: 0, unexpected: [] };
+  readonly stats: LoadStats = { requests: 0, retries: 0, unavailable: 0, unavailableWithRetryAfter: 0, unavailableAt: [], networkErrors: 0, gaveUp: 0, unexpected: [] };
   /** Every HTTP reply body the generator saw, for the security scan. */
   readonly transcript: string[] = [];
   private stopping = false;
@@ -195,6 +197,7 @@ export class LoadGenerator {
     if (r.status === 0) this.stats.networkErrors++;
     if (r.status === 503) {
       this.stats.unavailable++;
+      this.stats.unavailableAt.push(Date.now());
       if (r.headers?.get('retry-after')) this.stats.unavailableWithRetryAfter++;
     }
     if (r.text) this.transcript.push(r.text);

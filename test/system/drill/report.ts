@@ -10,7 +10,7 @@ export function scenarioBlock(r: ScenarioResult): string {
     `   answers accepted ${r.accepted}, lost ${r.lost}, double counts ${r.doubleCounts}`,
     `   time to recover ${secs(r.recoveryMs)} s, worst staleness a viewer saw ${secs(r.worstStalenessMs)} s`,
     `   snapshots judged ${r.snapshotsSeen}, wrong ${r.wrongSnapshots}, newer state under an older seq ${r.aheadLabelled}, ids out of order ${r.backwards}`,
-    `   client: ${r.stats.requests} requests, ${r.stats.retries} retries, ${r.stats.unavailable} x 503, ${r.stats.networkErrors} network errors, ${r.stats.gaveUp} gave up (question timed out)`,
+    `   client: ${r.stats.requests} requests, ${r.stats.retries} retries, ${r.stats.unavailable} x 503 over ${secs(r.unavailableMs)} s, ${r.stats.networkErrors} network errors, ${r.stats.gaveUp} gave up (question timed out)`,
   ];
   for (const n of r.notes) lines.push(`   note: ${n}`);
   for (const f of r.failures) lines.push(`   FAILED: ${f}`);
@@ -18,7 +18,7 @@ export function scenarioBlock(r: ScenarioResult): string {
 }
 
 export function table(results: ScenarioResult[]): string {
-  const head = ['scenario', 'scores', 'accepted', 'lost', 'double', 'recover s', 'stale s', 'wrong snaps', 'result'];
+  const head = ['scenario', 'scores', 'accepted', 'lost', 'double', 'recover s', '503 s', 'stale s', 'wrong snaps', 'result'];
   const rows = results.map((r) => [
     r.name,
     r.visibility,
@@ -26,6 +26,7 @@ export function table(results: ScenarioResult[]): string {
     String(r.lost),
     String(r.doubleCounts),
     secs(r.recoveryMs),
+    secs(r.unavailableMs),
     secs(r.worstStalenessMs),
     `${r.wrongSnapshots}/${r.snapshotsSeen}`,
     r.failures.length === 0 ? 'PASS' : 'FAIL',

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ScoreVisibility } from '../../helpers/reference-ranking';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../../common/redis';
 import type { Pool } from 'pg';
 import { caughtUp, checkQuiz, readSinks, recoveryMs, worstStaleness, type QuizCheck } from './checks';
 import type { DrillStack } from './config';
@@ -17,7 +17,7 @@ import { Viewer } from './viewers';
 export interface DrillContext {
   stack: DrillStack;
   deployment: Deployment;
-  redis: Redis;
+  redis: RedisClient;
   pg: Pool;
   ch: ClickHouseClient;
   runId: string;
@@ -33,6 +33,8 @@ export interface RunningScenario {
 }
 
 export interface FaultOutcome {
+  /** When the fault began; the 503 window counts from here (else from the scenario's first request). */
+  faultAt?: number;
   /** Moments the fault ended (a service back, a process killed): recovery is measured from each. */
   recoveredFrom: number[];
   /** Extra time to recover the scenario measured itself (e.g. ClickHouse catching up). */
@@ -60,6 +62,8 @@ export interface ScenarioResult {
   lost: number;
   doubleCounts: number;
   recoveryMs: number | undefined;
+  /** From the first 503 a client got (at or after the fault) to the last one; 0 without any. */
+  unavailableMs: number;
   worstStalenessMs: number;
   wrongSnapshots: number;
   aheadLabelled: number;
@@ -165,6 +169,8 @@ export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<Scen
   if (load.stats.unexpected.length > 0) failures.push(`unexpected replies: ${load.stats.unexpected.slice(0, 3).join('; ')}`);
   failures.push(...fault.failures);
   const transcript = [...load.transcript, ...viewers.flatMap((v) => v.frames)];
+  // A 503 before the fault (a slow first write while the quizzes are set up) is not the fault's.
+  const refused = load.stats.unavailableAt.filter((t) => t >= (fault.faultAt ?? 0));
   return {
     name: sc.name,
     visibility: ctx.visibility,
@@ -172,6 +178,7 @@ export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<Scen
     lost,
     doubleCounts,
     recoveryMs: recovery,
+    unavailableMs: refused.length === 0 ? 0 : refused[refused.length - 1]! - refused[0]!,
     worstStalenessMs: staleness,
     wrongSnapshots: wrong,
     aheadLabelled: checks.reduce((x, c) => x + c.aheadLabelled, 0),

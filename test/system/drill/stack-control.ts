@@ -31,4 +31,7 @@ export function stackCommand(stack: DrillStack, args: string[]): Promise<void> {
 }
 
 export const stopService = (stack: DrillStack, s: Service) => stackCommand(stack, ['stop', s]);
+/** Cluster stack only: one member (kafka-1..3, redis-1..6) SIGKILLed, or started again. */
+export const killMember = (stack: DrillStack, member: string) => stackCommand(stack, ['kill', member]);
+export const startMember = (stack: DrillStack, member: string) => stackCommand(stack, ['start', member]);
 export const startService = (stack: DrillStack, s: Service) => stackCommand(stack, ['start', s]);

@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { QuizEvent } from '../../helpers/processor-workload';
 import { createKafka } from '../../../common/kafka';
 import { createPgPool } from '../../../common/postgres';
-import { createRedis, redisKeys } from '../../../common/redis';
+import { createRedis, redisKeys, type RedisClient } from '../../../common/redis';
 import { EventCodec } from '../../../common/codec';
 import { createdQuizIds } from './bench-cleanup';
 import { benchConfig, benchLog, createPrefixTopics } from './bench-env';
@@ -94,7 +93,7 @@ async function produceBacklog(prefix: string, quizId: string, events: QuizEvent[
  * Polls the quiz's answer counter until all `total` answers are scored: the rate from the first
  * scored answer seen to the last, or NaN with a note saying why there is none.
  */
-async function timeScoring(redis: Redis, quizId: string, total: number, run: number): Promise<{ rate: number; note?: string }> {
+async function timeScoring(redis: RedisClient, quizId: string, total: number, run: number): Promise<{ rate: number; note?: string }> {
   const statsKey = redisKeys.stats(quizId);
   let firstAt = 0;
   let firstCount = 0;

@@ -28,6 +28,7 @@ export function kafkaOutage(downMs = 20_000): Scenario {
       if (during.unavailable === 0) failures.push('ingest never answered 503 while Kafka was down');
       if (during.withRetryAfter < during.unavailable) failures.push(`${during.unavailable - during.withRetryAfter} 503s without Retry-After`);
       return {
+        faultAt: downAt,
         recoveredFrom: [upAt],
         failures,
         notes: [`down ${Math.round((upAt - downAt) / 1000)} s (start took ${Math.round((upAt - downAt - downMs) / 1000)} s)`, `${during.unavailable} x 503 (all with Retry-After: ${during.withRetryAfter === during.unavailable})`],

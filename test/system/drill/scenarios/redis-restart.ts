@@ -21,7 +21,7 @@ export function redisRestart(): Scenario {
       await startService(ctx.stack, 'redis');
       const upAt = Date.now();
       const keys = await ctx.redis.dbsize();
-      return { recoveredFrom: [upAt], failures: [], notes: [`down ${upAt - downAt} ms`, `${keys} keys right after the start`] };
+      return { faultAt: downAt, recoveredFrom: [upAt], failures: [], notes: [`down ${upAt - downAt} ms`, `${keys} keys right after the start`] };
     },
   };
 }
