@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
-import type { RedisClient } from '../common/redis';
+import { isCluster, type RedisClient } from '../common/redis';
 import type { DurableSender } from '../common/durable-producer';
 import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
@@ -119,7 +119,7 @@ const MAX_QUIZ_DEFINITIONS = 1_000;
 export interface IngestApp {
   /** Every route; also the hot ones, for requests the lean path leaves to it. */
   express: Express;
-  /** What the server runs: the hot routes (hot/routes.ts) first, then express. */
+  /** What the server runs: the hot routes (hot/routes.ts) first, then express; express alone on a Redis Cluster. */
   listener: RequestListener;
 }
 
@@ -186,6 +186,10 @@ export function createIngestApp(deps: IngestDeps): IngestApp {
   app.use(notFoundHandler());
   app.use(errorHandler(log));
 
+  // The hot path's one script reads the rate-limit counters and the quiz's keys together, and they
+  // hash to different slots: a Redis Cluster refuses it (CROSSSLOT). There every request takes the
+  // express routes, which make the same checks one key at a time.
+  if (isCluster(redis)) return { express: app, listener: app };
   const hot = new HotRoutes({
     gate: new RequestGate(redis, markers, { ...options.rateLimit }),
     definitions: new QuizDefinitions(store, MAX_QUIZ_DEFINITIONS),
