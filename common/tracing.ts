@@ -89,6 +89,11 @@ export function startTracing(service: string, options: TracingOptions, log: Logg
 
 /** Set once a provider is registered; until then inSpan skips the API's no-op span machinery. */
 let tracingOn = false;
+
+/** Whether startTracing has registered a provider in this process. */
+export function tracingIsOn(): boolean {
+  return tracingOn;
+}
 const NOT_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 function tracer() {

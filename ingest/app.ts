@@ -12,7 +12,7 @@ import { httpMetricsMiddleware, httpObserver } from '../common/http-metrics';
 import { requestIdFrom } from '../common/ids';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/codec';
-import { httpServerSpans } from '../common/tracing';
+import { httpServerSpans, tracingIsOn } from '../common/tracing';
 import { AllAnsweredCloser } from './all-answered';
 import { AnswerMarkers } from './answer-markers';
 import { Answers } from './answers';
@@ -202,5 +202,8 @@ export function createIngestApp(deps: IngestDeps): IngestApp {
     observe: httpObserver(deps.metricsRegistry),
     log,
   });
-  return { express: app, listener: hot.listener(app) };
+  const hotListener = hot.listener(app);
+  // With tracing on, a request is worth its server span more than its speed: express makes the
+  // span (httpServerSpans), the lean path makes none.
+  return { express: app, listener: (req, res) => (tracingIsOn() ? app(req, res) : hotListener(req, res)) };
 }

@@ -41,8 +41,9 @@ export const SMOKE: BenchSettings = {
   ingest: { players: 20, questions: 10, durationS: 1, warmupRequests: 20, fixedRate: 50, fixedConnections: 4, saturationConnections: 8 },
   e2e: { players: 20, questions: 10, targetRate: 100, durationS: 1, personalStreams: 5, senders: 8, closePlayers: 20 },
   fanOut: { steps: [30], stopOnFail: true, snapshotsPerS: 2, measureS: 1, entries: 100, stepDeadlineMs: 8_000, sectionBudgetMs: 15_000, workers: 1 },
-  // Several processor chunks (500 messages each): a backlog scored within one chunk gives no rate.
-  scoring: { players: 100, questions: 20 },
+  // Several processor chunks (BATCH_MAX_MESSAGES, 5,000 by default): a backlog scored within one
+  // chunk gives no rate (2,000 answers did, in a CI rehearsal, once chunks grew from 500).
+  scoring: { players: 1_000, questions: 20 },
   scale: { players: 2_000, samples: 50, concurrency: 4 },
   burst: { quizzes: 2, players: 20, spreadMs: 200, sockets: 20, scoreTimeoutMs: 60_000 },
 };
