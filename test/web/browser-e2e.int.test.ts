@@ -203,7 +203,9 @@ test('a host creates a quiz, three players join and answer, and at the close res
   await board.page.locator('#board li[data-rank="1"] .name', { hasText: 'Ann' }).waitFor({ timeout: 30_000 });
   expect(await boardNames(board.page)).toEqual(['Ann', 'Ben', 'Cyd']);
   const scores = (await board.page.locator('#board li .score').allTextContents()).map(Number);
-  expect(scores[0]).toBeGreaterThan(scores[1]!);
+  // With a 300 s limit, answers 150 ms apart can round to the same points (999 and 999 on a quiet
+  // machine); the tie goes to who reached it first, which the order above checks.
+  expect(scores[0]).toBeGreaterThanOrEqual(scores[1]!);
   expect(scores[1]).toBeGreaterThan(0);
   expect(scores[2]).toBe(0);
   expect(await board.page.locator('#answered-stat').isHidden()).toBe(true);
@@ -384,7 +386,9 @@ test('a game night: join by PIN (QR), the host kicks a player, questions close w
     [ben, 'fond of company'],
   ] as const) {
     await p.page.getByRole('button', { name: pick }).click();
-    await p.page.locator('#result', { hasText: 'Answer locked in' }).waitFor();
+    // The last answer closes the question at once, so its "locked in" can be replaced by the result
+    // before a poll sees it: either says the answer was taken.
+    await p.page.locator('#result', { hasText: /Answer locked in|Correct!|Wrong/ }).waitFor();
     await new Promise((r) => setTimeout(r, 150));
   }
   await screen.page.locator('#live[data-stage="reveal"] #question-view[data-question-id="q2"][data-revealed="true"]').waitFor({ timeout: 30_000 });
