@@ -77,15 +77,7 @@ group.initial.rebalance.delay.ms=0
 delete.topic.enable=true
 log.retention.hours=168
 EOF
-  cat >"$dir/log4j.properties" <<EOF
-log4j.rootLogger=WARN, file
-log4j.logger.kafka.server.KafkaRaftServer=INFO
-log4j.logger.kafka.server.BrokerServer=INFO
-log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=$LOGS/kafka-$n-server.log
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-EOF
+  kafka_log4j "$dir/log4j.properties" "$LOGS/kafka-$n-server.log"
 }
 
 kafka_cluster_id() {

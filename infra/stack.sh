@@ -128,6 +128,19 @@ EOF
   rm -rf "$KAFKA_DIR/libs" && mv "$KAFKA_DIR/libs.tmp" "$KAFKA_DIR/libs"
 }
 
+# kafka_log4j <properties file> <log file>: warnings, plus the lines that say a node started.
+kafka_log4j() {
+  cat >"$1" <<EOF
+log4j.rootLogger=WARN, file
+log4j.logger.kafka.server.KafkaRaftServer=INFO
+log4j.logger.kafka.server.BrokerServer=INFO
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$2
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+EOF
+}
+
 kafka_configure() {
   mkdir -p "$KAFKA_DIR/data"
   cat >"$KAFKA_DIR/server.properties" <<EOF
@@ -152,15 +165,7 @@ group.initial.rebalance.delay.ms=0
 delete.topic.enable=true
 log.retention.hours=168
 EOF
-  cat >"$KAFKA_DIR/log4j.properties" <<EOF
-log4j.rootLogger=WARN, file
-log4j.logger.kafka.server.KafkaRaftServer=INFO
-log4j.logger.kafka.server.BrokerServer=INFO
-log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=$LOGS/kafka-server.log
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-EOF
+  kafka_log4j "$KAFKA_DIR/log4j.properties" "$LOGS/kafka-server.log"
   if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
     local id
     id="$(java -cp "$KAFKA_DIR/libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)"
