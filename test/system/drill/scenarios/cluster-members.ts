@@ -2,6 +2,8 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { isCluster, redisKeys, type RedisClient } from '../../../../common/redis';
 import type { ClusterLayout, DrillStack } from '../config';
 import { sleep } from '../http-client';
+import type { DrillContext } from '../scenario';
+import { killMember, startMember } from '../stack-control';
 
 // Which member of the cluster stack to kill so that the drill's quizzes feel it, and when the
 // cluster has moved on without it: read from the cluster itself, as an operator would.
@@ -76,4 +78,18 @@ export async function waitPromoted(redis: RedisClient, quizId: string, port: num
     if (Date.now() > deadline) throw new Error(`no replica took over from 127.0.0.1:${port} within ${timeoutMs} ms`);
     await sleep(200);
   }
+}
+
+/**
+ * SIGKILLs a member, waits for `failedOver` (which resolves with the time the cluster moved on
+ * without it), then starts it again. killedAt is taken before the kill (the script takes a moment):
+ * recovery and the 503 window count from there.
+ */
+export async function killUntilFailover(ctx: DrillContext, member: string, failedOver: () => Promise<number>): Promise<{ killedAt: number; failedOverAt: number }> {
+  const killedAt = Date.now();
+  await killMember(ctx.stack, member);
+  const failedOverAt = await failedOver();
+  ctx.log(`  ${member}: the cluster moved on after ${((failedOverAt - killedAt) / 1000).toFixed(1)} s; starting it again`);
+  await startMember(ctx.stack, member);
+  return { killedAt, failedOverAt };
 }

@@ -1,6 +1,5 @@
 import type { Scenario } from '../scenario';
-import { killMember, startMember } from '../stack-control';
-import { layoutOf, redisPrimaryPortOf, waitPromoted } from './cluster-members';
+import { killUntilFailover, layoutOf, redisPrimaryPortOf, waitPromoted } from './cluster-members';
 
 // Cluster stack: the Redis primary holding the first quiz's slot is SIGKILLed under load. Its
 // replica takes over once the others mark it failed (cluster-node-timeout); replication being
@@ -23,12 +22,7 @@ export function redisPrimaryKill(): Scenario {
       const port = await redisPrimaryPortOf(ctx.redis, quizId);
       const member = `redis-${port - layout.redisPort + 1}`;
       ctx.log(`  SIGKILL ${member} (primary of ${quizId}'s slot)`);
-      // Taken before the kill (the script takes a moment): recovery and the 503 window count from here.
-      const killedAt = Date.now();
-      await killMember(ctx.stack, member);
-      const promotedAt = await waitPromoted(ctx.redis, quizId, port, 60_000);
-      ctx.log(`  a replica took over after ${((promotedAt - killedAt) / 1000).toFixed(1)} s; starting ${member} again`);
-      await startMember(ctx.stack, member);
+      const { killedAt, failedOverAt: promotedAt } = await killUntilFailover(ctx, member, () => waitPromoted(ctx.redis, quizId, port, 60_000));
       return {
         faultAt: killedAt,
         recoveredFrom: [killedAt],
