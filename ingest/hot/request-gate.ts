@@ -18,9 +18,8 @@ import { RedisScript } from '../redis-script';
 // Redis does not list as joined) is not guessed: the script answers "uncached" after counting the
 // limits, and the route hands the request to the use case, which asks Postgres and refills Redis.
 //
-// One caveat: the limit counters and the quiz's keys sit in different hash slots, so on a Redis
-// Cluster this script must be split in two (limits, then the quiz's checks); ingest runs against a
-// single Redis (or a primary with replicas) today.
+// The limit counters and the quiz's keys sit in different hash slots, which a Redis Cluster refuses
+// in one script: there app.ts leaves every request to the express routes.
 
 const GATE = new RedisScript(
   `${CLAIM_ANSWER_LUA}
