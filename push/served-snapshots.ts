@@ -1,4 +1,5 @@
 import { snapshotJson, type SnapshotWire } from '../common/messages/wire';
+import { PerLimit } from './per-limit';
 import { parseStoredSnapshot } from './snapshot-wire';
 
 // GET leaderboard is the hottest read there is (every spectator's page and every client polling),
@@ -11,7 +12,7 @@ import { parseStoredSnapshot } from './snapshot-wire';
 /** A checked snapshot and the bodies GET leaderboard serves for it. */
 export class ServedSnapshot {
   /** ?limit=N below the entry count: each distinct N serialized once, on first use. */
-  private readonly limited = new Map<number, Buffer>();
+  private readonly bodies: PerLimit<Buffer>;
 
   constructor(
     readonly snapshot: SnapshotWire,
@@ -19,17 +20,15 @@ export class ServedSnapshot {
     readonly createdAt: number | undefined,
     /** The whole snapshot as served. */
     readonly body: Buffer,
-  ) {}
+  ) {
+    this.bodies = new PerLimit(snapshot.entries.length, (limit) =>
+      limit === undefined ? body : Buffer.from(snapshotJson({ ...snapshot, entries: snapshot.entries.slice(0, limit) })),
+    );
+  }
 
   /** The body for ?limit=N (undefined: all entries); players and answers still count everyone. */
   bodyFor(limit: number | undefined): Buffer {
-    if (limit === undefined || limit >= this.snapshot.entries.length) return this.body;
-    let body = this.limited.get(limit);
-    if (!body) {
-      body = Buffer.from(snapshotJson({ ...this.snapshot, entries: this.snapshot.entries.slice(0, limit) }));
-      this.limited.set(limit, body);
-    }
-    return body;
+    return this.bodies.get(limit);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { SnapshotWire } from '../common/messages/wire';
+import { PerLimit } from './per-limit';
 import { snapshotFrame } from './snapshot-wire';
 import type { SnapshotFrame } from './viewer';
 
@@ -11,15 +12,21 @@ export const ALL_ENTRIES = 0;
  * boards cost two serializations per snapshot, whatever the audience.
  */
 export class SnapshotEdition {
-  private readonly frames = new Map<number, SnapshotFrame>();
+  private readonly frames: PerLimit<SnapshotFrame>;
 
   constructor(
     readonly snapshot: SnapshotWire,
     /** When the processor made it (epoch ms), if known. */
     readonly createdAt?: number,
     /** The whole snapshot's snapshotJson when already at hand (Redis's bytes), so it is not made again. */
-    private readonly json?: string,
-  ) {}
+    json?: string,
+  ) {
+    this.frames = new PerLimit(snapshot.entries.length, (limit) =>
+      limit === undefined
+        ? snapshotFrame(snapshot, createdAt, json)
+        : snapshotFrame({ ...snapshot, entries: snapshot.entries.slice(0, limit) }, createdAt),
+    );
+  }
 
   get seq(): number {
     return this.snapshot.seq;
@@ -27,17 +34,7 @@ export class SnapshotEdition {
 
   /** The frame for viewers of `limit` entries (ALL_ENTRIES for every entry). */
   frame(limit: number): SnapshotFrame {
-    // A limit at or past the entries there are is the whole snapshot: same bytes, built once.
-    const key = limit === ALL_ENTRIES || limit >= this.snapshot.entries.length ? ALL_ENTRIES : limit;
-    let frame = this.frames.get(key);
-    if (!frame) {
-      frame =
-        key === ALL_ENTRIES
-          ? snapshotFrame(this.snapshot, this.createdAt, this.json)
-          : snapshotFrame({ ...this.snapshot, entries: this.snapshot.entries.slice(0, key) }, this.createdAt);
-      this.frames.set(key, frame);
-    }
-    return frame;
+    return this.frames.get(limit === ALL_ENTRIES ? undefined : limit);
   }
 
   /** How many serializations this edition needed so far (for tests and the bench). */
