@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EVENT_TYPES, readSchemaFile, subjectFor } from '../../common/codec';
 import { onCleanup } from '../helpers/cleanup';
+import { loadFactor } from '../helpers/machine-load';
 import { testConfig } from '../helpers/stack';
 
 // The registry under the load the tiers and tests put on it, on a machine kept busy by two spinning
@@ -18,7 +19,6 @@ jest.setTimeout(120_000);
 
 const SOAK_MS = 15_000;
 const READERS = 4;
-const loadFactor = () => Math.max(1, loadavg()[0]! / availableParallelism() / 4);
 const BASE_READ_BOUND_MS = 5_000;
 const BASE_WRITE_BOUND_MS = 10_000;
 
