@@ -87,7 +87,10 @@ test('source maps are served only when asked for (dev mode)', async () => {
   mountWebPages(app, { ingestUrl: 'http://127.0.0.1:8080', distDir: join(dist, 'out'), sourceMaps: true });
   const withMaps = await listen(app);
   try {
-    expect((await fetch(`${withMaps.base}/js/play.js.map`)).status).toBe(200);
+    const map = await fetch(`${withMaps.base}/js/play.js.map`);
+    expect(map.status).toBe(200);
+    // Read to the end: an unread body keeps the connection busy, and close() would wait for it.
+    expect(JSON.parse(await map.text())).toMatchObject({ version: 3 });
   } finally {
     await new Promise((resolve) => withMaps.server.close(resolve));
   }
