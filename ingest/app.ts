@@ -27,6 +27,7 @@ import { CachedTokenVerifier } from './hot/verified-tokens';
 import { EventWriter } from './event-writer';
 import { ProfanityCheck } from './display-names';
 import { JoinClaims } from './join-claims';
+import { JoinRecorder } from './join-recorder';
 import { Joins } from './joins';
 import { KickedPlayers } from './kicked-players';
 import { IngestMetrics } from './metrics';
@@ -147,7 +148,7 @@ export function createIngestApp(deps: IngestDeps): IngestApp {
   const ctx: RouteContext = {
     store,
     admin,
-    joins: new Joins(store, new JoinClaims(redis, pg, staleClaimMs, options.cacheTtlSeconds), kicked, new ProfanityCheck(), writer, log),
+    joins: new Joins(store, new JoinClaims(redis, pg, staleClaimMs, options.cacheTtlSeconds), new JoinRecorder(pg), kicked, new ProfanityCheck(), writer, log),
     answers: new Answers(store, markers, kicked, writer, allAnswered, metrics, log),
     results: new QuizResults(pg, store),
     allAnswered,

@@ -5,6 +5,7 @@ import type { PlayerIdentity } from '../common/tokens';
 import { nameSuggestions, type ProfanityCheck } from './display-names';
 import type { EventWriter } from './event-writer';
 import type { JoinClaims } from './join-claims';
+import type { JoinRecorder } from './join-recorder';
 import type { KickedPlayers } from './kicked-players';
 import type { QuizStore } from './quiz-store';
 
@@ -21,6 +22,7 @@ export class Joins {
   constructor(
     private readonly store: QuizStore,
     private readonly claims: JoinClaims,
+    private readonly recorder: JoinRecorder,
     private readonly kicked: KickedPlayers,
     private readonly profanity: ProfanityCheck,
     private readonly writer: EventWriter,
@@ -91,7 +93,7 @@ export class Joins {
         .catch((abandonErr: unknown) => this.log.warn({ err: abandonErr, quizId, playerId }, 'could not free a join claim for its retry'));
       throw err;
     }
-    const recorded = await Promise.allSettled([this.claims.confirm(quizId, playerId, displayName), this.store.recordJoin(quizId, playerId, displayName, joinedAt)]);
+    const recorded = await Promise.allSettled([this.claims.confirm(quizId, playerId, displayName), this.recorder.record(quizId, playerId, displayName, joinedAt)]);
     const failed = recorded.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     // The join is in Kafka and the processors will record it; one copy is enough to recognise the
     // player meanwhile. With neither, answers may see 403 until the processors catch up.

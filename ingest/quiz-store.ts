@@ -246,21 +246,6 @@ export class QuizStore {
     return cached ?? (await this.joinedFromPostgres(quizId, playerId));
   }
 
-  /**
-   * Remembers a join in Postgres, so it survives a Redis restart before the processors have written
-   * the row themselves (Redis learns it from join-claims.ts). The insert never overwrites: the
-   * processors' row for the same PlayerJoined event carries the same values.
-   */
-  async recordJoin(quizId: string, playerId: string, displayName: string, joinedAt: number): Promise<void> {
-    await guardPostgres('record join', () =>
-      this.pg.query(
-        `INSERT INTO players (quiz_id, player_id, display_name, joined_at) VALUES ($1, $2, $3, to_timestamp($4 / 1000.0))
-         ON CONFLICT (quiz_id, player_id) DO NOTHING`,
-        [quizId, playerId, displayName, joinedAt],
-      ),
-    );
-  }
-
   /** Admin path (holds the quiz lock): the state is now authoritative. */
   async cacheQuestionState(quizId: string, questionId: string, state: QuestionState): Promise<void> {
     const key = redisKeys.questionState(quizId);
