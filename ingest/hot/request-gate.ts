@@ -2,6 +2,7 @@ import type { RedisClient } from '../../common/redis';
 import { redisKeys } from '../../common/redis';
 import type { RateLimitOptions } from '../../common/rate-limit';
 import { CLAIM_ANSWER_LUA, claimResultOf, type AnswerMarkers, type ClaimResult } from '../answer-markers';
+import { CACHED_QUIZ_STATUS_LUA } from '../cached-quiz-status';
 import { guardRedis } from '../dependency-errors';
 import { KICKED_SET_COMPLETE } from '../kicked-players';
 import type { QuestionState } from '../quiz-store';
@@ -23,6 +24,7 @@ import { RedisScript } from '../redis-script';
 
 const GATE = new RedisScript(
   `${CLAIM_ANSWER_LUA}
+${CACHED_QUIZ_STATUS_LUA}
 local function hit(key, max, windowMs)
   local ttl = redis.call('PTTL', key)
   if ttl <= 0 then
@@ -39,14 +41,8 @@ over = hit(KEYS[2], ARGV[4], ARGV[5])
 if over then return {'limited', over} end
 if ARGV[1] == 'limits' then return {'passed'} end
 
-local status = redis.call('GET', KEYS[3])
-if not status then
-  local meta = redis.call('GET', KEYS[4])
-  if not meta then return {'uncached'} end
-  if meta == 'missing' then status = 'missing' else status = cjson.decode(meta)['status'] end
-  local ttl = redis.call('PTTL', KEYS[4])
-  if ttl > 0 then redis.call('SET', KEYS[3], status, 'PX', ttl) end
-end
+local status = cachedQuizStatus(KEYS[3], KEYS[4])
+if not status then return {'uncached'} end
 if status == 'missing' then return {'quiz_not_found'} end
 local state = redis.call('HGET', KEYS[5], ARGV[6])
 if not state then return {'uncached'} end
