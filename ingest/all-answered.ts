@@ -4,6 +4,7 @@ import type { Logger } from '../common/logger';
 import { redisKeys, type RedisClient } from '../common/redis';
 import { CONFIRMED_COUNT_FIELD } from './answer-markers';
 import { guardPostgres, guardRedis } from './dependency-errors';
+import { JOINED_HASH_COMPLETE } from './join-claims';
 import { KICKED_SET_COMPLETE } from './kicked-players';
 import { phaseOf, type QuizStore } from './quiz-store';
 
@@ -28,12 +29,12 @@ import { phaseOf, type QuizStore } from './quiz-store';
 // against Postgres's players (minus kicked_players) first. Redis losing the confirmed count only
 // delays the close to the time limit.
 
-// KEYS[1] the question's answered hash, KEYS[2] joined, KEYS[3] kicked. Kicks are few, so the kicked
+// KEYS[1] the question's answered hash, KEYS[2] joined (its completeness marker is not a player), KEYS[3] kicked. Kicks are few, so the kicked
 // set is walked: a kicked player is neither a player to wait for nor, if they answered before the
 // kick, an answer that counts.
 const COUNT = `
 local answered = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-local joined = redis.call('HLEN', KEYS[2])
+local joined = redis.call('HLEN', KEYS[2]) - redis.call('HEXISTS', KEYS[2], ARGV[3])
 for _, p in ipairs(redis.call('SMEMBERS', KEYS[3])) do
   if p ~= ARGV[2] then
     if redis.call('HEXISTS', KEYS[2], p) == 1 then joined = joined - 1 end
@@ -68,7 +69,7 @@ export class AllAnsweredCloser {
   async check(quizId: string, questionId: string): Promise<boolean> {
     try {
       const [answered, joinedInRedis] = (await guardRedis(this.redis, 'count answers', () =>
-        this.redis.eval(COUNT, 3, redisKeys.answered(quizId, questionId), redisKeys.joined(quizId), redisKeys.kicked(quizId), CONFIRMED_COUNT_FIELD, KICKED_SET_COMPLETE),
+        this.redis.eval(COUNT, 3, redisKeys.answered(quizId, questionId), redisKeys.joined(quizId), redisKeys.kicked(quizId), CONFIRMED_COUNT_FIELD, KICKED_SET_COMPLETE, JOINED_HASH_COMPLETE),
       )) as [number, number];
       if (answered <= 0 || answered < joinedInRedis) return false;
       const { rows } = await guardPostgres('count players', () => this.pg.query<{ n: number }>(ACTIVE_PLAYERS, [quizId]));

@@ -9,13 +9,15 @@ import { RedisScript } from './redis-script';
 // A player's first join, and the display name it takes, are claimed in one Redis script per quiz
 // (all keys carry the {quizId} hash tag, so it runs on one cluster slot), whichever ingest instance
 // each request reaches. Three hashes:
-//   joined       playerId -> displayName          Kafka has the PlayerJoined (answers may come)
+//   joined       playerId -> displayName          Kafka has the PlayerJoined (answers may come);
+//                                                 field "" = complete (other paths refill it player by player)
 //   join-claims  playerId -> <claimedAtMs>|name   a request is writing the PlayerJoined now
 //   name-owners  nameKey  -> playerId             who holds each name; field "" = complete
 // A claim fixes the player's name for good: a request that died, or whose write Kafka refused (a
 // refused write may still land), leaves its claim, and the player's next join takes it over with
 // that same name, so every PlayerJoined of a player carries one name and nobody else gets it.
-// name-owners is rebuilt from Postgres (players) when Redis lost it, before any new name is given.
+// Both are rebuilt from Postgres (players) when Redis lost either, before any new name is given: a
+// player missing from an incomplete joined hash may have joined, and must get their first name back.
 // The same script first checks what else a join depends on (the quiz's status, the host's kicks),
 // so a join that the cache can decide costs one round trip; what it cannot decide it calls
 // 'uncached', and the caller refills that part from Postgres and asks again.
@@ -30,7 +32,7 @@ if redis.call('SISMEMBER', KEYS[6], ARGV[8]) == 0 then return {'uncached'} end
 if redis.call('SISMEMBER', KEYS[6], ARGV[1]) == 1 then return {'kicked'} end
 local joined = redis.call('HGET', KEYS[1], ARGV[1])
 if joined then return {'joined', joined} end
-if redis.call('HEXISTS', KEYS[3], '') == 0 then return {'uncached'} end
+if redis.call('HEXISTS', KEYS[3], '') == 0 or redis.call('HEXISTS', KEYS[1], '') == 0 then return {'uncached'} end
 if ARGV[7] ~= 'ok' then return {ARGV[7]} end
 local claim = redis.call('HGET', KEYS[2], ARGV[1])
 if claim then
@@ -59,7 +61,10 @@ for i = 3, #ARGV, 3 do
   redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 2])
   redis.call('HSETNX', KEYS[3], ARGV[i + 1], ARGV[i])
 end
-if ARGV[2] == '1' then redis.call('HSET', KEYS[3], '', '1') end
+if ARGV[2] == '1' then
+  redis.call('HSET', KEYS[1], '', '1')
+  redis.call('HSET', KEYS[3], '', '1')
+end
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[1]) end
 return 1
 `;
@@ -75,6 +80,9 @@ return 1
 `,
   3,
 );
+
+/** The joined hash's field that marks it complete; never a player id (ids are 1-64 characters). */
+export const JOINED_HASH_COMPLETE = '';
 
 /** What the join's requested name is, judged before the script (a rejoin keeps its first name, whatever it asks for). */
 export type NameVerdict = 'ok' | 'no_name' | 'name_rejected';

@@ -139,6 +139,8 @@ export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<Scen
   const checks: QuizCheck[] = [];
   let staleness = 0;
   let recovery: number | undefined = fault.recoveredFrom.length > 0 ? 0 : undefined;
+  // The worst of each fault's recoveries over every quiz, so a run with many faults shows which one was slow.
+  const perFault: Array<number | undefined> = fault.recoveredFrom.map(() => 0);
   for (const plan of load.plans) {
     const list = events.get(plan.quizId) ?? [];
     const truth = quizTruth(plan, list);
@@ -148,11 +150,12 @@ export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<Scen
     const s = await readSinks(ctx.redis, ctx.pg, ctx.ch, plan.quizId);
     checks.push(checkQuiz(truth, accepted, s, quizViewers, kafkaIds));
     staleness = Math.max(staleness, worstStaleness(accepted, quizViewers));
-    for (const from of fault.recoveredFrom) {
+    fault.recoveredFrom.forEach((from, i) => {
       const r = recoveryMs(from, accepted, quizViewers);
       if (r === undefined) failures.push(`${plan.quizId}: viewers never caught up after the fault ended`);
       else if (recovery !== undefined) recovery = Math.max(recovery, r);
-    }
+      perFault[i] = r === undefined || perFault[i] === undefined ? undefined : Math.max(perFault[i]!, r);
+    });
   }
   if (fault.extraRecoveryMs !== undefined && recovery !== undefined) recovery = Math.max(recovery, fault.extraRecoveryMs);
 
@@ -185,7 +188,7 @@ export async function runScenario(ctx: DrillContext, sc: Scenario): Promise<Scen
     snapshotsSeen: checks.reduce((x, c) => x + c.snapshotsSeen, 0),
     backwards,
     failures,
-    notes: fault.notes,
+    notes: perFault.length > 1 ? [...fault.notes, `recovery per fault (s): ${perFault.map((r) => (r === undefined ? 'never' : (r / 1000).toFixed(1))).join(', ')}`] : fault.notes,
     stats: load.stats,
     durationMs: Date.now() - started,
     transcript,
