@@ -4,6 +4,8 @@ import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
 import { readQuizState, stageWorkloads, waitForIdle, type QuizState } from '../helpers/processor-checks';
+import { deleteQuizKeys } from '../helpers/quiz-cleanup';
+import { redisKeys } from '../../common/redis';
 import { eventually, processorTestTopics, readTopic } from '../helpers/processor-topics';
 import { produceWorkloads, randomWorkload, type Workload } from '../helpers/processor-workload';
 import type { RefResult } from '../helpers/reference-ranking';
@@ -24,6 +26,7 @@ let refs: RefResult[];
 let first: Map<string, QuizState>;
 let topics: Awaited<ReturnType<typeof processorTestTopics>>;
 let results: Awaited<ReturnType<typeof readTopic>>;
+let producer: ReturnType<typeof createDurableProducer>;
 
 beforeAll(async () => {
   topics = await processorTestTopics(2);
@@ -43,7 +46,7 @@ beforeAll(async () => {
   ];
   refs = await stageWorkloads(pg, redis, workloads);
   results = await readTopic(topics.codec, topics.codec.topics.results);
-  const producer = createDurableProducer(createKafka(testConfig.kafka, testLog, '-test-producer'));
+  producer = createDurableProducer(createKafka(testConfig.kafka, testLog, '-test-producer'));
   await producer.connect();
   onCleanup(() => producer.disconnect());
   await startTestProcessor(processorTestConfig(topics.prefix, uniqueId('proc-streak')));
@@ -107,4 +110,23 @@ test('a second group replaying the whole stream adds no bonus twice and repeats 
     expect(s.pgOrder.map((e) => [e.playerId, e.score])).toEqual(ref.entries.map((e) => [e.playerId, e.score]));
     for (const a of scoredOf(w.quizId)) expect([a.answerId, a.points, a.bonus]).toEqual([a.answerId, ref.scored.get(a.answerId)!.points, ref.scored.get(a.answerId)!.bonus]);
   }
+});
+
+test('a Redis that lost the quiz gets every streak and bonus back from Postgres', async () => {
+  const w = workloads[0]!;
+  const bonusKeys = w.questions.map((q) => redisKeys.bonus(w.quizId, q.id));
+  const read = async () => ({
+    streaks: await redis.hgetall(redisKeys.streaks(w.quizId)),
+    bonuses: await Promise.all(bonusKeys.map((k) => redis.hgetall(k))),
+  });
+  const before = await read();
+  expect(Object.keys(before.streaks).length).toBeGreaterThan(0);
+  await deleteQuizKeys(redis, w.quizId);
+  // Any new message of the quiz makes the processors check it before its next snapshot: a join again.
+  const join = w.events.find((e) => e.type === 'PlayerJoined')!;
+  await producer.send({ topic: topics.codec.topics.quizEvents, acks: -1, messages: [{ key: w.quizId, value: await topics.codec.encode(topics.codec.topics.quizEvents, join.type, join.payload) }] });
+  await eventually('the rebuild', async () => (await redis.exists(redisKeys.built(w.quizId))) === 1 && (await redis.exists(redisKeys.streaks(w.quizId))) === 1, 30_000);
+  expect(await read()).toEqual(before);
+  const s = await readQuizState(redis, pg, w.quizId);
+  expect(s.redisOrder).toEqual(refs[0]!.entries.map((e) => ({ playerId: e.playerId, score: e.score })));
 });
