@@ -1,8 +1,9 @@
 import type { Pool } from 'pg';
-import { UnavailableError } from '../common/errors';
 import { redisKeys, type RedisClient } from '../common/redis';
+import { CACHED_QUIZ_STATUS_LUA } from './cached-quiz-status';
 import { guardPostgres, guardRedis } from './dependency-errors';
 import { nameKey } from './display-names';
+import { KICKED_SET_COMPLETE } from './kicked-players';
 import { RedisScript } from './redis-script';
 
 // A player's first join, and the display name it takes, are claimed in one Redis script per quiz
@@ -15,12 +16,22 @@ import { RedisScript } from './redis-script';
 // refused write may still land), leaves its claim, and the player's next join takes it over with
 // that same name, so every PlayerJoined of a player carries one name and nobody else gets it.
 // name-owners is rebuilt from Postgres (players) when Redis lost it, before any new name is given.
+// The same script first checks what else a join depends on (the quiz's status, the host's kicks),
+// so a join that the cache can decide costs one round trip; what it cannot decide it calls
+// 'uncached', and the caller refills that part from Postgres and asks again.
 
 const CLAIM = new RedisScript(
-  `
+  `${CACHED_QUIZ_STATUS_LUA}
+local status = cachedQuizStatus(KEYS[4], KEYS[5])
+if not status then return {'uncached'} end
+if status == 'missing' then return {'quiz_not_found'} end
+if status == 'closed' then return {'quiz_closed'} end
+if redis.call('SISMEMBER', KEYS[6], ARGV[8]) == 0 then return {'uncached'} end
+if redis.call('SISMEMBER', KEYS[6], ARGV[1]) == 1 then return {'kicked'} end
 local joined = redis.call('HGET', KEYS[1], ARGV[1])
 if joined then return {'joined', joined} end
-if redis.call('HEXISTS', KEYS[3], '') == 0 then return {'unbuilt', ''} end
+if redis.call('HEXISTS', KEYS[3], '') == 0 then return {'uncached'} end
+if ARGV[7] ~= 'ok' then return {ARGV[7]} end
 local claim = redis.call('HGET', KEYS[2], ARGV[1])
 if claim then
   local at, name = string.match(claim, '^(%d+)|(.*)$')
@@ -30,8 +41,8 @@ if claim then
 end
 local owner = redis.call('HGET', KEYS[3], ARGV[3])
 if owner and owner ~= ARGV[1] then
-  for i = 7, #ARGV do
-    if redis.call('HEXISTS', KEYS[3], ARGV[i]) == 0 then return {'taken', tostring(i - 7)} end
+  for i = 9, #ARGV do
+    if redis.call('HEXISTS', KEYS[3], ARGV[i]) == 0 then return {'taken', tostring(i - 9)} end
   end
   return {'taken', ''}
 end
@@ -40,11 +51,9 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[4] .. '|' .. ARGV[2])
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
 return {'claimed', ARGV[2]}
 `,
-  3,
+  6,
 );
 
-// Joins Postgres knows (players), so names survive a Redis that lost them. Never overwrites. The
-// last batch (ARGV[2] = 1) marks the owners complete.
 const FILL = `
 for i = 3, #ARGV, 3 do
   redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 2])
@@ -67,13 +76,28 @@ return 1
   3,
 );
 
+/** What the join's requested name is, judged before the script (a rejoin keeps its first name, whatever it asks for). */
+export type NameVerdict = 'ok' | 'no_name' | 'name_rejected';
+
 export type JoinClaim =
   /** Write the PlayerJoined with `displayName` (the requested one, or the name of an earlier claim taken over). */
   | { kind: 'claimed'; displayName: string }
   | { kind: 'joined'; displayName: string }
   | { kind: 'pending'; displayName: string }
   /** Someone else holds the name; `suggestion` is a free variant, when one of the candidates was. */
-  | { kind: 'taken'; suggestion?: string };
+  | { kind: 'taken'; suggestion?: string }
+  /** Not a new join, and the name is missing or not allowed. */
+  | { kind: 'no_name' | 'name_rejected' }
+  | { kind: 'quiz_not_found' | 'quiz_closed' | 'kicked' }
+  /** Redis does not know the quiz, its kicks or its names completely: refill them (`fill`) and ask again. */
+  | { kind: 'uncached' };
+
+export interface ClaimRequest {
+  displayName: string;
+  name: NameVerdict;
+  /** Offered, first free one first, when the name is taken. */
+  suggestions: string[];
+}
 
 export class JoinClaims {
   constructor(
@@ -84,25 +108,27 @@ export class JoinClaims {
     private readonly ttlSeconds: number,
   ) {}
 
-  /** `suggestions` are offered, first free one first, when the name is taken. */
-  async claim(quizId: string, playerId: string, displayName: string, suggestions: string[]): Promise<JoinClaim> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const [kind, value] = (await guardRedis(this.redis, 'claim join', () =>
-        CLAIM.run(this.redis, this.keys(quizId), [
-          playerId,
-          displayName,
-          nameKey(displayName),
-          Date.now(),
-          this.staleAfterMs,
-          this.ttlSeconds,
-          ...suggestions.map(nameKey),
-        ]),
-      )) as [string, string];
-      if (kind === 'claimed' || kind === 'joined' || kind === 'pending') return { kind, displayName: value };
-      if (kind === 'taken') return value === '' ? { kind } : { kind, suggestion: suggestions[Number(value)]! };
-      await this.rebuild(quizId);
+  async claim(quizId: string, playerId: string, r: ClaimRequest): Promise<JoinClaim> {
+    const keys = [...this.keys(quizId), redisKeys.quizStatus(quizId), redisKeys.quizMeta(quizId), redisKeys.kicked(quizId)];
+    const args = [playerId, r.displayName, nameKey(r.displayName), Date.now(), this.staleAfterMs, this.ttlSeconds, r.name, KICKED_SET_COMPLETE, ...r.suggestions.map(nameKey)];
+    const [kind, value] = (await guardRedis(this.redis, 'claim join', () => CLAIM.run(this.redis, keys, args))) as [string, string?];
+    switch (kind) {
+      case 'claimed':
+      case 'joined':
+      case 'pending':
+        return { kind, displayName: value ?? '' };
+      case 'taken':
+        return value === '' || value === undefined ? { kind } : { kind, suggestion: r.suggestions[Number(value)]! };
+      case 'no_name':
+      case 'name_rejected':
+      case 'quiz_not_found':
+      case 'quiz_closed':
+      case 'kicked':
+      case 'uncached':
+        return { kind };
+      default:
+        throw new Error(`join claim: unexpected reply ${String(kind)}`);
     }
-    throw new UnavailableError('the players of this quiz could not be loaded into redis; retry', 1, 'cache_unavailable');
   }
 
   /** Kafka has the PlayerJoined: the player has joined under this name. */
@@ -124,7 +150,8 @@ export class JoinClaims {
     return [redisKeys.joined(quizId), redisKeys.joinClaims(quizId), redisKeys.nameOwners(quizId)];
   }
 
-  private async rebuild(quizId: string): Promise<void> {
+  /** Loads the quiz's players and their names from Postgres into Redis (only adds; marks them complete). */
+  async fill(quizId: string): Promise<void> {
     const { rows } = await guardPostgres('load players', () =>
       this.pg.query<{ player_id: string; display_name: string }>('SELECT player_id, display_name FROM players WHERE quiz_id = $1 ORDER BY joined_at', [
         quizId,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../common/errors';
+import { ConflictError, ForbiddenError, NotFoundError, UnavailableError, UnprocessableError, ValidationError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { PlayerIdentity } from '../common/tokens';
 import { nameSuggestions, type ProfanityCheck } from './display-names';
@@ -30,35 +30,53 @@ export class Joins {
   /** `requestedName` and the token's name are already normalized (validation.ts displayNameSchema). */
   async join(quizId: string, player: PlayerIdentity, requestedName: string | undefined): Promise<JoinResult> {
     const { playerId } = player;
+    const requested = requestedName ?? player.displayName ?? '';
+    const request = {
+      displayName: requested,
+      name: requested === '' ? ('no_name' as const) : this.profanity.isProfane(requested) ? ('name_rejected' as const) : ('ok' as const),
+      suggestions: requested === '' ? [] : nameSuggestions(requested),
+    };
+    // Once the cache knows the quiz, its kicks and its names, one script decides; a refill from
+    // Postgres happens only for what it called uncached (a new ingest, an expired or lost cache).
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const claim = await this.claims.claim(quizId, playerId, request);
+      switch (claim.kind) {
+        case 'uncached':
+          await this.fill(quizId, playerId);
+          continue;
+        case 'quiz_not_found':
+          throw notFound(quizId);
+        case 'quiz_closed':
+          throw new UnprocessableError(`quiz "${quizId}" is closed`, 'quiz_closed');
+        case 'kicked':
+          throw kicked(quizId);
+        case 'joined':
+          return { created: false, body: { quizId, playerId, displayName: claim.displayName } };
+        case 'no_name':
+          throw new ValidationError('displayName is required (the token carries no usable name)');
+        case 'name_rejected':
+          throw new UnprocessableError('this display name is not allowed; choose another', 'name_rejected');
+        case 'pending':
+          throw new ConflictError('this player is joining already; retry in a moment', 'join_pending', { displayName: claim.displayName });
+        case 'taken':
+          throw new ConflictError(
+            `another player in this quiz is called "${requested}"${claim.suggestion === undefined ? '' : `; "${claim.suggestion}" is free`}`,
+            'name_taken',
+            claim.suggestion === undefined ? {} : { suggestion: claim.suggestion },
+          );
+        case 'claimed':
+          return this.write(quizId, playerId, claim.displayName);
+      }
+    }
+    throw new UnavailableError('the players of this quiz could not be loaded into redis; retry', 1, 'cache_unavailable');
+  }
+
+  /** Loads into Redis what the claim needs: the quiz (a missing one is answered here), the host's kicks, the players' names. */
+  private async fill(quizId: string, playerId: string): Promise<void> {
     const quiz = await this.store.getQuiz(quizId);
-    if (!quiz) throw new NotFoundError(`quiz "${quizId}" does not exist`, 'quiz_not_found');
-    if (quiz.status === 'closed') throw new UnprocessableError(`quiz "${quizId}" is closed`, 'quiz_closed');
-    if (await this.kicked.isKicked(quizId, playerId)) throw new ForbiddenError(`the host removed this player from quiz "${quizId}"`, 'kicked');
-
-    // A rejoin keeps the first name, whatever this request asks for (and is not judged by it).
-    const existing = await this.store.joinedAs(quizId, playerId);
-    if (existing !== null) return { created: false, body: { quizId, playerId, displayName: existing } };
-
-    const requested = requestedName ?? player.displayName;
-    if (!requested) throw new ValidationError('displayName is required (the token carries no usable name)');
-    if (this.profanity.isProfane(requested)) {
-      throw new UnprocessableError('this display name is not allowed; choose another', 'name_rejected');
-    }
-    const claim = await this.claims.claim(quizId, playerId, requested, nameSuggestions(requested));
-    switch (claim.kind) {
-      case 'joined':
-        return { created: false, body: { quizId, playerId, displayName: claim.displayName } };
-      case 'pending':
-        throw new ConflictError('this player is joining already; retry in a moment', 'join_pending', { displayName: claim.displayName });
-      case 'taken':
-        throw new ConflictError(
-          `another player in this quiz is called "${requested}"${claim.suggestion === undefined ? '' : `; "${claim.suggestion}" is free`}`,
-          'name_taken',
-          claim.suggestion === undefined ? {} : { suggestion: claim.suggestion },
-        );
-      case 'claimed':
-        return this.write(quizId, playerId, claim.displayName);
-    }
+    if (!quiz) throw notFound(quizId);
+    if (await this.kicked.isKicked(quizId, playerId)) throw kicked(quizId);
+    await this.claims.fill(quizId);
   }
 
   private async write(quizId: string, playerId: string, displayName: string): Promise<JoinResult> {
@@ -84,4 +102,12 @@ export class Joins {
     }
     return { created: true, body: { quizId, playerId, displayName, joinedAt: new Date(joinedAt).toISOString() } };
   }
+}
+
+function notFound(quizId: string): NotFoundError {
+  return new NotFoundError(`quiz "${quizId}" does not exist`, 'quiz_not_found');
+}
+
+function kicked(quizId: string): ForbiddenError {
+  return new ForbiddenError(`the host removed this player from quiz "${quizId}"`, 'kicked');
 }

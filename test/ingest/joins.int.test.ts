@@ -156,4 +156,19 @@ describe('the first join of a player', () => {
     expect([r.status, r.body.error?.code]).toEqual([409, 'name_taken']);
     expect(summary(await api.join(quizId, first, 'Other'))).toBe('200 Sam');
   });
+
+  test('after Redis lost a quiz, a join still sees the kick, the closed quiz and an unknown quiz (each refilled from Postgres)', async () => {
+    const quizId = await newQuiz();
+    const bobId = uniqueId('p');
+    const bob = await api.token(bobId);
+    expect((await api.join(quizId, bob, 'Bob')).status).toBe(201);
+    expect((await api.admin('DELETE', `/v1/quizzes/${quizId}/players/${bobId}`)).status).toBe(200);
+    await a.deps.redis.del(...(await a.deps.redis.keys(`qs:{${quizId}}:*`)));
+    expect(summary(await other.join(quizId, bob, 'Bob'))).toBe('403 kicked');
+
+    expect((await api.closeQuiz(quizId)).status).toBe(200);
+    await a.deps.redis.del(...(await a.deps.redis.keys(`qs:{${quizId}}:*`)));
+    expect(summary(await other.join(quizId, await api.token(uniqueId('p')), 'Late'))).toBe('422 quiz_closed');
+    expect(summary(await other.join(uniqueId('no-such-quiz'), await api.token(uniqueId('p')), 'Lost'))).toBe('404 quiz_not_found');
+  });
 });
