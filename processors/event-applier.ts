@@ -15,9 +15,9 @@ import { appliedAnswer, choiceCountsOf, type LeaderboardWriter, type WriteRound 
 import type { ProcessorMetrics } from './metrics';
 import type { ScoredRow } from './pg-batch';
 import type { QuestionAnswers } from './question-answers';
-import type { QuestionInfo, QuizCatalog } from './quiz-catalog';
+import type { QuestionInfo, QuizCatalog, QuizInfo } from './quiz-catalog';
 import { reachedOffset } from './ranking';
-import { scoreAnswer } from './scoring';
+import { previousOpening, revealTally, scoreAnswer } from './scoring';
 
 // Applies decoded quiz.events messages in two steps, so a run of them costs one Redis round trip:
 // `plan` checks a message against the catalog, scores it and queues its Redis script on the round
@@ -148,7 +148,7 @@ export class EventApplier {
   private async answer(e: AnswerSubmitted, { seq, effects }: ApplyContext, round: WriteRound): Promise<Finish> {
     const quiz = await this.catalog.quiz(e.quizId);
     const question = await this.catalog.question(e.quizId, e.questionId);
-    const score = scoreAnswer(question, e);
+    const score = scoreAnswer(question, e, quiz.rules);
     // An answer landing after its question's close (accepted just in time) has nothing to wait for.
     const hold = quiz.scoreVisibility === 'onClose' && !question.closeSeen;
     const written = round.applyAnswer({
@@ -158,9 +158,11 @@ export class EventApplier {
       playerId: e.playerId,
       answerId: e.answerId,
       acceptedAt: e.acceptedAt,
-      choiceId: e.choiceId,
+      tally: revealTally(question, e),
       points: score.points,
       reachedOffsetMs: reachedOffset(quiz.epochMs, e.acceptedAt),
+      // The bonus is decided by the script that writes the answer's marker: exactly once per answer.
+      ...(quiz.rules.streak ? { streak: streakStep(quiz, question, score.correct && !score.late) } : {}),
     });
     // Accepted in time but read after the close: the reveal already sent lacks it, so a corrected
     // one goes out with the counts as they stand right after it.
@@ -179,9 +181,12 @@ export class EventApplier {
         playerId: e.playerId,
         answerId: e.answerId,
         choiceId: e.choiceId,
+        choiceIds: e.choiceIds ?? [],
+        text: e.text ?? null,
         correct: score.correct,
         late: score.late,
-        points: score.points,
+        points: score.points + applied.bonus,
+        bonus: applied.bonus,
         latencyMs: score.latencyMs,
         acceptedAt: e.acceptedAt,
         scoredAt,
@@ -218,13 +223,24 @@ export class EventApplier {
       latencyMs: a.latencyMs,
       acceptedAt: a.acceptedAt,
       scoredAt: a.scoredAt,
+      bonus: a.bonus,
     };
   }
 }
 
-/** The reveal: the key and how many picked each choice (every choice listed, 0 if nobody did). */
-function revealOf(question: QuestionInfo, quizId: string, counted: Record<string, number>, closedAt: number): QuestionRevealed {
-  const counts: Record<string, number> = Object.fromEntries(question.choiceIds.map((id) => [id, 0]));
-  for (const [choice, n] of Object.entries(counted)) counts[choice] = n;
-  return { quizId, questionId: question.id, correct: [...question.correct], counts, closedAt };
+/** Where the answer stands in the order questions were played (scoring.ts advanceStreak). */
+function streakStep(quiz: QuizInfo, question: QuestionInfo, earned: boolean): { earned: boolean; version: number; previous: number } {
+  const version = question.openedAt ?? 0;
+  return { earned, version, previous: previousOpening([...quiz.questions.values()].map((q) => q.openedAt), version) };
+}
+
+/**
+ * The reveal: the key and how many picked each choice (every choice listed, 0 if nobody did); for a
+ * text question the accepted spellings and how many answers matched one ("correct") or not ("wrong").
+ */
+export function revealOf(question: QuestionInfo, quizId: string, counted: Record<string, number>, closedAt: number): QuestionRevealed {
+  const text = question.type === 'text';
+  const counts: Record<string, number> = Object.fromEntries((text ? ['correct', 'wrong'] : question.choiceIds).map((id) => [id, 0]));
+  for (const [field, n] of Object.entries(counted)) counts[field] = n;
+  return { quizId, questionId: question.id, correct: [...question.correct], counts, closedAt, accepted: text ? [...(question.accepted ?? [])] : [] };
 }

@@ -5,6 +5,7 @@ import { failoverEpoch, redisKeys, type RedisClient } from '../common/redis';
 import { scoredMarker, type LeaderboardWriter } from './leaderboard-writer';
 import { TIME_SPAN, rankingEpoch, reachedOffset } from './ranking';
 import { RecentMap } from './recent-map';
+import { NO_STREAK, advanceStreak, previousOpening, streakField, type StreakState } from './scoring';
 
 // Rebuilds a quiz's leaderboard state in Redis from Postgres after Redis lost it (a restart of a
 // Redis without persistence, a failover to an empty replica, a flush). Without this, the next
@@ -29,6 +30,45 @@ import { RecentMap } from './recent-map';
 
 const SEEN_LIMIT = 10_000;
 const PROCESS_MARKER_TTL_S = 600;
+
+interface AnswerRow {
+  question_id: string;
+  player_id: string;
+  answer_id: string;
+  accepted_ms: string;
+  choice_id: string;
+  choice_ids: string[];
+  correct: boolean;
+  late: boolean;
+  points: number;
+  bonus: number;
+  held: boolean;
+}
+
+interface QuestionRow {
+  id: string;
+  type: string;
+  opened_ms: string | null;
+}
+
+/**
+ * Each player's streak as the answer script left it: their answers in the order their questions
+ * opened, each moving it (scoring.ts advanceStreak).
+ */
+export function replayStreaks(
+  questions: ReadonlyArray<Pick<QuestionRow, 'id' | 'opened_ms'>>,
+  answers: ReadonlyArray<Pick<AnswerRow, 'question_id' | 'player_id' | 'correct' | 'late'>>,
+): Map<string, StreakState> {
+  const openedAt = new Map(questions.map((q) => [q.id, q.opened_ms === null ? 0 : Number(q.opened_ms)]));
+  const openings = [...openedAt.values()];
+  const ordered = [...answers].sort((a, b) => (openedAt.get(a.question_id) ?? 0) - (openedAt.get(b.question_id) ?? 0));
+  const out = new Map<string, StreakState>();
+  for (const a of ordered) {
+    const version = openedAt.get(a.question_id) ?? 0;
+    out.set(a.player_id, advanceStreak(out.get(a.player_id) ?? NO_STREAK, version, previousOpening(openings, version), a.correct && !a.late).next);
+  }
+  return out;
+}
 
 interface PlayerRow {
   player_id: string;
@@ -125,8 +165,8 @@ export class RedisRebuild {
     // player_totals, not players: ingest inserts a player when it accepts the join, before the
     // processors applied PlayerJoined; the board must hold exactly what the processed stream holds.
     const [quiz, players, answers, questions] = await Promise.all([
-      this.pg.query<{ created_ms: string }>(
-        'SELECT round(extract(epoch FROM created_at) * 1000)::bigint AS created_ms FROM quizzes WHERE id = $1',
+      this.pg.query<{ created_ms: string; streak: boolean }>(
+        'SELECT round(extract(epoch FROM created_at) * 1000)::bigint AS created_ms, streak FROM quizzes WHERE id = $1',
         [quizId],
       ),
       this.pg.query<PlayerRow>(
@@ -139,19 +179,26 @@ export class RedisRebuild {
          WHERE t.quiz_id = $1`,
         [quizId],
       ),
-      this.pg.query<{ question_id: string; player_id: string; answer_id: string; accepted_ms: string; choice_id: string; points: number; held: boolean }>(
-        `SELECT question_id, player_id, answer_id, round(extract(epoch FROM accepted_at) * 1000)::bigint AS accepted_ms, choice_id, points, held
+      this.pg.query<AnswerRow>(
+        `SELECT question_id, player_id, answer_id, round(extract(epoch FROM accepted_at) * 1000)::bigint AS accepted_ms, choice_id, choice_ids,
+                correct, late, points, bonus, held
          FROM scored_answers WHERE quiz_id = $1`,
         [quizId],
       ),
-      this.pg.query<{ id: string }>('SELECT id FROM questions WHERE quiz_id = $1', [quizId]),
+      this.pg.query<QuestionRow>(
+        'SELECT id, type, round(extract(epoch FROM opened_at) * 1000)::bigint AS opened_ms FROM questions WHERE quiz_id = $1',
+        [quizId],
+      ),
     ]);
+    const types = new Map(questions.rows.map((q) => [q.id, q.type]));
     // An unknown quiz has nothing to rebuild; the marker still goes in so it is not asked again.
     const epoch = quiz.rows[0] ? rankingEpoch(Number(quiz.rows[0].created_ms)) : 0;
 
     const m = this.redis.multi();
-    m.del(redisKeys.leaderboard(quizId), redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.stats(quizId), redisKeys.offBoard(quizId));
-    for (const q of questions.rows) m.del(redisKeys.scored(quizId, q.id), redisKeys.choiceCounts(quizId, q.id), redisKeys.held(quizId, q.id));
+    m.del(redisKeys.leaderboard(quizId), redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.stats(quizId), redisKeys.offBoard(quizId), redisKeys.streaks(quizId));
+    for (const q of questions.rows) {
+      m.del(redisKeys.scored(quizId, q.id), redisKeys.choiceCounts(quizId, q.id), redisKeys.held(quizId, q.id), redisKeys.bonus(quizId, q.id));
+    }
     for (const p of players.rows) {
       const total = Number(p.total);
       const offset = reachedOffset(epoch, Number(p.reached_ms));
@@ -164,9 +211,15 @@ export class RedisRebuild {
     }
     for (const a of answers.rows) {
       m.hset(redisKeys.scored(quizId, a.question_id), a.player_id, scoredMarker(a.answer_id, Number(a.accepted_ms)));
-      m.hincrby(redisKeys.choiceCounts(quizId, a.question_id), a.choice_id, 1);
+      // The counters APPLY_ANSWER adds to (scoring.ts revealTally): a text answer's `correct` is whether it matched.
+      const tally = types.get(a.question_id) === 'text' ? [a.correct ? 'correct' : 'wrong'] : a.choice_ids.length > 0 ? a.choice_ids : [a.choice_id];
+      for (const field of tally) m.hincrby(redisKeys.choiceCounts(quizId, a.question_id), field, 1);
+      if (a.bonus > 0) m.hset(redisKeys.bonus(quizId, a.question_id), a.player_id, String(a.bonus));
       // Not in player_totals yet: its question's close adds it (the format APPLY_ANSWER writes).
       if (a.held) m.hset(redisKeys.held(quizId, a.question_id), a.player_id, `${a.points}:${reachedOffset(epoch, Number(a.accepted_ms))}`);
+    }
+    if (quiz.rows[0]?.streak) {
+      for (const [playerId, s] of replayStreaks(questions.rows, answers.rows)) m.hset(redisKeys.streaks(quizId), playerId, streakField(s));
     }
     m.hset(redisKeys.stats(quizId), 'answers', String(answers.rows.length));
     m.set(redisKeys.built(quizId), String(Date.now()));

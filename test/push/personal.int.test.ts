@@ -72,15 +72,16 @@ test('a player sees their own result after AnswerScored, and question open/close
 
   const opened = JSON.parse(ann.events[0]!.data);
   expect(opened).toEqual({
-    questionId: 'q1', prompt: 'Which is a prime?', choices: [{ id: 'a', text: '7' }, { id: 'b', text: '8' }],
+    // A record written without type and multiple gets their defaults: a choice question with one correct choice.
+    questionId: 'q1', type: 'choice', multiple: false, prompt: 'Which is a prime?', choices: [{ id: 'a', text: '7' }, { id: 'b', text: '8' }],
     points: 1000, timeLimitMs: 20_000, openedAt: new Date(openedAt).toISOString(), closesAt: new Date(openedAt + 20_000).toISOString(),
   });
   expect(ann.events[0]!.data).not.toMatch(/correct/);
 
   expect(JSON.parse(ann.events[1]!.data)).toEqual({ answerId: 'ans-ann', questionId: 'q1' });
-  expect(JSON.parse(ann.events[2]!.data)).toEqual({ answerId: 'ans-ann', questionId: 'q1', correct: true, points: 940, total: 940, rank: 1, late: false });
+  expect(JSON.parse(ann.events[2]!.data)).toEqual({ answerId: 'ans-ann', questionId: 'q1', correct: true, points: 940, total: 940, rank: 1, late: false, bonus: 0 });
   expect(JSON.parse(bob.events[1]!.data)).toMatchObject({ answerId: 'ans-bob', correct: false, points: 0, total: 0, rank: 2 });
-  expect(JSON.parse(ann.events[3]!.data)).toEqual({ questionId: 'q1', correct: ['a'], counts: { a: 1, b: 1 }, closedAt: new Date(openedAt + 20_000).toISOString() });
+  expect(JSON.parse(ann.events[3]!.data)).toEqual({ questionId: 'q1', correct: ['a'], accepted: [], counts: { a: 1, b: 1 }, closedAt: new Date(openedAt + 20_000).toISOString() });
 });
 
 test('a personal stream ends with a token-expired event when its token expires; the same token then gets 401', async () => {
