@@ -294,7 +294,7 @@ async function askForReveal(questionId: string): Promise<void> {
   for (let attempt = 0; attempt < 30 && !reveals.has(questionId); attempt++) {
     try {
       const r = await api.reveal(quizId, questionId);
-      reveals.set(questionId, { questionId, correct: r.correct, counts: r.counts });
+      reveals.set(questionId, { questionId, correct: r.correct, accepted: r.accepted ?? [], counts: r.counts });
       renderQuestions();
       return;
     } catch (err) {
