@@ -1,5 +1,5 @@
 import type { AnswerBody } from './answer';
-import type { PublicQuiz } from './quiz';
+import type { Choice, PublicQuiz, QuestionType } from './quiz';
 
 // A small client for ingest's v1 API (another origin: ingest answers CORS for the push origin).
 
@@ -150,7 +150,13 @@ export class IngestApi {
   }
 
   createQuiz(adminKey: string, quiz: unknown) {
-    return this.request<{ id: string; title: string; pin?: string | null; questions: Array<{ id: string; prompt: string; choices: Array<{ id: string; text: string }>; correct: string[]; timeLimitMs: number }> }>(
+    return this.request<{
+      id: string;
+      title: string;
+      pin?: string | null;
+      // The admin's echo, answer key included: a text question's accepted spellings, no choices.
+      questions: Array<{ id: string; prompt: string; type?: QuestionType; choices?: Choice[]; correct: string[]; accepted?: string[]; timeLimitMs: number }>;
+    }>(
       'POST',
       '/v1/quizzes',
       { adminKey, body: quiz },
