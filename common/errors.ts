@@ -30,6 +30,7 @@ interface CodeSpec {
 export const ERROR_CODES = {
   invalid_request: { statuses: [400], retriable: false, meaning: 'a body, parameter or header breaks the contract; details name each field' },
   bad_request: { statuses: [400], retriable: false, meaning: 'the request could not be read (another 4xx from the HTTP layer keeps its status)' },
+  invalid_answer: { statuses: [400], retriable: false, meaning: "the answer's form does not suit the question's type (choiceId or choiceIds for choice and true/false questions, text for text ones; one pick where one choice is correct)" },
   unauthorized: { statuses: [401], retriable: false, meaning: 'no valid bearer token' },
   invalid_token: { statuses: [401], retriable: false, meaning: 'the token does not verify, or its subject is not a valid player id' },
   token_expired: { statuses: [401], retriable: false, meaning: 'the token has expired' },
@@ -103,8 +104,8 @@ export class AppError extends QuizstreamError {
 }
 
 export class ValidationError extends AppError {
-  constructor(message: string, details?: unknown) {
-    super('invalid_request', message, details, 400);
+  constructor(message: string, details?: unknown, code: CodeWithStatus<400> = 'invalid_request') {
+    super(code, message, details, 400);
   }
 }
 

@@ -113,7 +113,11 @@ export const redisKeys = {
   scored: (quizId: string, questionId: string) => `qs:{${quizId}}:scored:${questionId}`,
   /** processors: points of answers held until the question closes (onClose quizzes), hash playerId -> "points:reachedOffsetMs". */
   held: (quizId: string, questionId: string) => `qs:{${quizId}}:held:${questionId}`,
-  /** processors: how many first answers picked each choice of one question, hash choiceId -> count. */
+  /** processors: answer streaks (streak quizzes), hash playerId -> "count:version" (processors/leaderboard-writer.ts). */
+  streaks: (quizId: string) => `qs:{${quizId}}:streaks`,
+  /** processors: the streak bonus each answer to one question earned, when not 0, hash playerId -> bonus (read back on a replay). */
+  bonus: (quizId: string, questionId: string) => `qs:{${quizId}}:bonus:${questionId}`,
+  /** processors: how many first answers picked each choice of one question, hash choiceId -> count (text questions: "correct", "wrong"). */
   choiceCounts: (quizId: string, questionId: string) => `qs:{${quizId}}:choices:${questionId}`,
   /** processors: players removed from the board by a PlayerKicked they applied, a set of playerIds. */
   offBoard: (quizId: string) => `qs:{${quizId}}:off-board`,

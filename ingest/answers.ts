@@ -35,12 +35,35 @@ export const answerRefusals = {
       ...(state.closesAt !== undefined ? { closesAt: new Date(state.closesAt).toISOString() } : {}),
     });
   },
-  /** The one check of the body against the question: extend it here when answers gain other forms. */
-  badChoice: (question: QuestionDef, input: AnswerInput) =>
-    question.choices.some((c) => c.id === input.choiceId)
-      ? undefined
-      : new ValidationError(`question "${question.id}" has no choice "${input.choiceId}"`, [{ path: 'choiceId', message: 'not one of the choices' }]),
+  /**
+   * The one check of the body against the question: its form suits the question's type
+   * (invalid_answer), and every choice it picks exists. Undefined when the answer may be written.
+   */
+  badAnswer(question: QuestionDef, input: AnswerInput): ValidationError | undefined {
+    const type = question.type ?? 'choice';
+    if (type === 'text') {
+      return input.text === undefined ? invalidAnswer(question, 'is a text question: send the answer as "text"', input.choiceIds ? 'choiceIds' : 'choiceId') : undefined;
+    }
+    if (input.text !== undefined) return invalidAnswer(question, 'is answered with "choiceId" or "choiceIds", not "text"', 'text');
+    const picks = input.choiceIds ?? [input.choiceId!];
+    if (picks.length > 1 && question.multiple !== true) return invalidAnswer(question, 'has one correct choice: pick one', 'choiceIds');
+    const unknown = picks.findIndex((id) => !question.choices.some((c) => c.id === id));
+    if (unknown < 0) return undefined;
+    const path = input.choiceIds ? `choiceIds.${unknown}` : 'choiceId';
+    return new ValidationError(`question "${question.id}" has no choice "${picks[unknown]}"`, [{ path, message: 'not one of the choices' }]);
+  },
 };
+
+function invalidAnswer(question: QuestionDef, why: string, path: string): ValidationError {
+  return new ValidationError(`question "${question.id}" ${why}`, [{ path, message: why }], 'invalid_answer');
+}
+
+/** The AnswerSubmitted fields of what the player sent: choiceId stays filled for readers that know only it. */
+export function answerFields(input: AnswerInput): { choiceId: string; choiceIds: string[]; text: string | null } {
+  if (input.text !== undefined) return { choiceId: '', choiceIds: [], text: input.text };
+  const picks = input.choiceIds ?? [input.choiceId!];
+  return { choiceId: picks[0]!, choiceIds: picks, text: null };
+}
 
 /**
  * Checks an answer against the cached quiz and writes it to Kafka. Ingest never scores: it only
@@ -68,14 +91,14 @@ export class Answers {
     if (!quiz) throw answerRefusals.quizNotFound(quizId);
     const question = quiz.questions.find((q) => q.id === questionId);
     if (!question) throw answerRefusals.questionNotFound(quizId, questionId);
-    // The choices are checked last: until the question is open to this player, whether a choice
-    // id exists is part of the unrevealed question.
+    // The answer's form and choices are checked last: until the question is open to this player,
+    // its type and whether a choice id exists are part of the unrevealed question.
     if (quiz.status === 'closed') throw answerRefusals.quizClosed(quizId);
     if (kicked ?? (await this.kicked.isKicked(quizId, player.playerId))) throw answerRefusals.kicked(quizId);
     if (joinedAs === null) throw answerRefusals.notJoined(quizId);
     if (phaseOf(state ?? {}, acceptedAt) !== 'open') throw answerRefusals.notOpen(questionId, state ?? {}, acceptedAt);
-    const badChoice = answerRefusals.badChoice(question, input);
-    if (badChoice) throw badChoice;
+    const badAnswer = answerRefusals.badAnswer(question, input);
+    if (badAnswer) throw badAnswer;
 
     const answerId = input.answerId ?? randomUUID();
     const claimed = await this.markers.claim(quizId, questionId, player.playerId, answerId);
@@ -95,14 +118,14 @@ export class Answers {
       this.metrics.answers.inc({ result: 'duplicate' });
       throw new ConflictError(`player already answered question "${input.questionId}"`, 'already_answered', { answerId: claimed.answerId });
     }
-    await this.write(claimed.claim, input.choiceId, acceptedAt, closeWhenAllAnswered);
+    await this.write(claimed.claim, input, acceptedAt, closeWhenAllAnswered);
     return { answerId, replay: false };
   }
 
-  private async write(claim: Claim, choiceId: string, acceptedAt: number, closeWhenAllAnswered: boolean): Promise<void> {
+  private async write(claim: Claim, input: AnswerInput, acceptedAt: number, closeWhenAllAnswered: boolean): Promise<void> {
     const { quizId, questionId, playerId, answerId } = claim;
     try {
-      await this.writer.write(quizId, [{ type: 'AnswerSubmitted', payload: { answerId, quizId, questionId, playerId, choiceId, acceptedAt } }]);
+      await this.writer.write(quizId, [{ type: 'AnswerSubmitted', payload: { answerId, quizId, questionId, playerId, ...answerFields(input), acceptedAt } }]);
     } catch (err) {
       // Kafka did not take it: free the slot so the client's retry is accepted, not called a duplicate.
       await this.markers

@@ -129,6 +129,8 @@ export class QuizAdmin {
             timeLimitMs: question.timeLimitMs,
             openedAt,
             closesAt,
+            type: question.type ?? 'choice',
+            multiple: question.multiple === true,
           },
         },
       ]);

@@ -7,7 +7,7 @@ import { redisKeys, type RedisClient } from '../common/redis';
 import { guardPostgres, guardRedis } from './dependency-errors';
 import { KICKED_SET_COMPLETE, KickedPlayers } from './kicked-players';
 import { withTransaction } from './pg-tx';
-import type { CreateQuizInput, ScoreVisibility } from './validation';
+import type { CreateQuizInput, QuestionType, ScoreVisibility, ScoringRule } from './validation';
 
 // Postgres is the source of truth for quizzes, question state and (with the processors) joined
 // players; Redis holds what the answer path must check in one round trip. Every cache entry can be
@@ -21,7 +21,12 @@ import type { CreateQuizInput, ScoreVisibility } from './validation';
 export interface QuestionDef {
   id: string;
   position: number;
+  /** Absent in entries cached before question types: a choice question. */
+  type?: QuestionType;
+  /** Several choices are correct (the play page offers checkboxes); never which. Absent in entries cached before. */
+  multiple?: boolean;
   prompt: string;
+  /** Empty for a text question. */
   choices: Choice[];
   points: number;
   timeLimitMs: number;
@@ -37,6 +42,10 @@ export interface QuizMeta {
   pin?: string | null;
   /** Close a question once every joined, not kicked player answered it (all-answered.ts). Absent in entries cached before. */
   closeWhenAllAnswered?: boolean;
+  /** The scoring options (processors/scoring.ts); absent in entries cached before them. */
+  scoring?: ScoringRule;
+  streak?: boolean;
+  partial?: boolean;
   createdAt: number;
   closedAt: number | null;
   questions: QuestionDef[];
@@ -76,6 +85,8 @@ export interface AnswerContext {
 interface QuestionRow {
   id: string;
   position: number;
+  type: QuestionType;
+  multiple: boolean;
   prompt: string;
   choices: Choice[];
   points: number;
@@ -92,6 +103,9 @@ interface QuizRow {
   score_visibility: ScoreVisibility;
   pin: string | null;
   close_when_all_answered: boolean;
+  scoring: ScoringRule;
+  streak: boolean;
+  partial: boolean;
   created_at: Date;
   closed_at: Date | null;
 }
@@ -106,8 +120,9 @@ function parseMeta(json: string | null): QuizMeta | null | undefined {
   return json === MISSING ? null : (JSON.parse(json) as QuizMeta);
 }
 
-const QUIZ_COLUMNS = 'id, title, status, score_visibility, pin, close_when_all_answered, created_at, closed_at';
-const QUESTION_COLUMNS = 'id, position, prompt, choices, points, time_limit_ms, opened_at, closes_at, closed_at';
+const QUIZ_COLUMNS = 'id, title, status, score_visibility, pin, close_when_all_answered, scoring, streak, partial, created_at, closed_at';
+// Whether several choices are correct is public (the play page needs it); which ones are is not.
+const QUESTION_COLUMNS = 'id, position, type, cardinality(correct) > 1 AS multiple, prompt, choices, points, time_limit_ms, opened_at, closes_at, closed_at';
 
 export function stateOfRow(row: Pick<QuestionRow, 'opened_at' | 'closes_at' | 'closed_at'>): QuestionState {
   return {
@@ -125,11 +140,16 @@ function metaOf(quiz: QuizRow, questions: QuestionRow[]): QuizMeta {
     scoreVisibility: quiz.score_visibility,
     pin: quiz.pin,
     closeWhenAllAnswered: quiz.close_when_all_answered,
+    scoring: quiz.scoring,
+    streak: quiz.streak,
+    partial: quiz.partial,
     createdAt: quiz.created_at.getTime(),
     closedAt: quiz.closed_at ? quiz.closed_at.getTime() : null,
     questions: questions.map((q) => ({
       id: q.id,
       position: q.position,
+      type: q.type,
+      multiple: q.multiple,
       prompt: q.prompt,
       choices: q.choices,
       points: q.points,
@@ -152,17 +172,17 @@ export class QuizStore {
       withTransaction(this.pg, async (client) => {
         const quiz = await withFreePin(client, id, (pin) =>
           client.query<QuizRow>(
-            `INSERT INTO quizzes (id, title, score_visibility, close_when_all_answered, pin) VALUES ($1, $2, $3, $4, $5)
-             RETURNING ${QUIZ_COLUMNS}`,
-            [id, input.title, input.scoreVisibility, input.closeWhenAllAnswered, pin],
+            `INSERT INTO quizzes (id, title, score_visibility, close_when_all_answered, scoring, streak, partial, pin)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${QUIZ_COLUMNS}`,
+            [id, input.title, input.scoreVisibility, input.closeWhenAllAnswered, input.scoring, input.streak, input.partial, pin],
           ),
         );
         const rows: QuestionRow[] = [];
         for (const [position, q] of input.questions.entries()) {
           const r = await client.query<QuestionRow>(
-            `INSERT INTO questions (quiz_id, id, position, prompt, choices, correct, points, time_limit_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${QUESTION_COLUMNS}`,
-            [id, q.id, position, q.prompt, JSON.stringify(q.choices), q.correct, q.points, q.timeLimitMs],
+            `INSERT INTO questions (quiz_id, id, position, type, prompt, choices, correct, accepted, ignore_accents, points, time_limit_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${QUESTION_COLUMNS}`,
+            [id, q.id, position, q.type, q.prompt, JSON.stringify(q.choices), q.correct, q.accepted, q.ignoreAccents, q.points, q.timeLimitMs],
           );
           rows.push(r.rows[0]!);
         }

@@ -18,8 +18,15 @@ import { phaseOf, type QuizStore } from './quiz-store';
 
 export interface Reveal {
   questionId: string;
+  type: string;
+  /** The correct choice ids; empty for a text question. */
   correct: string[];
-  /** First answers per choice, every choice listed (0 when nobody picked it). */
+  /** A text question's accepted spellings; empty otherwise. */
+  accepted: string[];
+  /**
+   * First answers per choice, every choice listed (0 when nobody picked it; an answer with several
+   * picks counts for each); for a text question "correct" and "wrong".
+   */
   counts: Record<string, number>;
   answered: number;
   closedAt: string;
@@ -59,19 +66,27 @@ const PLAYER_RESULTS = `
 // Every first answer of each question (kicked players' too: they were answers when the question
 // closed, and the reveal counted them).
 const QUESTION_STATS = `
-  SELECT q.id, q.position, q.prompt, q.choices, q.correct,
+  SELECT q.id, q.position, q.type, q.prompt, q.choices, q.correct, q.accepted,
          count(a.answer_id)::int AS answers,
          count(a.answer_id) FILTER (WHERE a.correct AND NOT a.late)::int AS correct_answers,
          round(percentile_cont(0.5) WITHIN GROUP (ORDER BY a.latency_ms))::bigint AS median_ms
   FROM questions q
   LEFT JOIN scored_answers a ON a.quiz_id = q.quiz_id AND a.question_id = q.id
   WHERE q.quiz_id = $1
-  GROUP BY q.id, q.position, q.prompt, q.choices, q.correct
+  GROUP BY q.id, q.position, q.type, q.prompt, q.choices, q.correct, q.accepted
   ORDER BY q.position`;
 
+// The reveal's counters, as the processors count them (processors/scoring.ts revealTally): each
+// choice picked (choice_ids, or choice_id from clients that sent only that), or whether a text
+// answer matched (its `correct`).
 const CHOICE_COUNTS = `
-  SELECT question_id, choice_id, count(*)::int AS n FROM scored_answers WHERE quiz_id = $1 AND ($2::text IS NULL OR question_id = $2)
-  GROUP BY question_id, choice_id`;
+  SELECT a.question_id, t.field AS choice_id, count(*)::int AS n
+  FROM scored_answers a JOIN questions q ON q.quiz_id = a.quiz_id AND q.id = a.question_id
+  CROSS JOIN LATERAL unnest(CASE WHEN q.type = 'text' THEN ARRAY[CASE WHEN a.correct THEN 'correct' ELSE 'wrong' END]
+                                 WHEN cardinality(a.choice_ids) > 0 THEN a.choice_ids
+                                 ELSE ARRAY[a.choice_id] END) AS t(field)
+  WHERE a.quiz_id = $1 AND ($2::text IS NULL OR a.question_id = $2)
+  GROUP BY a.question_id, t.field`;
 
 const UNRELEASED = `
   SELECT q.id FROM questions q
@@ -81,9 +96,11 @@ const UNRELEASED = `
 interface QuestionRow {
   id: string;
   position: number;
+  type: string;
   prompt: string;
   choices: Choice[];
   correct: string[];
+  accepted: string[];
   answers: number;
   correct_answers: number;
   median_ms: string | null;
@@ -106,19 +123,26 @@ export class QuizResults {
       throw new ConflictError(`question "${questionId}" is not closed yet`, 'question_not_closed');
     }
     await this.requireReleased(quizId, questionId);
-    const [key, counted] = await guardPostgres('read reveal', () =>
+    const [key, counted, answered] = await guardPostgres('read reveal', () =>
       Promise.all([
-        this.pg.query<{ correct: string[] }>('SELECT correct FROM questions WHERE quiz_id = $1 AND id = $2', [quizId, questionId]),
+        this.pg.query<{ type: string; correct: string[]; accepted: string[] }>('SELECT type, correct, accepted FROM questions WHERE quiz_id = $1 AND id = $2', [
+          quizId,
+          questionId,
+        ]),
         this.pg.query<{ choice_id: string; n: number }>(CHOICE_COUNTS, [quizId, questionId]),
+        this.pg.query<{ n: number }>('SELECT count(*)::int AS n FROM scored_answers WHERE quiz_id = $1 AND question_id = $2', [quizId, questionId]),
       ]),
     );
-    const counts: Record<string, number> = Object.fromEntries(question.choices.map((c) => [c.id, 0]));
+    const type = key.rows[0]?.type ?? 'choice';
+    const counts: Record<string, number> = Object.fromEntries((type === 'text' ? ['correct', 'wrong'] : question.choices.map((c) => c.id)).map((id) => [id, 0]));
     for (const r of counted.rows) counts[r.choice_id] = r.n;
     return {
       questionId,
+      type,
       correct: key.rows[0]?.correct ?? [],
+      accepted: key.rows[0]?.accepted ?? [],
       counts,
-      answered: counted.rows.reduce((sum, r) => sum + r.n, 0),
+      answered: answered.rows[0]?.n ?? 0,
       closedAt: new Date(state.closedAt).toISOString(),
     };
   }
@@ -138,7 +162,11 @@ export class QuizResults {
     );
   }
 
-  /** One row per question: answers, correct rate, median answer time and how many picked each choice. */
+  /**
+   * One row per question: its type, answers, correct rate, median answer time, the key (correct
+   * choices' texts, or accepted spellings), the distribution ("text: n | …" per choice, or
+   * "correct: n | wrong: n") and, for choice questions, a column pair per choice.
+   */
   async questionsCsv(quizId: string): Promise<string> {
     await this.requireClosedAndReleased(quizId);
     const [stats, counted] = await guardPostgres('read question results', () =>
@@ -147,23 +175,30 @@ export class QuizResults {
     const counts = new Map<string, number>(counted.rows.map((r) => [`${r.question_id}\u0000${r.choice_id}`, r.n]));
     const widest = Math.max(0, ...stats.rows.map((q) => q.choices.length));
     const choiceColumns = Array.from({ length: widest }, (_, i) => [`choice_${i + 1}`, `choice_${i + 1}_answers`]).flat();
+    const count = (q: QuestionRow, field: string) => counts.get(`${q.id}\u0000${field}`) ?? 0;
     return csv(
-      ['position', 'question_id', 'prompt', 'answers', 'correct_answers', 'correct_rate', 'median_answer_time_s', 'correct_choices', ...choiceColumns],
+      ['position', 'question_id', 'type', 'prompt', 'answers', 'correct_answers', 'correct_rate', 'median_answer_time_s', 'correct_choices', 'distribution', ...choiceColumns],
       stats.rows.map((q) => {
         const choiceCells = Array.from({ length: widest }, (_, i) => {
           const c = q.choices[i];
-          return c ? [c.text, counts.get(`${q.id}\u0000${c.id}`) ?? 0] : ['', ''];
+          return c ? [c.text, count(q, c.id)] : ['', ''];
         }).flat();
-        const correctTexts = q.correct.map((id) => q.choices.find((c) => c.id === id)?.text ?? id).join(' | ');
+        const text = q.type === 'text';
+        const key = text ? q.accepted.join(' | ') : q.correct.map((id) => q.choices.find((c) => c.id === id)?.text ?? id).join(' | ');
+        const distribution = text
+          ? `correct: ${count(q, 'correct')} | wrong: ${count(q, 'wrong')}`
+          : q.choices.map((c) => `${c.text}: ${count(q, c.id)}`).join(' | ');
         return [
           q.position + 1,
           q.id,
+          q.type,
           q.prompt,
           q.answers,
           q.correct_answers,
           fraction(q.correct_answers, q.answers),
           seconds(q.median_ms === null ? null : Number(q.median_ms)),
-          correctTexts,
+          key,
+          distribution,
           ...choiceCells,
         ];
       }),

@@ -36,36 +36,111 @@ export const LIMITS = {
   maxPoints: 100_000,
   minTimeLimitMs: 100,
   maxTimeLimitMs: 3_600_000,
+  /** A typed answer and each accepted spelling. */
+  answerText: 200,
+  acceptedSpellings: 20,
 } as const;
 
 const choiceSchema = z.object({ id: idSchema, text: text(200) }).strict();
 
-const questionSchema = z
+export const QUESTION_TYPES = ['choice', 'truefalse', 'text'] as const;
+export type QuestionType = (typeof QUESTION_TYPES)[number];
+
+/** The two choices of every true/false question (their texts may be given in another language). */
+export const TRUE_FALSE_CHOICES = [
+  { id: 'true', text: 'True' },
+  { id: 'false', text: 'False' },
+] as const;
+
+const questionBase = {
+  id: idSchema,
+  prompt: text(1_000),
+  points: z.number().int().min(0).max(LIMITS.maxPoints).default(1000),
+  timeLimitMs: z.number().int().min(LIMITS.minTimeLimitMs).max(LIMITS.maxTimeLimitMs).default(20_000),
+};
+
+function checkChoices(q: { choices: Array<{ id: string }>; correct: string[] }, ctx: z.RefinementCtx): void {
+  const ids = new Set<string>();
+  q.choices.forEach((c, i) => {
+    if (ids.has(c.id)) ctx.addIssue({ code: 'custom', path: ['choices', i, 'id'], message: `duplicate choice id "${c.id}"` });
+    ids.add(c.id);
+  });
+  const seen = new Set<string>();
+  q.correct.forEach((c, i) => {
+    if (!ids.has(c)) ctx.addIssue({ code: 'custom', path: ['correct', i], message: `"${c}" is not one of the choices` });
+    if (seen.has(c)) ctx.addIssue({ code: 'custom', path: ['correct', i], message: `"${c}" is listed twice` });
+    seen.add(c);
+  });
+}
+
+const choiceQuestion = z
   .object({
-    id: idSchema,
-    prompt: text(1_000),
+    ...questionBase,
+    type: z.literal('choice'),
     choices: z.array(choiceSchema).min(2, 'a question needs at least 2 choices').max(LIMITS.choices),
     correct: z.array(idSchema).min(1, 'at least one choice must be correct'),
-    points: z.number().int().min(0).max(LIMITS.maxPoints).default(1000),
-    timeLimitMs: z.number().int().min(LIMITS.minTimeLimitMs).max(LIMITS.maxTimeLimitMs).default(20_000),
   })
-  .strict()
+  .strict();
+
+const trueFalseQuestion = z
+  .object({
+    ...questionBase,
+    type: z.literal('truefalse'),
+    // Optional: only to give the two choices other texts (another language); the ids stay.
+    choices: z
+      .array(choiceSchema)
+      .length(2, 'a true/false question has the choices "true" and "false"')
+      .refine((cs) => cs.some((c) => c.id === 'true') && cs.some((c) => c.id === 'false'), 'the choice ids must be "true" and "false"')
+      .optional(),
+    correct: z.array(z.enum(['true', 'false'])).length(1, 'correct must be ["true"] or ["false"]'),
+  })
+  .strict();
+
+const textQuestion = z
+  .object({
+    ...questionBase,
+    type: z.literal('text'),
+    accepted: z.array(text(LIMITS.answerText)).min(1, 'a text question needs at least one accepted answer').max(LIMITS.acceptedSpellings),
+    ignoreAccents: z.boolean().default(false),
+  })
+  .strict();
+
+// `type` may be left out (a choice question, as before types existed); the union then tells the
+// three shapes apart by it, so a message names the fields of the type that was meant.
+const questionSchema = z
+  .preprocess(
+    (q) => (typeof q === 'object' && q !== null && !Array.isArray(q) && !('type' in q) ? { ...q, type: 'choice' } : q),
+    z.discriminatedUnion('type', [choiceQuestion, trueFalseQuestion, textQuestion]),
+  )
   .superRefine((q, ctx) => {
-    const ids = new Set<string>();
-    q.choices.forEach((c, i) => {
-      if (ids.has(c.id)) ctx.addIssue({ code: 'custom', path: ['choices', i, 'id'], message: `duplicate choice id "${c.id}"` });
-      ids.add(c.id);
-    });
-    const seen = new Set<string>();
-    q.correct.forEach((c, i) => {
-      if (!ids.has(c)) ctx.addIssue({ code: 'custom', path: ['correct', i], message: `"${c}" is not one of the choices` });
-      if (seen.has(c)) ctx.addIssue({ code: 'custom', path: ['correct', i], message: `"${c}" is listed twice` });
-      seen.add(c);
-    });
+    if (q.type === 'choice') checkChoices(q, ctx);
+  })
+  .transform((q): QuestionInput => {
+    const common = { id: q.id, type: q.type, prompt: q.prompt, points: q.points, timeLimitMs: q.timeLimitMs };
+    if (q.type === 'text') return { ...common, choices: [], correct: [], accepted: q.accepted, ignoreAccents: q.ignoreAccents };
+    const choices = q.type === 'truefalse' ? (q.choices ?? TRUE_FALSE_CHOICES.map((c) => ({ ...c }))) : q.choices;
+    return { ...common, choices, correct: [...q.correct], accepted: [], ignoreAccents: false };
   });
+
+/** A question as stored: every type has every field (empty where it does not apply). */
+export interface QuestionInput {
+  id: string;
+  type: QuestionType;
+  prompt: string;
+  choices: Array<{ id: string; text: string }>;
+  /** The key of choice and truefalse questions. */
+  correct: string[];
+  /** The key of text questions. */
+  accepted: string[];
+  ignoreAccents: boolean;
+  points: number;
+  timeLimitMs: number;
+}
 
 export const SCORE_VISIBILITIES = ['onClose', 'live'] as const;
 export type ScoreVisibility = (typeof SCORE_VISIBILITIES)[number];
+export const SCORING_RULES = ['speed', 'flat'] as const;
+export type ScoringRule = (typeof SCORING_RULES)[number];
 
 // Admin input is strict: a misspelt "timeLimitMS" silently becoming the 20 s default is worse than a 400.
 export const createQuizSchema = z
@@ -78,6 +153,12 @@ export const createQuizSchema = z
     // Close each question as soon as every joined (not kicked) player has answered it, not only at
     // its time limit or by the host.
     closeWhenAllAnswered: z.boolean().default(false),
+    // speed: Kahoot's rule (less for a slower answer); flat: full points for any correct answer.
+    scoring: z.enum(SCORING_RULES).default('speed'),
+    // +100 per consecutive correct answer before this one, at most +500.
+    streak: z.boolean().default(false),
+    // Several correct choices: credit for each right pick less each wrong one, not all-or-nothing.
+    partial: z.boolean().default(false),
     questions: z.array(questionSchema).min(1, 'a quiz needs at least one question').max(LIMITS.questions),
   })
   .strict()
@@ -93,7 +174,21 @@ export type CreateQuizInput = z.infer<typeof createQuizSchema>;
 
 // Player bodies ignore unknown fields so older servers accept newer clients.
 export const joinSchema = z.object({ displayName: displayNameSchema.optional() });
-export const answerSchema = z.object({ questionId: idSchema, choiceId: idSchema, answerId: idSchema.optional() });
+// Exactly one form of answer: `choiceId` (one choice, the v1 body), `choiceIds` (one or more) or
+// `text`. Whether the form suits the question is checked against it (answers.ts answerProblem).
+export const answerSchema = z
+  .object({
+    questionId: idSchema,
+    choiceId: idSchema.optional(),
+    choiceIds: z.array(idSchema).min(1, 'pick at least one choice').max(LIMITS.choices).optional(),
+    text: text(LIMITS.answerText).optional(),
+    answerId: idSchema.optional(),
+  })
+  .superRefine((a, ctx) => {
+    const forms = [a.choiceId, a.choiceIds, a.text].filter((f) => f !== undefined).length;
+    if (forms !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of choiceId, choiceIds or text' });
+    if (a.choiceIds && new Set(a.choiceIds).size !== a.choiceIds.length) ctx.addIssue({ code: 'custom', path: ['choiceIds'], message: 'choices must be distinct' });
+  });
 export const devTokenSchema = z.object({ playerId: idSchema, displayName: displayNameSchema });
 
 export type AnswerInput = z.infer<typeof answerSchema>;

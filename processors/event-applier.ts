@@ -17,7 +17,7 @@ import type { ScoredRow } from './pg-batch';
 import type { QuestionAnswers } from './question-answers';
 import type { QuestionInfo, QuizCatalog } from './quiz-catalog';
 import { reachedOffset } from './ranking';
-import { scoreAnswer } from './scoring';
+import { revealTally, scoreAnswer } from './scoring';
 
 // Applies decoded quiz.events messages in two steps, so a run of them costs one Redis round trip:
 // `plan` checks a message against the catalog, scores it and queues its Redis script on the round
@@ -127,6 +127,8 @@ export class EventApplier {
     const quiz = await this.catalog.quiz(e.quizId);
     const { question, first } = await this.catalog.closed(e);
     if (!first) return;
+    // A player without an answer to it loses their streak (before the release: nothing reads it meanwhile).
+    if (quiz.rules.streak && question.openedAt !== undefined) await this.store.missedQuestion(e.quizId, e.questionId, question.openedAt);
     const counted = await this.store.choiceCounts(e.quizId, e.questionId);
     const results = this.codec.topics.results;
     effects.output(results, e.quizId, await this.codec.encode(results, 'QuestionRevealed', revealOf(question, e.quizId, counted, e.closedAt)));
@@ -148,7 +150,7 @@ export class EventApplier {
   private async answer(e: AnswerSubmitted, { seq, effects }: ApplyContext, round: WriteRound): Promise<Finish> {
     const quiz = await this.catalog.quiz(e.quizId);
     const question = await this.catalog.question(e.quizId, e.questionId);
-    const score = scoreAnswer(question, e);
+    const score = scoreAnswer(question, e, quiz.rules);
     // An answer landing after its question's close (accepted just in time) has nothing to wait for.
     const hold = quiz.scoreVisibility === 'onClose' && !question.closeSeen;
     const written = round.applyAnswer({
@@ -158,9 +160,11 @@ export class EventApplier {
       playerId: e.playerId,
       answerId: e.answerId,
       acceptedAt: e.acceptedAt,
-      choiceId: e.choiceId,
+      tally: revealTally(question, e),
       points: score.points,
       reachedOffsetMs: reachedOffset(quiz.epochMs, e.acceptedAt),
+      // The bonus is decided by the script that writes the answer's marker: exactly once per answer.
+      ...(quiz.rules.streak ? { streak: { earned: score.correct && !score.late, version: question.openedAt ?? 0 } } : {}),
     });
     // Accepted in time but read after the close: the reveal already sent lacks it, so a corrected
     // one goes out with the counts as they stand right after it.
@@ -179,9 +183,12 @@ export class EventApplier {
         playerId: e.playerId,
         answerId: e.answerId,
         choiceId: e.choiceId,
+        choiceIds: e.choiceIds ?? [],
+        text: e.text ?? null,
         correct: score.correct,
         late: score.late,
-        points: score.points,
+        points: score.points + applied.bonus,
+        bonus: applied.bonus,
         latencyMs: score.latencyMs,
         acceptedAt: e.acceptedAt,
         scoredAt,
@@ -218,13 +225,18 @@ export class EventApplier {
       latencyMs: a.latencyMs,
       acceptedAt: a.acceptedAt,
       scoredAt: a.scoredAt,
+      bonus: a.bonus,
     };
   }
 }
 
-/** The reveal: the key and how many picked each choice (every choice listed, 0 if nobody did). */
-function revealOf(question: QuestionInfo, quizId: string, counted: Record<string, number>, closedAt: number): QuestionRevealed {
-  const counts: Record<string, number> = Object.fromEntries(question.choiceIds.map((id) => [id, 0]));
-  for (const [choice, n] of Object.entries(counted)) counts[choice] = n;
-  return { quizId, questionId: question.id, correct: [...question.correct], counts, closedAt };
+/**
+ * The reveal: the key and how many picked each choice (every choice listed, 0 if nobody did); for a
+ * text question the accepted spellings and how many answers matched one ("correct") or not ("wrong").
+ */
+export function revealOf(question: QuestionInfo, quizId: string, counted: Record<string, number>, closedAt: number): QuestionRevealed {
+  const text = question.type === 'text';
+  const counts: Record<string, number> = Object.fromEntries((text ? ['correct', 'wrong'] : question.choiceIds).map((id) => [id, 0]));
+  for (const [field, n] of Object.entries(counted)) counts[field] = n;
+  return { quizId, questionId: question.id, correct: [...question.correct], counts, closedAt, accepted: text ? [...(question.accepted ?? [])] : [] };
 }

@@ -1,6 +1,7 @@
 import { snapshotJson, type LeaderboardEntryWire, type SnapshotWire } from '../common/messages/wire';
 import { redisKeys, type RedisClient } from '../common/redis';
 import { TIME_SPAN } from './ranking';
+import { STREAK_CAP, STREAK_STEP } from './scoring';
 
 // The processors' Redis state for one quiz: leaderboard sorted set (composite score, see ranking.ts),
 // totals, display names, per-question "scored" markers and choice counts, the answer counter and the
@@ -28,32 +29,89 @@ local function add_points(totals, lb, offboard, player, points, offset, span)
 end
 `;
 
-// ARGV[7] 'hold': the answer is counted (marker, answer and choice counters) but its points wait in
+// The answer streak (scoring.ts advanceStreak, which this mirrors): hash playerId -> "count:version",
+// version being the openedAt of the question that last moved it. It moves in the same script that
+// writes the answer's "scored" marker, so it moves exactly once per answer: a redelivered answer
+// finds the marker and only reads back the bonus it earned (KEYS[9], written when not 0).
+const STREAK = `
+local function streak_of(key, player)
+  local cur = redis.call('HGET', key, player)
+  if not cur then return 0, 0 end
+  local sep = string.find(cur, ':', 1, true)
+  return tonumber(string.sub(cur, 1, sep - 1)), tonumber(string.sub(cur, sep + 1))
+end
+local function advance_streak(key, player, version, earned)
+  local count, at = streak_of(key, player)
+  if tonumber(version) < at then return 0 end
+  if not earned then
+    redis.call('HSET', key, player, '0:' .. version)
+    return 0
+  end
+  redis.call('HSET', key, player, (count + 1) .. ':' .. version)
+  return math.min(count * ${STREAK_STEP}, ${STREAK_CAP})
+end
+`;
+
+// ARGV[6] 'hold': the answer is counted (marker, answer and choice counters) but its points wait in
 // the question's held hash (KEYS[6]) until the close releases them, so neither the sorted set nor
 // the totals (what push reads) change while the question is open. A new answer from a player
 // already off the board (KEYS[7]; accepted by ingest just before the kick) counts for nothing:
-// 'kicked'. A redelivered answer of theirs from before the kick stays a replay.
-const APPLY_ANSWER = `${ADD_POINTS}
-local span = tonumber(ARGV[6])
+// 'kicked'. A redelivered answer of theirs from before the kick stays a replay. ARGV[7] 'streak'
+// moves the player's streak (ARGV[8] '1': correct and in time; ARGV[9] the question's version) and
+// adds its bonus to the points. ARGV[10..] are the reveal counters the answer adds to (its choices,
+// or correct/wrong for a text question).
+const APPLY_ANSWER = `${ADD_POINTS}${STREAK}
+local span = tonumber(ARGV[5])
 local outcome = 'scored'
+local bonus = 0
 local marker = redis.call('HGET', KEYS[1], ARGV[1])
 if marker then
-  if marker == ARGV[2] then outcome = 'replay' else outcome = 'duplicate' end
+  if marker == ARGV[2] then
+    outcome = 'replay'
+    bonus = tonumber(redis.call('HGET', KEYS[9], ARGV[1]) or '0')
+  else
+    outcome = 'duplicate'
+  end
 elseif redis.call('SISMEMBER', KEYS[7], ARGV[1]) == 1 then
-  return {'kicked', 0, -1}
+  return {'kicked', 0, -1, 0}
 else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-  if ARGV[7] == 'hold' then
-    redis.call('HSET', KEYS[6], ARGV[1], ARGV[3] .. ':' .. ARGV[4])
+  if ARGV[7] == 'streak' then
+    bonus = advance_streak(KEYS[8], ARGV[1], ARGV[9], ARGV[8] == '1')
+    if bonus > 0 then redis.call('HSET', KEYS[9], ARGV[1], bonus) end
+  end
+  local points = tonumber(ARGV[3]) + bonus
+  if ARGV[6] == 'hold' then
+    redis.call('HSET', KEYS[6], ARGV[1], string.format('%d', points) .. ':' .. ARGV[4])
   else
-    add_points(KEYS[2], KEYS[3], KEYS[7], ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), span)
+    add_points(KEYS[2], KEYS[3], KEYS[7], ARGV[1], points, tonumber(ARGV[4]), span)
   end
   redis.call('HINCRBY', KEYS[4], 'answers', 1)
-  redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
+  for i = 10, #ARGV do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
 end
 local total = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 local rank = redis.call('ZREVRANK', KEYS[3], ARGV[1])
-return {outcome, total, rank or -1}
+return {outcome, total, rank or -1, bonus}
+`;
+
+// A question closed (streak quizzes): every player who joined (KEYS[3], the names) and has no
+// answer to it (KEYS[2], its "scored" markers) starts their streak over, unless a question opened
+// later already moved it (scoring.ts missedQuestion): so a close replayed after later answers
+// (a crash before the commit) resets nobody twice.
+const MISSED_QUESTION = `${STREAK}
+local version = tonumber(ARGV[1])
+local players = redis.call('HKEYS', KEYS[3])
+local reset = 0
+for _, player in ipairs(players) do
+  if redis.call('HEXISTS', KEYS[2], player) == 0 then
+    local _, at = streak_of(KEYS[1], player)
+    if version > at then
+      redis.call('HSET', KEYS[1], player, '0:' .. ARGV[1])
+      reset = reset + 1
+    end
+  end
+end
+return reset
 `;
 
 // A question's close: every held answer's points go into the totals and the sorted set, and the
@@ -143,6 +201,8 @@ export interface AppliedAnswer {
   total: number;
   /** 1-based; 0 if the player is not on the leaderboard (cannot happen after a scored answer). */
   rank: number;
+  /** The streak bonus added to the answer's points (read back for a replay). */
+  bonus: number;
 }
 
 export interface AnswerWrite {
@@ -154,9 +214,13 @@ export interface AnswerWrite {
   answerId: string;
   /** When ingest accepted it; with answerId, it tells a redelivery from a client's retry. */
   acceptedAt: number;
-  choiceId: string;
+  /** The reveal's counters it adds to (scoring.ts revealTally). */
+  tally: readonly string[];
+  /** Without the streak bonus, which the script adds. */
   points: number;
   reachedOffsetMs: number;
+  /** Set in quizzes with the streak on: moves the player's streak, and the bonus joins the points. */
+  streak?: { earned: boolean; version: number };
 }
 
 /** What a snapshot reads from the ranking: the wire shape without the quiz and seq it is stored under. */
@@ -173,6 +237,7 @@ type Scripted = RedisClient & {
   qsApplyAnswer(...args: string[]): Promise<[string, number, number]>;
   qsApplyJoin(...args: string[]): Promise<number>;
   qsApplyKick(...args: string[]): Promise<number>;
+  qsMissedQuestion(...args: string[]): Promise<number>;
   qsRelease(...args: string[]): Promise<number[]>;
   qsStoreSnapshot(...args: string[]): Promise<number>;
   qsReadRanking(...args: string[]): Promise<Array<string | number>>;
@@ -243,13 +308,18 @@ function answerArgs(w: AnswerWrite): string[] {
     redisKeys.choiceCounts(w.quizId, w.questionId),
     redisKeys.held(w.quizId, w.questionId),
     redisKeys.offBoard(w.quizId),
+    redisKeys.streaks(w.quizId),
+    redisKeys.bonus(w.quizId, w.questionId),
     w.playerId,
     scoredMarker(w.answerId, w.acceptedAt),
     String(w.points),
     String(w.reachedOffsetMs),
-    w.choiceId,
     String(TIME_SPAN),
     w.hold ? 'hold' : 'count',
+    w.streak ? 'streak' : 'none',
+    w.streak?.earned ? '1' : '0',
+    String(w.streak?.version ?? 0),
+    ...w.tally,
   ];
 }
 
@@ -268,8 +338,8 @@ function joinArgs(quizId: string, playerId: string, displayName: string, joinedO
 
 /** The reply of the answer script (queued or awaited). */
 export function appliedAnswer(reply: unknown): AppliedAnswer {
-  const [outcome, total, rank] = reply as [string, number, number];
-  return { outcome: outcome as AnswerOutcome, total: Number(total), rank: Number(rank) + 1 };
+  const [outcome, total, rank, bonus] = reply as [string, number, number, number?];
+  return { outcome: outcome as AnswerOutcome, total: Number(total), rank: Number(rank) + 1, bonus: Number(bonus ?? 0) };
 }
 
 /** An HGETALL reply of per-choice counters. */
@@ -284,7 +354,8 @@ export class LeaderboardWriter {
   private readonly redis: Scripted;
 
   constructor(redis: RedisClient) {
-    redis.defineCommand('qsApplyAnswer', { numberOfKeys: 7, lua: APPLY_ANSWER });
+    redis.defineCommand('qsApplyAnswer', { numberOfKeys: 9, lua: APPLY_ANSWER });
+    redis.defineCommand('qsMissedQuestion', { numberOfKeys: 3, lua: MISSED_QUESTION });
     redis.defineCommand('qsRelease', { numberOfKeys: 4, lua: RELEASE });
     redis.defineCommand('qsApplyJoin', { numberOfKeys: 4, lua: APPLY_JOIN });
     redis.defineCommand('qsApplyKick', { numberOfKeys: 2, lua: APPLY_KICK });
@@ -317,6 +388,14 @@ export class LeaderboardWriter {
       ...playerIds,
     );
     return new Map(playerIds.map((id, i) => [id, { total: Number(flat[2 * i]), rank: Number(flat[2 * i + 1]) + 1 }]));
+  }
+
+  /**
+   * The question opened at `version` closed: players who joined and did not answer it start their
+   * streak over (idempotent, see MISSED_QUESTION). How many were reset.
+   */
+  async missedQuestion(quizId: string, questionId: string, version: number): Promise<number> {
+    return this.redis.qsMissedQuestion(redisKeys.streaks(quizId), redisKeys.scored(quizId, questionId), redisKeys.names(quizId), String(version));
   }
 
   /** Puts the player on the leaderboard with 0 points; true if this was their first join. */

@@ -26,9 +26,16 @@ export interface ScoredRow {
   playerId: string;
   answerId: string;
   choiceId: string;
+  /** Every choice picked ([] from clients that sent only choiceId, and for text). */
+  choiceIds: string[];
+  /** A text question's typed answer. */
+  text: string | null;
   correct: boolean;
   late: boolean;
+  /** Streak bonus included. */
   points: number;
+  /** The streak part of points. */
+  bonus: number;
   latencyMs: number;
   acceptedAt: number;
   scoredAt: number;
@@ -101,12 +108,14 @@ const GROW_TOTALS = `
 const INSERT_ANSWERS = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::bool[],
-                         $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bool[]) WITH ORDINALITY
-      AS t(quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, accepted_ms, scored_ms, held, ord)
+                         $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bool[], $13::text[], $14::text[], $15::int[]) WITH ORDINALITY
+      AS t(quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, accepted_ms, scored_ms, held, choice_ids_json, answer_text, bonus, ord)
   ), changed AS (
-    INSERT INTO scored_answers (quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, accepted_at, scored_at, held)
+    INSERT INTO scored_answers (quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, accepted_at, scored_at, held,
+                                choice_ids, answer_text, bonus)
     SELECT quiz_id, question_id, player_id, answer_id, choice_id, correct, late, points, latency_ms, ${TS('accepted_ms')}, ${TS('scored_ms')},
-           held AND NOT EXISTS (SELECT 1 FROM released_questions r WHERE r.quiz_id = input.quiz_id AND r.question_id = input.question_id)
+           held AND NOT EXISTS (SELECT 1 FROM released_questions r WHERE r.quiz_id = input.quiz_id AND r.question_id = input.question_id),
+           ARRAY(SELECT jsonb_array_elements_text(choice_ids_json::jsonb)), answer_text, bonus
     FROM input ORDER BY ord
     ON CONFLICT DO NOTHING
     RETURNING quiz_id, player_id, points, accepted_at, held, true AS counted
@@ -183,6 +192,10 @@ async function writeInTransaction(client: PoolClient, groupId: string, b: PgBatc
       a.map((r) => r.acceptedAt),
       a.map((r) => r.scoredAt),
       a.map((r) => r.held),
+      // unnest flattens a two-dimensional array: each answer's picks travel as one JSON text.
+      a.map((r) => JSON.stringify(r.choiceIds)),
+      a.map((r) => r.text),
+      a.map((r) => r.bonus),
     ]);
     inserted = rows[0]?.inserted ?? 0;
   }

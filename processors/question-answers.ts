@@ -10,6 +10,9 @@ interface Row {
   player_id: string;
   answer_id: string;
   choice_id: string;
+  choice_ids: string[];
+  answer_text: string | null;
+  bonus: number;
   correct: boolean;
   late: boolean;
   points: number;
@@ -21,7 +24,7 @@ interface Row {
 
 // Exact milliseconds, as the catalog reads them (see quiz-catalog.ts).
 const ANSWERS_OF_QUESTION = `
-  SELECT player_id, answer_id, choice_id, correct, late, points, latency_ms,
+  SELECT player_id, answer_id, choice_id, choice_ids, answer_text, bonus, correct, late, points, latency_ms,
          round(extract(epoch FROM accepted_at) * 1000)::bigint AS accepted_ms,
          round(extract(epoch FROM scored_at) * 1000)::bigint AS scored_ms, held
   FROM scored_answers WHERE quiz_id = $1 AND question_id = $2`;
@@ -40,6 +43,9 @@ export class QuestionAnswers {
         playerId: r.player_id,
         answerId: r.answer_id,
         choiceId: r.choice_id,
+        choiceIds: r.choice_ids,
+        text: r.answer_text,
+        bonus: r.bonus,
         correct: r.correct,
         late: r.late,
         points: r.points,

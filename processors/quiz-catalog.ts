@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { PoisonMessageError } from '../common/errors';
 import type { QuestionClosed, QuestionOpened } from '../common/messages/events';
 import { rankingEpoch } from './ranking';
-import type { QuestionRules } from './scoring';
+import type { QuestionRules, QuestionType, QuizRules, ScoringRule } from './scoring';
 
 // Quiz and question metadata for scoring. The score visibility, answer key, points and time limit
 // come from Postgres (ingest writes them when the quiz is created, before any event). Open and close times come from the
@@ -26,6 +26,8 @@ export type ScoreVisibility = 'onClose' | 'live';
 export interface QuizInfo {
   quizId: string;
   scoreVisibility: ScoreVisibility;
+  /** Speed or flat, streak, partial credit (scoring.ts). */
+  rules: QuizRules;
   /** Origin of the leaderboard's tie-break clock (see ranking.ts). */
   epochMs: number;
   questions: Map<string, QuestionInfo>;
@@ -34,7 +36,13 @@ export interface QuizInfo {
 interface Row {
   created_ms: string;
   score_visibility: ScoreVisibility;
+  scoring: ScoringRule;
+  streak: boolean;
+  partial: boolean;
   released: boolean;
+  type: QuestionType | null;
+  accepted: string[] | null;
+  ignore_accents: boolean | null;
   question_id: string | null;
   points: number | null;
   time_limit_ms: number | null;
@@ -48,8 +56,8 @@ interface Row {
 // Milliseconds computed in SQL: ingest stores to_timestamp(ms / 1000.0), and letting pg parse that
 // into a Date could truncate 0.123 s stored as 0.122999 s to the wrong millisecond.
 const LOAD_QUIZ = `
-  SELECT round(extract(epoch FROM z.created_at) * 1000)::bigint AS created_ms, z.score_visibility,
-         q.id AS question_id, q.points, q.time_limit_ms, q.correct, q.choices,
+  SELECT round(extract(epoch FROM z.created_at) * 1000)::bigint AS created_ms, z.score_visibility, z.scoring, z.streak, z.partial,
+         q.id AS question_id, q.type, q.accepted, q.ignore_accents, q.points, q.time_limit_ms, q.correct, q.choices,
          round(extract(epoch FROM q.opened_at) * 1000)::bigint AS opened_ms,
          round(extract(epoch FROM q.closes_at) * 1000)::bigint AS closes_ms,
          round(extract(epoch FROM q.closed_at) * 1000)::bigint AS closed_ms,
@@ -135,6 +143,7 @@ export class QuizCatalog {
     const info: QuizInfo = {
       quizId,
       scoreVisibility: rows[0]!.score_visibility,
+      rules: { scoring: rows[0]!.scoring, streak: rows[0]!.streak, partial: rows[0]!.partial },
       epochMs: rankingEpoch(Number(rows[0]!.created_ms)),
       questions: new Map(),
     };
@@ -147,7 +156,10 @@ export class QuizCatalog {
         id: r.question_id,
         points: r.points ?? 0,
         timeLimitMs: r.time_limit_ms ?? 1,
+        type: r.type ?? 'choice',
         correct: r.correct ?? [],
+        accepted: r.accepted ?? [],
+        ignoreAccents: r.ignore_accents === true,
         choiceIds: (r.choices ?? []).map((c) => c.id),
         openedAt: streamOpen ? streamOpen.openedAt : openedMs,
         closesAt: streamOpen ? streamOpen.closesAt : ms(r.closes_ms),

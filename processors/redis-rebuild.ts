@@ -5,6 +5,7 @@ import { failoverEpoch, redisKeys, type RedisClient } from '../common/redis';
 import { scoredMarker, type LeaderboardWriter } from './leaderboard-writer';
 import { TIME_SPAN, rankingEpoch, reachedOffset } from './ranking';
 import { RecentMap } from './recent-map';
+import { NO_STREAK, advanceStreak, missedQuestion, streakField, type StreakState } from './scoring';
 
 // Rebuilds a quiz's leaderboard state in Redis from Postgres after Redis lost it (a restart of a
 // Redis without persistence, a failover to an empty replica, a flush). Without this, the next
@@ -29,6 +30,53 @@ import { RecentMap } from './recent-map';
 
 const SEEN_LIMIT = 10_000;
 const PROCESS_MARKER_TTL_S = 600;
+
+interface AnswerRow {
+  question_id: string;
+  player_id: string;
+  answer_id: string;
+  accepted_ms: string;
+  choice_id: string;
+  choice_ids: string[];
+  correct: boolean;
+  late: boolean;
+  points: number;
+  bonus: number;
+  held: boolean;
+}
+
+interface QuestionRow {
+  id: string;
+  type: string;
+  opened_ms: string | null;
+  released: boolean;
+}
+
+/**
+ * Each player's streak as the answer and close scripts left it: the questions in the order they
+ * opened, each answered one moving it (scoring.ts advanceStreak), each released one without an
+ * answer resetting it (missedQuestion).
+ */
+export function replayStreaks(
+  playerIds: readonly string[],
+  questions: readonly QuestionRow[],
+  answers: ReadonlyArray<Pick<AnswerRow, 'question_id' | 'player_id' | 'correct' | 'late'>>,
+): Map<string, StreakState> {
+  const answered = new Map(answers.map((a) => [`${a.question_id}\u0000${a.player_id}`, a]));
+  const played = questions.filter((q) => q.opened_ms !== null).sort((a, b) => Number(a.opened_ms) - Number(b.opened_ms));
+  const out = new Map<string, StreakState>();
+  for (const playerId of playerIds) {
+    let s = NO_STREAK;
+    for (const q of played) {
+      const version = Number(q.opened_ms);
+      const a = answered.get(`${q.id}\u0000${playerId}`);
+      if (a) s = advanceStreak(s, version, a.correct && !a.late).next;
+      else if (q.released) s = missedQuestion(s, version);
+    }
+    if (s.version > 0) out.set(playerId, s);
+  }
+  return out;
+}
 
 interface PlayerRow {
   player_id: string;
@@ -125,8 +173,8 @@ export class RedisRebuild {
     // player_totals, not players: ingest inserts a player when it accepts the join, before the
     // processors applied PlayerJoined; the board must hold exactly what the processed stream holds.
     const [quiz, players, answers, questions] = await Promise.all([
-      this.pg.query<{ created_ms: string }>(
-        'SELECT round(extract(epoch FROM created_at) * 1000)::bigint AS created_ms FROM quizzes WHERE id = $1',
+      this.pg.query<{ created_ms: string; streak: boolean }>(
+        'SELECT round(extract(epoch FROM created_at) * 1000)::bigint AS created_ms, streak FROM quizzes WHERE id = $1',
         [quizId],
       ),
       this.pg.query<PlayerRow>(
@@ -139,19 +187,28 @@ export class RedisRebuild {
          WHERE t.quiz_id = $1`,
         [quizId],
       ),
-      this.pg.query<{ question_id: string; player_id: string; answer_id: string; accepted_ms: string; choice_id: string; points: number; held: boolean }>(
-        `SELECT question_id, player_id, answer_id, round(extract(epoch FROM accepted_at) * 1000)::bigint AS accepted_ms, choice_id, points, held
+      this.pg.query<AnswerRow>(
+        `SELECT question_id, player_id, answer_id, round(extract(epoch FROM accepted_at) * 1000)::bigint AS accepted_ms, choice_id, choice_ids,
+                correct, late, points, bonus, held
          FROM scored_answers WHERE quiz_id = $1`,
         [quizId],
       ),
-      this.pg.query<{ id: string }>('SELECT id FROM questions WHERE quiz_id = $1', [quizId]),
+      this.pg.query<QuestionRow>(
+        `SELECT q.id, q.type, round(extract(epoch FROM q.opened_at) * 1000)::bigint AS opened_ms,
+                EXISTS (SELECT 1 FROM released_questions r WHERE r.quiz_id = q.quiz_id AND r.question_id = q.id) AS released
+         FROM questions q WHERE q.quiz_id = $1`,
+        [quizId],
+      ),
     ]);
+    const types = new Map(questions.rows.map((q) => [q.id, q.type]));
     // An unknown quiz has nothing to rebuild; the marker still goes in so it is not asked again.
     const epoch = quiz.rows[0] ? rankingEpoch(Number(quiz.rows[0].created_ms)) : 0;
 
     const m = this.redis.multi();
-    m.del(redisKeys.leaderboard(quizId), redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.stats(quizId), redisKeys.offBoard(quizId));
-    for (const q of questions.rows) m.del(redisKeys.scored(quizId, q.id), redisKeys.choiceCounts(quizId, q.id), redisKeys.held(quizId, q.id));
+    m.del(redisKeys.leaderboard(quizId), redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.stats(quizId), redisKeys.offBoard(quizId), redisKeys.streaks(quizId));
+    for (const q of questions.rows) {
+      m.del(redisKeys.scored(quizId, q.id), redisKeys.choiceCounts(quizId, q.id), redisKeys.held(quizId, q.id), redisKeys.bonus(quizId, q.id));
+    }
     for (const p of players.rows) {
       const total = Number(p.total);
       const offset = reachedOffset(epoch, Number(p.reached_ms));
@@ -164,9 +221,15 @@ export class RedisRebuild {
     }
     for (const a of answers.rows) {
       m.hset(redisKeys.scored(quizId, a.question_id), a.player_id, scoredMarker(a.answer_id, Number(a.accepted_ms)));
-      m.hincrby(redisKeys.choiceCounts(quizId, a.question_id), a.choice_id, 1);
+      // The counters APPLY_ANSWER adds to (scoring.ts revealTally): a text answer's `correct` is whether it matched.
+      const tally = types.get(a.question_id) === 'text' ? [a.correct ? 'correct' : 'wrong'] : a.choice_ids.length > 0 ? a.choice_ids : [a.choice_id];
+      for (const field of tally) m.hincrby(redisKeys.choiceCounts(quizId, a.question_id), field, 1);
+      if (a.bonus > 0) m.hset(redisKeys.bonus(quizId, a.question_id), a.player_id, String(a.bonus));
       // Not in player_totals yet: its question's close adds it (the format APPLY_ANSWER writes).
       if (a.held) m.hset(redisKeys.held(quizId, a.question_id), a.player_id, `${a.points}:${reachedOffset(epoch, Number(a.accepted_ms))}`);
+    }
+    if (quiz.rows[0]?.streak) {
+      for (const [playerId, s] of replayStreaks(players.rows.map((p) => p.player_id), questions.rows, answers.rows)) m.hset(redisKeys.streaks(quizId), playerId, streakField(s));
     }
     m.hset(redisKeys.stats(quizId), 'answers', String(answers.rows.length));
     m.set(redisKeys.built(quizId), String(Date.now()));

@@ -1,5 +1,5 @@
 import type { AnswerReceived, AnswerScored, QuestionOpened, QuestionRevealed } from '../common/messages/events';
-import type { AnswerReceivedWire, AnswerResultWire, PersonalEventName, QuestionClosedWire, QuestionOpenedWire } from '../common/messages/wire';
+import type { AnswerReceivedWire, AnswerResultWire, PersonalEventName, QuestionClosedWire, QuestionOpenedWire, QuestionTypeWire } from '../common/messages/wire';
 import { eventFrame, sseFrame } from './sse-frames';
 import type { Frame } from './viewer';
 
@@ -14,12 +14,23 @@ export function answerReceived(e: AnswerReceived): AnswerReceivedWire {
 }
 
 export function answerResult(e: AnswerScored): AnswerResultWire {
-  return { answerId: e.answerId, questionId: e.questionId, correct: e.correct, points: e.points, total: e.total, rank: e.rank, late: e.late };
+  return {
+    answerId: e.answerId,
+    questionId: e.questionId,
+    correct: e.correct,
+    points: e.points,
+    total: e.total,
+    rank: e.rank,
+    late: e.late,
+    bonus: e.bonus ?? 0,
+  };
 }
 
 export function questionOpened(e: QuestionOpened): QuestionOpenedWire {
   return {
     questionId: e.questionId,
+    type: questionType(e.type),
+    multiple: e.multiple === true,
     prompt: e.prompt,
     choices: e.choices.map((c) => ({ id: c.id, text: c.text })),
     points: e.points,
@@ -30,7 +41,18 @@ export function questionOpened(e: QuestionOpened): QuestionOpenedWire {
 }
 
 export function questionClosed(e: QuestionRevealed): QuestionClosedWire {
-  return { questionId: e.questionId, correct: [...e.correct], counts: { ...e.counts }, closedAt: new Date(e.closedAt).toISOString() };
+  return {
+    questionId: e.questionId,
+    correct: [...e.correct],
+    accepted: [...(e.accepted ?? [])],
+    counts: { ...e.counts },
+    closedAt: new Date(e.closedAt).toISOString(),
+  };
+}
+
+/** A type this push does not know (a newer ingest) is shown as a choice question, which has choices to show. */
+function questionType(type: string | undefined): QuestionTypeWire {
+  return type === 'truefalse' || type === 'text' ? type : 'choice';
 }
 
 /** No SSE id: these are not replayed on reconnect (the player's totals are in GET players/:playerId). */

@@ -31,6 +31,10 @@ export interface QuestionOpened {
   timeLimitMs: number;
   openedAt: number;
   closesAt: number;
+  /** "choice" (the Avro default), "truefalse" or "text". */
+  type?: string;
+  /** Several choices are correct; never which. */
+  multiple?: boolean;
 }
 
 export interface QuestionClosed {
@@ -45,8 +49,13 @@ export interface AnswerSubmitted {
   quizId: string;
   questionId: string;
   playerId: string;
+  /** The one choice picked; for several picks the first of choiceIds, '' for a text answer. */
   choiceId: string;
   acceptedAt: number;
+  /** Every choice picked; [] (the Avro default) from clients that sent only choiceId. */
+  choiceIds?: string[];
+  /** The typed answer of a text question. */
+  text?: string | null;
 }
 
 export interface QuizClosed {
@@ -69,6 +78,8 @@ export interface AnswerScored {
   latencyMs: number;
   acceptedAt: number;
   scoredAt: number;
+  /** The streak bonus included in points. */
+  bonus?: number;
 }
 
 export interface AnswerReceived {
@@ -83,8 +94,11 @@ export interface QuestionRevealed {
   quizId: string;
   questionId: string;
   correct: string[];
+  /** Per choice id; for a text question "correct" and "wrong". */
   counts: Record<string, number>;
   closedAt: number;
+  /** Text questions: the accepted spellings. */
+  accepted?: string[];
 }
 
 export interface LeaderboardEntry {

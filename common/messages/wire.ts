@@ -90,16 +90,25 @@ export interface AnswerResultWire {
   answerId: string;
   questionId: string;
   correct: boolean;
+  /** Streak bonus included. */
   points: number;
   total: number;
   rank: number;
   late: boolean;
+  /** The streak part of points; push always sends it (0 without one), an older push did not. */
+  bonus?: number;
 }
 
-/** `question-opened`: never carries the correct choices. */
+export type QuestionTypeWire = 'choice' | 'truefalse' | 'text';
+
+/** `question-opened`: never carries the correct choices or accepted answers. */
 export interface QuestionOpenedWire {
   questionId: string;
+  type: QuestionTypeWire;
+  /** Several choices are correct: the play page offers checkboxes (which ones stays secret). */
+  multiple: boolean;
   prompt: string;
+  /** Empty for a text question. */
   choices: Array<{ id: string; text: string }>;
   points: number;
   timeLimitMs: number;
@@ -110,7 +119,11 @@ export interface QuestionOpenedWire {
 /** `question-closed`: the reveal. */
 export interface QuestionClosedWire {
   questionId: string;
+  /** The correct choice ids; empty for a text question. */
   correct: string[];
+  /** A text question's accepted spellings; empty otherwise. */
+  accepted: string[];
+  /** Per choice id; for a text question "correct" and "wrong". */
   counts: Record<string, number>;
   closedAt: string;
 }

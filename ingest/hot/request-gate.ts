@@ -61,7 +61,7 @@ local function field(name)
   return v
 end
 if field('closedAt') or not field('openedAt') or not field('closesAt') or tonumber(ARGV[9]) > field('closesAt') then return {'not_open', state} end
-if ARGV[12] ~= '1' then return {'bad_choice'} end
+if ARGV[12] ~= '1' then return {'bad_answer'} end
 return claimAnswer(KEYS[8], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
 `,
   8,
@@ -80,8 +80,8 @@ export interface GateRequest {
   answerId?: string;
   /** The answer's acceptedAt: the question must be open at this instant. */
   at?: number;
-  /** Whether the choice exists (the route checks it against the cached question): refused only once the question is open. */
-  choiceExists?: boolean;
+  /** Whether the answer suits the question (the route checks it against the cached question): refused only once the question is open. */
+  answerFits?: boolean;
 }
 
 export type GateVerdict =
@@ -90,7 +90,7 @@ export type GateVerdict =
   | { kind: 'passed' }
   /** Redis cannot decide: the use case must (limits are counted already). */
   | { kind: 'uncached' }
-  | { kind: 'quiz_not_found' | 'quiz_closed' | 'kicked' | 'bad_choice' }
+  | { kind: 'quiz_not_found' | 'quiz_closed' | 'kicked' | 'bad_answer' }
   | { kind: 'not_open'; state: QuestionState }
   | { kind: 'claim'; result: ClaimResult };
 
@@ -135,7 +135,7 @@ export class RequestGate {
       r.at ?? 0,
       this.markers.staleAfterMs,
       this.markers.ttlSeconds,
-      r.choiceExists ? '1' : '0',
+      r.answerFits ? '1' : '0',
       KICKED_SET_COMPLETE,
     ];
     const reply = (await guardRedis(this.redis, 'request gate', () => GATE.run(this.redis, keys, args))) as [string, (string | number)?];
@@ -148,7 +148,7 @@ export class RequestGate {
       case 'quiz_not_found':
       case 'quiz_closed':
       case 'kicked':
-      case 'bad_choice':
+      case 'bad_answer':
         return { kind };
       case 'not_open':
         return { kind, state: JSON.parse(String(value)) as QuestionState };

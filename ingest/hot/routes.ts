@@ -82,7 +82,7 @@ export class HotRoutes {
       if (!quiz || !question) {
         throw await this.afterLimits(address, player, quiz ? answerRefusals.questionNotFound(quizId, input.questionId) : answerRefusals.quizNotFound(quizId));
       }
-      const badChoice = answerRefusals.badChoice(question, input);
+      const badAnswer = answerRefusals.badAnswer(question, input);
       const answerId = input.answerId ?? randomUUID();
       const verdict = await this.d.gate.pass({
         scope: 'full',
@@ -92,7 +92,7 @@ export class HotRoutes {
         questionId: input.questionId,
         answerId,
         at: acceptedAt,
-        choiceExists: badChoice === undefined,
+        answerFits: badAnswer === undefined,
       });
       let result;
       switch (verdict.kind) {
@@ -110,8 +110,8 @@ export class HotRoutes {
           throw answerRefusals.kicked(quizId);
         case 'not_open':
           throw answerRefusals.notOpen(input.questionId, verdict.state, acceptedAt);
-        case 'bad_choice':
-          throw badChoice!;
+        case 'bad_answer':
+          throw badAnswer!;
         case 'claim':
           result = await this.d.answers.afterClaim(verdict.result, input, answerId, acceptedAt, quiz.closeWhenAllAnswered);
       }

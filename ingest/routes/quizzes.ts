@@ -15,6 +15,9 @@ function publicQuiz(quiz: QuizMeta, states: Map<string, QuestionState>, now: num
     // A closed quiz's PIN may belong to another quiz already.
     pin: quiz.status === 'open' ? (quiz.pin ?? null) : null,
     closeWhenAllAnswered: quiz.closeWhenAllAnswered === true,
+    scoring: quiz.scoring ?? 'speed',
+    streak: quiz.streak === true,
+    partial: quiz.partial === true,
     createdAt: iso(quiz.createdAt),
     closedAt: iso(quiz.closedAt),
     questions: quiz.questions.map((q) => {
@@ -30,7 +33,8 @@ function publicQuiz(quiz: QuizMeta, states: Map<string, QuestionState>, now: num
         openedAt: iso(state.openedAt),
         closesAt: iso(state.closesAt),
         closedAt: iso(state.closedAt),
-        ...(shown ? { prompt: q.prompt, choices: q.choices } : {}),
+        // The type (and whether several choices are correct) shows how to answer: public once open, like the prompt.
+        ...(shown ? { type: q.type ?? 'choice', multiple: q.multiple === true, prompt: q.prompt, choices: q.choices } : {}),
       };
     }),
   };
@@ -45,13 +49,18 @@ function createdQuiz(quiz: QuizMeta, input: CreateQuizInput) {
     scoreVisibility: quiz.scoreVisibility,
     pin: quiz.pin ?? null,
     closeWhenAllAnswered: quiz.closeWhenAllAnswered === true,
+    scoring: input.scoring,
+    streak: input.streak,
+    partial: input.partial,
     createdAt: iso(quiz.createdAt),
     questions: input.questions.map((q, position) => ({
       id: q.id,
       position,
+      type: q.type,
       prompt: q.prompt,
       choices: q.choices,
       correct: q.correct,
+      ...(q.type === 'text' ? { accepted: q.accepted, ignoreAccents: q.ignoreAccents } : {}),
       points: q.points,
       timeLimitMs: q.timeLimitMs,
     })),

@@ -16,13 +16,13 @@ test('a redelivered answer is a replay, a retry with the same answerId accepted 
   const quizId = uniqueId('lbs');
   onCleanup(() => deleteQuizKeys(redis, quizId));
   const store = new LeaderboardWriter(redis);
-  const first = { hold: false, quizId, questionId: 'q1', playerId: 'p1', answerId: 'a1', acceptedAt: 1_000, choiceId: 'b', points: 900, reachedOffsetMs: 1_000 };
+  const first = { hold: false, quizId, questionId: 'q1', playerId: 'p1', answerId: 'a1', acceptedAt: 1_000, tally: ['b'], points: 900, reachedOffsetMs: 1_000 };
 
-  expect(await store.applyAnswer(first)).toEqual({ outcome: 'scored', total: 900, rank: 1 });
-  expect(await store.applyAnswer(first)).toEqual({ outcome: 'replay', total: 900, rank: 1 });
+  expect(await store.applyAnswer(first)).toEqual({ outcome: 'scored', total: 900, rank: 1, bonus: 0 });
+  expect(await store.applyAnswer(first)).toEqual({ outcome: 'replay', total: 900, rank: 1, bonus: 0 });
   // The client's retry after a 503 whose first write had landed: same id, later acceptance, fewer points.
   const retry = { ...first, acceptedAt: 4_000, points: 600, reachedOffsetMs: 4_000 };
-  expect(await store.applyAnswer(retry)).toEqual({ outcome: 'duplicate', total: 900, rank: 1 });
+  expect(await store.applyAnswer(retry)).toEqual({ outcome: 'duplicate', total: 900, rank: 1, bonus: 0 });
   expect(await store.applyAnswer({ ...first, answerId: 'a2' })).toMatchObject({ outcome: 'duplicate', total: 900 });
   expect(Number(await redis.hget(redisKeys.totals(quizId), 'p1'))).toBe(900);
 });
@@ -34,9 +34,9 @@ test('held points stay off the leaderboard until the release, which adds them on
   onCleanup(() => deleteQuizKeys(redis, held));
   const store = new LeaderboardWriter(redis);
   const answers = [
-    { playerId: 'p1', answerId: 'a1', acceptedAt: 2_000, choiceId: 'a', points: 950 },
-    { playerId: 'p2', answerId: 'a2', acceptedAt: 1_500, choiceId: 'b', points: 0 },
-    { playerId: 'p3', answerId: 'a3', acceptedAt: 1_800, choiceId: 'a', points: 950 },
+    { playerId: 'p1', answerId: 'a1', acceptedAt: 2_000, tally: ['a'], points: 950 },
+    { playerId: 'p2', answerId: 'a2', acceptedAt: 1_500, tally: ['b'], points: 0 },
+    { playerId: 'p3', answerId: 'a3', acceptedAt: 1_800, tally: ['a'], points: 950 },
   ];
   for (const quizId of [live, held]) {
     for (const [i, p] of ['p1', 'p2', 'p3', 'p4'].entries()) await store.applyJoin(quizId, p, `Player ${p}`, 100 + i);

@@ -62,7 +62,7 @@ async function board(n: number, topN: number): Promise<{ quizId: string; players
         playerId,
         answerId: `a${i}`,
         acceptedAt: reachedMs,
-        choiceId: 'a',
+        tally: ['a'],
         points: score,
         reachedOffsetMs: reachedMs,
       });
@@ -188,7 +188,7 @@ describe('score visibility (onClose): held points stay hidden from pages and nei
   test('until the close releases them, as on the board', async () => {
     const { quizId, players } = await board(5, 5);
     // p5 would lead with 10,000 more points; the question is open, so they are held.
-    const held = await writer.applyAnswer({ hold: true, quizId, questionId: 'q2', playerId: 'p5', answerId: 'held', acceptedAt: 600_000, choiceId: 'b', points: 10_000, reachedOffsetMs: 600_000 });
+    const held = await writer.applyAnswer({ hold: true, quizId, questionId: 'q2', playerId: 'p5', answerId: 'held', acceptedAt: 600_000, tally: ['b'], points: 10_000, reachedOffsetMs: 600_000 });
     expect(held.outcome).toBe('scored');
     const before = referenceOrder(players);
     // A page from the snapshot (it lists the whole board), then, without it, from the sorted set,

@@ -52,7 +52,8 @@ describe('personal events', () => {
       answerId: 'ans1', quizId: 'q', questionId: 'q1', playerId: 'p', choiceId: 'a', correct: true, late: false,
       points: 750, total: 1750, rank: 2, latencyMs: 10_000, acceptedAt: 1, scoredAt: 2,
     };
-    expect(answerResult(e)).toEqual({ answerId: 'ans1', questionId: 'q1', correct: true, points: 750, total: 1750, rank: 2, late: false });
+    expect(answerResult(e)).toEqual({ answerId: 'ans1', questionId: 'q1', correct: true, points: 750, total: 1750, rank: 2, late: false, bonus: 0 });
+    expect(answerResult({ ...e, points: 1050, bonus: 300 })).toMatchObject({ points: 1050, bonus: 300 });
   });
 
   test('question-opened copies only what a player may see, even if the record carries more', () => {
@@ -62,15 +63,28 @@ describe('personal events', () => {
     } as QuestionOpened & { correct: string[] };
     const wire = questionOpened(e);
     expect(wire).toEqual({
-      questionId: 'q1', prompt: 'Capital of France?', choices: [{ id: 'a', text: 'Paris' }], points: 1000, timeLimitMs: 20_000,
+      questionId: 'q1', type: 'choice', multiple: false, prompt: 'Capital of France?', choices: [{ id: 'a', text: 'Paris' }], points: 1000, timeLimitMs: 20_000,
       openedAt: '1970-01-01T00:00:00.000Z', closesAt: '1970-01-01T00:00:20.000Z',
     });
     expect(personalFrame('question-opened', wire).bytes.toString()).not.toContain('correct');
   });
 
+  test('question-opened of a text question says its type and never its accepted answers', () => {
+    const e = {
+      eventId: 'e', quizId: 'q', questionId: 'q2', prompt: 'Translate "cheval"', choices: [], points: 1000, timeLimitMs: 20_000,
+      openedAt: 0, closesAt: 20_000, type: 'text', multiple: false, accepted: ['horse'],
+    } as QuestionOpened & { accepted: string[] };
+    const wire = questionOpened(e);
+    expect(wire).toMatchObject({ type: 'text', multiple: false, choices: [] });
+    expect(personalFrame('question-opened', wire).bytes.toString()).not.toMatch(/accepted|horse/);
+    expect(questionOpened({ ...e, type: 'choice', multiple: true })).toMatchObject({ type: 'choice', multiple: true });
+  });
+
   test('question-closed has the reveal: correct choices and counts', () => {
     const e: QuestionRevealed = { quizId: 'q', questionId: 'q1', correct: ['a'], counts: { a: 3, b: 1 }, closedAt: 1_000 };
-    expect(questionClosed(e)).toEqual({ questionId: 'q1', correct: ['a'], counts: { a: 3, b: 1 }, closedAt: '1970-01-01T00:00:01.000Z' });
+    expect(questionClosed(e)).toEqual({ questionId: 'q1', correct: ['a'], accepted: [], counts: { a: 3, b: 1 }, closedAt: '1970-01-01T00:00:01.000Z' });
+    const text: QuestionRevealed = { quizId: 'q', questionId: 'q2', correct: [], accepted: ['horse', 'a horse'], counts: { correct: 2, wrong: 1 }, closedAt: 1_000 };
+    expect(questionClosed(text)).toMatchObject({ correct: [], accepted: ['horse', 'a horse'], counts: { correct: 2, wrong: 1 } });
   });
 });
 
