@@ -568,6 +568,7 @@ test('every question type with the streak bonus: joined by PIN, a kicked player,
     const submit = p.page.getByRole('button', { name: 'Submit answer' });
     expect(await submit.isDisabled()).toBe(true);
     for (const word of picks) await p.page.getByRole('checkbox', { name: word }).check();
+    if (p === ann) await screenshot(p.page, 'types-play-several');
     await submit.click();
     await taken(p);
   }
