@@ -639,6 +639,12 @@ test('every question type with the streak bonus: joined by PIN, a kicked player,
   await ann.page.locator('#accepted', { hasText: 'Accepted: “café”' }).waitFor();
   await ann.page.locator('#right-wrong', { hasText: '2 right · 1 wrong' }).waitFor();
   await screenshot(ann.page, 'types-play-reveal-text');
+  // The host sees the same reveal beside its own key.
+  const hostQ4 = host.page.locator('li[data-question-id="q4"]');
+  await hostQ4.locator('li[data-count="correct"] .count', { hasText: '2' }).waitFor({ timeout: 30_000 });
+  expect(await hostQ4.locator('.accepted').textContent()).toBe('Accepted: “café”');
+  expect(await hostQ4.locator('li[data-count="wrong"] .count').textContent()).toBe('1');
+  expect(await host.page.locator('li[data-question-id="q2"] li[data-choice-id="c"] .choice-label').textContent()).toBe('cheerful ✓');
   step('types: q4 revealed');
 
   // The podium, and the per-player export counts right answers of every type.
@@ -656,6 +662,14 @@ test('every question type with the streak bonus: joined by PIN, a kicked player,
     ['Ben', 3100, 3],
     ['Cyd', 1000, 1],
   ]);
-  step('types: podium and export');
+  const [questionsFile] = await Promise.all([host.page.waitForEvent('download'), host.page.getByRole('button', { name: 'Questions (CSV)' }).click()]);
+  const perQuestion = parseCsv(readFileSync((await questionsFile.path())!, 'utf8'));
+  expect(perQuestion.map((q) => [q.question_id, q.type, q.answers, q.correct_answers, q.distribution])).toEqual([
+    ['q1', 'choice', '3', '2', 'lasting forever: 0 | lasting a very short time: 2 | very large: 1'],
+    ['q2', 'choice', '3', '2', 'joyful: 3 | gloomy: 0 | cheerful: 2 | sullen: 0'],
+    ['q3', 'truefalse', '3', '2', 'True: 2 | False: 1'],
+    ['q4', 'text', '3', '2', 'correct: 2 | wrong: 1'],
+  ]);
+  step('types: podium and exports');
   for (const p of [host, screen, ...players]) expect(p.logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
 });
