@@ -15,9 +15,9 @@ import { appliedAnswer, choiceCountsOf, type LeaderboardWriter, type WriteRound 
 import type { ProcessorMetrics } from './metrics';
 import type { ScoredRow } from './pg-batch';
 import type { QuestionAnswers } from './question-answers';
-import type { QuestionInfo, QuizCatalog } from './quiz-catalog';
+import type { QuestionInfo, QuizCatalog, QuizInfo } from './quiz-catalog';
 import { reachedOffset } from './ranking';
-import { revealTally, scoreAnswer } from './scoring';
+import { previousOpening, revealTally, scoreAnswer } from './scoring';
 
 // Applies decoded quiz.events messages in two steps, so a run of them costs one Redis round trip:
 // `plan` checks a message against the catalog, scores it and queues its Redis script on the round
@@ -127,8 +127,6 @@ export class EventApplier {
     const quiz = await this.catalog.quiz(e.quizId);
     const { question, first } = await this.catalog.closed(e);
     if (!first) return;
-    // A player without an answer to it loses their streak (before the release: nothing reads it meanwhile).
-    if (quiz.rules.streak && question.openedAt !== undefined) await this.store.missedQuestion(e.quizId, e.questionId, question.openedAt);
     const counted = await this.store.choiceCounts(e.quizId, e.questionId);
     const results = this.codec.topics.results;
     effects.output(results, e.quizId, await this.codec.encode(results, 'QuestionRevealed', revealOf(question, e.quizId, counted, e.closedAt)));
@@ -164,7 +162,7 @@ export class EventApplier {
       points: score.points,
       reachedOffsetMs: reachedOffset(quiz.epochMs, e.acceptedAt),
       // The bonus is decided by the script that writes the answer's marker: exactly once per answer.
-      ...(quiz.rules.streak ? { streak: { earned: score.correct && !score.late, version: question.openedAt ?? 0 } } : {}),
+      ...(quiz.rules.streak ? { streak: streakStep(quiz, question, score.correct && !score.late) } : {}),
     });
     // Accepted in time but read after the close: the reveal already sent lacks it, so a corrected
     // one goes out with the counts as they stand right after it.
@@ -228,6 +226,12 @@ export class EventApplier {
       bonus: a.bonus,
     };
   }
+}
+
+/** Where the answer stands in the order questions were played (scoring.ts advanceStreak). */
+function streakStep(quiz: QuizInfo, question: QuestionInfo, earned: boolean): { earned: boolean; version: number; previous: number } {
+  const version = question.openedAt ?? 0;
+  return { earned, version, previous: previousOpening([...quiz.questions.values()].map((q) => q.openedAt), version) };
 }
 
 /**

@@ -34,15 +34,16 @@ end
 // writes the answer's "scored" marker, so it moves exactly once per answer: a redelivered answer
 // finds the marker and only reads back the bonus it earned (KEYS[9], written when not 0).
 const STREAK = `
-local function streak_of(key, player)
+local function advance_streak(key, player, version, previous, earned)
+  local count, at = 0, 0
   local cur = redis.call('HGET', key, player)
-  if not cur then return 0, 0 end
-  local sep = string.find(cur, ':', 1, true)
-  return tonumber(string.sub(cur, 1, sep - 1)), tonumber(string.sub(cur, sep + 1))
-end
-local function advance_streak(key, player, version, earned)
-  local count, at = streak_of(key, player)
+  if cur then
+    local sep = string.find(cur, ':', 1, true)
+    count = tonumber(string.sub(cur, 1, sep - 1))
+    at = tonumber(string.sub(cur, sep + 1))
+  end
   if tonumber(version) < at then return 0 end
+  if at < tonumber(previous) then count = 0 end
   if not earned then
     redis.call('HSET', key, player, '0:' .. version)
     return 0
@@ -57,9 +58,9 @@ end
 // the totals (what push reads) change while the question is open. A new answer from a player
 // already off the board (KEYS[7]; accepted by ingest just before the kick) counts for nothing:
 // 'kicked'. A redelivered answer of theirs from before the kick stays a replay. ARGV[7] 'streak'
-// moves the player's streak (ARGV[8] '1': correct and in time; ARGV[9] the question's version) and
-// adds its bonus to the points. ARGV[10..] are the reveal counters the answer adds to (its choices,
-// or correct/wrong for a text question).
+// moves the player's streak (ARGV[8] '1': correct and in time; ARGV[9] the question's version,
+// ARGV[10] the previous question's) and adds its bonus to the points. ARGV[11..] are the reveal
+// counters the answer adds to (its choices, or correct/wrong for a text question).
 const APPLY_ANSWER = `${ADD_POINTS}${STREAK}
 local span = tonumber(ARGV[5])
 local outcome = 'scored'
@@ -77,7 +78,7 @@ elseif redis.call('SISMEMBER', KEYS[7], ARGV[1]) == 1 then
 else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
   if ARGV[7] == 'streak' then
-    bonus = advance_streak(KEYS[8], ARGV[1], ARGV[9], ARGV[8] == '1')
+    bonus = advance_streak(KEYS[8], ARGV[1], ARGV[9], ARGV[10], ARGV[8] == '1')
     if bonus > 0 then redis.call('HSET', KEYS[9], ARGV[1], bonus) end
   end
   local points = tonumber(ARGV[3]) + bonus
@@ -87,31 +88,11 @@ else
     add_points(KEYS[2], KEYS[3], KEYS[7], ARGV[1], points, tonumber(ARGV[4]), span)
   end
   redis.call('HINCRBY', KEYS[4], 'answers', 1)
-  for i = 10, #ARGV do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
+  for i = 11, #ARGV do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
 end
 local total = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 local rank = redis.call('ZREVRANK', KEYS[3], ARGV[1])
 return {outcome, total, rank or -1, bonus}
-`;
-
-// A question closed (streak quizzes): every player who joined (KEYS[3], the names) and has no
-// answer to it (KEYS[2], its "scored" markers) starts their streak over, unless a question opened
-// later already moved it (scoring.ts missedQuestion): so a close replayed after later answers
-// (a crash before the commit) resets nobody twice.
-const MISSED_QUESTION = `${STREAK}
-local version = tonumber(ARGV[1])
-local players = redis.call('HKEYS', KEYS[3])
-local reset = 0
-for _, player in ipairs(players) do
-  if redis.call('HEXISTS', KEYS[2], player) == 0 then
-    local _, at = streak_of(KEYS[1], player)
-    if version > at then
-      redis.call('HSET', KEYS[1], player, '0:' .. ARGV[1])
-      reset = reset + 1
-    end
-  end
-end
-return reset
 `;
 
 // A question's close: every held answer's points go into the totals and the sorted set, and the
@@ -220,7 +201,7 @@ export interface AnswerWrite {
   points: number;
   reachedOffsetMs: number;
   /** Set in quizzes with the streak on: moves the player's streak, and the bonus joins the points. */
-  streak?: { earned: boolean; version: number };
+  streak?: { earned: boolean; version: number; previous: number };
 }
 
 /** What a snapshot reads from the ranking: the wire shape without the quiz and seq it is stored under. */
@@ -237,7 +218,6 @@ type Scripted = RedisClient & {
   qsApplyAnswer(...args: string[]): Promise<[string, number, number]>;
   qsApplyJoin(...args: string[]): Promise<number>;
   qsApplyKick(...args: string[]): Promise<number>;
-  qsMissedQuestion(...args: string[]): Promise<number>;
   qsRelease(...args: string[]): Promise<number[]>;
   qsStoreSnapshot(...args: string[]): Promise<number>;
   qsReadRanking(...args: string[]): Promise<Array<string | number>>;
@@ -319,6 +299,7 @@ function answerArgs(w: AnswerWrite): string[] {
     w.streak ? 'streak' : 'none',
     w.streak?.earned ? '1' : '0',
     String(w.streak?.version ?? 0),
+    String(w.streak?.previous ?? 0),
     ...w.tally,
   ];
 }
@@ -355,7 +336,6 @@ export class LeaderboardWriter {
 
   constructor(redis: RedisClient) {
     redis.defineCommand('qsApplyAnswer', { numberOfKeys: 9, lua: APPLY_ANSWER });
-    redis.defineCommand('qsMissedQuestion', { numberOfKeys: 3, lua: MISSED_QUESTION });
     redis.defineCommand('qsRelease', { numberOfKeys: 4, lua: RELEASE });
     redis.defineCommand('qsApplyJoin', { numberOfKeys: 4, lua: APPLY_JOIN });
     redis.defineCommand('qsApplyKick', { numberOfKeys: 2, lua: APPLY_KICK });
@@ -388,14 +368,6 @@ export class LeaderboardWriter {
       ...playerIds,
     );
     return new Map(playerIds.map((id, i) => [id, { total: Number(flat[2 * i]), rank: Number(flat[2 * i + 1]) + 1 }]));
-  }
-
-  /**
-   * The question opened at `version` closed: players who joined and did not answer it start their
-   * streak over (idempotent, see MISSED_QUESTION). How many were reset.
-   */
-  async missedQuestion(quizId: string, questionId: string, version: number): Promise<number> {
-    return this.redis.qsMissedQuestion(redisKeys.streaks(quizId), redisKeys.scored(quizId, questionId), redisKeys.names(quizId), String(version));
   }
 
   /** Puts the player on the leaderboard with 0 points; true if this was their first join. */

@@ -5,7 +5,7 @@ import { failoverEpoch, redisKeys, type RedisClient } from '../common/redis';
 import { scoredMarker, type LeaderboardWriter } from './leaderboard-writer';
 import { TIME_SPAN, rankingEpoch, reachedOffset } from './ranking';
 import { RecentMap } from './recent-map';
-import { NO_STREAK, advanceStreak, missedQuestion, streakField, type StreakState } from './scoring';
+import { NO_STREAK, advanceStreak, previousOpening, streakField, type StreakState } from './scoring';
 
 // Rebuilds a quiz's leaderboard state in Redis from Postgres after Redis lost it (a restart of a
 // Redis without persistence, a failover to an empty replica, a flush). Without this, the next
@@ -49,31 +49,23 @@ interface QuestionRow {
   id: string;
   type: string;
   opened_ms: string | null;
-  released: boolean;
 }
 
 /**
- * Each player's streak as the answer and close scripts left it: the questions in the order they
- * opened, each answered one moving it (scoring.ts advanceStreak), each released one without an
- * answer resetting it (missedQuestion).
+ * Each player's streak as the answer script left it: their answers in the order their questions
+ * opened, each moving it (scoring.ts advanceStreak).
  */
 export function replayStreaks(
-  playerIds: readonly string[],
-  questions: readonly QuestionRow[],
+  questions: ReadonlyArray<Pick<QuestionRow, 'id' | 'opened_ms'>>,
   answers: ReadonlyArray<Pick<AnswerRow, 'question_id' | 'player_id' | 'correct' | 'late'>>,
 ): Map<string, StreakState> {
-  const answered = new Map(answers.map((a) => [`${a.question_id}\u0000${a.player_id}`, a]));
-  const played = questions.filter((q) => q.opened_ms !== null).sort((a, b) => Number(a.opened_ms) - Number(b.opened_ms));
+  const openedAt = new Map(questions.map((q) => [q.id, q.opened_ms === null ? 0 : Number(q.opened_ms)]));
+  const openings = [...openedAt.values()];
+  const ordered = [...answers].sort((a, b) => (openedAt.get(a.question_id) ?? 0) - (openedAt.get(b.question_id) ?? 0));
   const out = new Map<string, StreakState>();
-  for (const playerId of playerIds) {
-    let s = NO_STREAK;
-    for (const q of played) {
-      const version = Number(q.opened_ms);
-      const a = answered.get(`${q.id}\u0000${playerId}`);
-      if (a) s = advanceStreak(s, version, a.correct && !a.late).next;
-      else if (q.released) s = missedQuestion(s, version);
-    }
-    if (s.version > 0) out.set(playerId, s);
+  for (const a of ordered) {
+    const version = openedAt.get(a.question_id) ?? 0;
+    out.set(a.player_id, advanceStreak(out.get(a.player_id) ?? NO_STREAK, version, previousOpening(openings, version), a.correct && !a.late).next);
   }
   return out;
 }
@@ -194,9 +186,7 @@ export class RedisRebuild {
         [quizId],
       ),
       this.pg.query<QuestionRow>(
-        `SELECT q.id, q.type, round(extract(epoch FROM q.opened_at) * 1000)::bigint AS opened_ms,
-                EXISTS (SELECT 1 FROM released_questions r WHERE r.quiz_id = q.quiz_id AND r.question_id = q.id) AS released
-         FROM questions q WHERE q.quiz_id = $1`,
+        'SELECT id, type, round(extract(epoch FROM opened_at) * 1000)::bigint AS opened_ms FROM questions WHERE quiz_id = $1',
         [quizId],
       ),
     ]);
@@ -229,7 +219,7 @@ export class RedisRebuild {
       if (a.held) m.hset(redisKeys.held(quizId, a.question_id), a.player_id, `${a.points}:${reachedOffset(epoch, Number(a.accepted_ms))}`);
     }
     if (quiz.rows[0]?.streak) {
-      for (const [playerId, s] of replayStreaks(players.rows.map((p) => p.player_id), questions.rows, answers.rows)) m.hset(redisKeys.streaks(quizId), playerId, streakField(s));
+      for (const [playerId, s] of replayStreaks(questions.rows, answers.rows)) m.hset(redisKeys.streaks(quizId), playerId, streakField(s));
     }
     m.hset(redisKeys.stats(quizId), 'answers', String(answers.rows.length));
     m.set(redisKeys.built(quizId), String(Date.now()));

@@ -119,12 +119,15 @@ export function isWithinWindow(q: QuestionRules, acceptedAt: number): boolean {
   return true;
 }
 
-// The answer streak. A player's streak is how many answers in a row were correct and in time;
-// it is stamped with the `version` of the question that last moved it: the time the question
-// opened, so the streak follows the order questions were played in, whatever their position.
+// The answer streak. A player's streak is how many answers in a row were correct and in time; it
+// is stamped with the `version` of the question that last moved it: the time that question opened,
+// so the streak follows the order questions were played in, whatever their position. A question the
+// player did not answer is noticed at their next answer: the streak carries on only if it was
+// last moved by the question opened just before this one (`previous`); otherwise a question was
+// missed in between and it starts over. Nothing happens at a close, so an answer accepted in time
+// but read after its question's close counts like any other, and a replayed close changes nothing.
 // An answer to a question opened before the one that last moved the streak (two questions open at
-// once) neither earns nor moves it; a close resets only players it is newer for. That ordering is
-// what makes a replayed close harmless after later answers already moved the streak on.
+// once) neither earns nor moves it.
 
 export const STREAK_STEP = 100;
 export const STREAK_CAP = 500;
@@ -144,19 +147,22 @@ export function streakBonus(count: number): number {
 }
 
 /**
- * An answer to the question opened at `version`: the bonus it earns (0 unless `earned`, i.e. correct
- * and in time) and the streak after it. The answer that lands right after its own question's close
- * reset the player (accepted in time, written late) still counts, from 0.
+ * An answer to the question opened at `version`, `previous` being when the question played just
+ * before it opened (0 for the first): the bonus it earns (0 unless `earned`, i.e. correct and in
+ * time) and the streak after it.
  */
-export function advanceStreak(s: StreakState, version: number, earned: boolean): { bonus: number; next: StreakState } {
+export function advanceStreak(s: StreakState, version: number, previous: number, earned: boolean): { bonus: number; next: StreakState } {
   if (version < s.version) return { bonus: 0, next: s };
+  const before = s.version >= previous ? s.count : 0;
   if (!earned) return { bonus: 0, next: { count: 0, version } };
-  return { bonus: streakBonus(s.count), next: { count: s.count + 1, version } };
+  return { bonus: streakBonus(before), next: { count: before + 1, version } };
 }
 
-/** A player with no answer when the question opened at `version` closed: the streak starts over. */
-export function missedQuestion(s: StreakState, version: number): StreakState {
-  return version > s.version ? { count: 0, version } : s;
+/** When the question played just before the one opened at `version` opened; 0 if none. */
+export function previousOpening(openings: Iterable<number | undefined>, version: number): number {
+  let previous = 0;
+  for (const at of openings) if (at !== undefined && at < version && at > previous) previous = at;
+  return previous;
 }
 
 /** The Redis form of a StreakState ("count:version"). */

@@ -126,7 +126,7 @@ describe('POST /v1/quizzes/:quizId/answers', () => {
 
     const [read] = await reader.waitFor((e) => forQuiz(quizId)(e) && e.event.type === 'AnswerSubmitted');
     expect(read!.key).toBe(quizId);
-    expect(read!.event.payload).toEqual({ answerId: r.body.answerId, quizId, questionId: 'q1', playerId, choiceId: 'b', acceptedAt: expect.any(Number) });
+    expect(read!.event.payload).toEqual({ answerId: r.body.answerId, quizId, questionId: 'q1', playerId, choiceId: 'b', choiceIds: ['b'], text: null, acceptedAt: expect.any(Number) });
     const { acceptedAt } = read!.event.payload as { acceptedAt: number };
     expect(acceptedAt).toBeGreaterThanOrEqual(before);
     expect(acceptedAt).toBeLessThanOrEqual(after);

@@ -5,7 +5,7 @@ import {
   foldText,
   isWithinWindow,
   matchesAccepted,
-  missedQuestion,
+  previousOpening,
   revealTally,
   scoreAnswer,
   streakBonus,
@@ -157,17 +157,17 @@ describe('flat scoring', () => {
 });
 
 describe('answer streak', () => {
+  // Questions open at 1000, 2000, …; `missed` is a question the player did not answer.
   const play = (answers: Array<boolean | 'missed'>): number[] => {
     let s: StreakState = NO_STREAK;
     const bonuses: number[] = [];
     answers.forEach((a, i) => {
-      const version = 1_000 * (i + 1);
       if (a === 'missed') {
-        s = missedQuestion(s, version);
         bonuses.push(0);
         return;
       }
-      const step = advanceStreak(s, version, a);
+      const version = 1_000 * (i + 1);
+      const step = advanceStreak(s, version, previousOpening(answers.map((_, k) => 1_000 * (k + 1)), version), a);
       bonuses.push(step.bonus);
       s = step.next;
     });
@@ -184,24 +184,20 @@ describe('answer streak', () => {
     expect(play([true, true, false, true, true])).toEqual([0, 100, 0, 0, 100]);
   });
 
-  it('a missed question resets it', () => {
+  it('a missed question resets it, noticed at the next answer', () => {
     expect(play([true, true, 'missed', true, true])).toEqual([0, 100, 0, 0, 100]);
+    expect(play(['missed', true, true])).toEqual([0, 0, 100]);
+    expect(play([true, true, true, 'missed', 'missed', true])).toEqual([0, 100, 200, 0, 0, 0]);
   });
 
   it('an answer to a question opened before the one that last moved the streak neither earns nor moves it', () => {
     const s: StreakState = { count: 3, version: 5_000 };
-    expect(advanceStreak(s, 4_000, true)).toEqual({ bonus: 0, next: s });
-    expect(advanceStreak(s, 4_000, false)).toEqual({ bonus: 0, next: s });
+    expect(advanceStreak(s, 4_000, 3_000, true)).toEqual({ bonus: 0, next: s });
+    expect(advanceStreak(s, 4_000, 3_000, false)).toEqual({ bonus: 0, next: s });
   });
 
-  it('a close replayed after a later answer moved the streak resets nothing', () => {
-    const after = advanceStreak(missedQuestion({ count: 2, version: 1_000 }, 2_000), 3_000, true).next;
-    expect(after).toEqual({ count: 1, version: 3_000 });
-    expect(missedQuestion(after, 2_000)).toEqual(after);
-  });
-
-  it('an in-time answer that lands after its own question reset the player still counts, from 0', () => {
-    const reset = missedQuestion({ count: 4, version: 1_000 }, 2_000);
-    expect(advanceStreak(reset, 2_000, true)).toEqual({ bonus: 0, next: { count: 1, version: 2_000 } });
+  it('finds the question played just before from the openings (unopened ones skipped)', () => {
+    expect(previousOpening([3_000, undefined, 1_000, 2_000, 5_000], 3_000)).toBe(2_000);
+    expect(previousOpening([3_000, 5_000], 3_000)).toBe(0);
   });
 });
