@@ -4,7 +4,7 @@ import { loadPageConfig, type PageConfig } from './lib/config';
 import { $, h, queryParam, say, show } from './lib/dom';
 import { choicesOf } from './lib/answer';
 import { acceptedText, isNewer } from './lib/display';
-import { quizFromForm, type FormQuestion } from './lib/host-form';
+import { quizFromForm, SAMPLE_QUIZ, type FormQuestion } from './lib/host-form';
 import { formatPin, playUrl } from './lib/join-code';
 import { parseSnapshot, parseStandingsPage, type QuestionReveal } from './lib/messages';
 import { qrSvg } from './lib/qr-svg';
@@ -498,23 +498,6 @@ async function manage(id: string, title: string, pin: string | null): Promise<vo
   }, 1_000);
 }
 
-const SAMPLE = {
-  title: 'Capitals',
-  scoreVisibility: 'onClose',
-  questions: [
-    {
-      id: 'q1',
-      prompt: 'What is the capital of Australia?',
-      choices: [
-        { id: 'a', text: 'Sydney' },
-        { id: 'b', text: 'Canberra' },
-        { id: 'c', text: 'Melbourne' },
-      ],
-      correct: ['b'],
-      timeLimitMs: 20000,
-    },
-  ],
-};
 
 async function main(): Promise<void> {
   config = await loadPageConfig();
@@ -524,7 +507,7 @@ async function main(): Promise<void> {
   keyInput.addEventListener('change', () => sessionStorage.setItem('quizstream.host.key', keyInput.value.trim()));
   if (config.devAdminKey) $('#key-hint').textContent = 'Local development: the dev admin key is filled in.';
 
-  ($('#json-input') as HTMLTextAreaElement).value = JSON.stringify(SAMPLE, null, 2);
+  ($('#json-input') as HTMLTextAreaElement).value = JSON.stringify(SAMPLE_QUIZ, null, 2);
   addFormQuestion();
   $('#add-question').addEventListener('click', addFormQuestion);
 

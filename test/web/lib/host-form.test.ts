@@ -1,4 +1,6 @@
-import { acceptedSpellings, quizFromForm, type FormQuestion } from '../../../web/src/lib/host-form';
+import { answerSchema, createQuizSchema } from '../../../ingest/validation';
+import { answerBody } from '../../../web/src/lib/answer';
+import { acceptedSpellings, quizFromForm, SAMPLE_QUIZ, type FormQuestion } from '../../../web/src/lib/host-form';
 
 // The host form, checked before it becomes a create-quiz body.
 
@@ -75,4 +77,23 @@ test('each question type becomes its own body: several correct choices, true/fal
 test('accepted spellings: one per line, trimmed, without blanks or repeats', () => {
   expect(acceptedSpellings('colour\n color \n\ncolour\r\nkleur')).toEqual(['colour', 'color', 'kleur']);
   expect(acceptedSpellings('')).toEqual([]);
+});
+
+test("what the form and the JSON sample make is what ingest's own schema accepts, and so are the play page's answer bodies", () => {
+  const body = quizFromForm(
+    'Every type',
+    'every-type',
+    [
+      { prompt: 'One', choices: ['x', 'y'], correct: [0], timeLimitSeconds: 20 },
+      { prompt: 'Several', choices: ['x', 'y', 'z'], correct: [0, 2], timeLimitSeconds: 20 },
+      { type: 'truefalse', prompt: 'TF', choices: [], correct: [], answerIsTrue: false, timeLimitSeconds: 20 },
+      { type: 'text', prompt: 'Typed', choices: [], correct: [], accepted: 'café\ncafe', ignoreAccents: true, timeLimitSeconds: 20 },
+    ],
+    { scoring: 'flat', streak: true, partial: true },
+  );
+  expect(createQuizSchema.safeParse(body).error).toBeUndefined();
+  expect(createQuizSchema.safeParse(SAMPLE_QUIZ).error).toBeUndefined();
+  for (const input of [{ choiceIds: ['a'] }, { choiceIds: ['a', 'c'] }, { text: ' café ' }]) {
+    expect(answerSchema.safeParse(answerBody('q1', 'a-0123456789', input)).error).toBeUndefined();
+  }
 });

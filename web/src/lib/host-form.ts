@@ -80,3 +80,26 @@ export function quizFromForm(title: string, id: string, questions: FormQuestion[
     questions: questions.map(questionBody),
   };
 }
+
+// The JSON box starts with an example of each question type and of the scoring options.
+export const SAMPLE_QUIZ = {
+  title: 'Capitals',
+  scoreVisibility: 'onClose',
+  scoring: 'speed',
+  streak: true,
+  questions: [
+    {
+      id: 'q1',
+      prompt: 'What is the capital of Australia?',
+      choices: [
+        { id: 'a', text: 'Sydney' },
+        { id: 'b', text: 'Canberra' },
+        { id: 'c', text: 'Melbourne' },
+      ],
+      correct: ['b'],
+      timeLimitMs: 20000,
+    },
+    { id: 'q2', type: 'truefalse', prompt: 'Canberra was planned as the capital.', correct: ['true'], timeLimitMs: 15000 },
+    { id: 'q3', type: 'text', prompt: 'The capital of Iceland?', accepted: ['Reykjavík'], ignoreAccents: true, timeLimitMs: 30000 },
+  ],
+};
