@@ -280,8 +280,10 @@ function showResult(r: AnswerResult): void {
   // The neighbours moved too; only worth a read when the player is off the board's top N.
   if (r.rank > BOARD_TOP_N || !$('#neighbours').hidden) void refreshStanding().catch((err: unknown) => console.warn('standing refresh failed', err));
   if (current?.questionId !== r.questionId) return;
-  say($('#result'), resultText(r), r.correct ? 'ok' : 'error');
-  $('#question').dataset.verdict = r.correct ? 'correct' : 'wrong';
+  // Partly right (several correct choices in a partial quiz) earned points: not shown as an error.
+  const partly = !r.correct && r.points > 0;
+  say($('#result'), resultText(r), r.correct ? 'ok' : partly ? 'info' : 'error');
+  $('#question').dataset.verdict = r.correct ? 'correct' : partly ? 'partial' : 'wrong';
   // For tests and tools: the streak part of these points.
   $('#result').dataset.bonus = String(r.bonus);
 }
