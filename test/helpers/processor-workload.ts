@@ -3,7 +3,7 @@ import type { Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { DecodedEvent, QuestionOpened } from '../../common/messages/events';
 import type { EventCodec } from '../../common/codec';
-import type { RefAnswer, RefJoin, RefQuestion, ScoreVisibility } from './reference-ranking';
+import type { RefAnswer, RefJoin, RefQuestion, RefRules, ScoreVisibility } from './reference-ranking';
 
 // A random quiz as ingest would have written it: the Postgres rows (quiz, questions with the key and
 // their open/close times) and the quiz.events stream (joins, opens, answers with duplicates,
@@ -19,6 +19,8 @@ export interface Workload {
   /** Every AnswerSubmitted in stream order (duplicates and redeliveries included). */
   answers: RefAnswer[];
   events: QuizEvent[];
+  /** The quiz's scoring options (stored on its row); default speed, no streak, no partial credit. */
+  rules?: RefRules;
 }
 
 export function seededRandom(seed: number): () => number {
@@ -41,7 +43,15 @@ export interface WorkloadOptions {
   startAt: number;
   /** Default onClose, as for a quiz created without saying. */
   scoreVisibility?: ScoreVisibility;
+  /**
+   * Scoring options; and with `types`, the questions go round the types: one correct choice,
+   * several (answered with several picks), true/false, and a typed answer (spellings with other
+   * case, spaces and accents).
+   */
+  game?: RefRules & { types?: boolean };
 }
+
+const WORDS = ['élève', 'Eleve', ' ÉLÈVE ', 'eleve', 'student', 'élèves', ''];
 
 const CHOICES = ['a', 'b', 'c', 'd'];
 
@@ -73,14 +83,20 @@ export function randomWorkload(o: WorkloadOptions): Workload {
     const closesAt = openedAt + timeLimitMs;
     // Some hosts close early: answers after closedAt are late even though closesAt is later.
     const closedAt = rnd() < 0.3 ? openedAt + Math.floor(timeLimitMs * 0.7) : closesAt + 50;
-    const correct = rnd() < 0.2 ? ['a', 'c'] : [pick(CHOICES)];
+    const type = o.game?.types ? (['choice', 'choice', 'truefalse', 'text'] as const)[k % 4]! : 'choice';
+    const multi = o.game?.types ? k % 4 === 1 : rnd() < 0.2;
+    const ids = type === 'truefalse' ? ['true', 'false'] : type === 'text' ? [] : CHOICES;
+    const correct = type === 'text' ? [] : multi ? ['a', 'c'] : [pick(ids)];
     const q = {
       id: `q${k + 1}`,
+      type,
       prompt: `Question ${k + 1}?`,
-      choices: CHOICES.map((id) => ({ id, text: `Choice ${id}` })),
+      choices: ids.map((id) => ({ id, text: `Choice ${id}` })),
       points,
       timeLimitMs,
       correct,
+      accepted: type === 'text' ? ['élève', 'pupil'] : [],
+      ignoreAccents: type === 'text' && rnd() < 0.5,
       openedAt,
       closesAt,
       closedAt,
@@ -96,6 +112,8 @@ export function randomWorkload(o: WorkloadOptions): Workload {
       timeLimitMs,
       openedAt,
       closesAt,
+      type,
+      multiple: correct.length > 1,
     };
     events.push({ type: 'QuestionOpened', payload: opened });
 
@@ -110,11 +128,17 @@ export function randomWorkload(o: WorkloadOptions): Workload {
       if (rnd() < 0.1) continue; // did not answer
       // A coarse grid makes equal acceptance times (and so ties) common; 10% land after the window.
       const at = openedAt + (rnd() < 0.1 ? timeLimitMs + 1 + Math.floor(rnd() * 500) : Math.floor(rnd() * 40) * Math.floor(timeLimitMs / 40));
-      const choiceId = rnd() < 0.6 ? correct[0]! : pick(CHOICES);
-      const first = { answerId: randomUUID(), questionId: q.id, playerId, choiceId, acceptedAt: at };
+      const choose = (): Pick<RefAnswer, 'choiceId' | 'choiceIds' | 'text'> => {
+        if (type === 'text') return { choiceId: '', choiceIds: [], text: pick(WORDS) || 'pupil' };
+        if (!o.game?.types) return { choiceId: rnd() < 0.6 ? correct[0]! : pick(CHOICES) };
+        // Several picks on the multi question: the key, a part of it, or the key and a wrong one.
+        const picks = multi ? pick([['a', 'c'], ['c', 'a'], ['a'], ['a', 'b'], ['a', 'b', 'c'], ['d']]) : [rnd() < 0.6 ? correct[0]! : pick(ids)];
+        return { choiceId: picks[0]!, choiceIds: picks, text: null };
+      };
+      const first = { answerId: randomUUID(), questionId: q.id, playerId, ...choose(), acceptedAt: at };
       previous = first;
       round.push(first);
-      if (rnd() < 0.1) round.push({ ...first, answerId: randomUUID(), choiceId: pick(CHOICES), acceptedAt: at + 1 + Math.floor(rnd() * 100) });
+      if (rnd() < 0.1) round.push({ ...first, answerId: randomUUID(), ...choose(), acceptedAt: at + 1 + Math.floor(rnd() * 100) });
       if (rnd() < 0.05) round.push({ ...first }); // the same message again (an ingest retry)
     }
     round.sort((x, y) => x.acceptedAt - y.acceptedAt);
@@ -130,17 +154,40 @@ export function randomWorkload(o: WorkloadOptions): Workload {
     t = Math.max(closesAt, closedAt) + 100;
   }
   events.push({ type: 'QuizClosed', payload: { eventId: randomUUID(), quizId: o.quizId, closedAt: t } });
-  return { quizId: o.quizId, scoreVisibility: o.scoreVisibility ?? 'onClose', questions, joins, answers, events };
+  const rules: RefRules = { scoring: o.game?.scoring ?? 'speed', streak: o.game?.streak ?? false, partial: o.game?.partial ?? false };
+  return { quizId: o.quizId, scoreVisibility: o.scoreVisibility ?? 'onClose', questions, joins, answers, events, rules };
 }
 
 /** The rows ingest writes: the quiz, and its questions with the key and their open/close times. */
 export async function insertQuizRows(pg: Pool, w: Workload): Promise<void> {
-  await pg.query('INSERT INTO quizzes (id, title, score_visibility) VALUES ($1, $2, $3)', [w.quizId, `Workload ${w.quizId}`, w.scoreVisibility]);
+  await pg.query('INSERT INTO quizzes (id, title, score_visibility, scoring, streak, partial) VALUES ($1, $2, $3, $4, $5, $6)', [
+    w.quizId,
+    `Workload ${w.quizId}`,
+    w.scoreVisibility,
+    w.rules?.scoring ?? 'speed',
+    w.rules?.streak === true,
+    w.rules?.partial === true,
+  ]);
   for (const [i, q] of w.questions.entries()) {
     await pg.query(
-      `INSERT INTO questions (quiz_id, id, position, prompt, choices, correct, points, time_limit_ms, opened_at, closes_at, closed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9 / 1000.0), to_timestamp($10 / 1000.0), to_timestamp($11 / 1000.0))`,
-      [w.quizId, q.id, i, q.prompt, JSON.stringify(q.choices), q.correct, q.points, q.timeLimitMs, q.openedAt, q.closesAt, q.closedAt ?? null],
+      `INSERT INTO questions (quiz_id, id, position, type, prompt, choices, correct, accepted, ignore_accents, points, time_limit_ms, opened_at, closes_at, closed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, to_timestamp($12 / 1000.0), to_timestamp($13 / 1000.0), to_timestamp($14 / 1000.0))`,
+      [
+        w.quizId,
+        q.id,
+        i,
+        q.type ?? 'choice',
+        q.prompt,
+        JSON.stringify(q.choices),
+        q.correct,
+        q.accepted ?? [],
+        q.ignoreAccents === true,
+        q.points,
+        q.timeLimitMs,
+        q.openedAt,
+        q.closesAt,
+        q.closedAt ?? null,
+      ],
     );
   }
 }

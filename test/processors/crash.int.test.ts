@@ -11,7 +11,9 @@ import { testConfig, testLog, stackClients } from '../helpers/stack';
 // Invariants 2 and 4: a processor killed with SIGKILL several times while the stream is still
 // arriving, and restarted each time, ends with exactly the reference ranking in Redis and Postgres
 // (one quiz with live scores, two onClose, so kills also land while answers are held and during
-// releases; visibility-crash.int.test.ts aims at those two moments on purpose).
+// releases; visibility-crash.int.test.ts aims at those two moments on purpose). Two of them play
+// every question type with the streak on (flat, and partial credit), so a kill mid-chunk must not
+// lose or double a streak bonus either.
 
 jest.setTimeout(300_000);
 
@@ -27,7 +29,15 @@ it('survives repeated SIGKILLs mid-stream without losing or double counting an a
   const seed = Number(process.env.WORKLOAD_SEED ?? Date.now() % 1_000_000);
   testLog.warn({ seed }, 'workload seed (set WORKLOAD_SEED to replay)');
   const workloads = [0, 1, 2].map((i) =>
-    randomWorkload({ quizId: uniqueId(`crash${i}`), players: 70, questions: 8, seed: seed + i, startAt: Date.now() + 1_000, scoreVisibility: i === 0 ? 'live' : 'onClose' }),
+    randomWorkload({
+      quizId: uniqueId(`crash${i}`),
+      players: 70,
+      questions: 8,
+      seed: seed + i,
+      startAt: Date.now() + 1_000,
+      scoreVisibility: i === 0 ? 'live' : 'onClose',
+      game: [{ types: true, streak: true, scoring: 'flat' as const }, { types: true, streak: true, partial: true }, undefined][i],
+    }),
   );
   const quizIds = workloads.map((w) => w.quizId);
   const refs = await stageWorkloads(pg, redis, workloads);
