@@ -345,17 +345,21 @@ test('several correct choices: ticks and a submit button, every correct one mark
   });
   expect(created.status).toBe(201);
 
+  // Pages of earlier tests may still hold personal streams: events go to this page's only.
+  const earlier = new Set(streams.personal);
+  const mine = () => new Set([...streams.personal].filter((res) => !earlier.has(res)));
   const { page, logs } = await newPage(browser, { width: 390, height: 800 });
+  onCleanup(() => page.context().close());
   await page.goto(`${pushUrl}/play.html?quiz=${quizId}`);
   await page.getByLabel('Your name').fill('Eve');
   await page.getByRole('button', { name: 'Join' }).click();
   await page.locator('#game').waitFor();
-  await waitUntil('the personal stream', () => streams.personal.size === 1, 30_000);
+  await waitUntil('the personal stream', () => mine().size === 1, 30_000);
 
   const opened = await client.open(quizId, 'q1');
   expect(opened.status).toBe(200);
   const q1 = { questionId: 'q1', type: 'choice', multiple: true, prompt: 'Which are colours?', points: 1000, timeLimitMs: 20_000, ...opened.body };
-  send(streams.personal, 'question-opened', { ...q1, choices: created.body.questions[0].choices });
+  send(mine(), 'question-opened', { ...q1, choices: created.body.questions[0].choices });
   await page.locator('#question[data-mode="multiple"]').waitFor();
   expect(await page.locator('#answer-hint').textContent()).toBe('More than one answer is right: tick every right one, then submit.');
   const submit = page.getByRole('button', { name: 'Submit answer' });
@@ -368,19 +372,19 @@ test('several correct choices: ticks and a submit button, every correct one mark
   await page.locator('#result', { hasText: 'Answer locked in: “red + table + blue”.' }).waitFor();
   expect(await page.getByRole('checkbox', { name: 'blue' }).isDisabled()).toBe(true);
   // The reveal alone cannot say what a partial quiz gives for it: the points will.
-  send(streams.personal, 'question-closed', { questionId: 'q1', correct: ['a', 'c'], accepted: [], counts: { a: 3, b: 1, c: 2 }, closedAt: new Date().toISOString() });
+  send(mine(), 'question-closed', { questionId: 'q1', correct: ['a', 'c'], accepted: [], counts: { a: 3, b: 1, c: 2 }, closedAt: new Date().toISOString() });
   await page.locator('label.correct[data-choice-id="c"]').waitFor();
   expect(await page.locator('label.correct').evaluateAll((els) => els.map((e) => e.getAttribute('data-choice-id')))).toEqual(['a', 'c']);
   expect(await page.locator('label[data-choice-id="a"] .choice-note').textContent()).toBe('✓ correct · 3 answers');
   expect(await page.locator('#result').textContent()).toBe('Waiting for your points…');
   // (2 right − 1 wrong) / 2 correct: half the points.
-  send(streams.personal, 'answer-result', { answerId: 'x', questionId: 'q1', correct: false, points: 500, total: 500, rank: 2, late: false, bonus: 0 });
+  send(mine(), 'answer-result', { answerId: 'x', questionId: 'q1', correct: false, points: 500, total: 500, rank: 2, late: false, bonus: 0 });
   await page.locator('#result', { hasText: 'Partly right: +500 points. Total 500, 2nd place.' }).waitFor();
 
   // The typed answer: a blank one is not sent; one too long cannot be typed.
   const opened2 = await client.open(quizId, 'q2');
   expect(opened2.status).toBe(200);
-  send(streams.personal, 'question-opened', { questionId: 'q2', type: 'text', multiple: false, prompt: 'Spell “colour”', choices: [], points: 1000, timeLimitMs: 20_000, ...opened2.body });
+  send(mine(), 'question-opened', { questionId: 'q2', type: 'text', multiple: false, prompt: 'Spell “colour”', choices: [], points: 1000, timeLimitMs: 20_000, ...opened2.body });
   await page.locator('#question[data-mode="text"]').waitFor();
   expect(await page.locator('#choices').isHidden()).toBe(true);
   await page.getByLabel('Your answer').fill('   ');
@@ -391,10 +395,10 @@ test('several correct choices: ticks and a submit button, every correct one mark
   await page.getByLabel('Your answer').fill(' Color ');
   await page.getByRole('button', { name: 'Submit', exact: true }).click();
   await page.locator('#result', { hasText: 'Answer locked in: “Color”.' }).waitFor();
-  send(streams.personal, 'question-closed', { questionId: 'q2', correct: [], accepted: ['colour', 'color'], counts: { correct: 4, wrong: 2 }, closedAt: new Date().toISOString() });
+  send(mine(), 'question-closed', { questionId: 'q2', correct: [], accepted: ['colour', 'color'], counts: { correct: 4, wrong: 2 }, closedAt: new Date().toISOString() });
   await page.locator('#accepted', { hasText: 'Accepted: “colour”, “color”' }).waitFor();
   expect(await page.locator('#right-wrong').textContent()).toBe('4 right · 2 wrong');
-  send(streams.personal, 'answer-result', { answerId: 'y', questionId: 'q2', correct: true, points: 1050, total: 1550, rank: 1, late: false, bonus: 100 });
+  send(mine(), 'answer-result', { answerId: 'y', questionId: 'q2', correct: true, points: 1050, total: 1550, rank: 1, late: false, bonus: 100 });
   await page.locator('#result', { hasText: 'Correct! +1050 points (with a +100 streak bonus). Total 1550, 1st place.' }).waitFor();
   expect(await page.locator('#total').textContent()).toBe('1550');
   await screenshot(page, 'scripted-play-text');
