@@ -55,18 +55,94 @@ const schemas: Record<string, Json> = {
     required: ['id', 'text'],
     properties: { id: ref('Id'), text: { type: 'string', minLength: 1, maxLength: 200 } },
   },
+  QuestionType: {
+    type: 'string',
+    enum: ['choice', 'truefalse', 'text'],
+    default: 'choice',
+    description: 'choice: pick among choices, one or several correct; truefalse: the two choices "true" and "false"; text: type the answer',
+  },
   QuestionInput: {
+    oneOf: [ref('ChoiceQuestionInput'), ref('TrueFalseQuestionInput'), ref('TextQuestionInput')],
+    description: 'Told apart by `type` (choice when omitted)',
+  },
+  ChoiceQuestionInput: {
     type: 'object',
     additionalProperties: false,
     required: ['id', 'prompt', 'choices', 'correct'],
     properties: {
       id: ref('Id'),
+      type: { type: 'string', enum: ['choice'], default: 'choice' },
       prompt: { type: 'string', minLength: 1, maxLength: 1000 },
       choices: { type: 'array', minItems: 2, maxItems: 10, items: ref('Choice'), description: 'Choice ids unique within the question' },
-      correct: { type: 'array', minItems: 1, items: ref('Id'), description: 'Ids of the correct choices' },
-      points: { type: 'integer', minimum: 0, maximum: 100000, default: 1000 },
-      timeLimitMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 20000 },
+      correct: {
+        type: 'array',
+        minItems: 1,
+        items: ref('Id'),
+        description: 'Ids of the correct choices. Several: an answer must pick all of them and no other (all-or-nothing), unless the quiz sets partial',
+      },
+      points: ref('Points'),
+      timeLimitMs: ref('TimeLimitMs'),
     },
+  },
+  TrueFalseQuestionInput: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'type', 'prompt', 'correct'],
+    properties: {
+      id: ref('Id'),
+      type: { type: 'string', enum: ['truefalse'] },
+      prompt: { type: 'string', minLength: 1, maxLength: 1000 },
+      choices: {
+        type: 'array',
+        minItems: 2,
+        maxItems: 2,
+        items: ref('Choice'),
+        description: 'Optional, to word the two choices otherwise (another language); their ids are "true" and "false". Default [{"id":"true","text":"True"},{"id":"false","text":"False"}]',
+      },
+      correct: { type: 'array', minItems: 1, maxItems: 1, items: { type: 'string', enum: ['true', 'false'] } },
+      points: ref('Points'),
+      timeLimitMs: ref('TimeLimitMs'),
+    },
+  },
+  TextQuestionInput: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'type', 'prompt', 'accepted'],
+    properties: {
+      id: ref('Id'),
+      type: { type: 'string', enum: ['text'] },
+      prompt: { type: 'string', minLength: 1, maxLength: 1000 },
+      accepted: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 20,
+        items: { type: 'string', minLength: 1, maxLength: 200 },
+        description:
+          'The accepted spellings (the answer key: never shown before the close). An answer matches one when both, trimmed and case folded, are equal (and, with ignoreAccents, with accents removed: Unicode NFD, combining marks dropped)',
+      },
+      ignoreAccents: { type: 'boolean', default: false },
+      points: ref('Points'),
+      timeLimitMs: ref('TimeLimitMs'),
+    },
+  },
+  Points: { type: 'integer', minimum: 0, maximum: 100000, default: 1000 },
+  TimeLimitMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 20000 },
+  Scoring: {
+    type: 'string',
+    enum: ['speed', 'flat'],
+    default: 'speed',
+    description: 'speed: round(points × (1 − (t/T)/2)) for a correct answer, t its time from the open, T the time limit; flat: the full points for any correct answer',
+  },
+  Streak: {
+    type: 'boolean',
+    default: false,
+    description:
+      'Answer streak: +100 per consecutive correct (in time) answer before this one, at most +500 (the 2nd correct in a row gets +100, the 6th and later +500). A wrong or late answer, or a question the player did not answer, ends it',
+  },
+  Partial: {
+    type: 'boolean',
+    default: false,
+    description: 'Questions with several correct choices give points × (right picks − wrong picks) / correct choices, at least 0 (the speed rule still applies under speed); otherwise all-or-nothing',
   },
   QuizInput: {
     type: 'object',
@@ -77,6 +153,9 @@ const schemas: Record<string, Json> = {
       title: { type: 'string', minLength: 1, maxLength: 200 },
       scoreVisibility: ref('ScoreVisibility'),
       closeWhenAllAnswered: ref('CloseWhenAllAnswered'),
+      scoring: ref('Scoring'),
+      streak: ref('Streak'),
+      partial: ref('Partial'),
       questions: { type: 'array', minItems: 1, maxItems: 100, items: ref('QuestionInput'), description: 'Question ids unique' },
     },
   },
@@ -96,7 +175,7 @@ const schemas: Record<string, Json> = {
   Pin: { type: 'string', pattern: '^[0-9]{6}$', example: '482913', description: 'Game PIN: six digits, unique among quizzes that are not closed' },
   CreatedQuiz: {
     type: 'object',
-    required: ['id', 'title', 'status', 'scoreVisibility', 'pin', 'closeWhenAllAnswered', 'createdAt', 'questions'],
+    required: ['id', 'title', 'status', 'scoreVisibility', 'pin', 'closeWhenAllAnswered', 'scoring', 'streak', 'partial', 'createdAt', 'questions'],
     properties: {
       id: ref('Id'),
       title: { type: 'string' },
@@ -104,11 +183,15 @@ const schemas: Record<string, Json> = {
       scoreVisibility: ref('ScoreVisibility'),
       pin: ref('Pin'),
       closeWhenAllAnswered: ref('CloseWhenAllAnswered'),
+      scoring: ref('Scoring'),
+      streak: ref('Streak'),
+      partial: ref('Partial'),
       createdAt: ref('Timestamp'),
       questions: {
         type: 'array',
+        description: 'As given, with defaults filled in: every question has its type; a true/false one its two choices',
         items: {
-          allOf: [ref('QuestionInput'), { type: 'object', properties: { position: { type: 'integer' } } }],
+          allOf: [ref('QuestionInput'), { type: 'object', required: ['type'], properties: { position: { type: 'integer' } } }],
         },
       },
     },
@@ -116,7 +199,7 @@ const schemas: Record<string, Json> = {
   PublicQuestion: {
     type: 'object',
     required: ['id', 'position', 'state', 'points', 'timeLimitMs', 'openedAt', 'closesAt', 'closedAt'],
-    description: 'prompt and choices appear once the question has been opened; the answer key never does',
+    description: 'type, multiple, prompt and choices appear once the question has been opened; the answer key (correct choices, accepted spellings) never does',
     properties: {
       id: ref('Id'),
       position: { type: 'integer' },
@@ -126,13 +209,15 @@ const schemas: Record<string, Json> = {
       openedAt: { ...ref('Timestamp'), nullable: true },
       closesAt: { ...ref('Timestamp'), nullable: true },
       closedAt: { ...ref('Timestamp'), nullable: true },
+      type: ref('QuestionType'),
+      multiple: { type: 'boolean', description: 'Several choices are correct: the player may pick several (which ones stays secret)' },
       prompt: { type: 'string' },
-      choices: { type: 'array', items: ref('Choice') },
+      choices: { type: 'array', items: ref('Choice'), description: 'Empty for a text question' },
     },
   },
   PublicQuiz: {
     type: 'object',
-    required: ['id', 'title', 'status', 'scoreVisibility', 'pin', 'closeWhenAllAnswered', 'createdAt', 'closedAt', 'questions'],
+    required: ['id', 'title', 'status', 'scoreVisibility', 'pin', 'closeWhenAllAnswered', 'scoring', 'streak', 'partial', 'createdAt', 'closedAt', 'questions'],
     properties: {
       id: ref('Id'),
       title: { type: 'string' },
@@ -140,6 +225,9 @@ const schemas: Record<string, Json> = {
       scoreVisibility: ref('ScoreVisibility'),
       pin: { ...ref('Pin'), nullable: true, description: 'null once the quiz is closed (the PIN is free for another quiz), or for a quiz made before PINs that never asked for one' },
       closeWhenAllAnswered: ref('CloseWhenAllAnswered'),
+      scoring: ref('Scoring'),
+      streak: ref('Streak'),
+      partial: ref('Partial'),
       createdAt: ref('Timestamp'),
       closedAt: { ...ref('Timestamp'), nullable: true },
       questions: { type: 'array', items: ref('PublicQuestion') },
@@ -147,11 +235,17 @@ const schemas: Record<string, Json> = {
   },
   Reveal: {
     type: 'object',
-    required: ['questionId', 'correct', 'counts', 'answered', 'closedAt'],
+    required: ['questionId', 'type', 'correct', 'accepted', 'counts', 'answered', 'closedAt'],
     properties: {
       questionId: ref('Id'),
-      correct: { type: 'array', items: ref('Id'), description: 'The correct choices' },
-      counts: { type: 'object', additionalProperties: { type: 'integer' }, description: 'First answers per choice id; every choice is listed' },
+      type: ref('QuestionType'),
+      correct: { type: 'array', items: ref('Id'), description: 'The correct choices; empty for a text question' },
+      accepted: { type: 'array', items: { type: 'string' }, description: "A text question's accepted spellings; empty otherwise" },
+      counts: {
+        type: 'object',
+        additionalProperties: { type: 'integer' },
+        description: 'First answers per choice id, every choice listed (an answer with several picks counts for each); for a text question {"correct": n, "wrong": n}',
+      },
       answered: { type: 'integer', description: 'Players who answered the question' },
       closedAt: ref('Timestamp'),
     },
@@ -348,12 +442,12 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
     },
     '/v1/quizzes/{quizId}/results.csv': {
       get: resultsCsv(
-        'Per player, in board order (admin, once the quiz is closed): rank, player_id, display_name, score, correct_answers, answers, average_answer_time_s. Kicked players are not on it',
+        'Per player, in board order (admin, once the quiz is closed): rank, player_id, display_name, score (streak bonuses included), correct_answers (fully right and in time, every question type), answers, average_answer_time_s. Kicked players are not on it',
       ),
     },
     '/v1/quizzes/{quizId}/questions.csv': {
       get: resultsCsv(
-        'Per question (admin, once the quiz is closed): position, question_id, prompt, answers, correct_answers, correct_rate, median_answer_time_s, correct_choices, then choice_N and choice_N_answers for each choice',
+        'Per question (admin, once the quiz is closed): position, question_id, type, prompt, answers, correct_answers (fully right and in time), correct_rate, median_answer_time_s, correct_choices (the correct choices\' texts, or a text question\'s accepted spellings, joined by " | "), distribution ("text: n | …" per choice, or "correct: n | wrong: n"), then choice_N and choice_N_answers for each choice',
       ),
     },
     '/v1/quizzes/{quizId}/answers': {
@@ -365,10 +459,14 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
           required: true,
           content: json({
             type: 'object',
-            required: ['questionId', 'choiceId'],
+            required: ['questionId'],
+            description:
+              'Exactly one of choiceId, choiceIds (choice and true/false questions; several picks only where several choices are correct) or text (text questions). Another form than the question takes is a 400 invalid_answer',
             properties: {
               questionId: ref('Id'),
-              choiceId: ref('Id'),
+              choiceId: { ...ref('Id'), description: 'One choice (the v1 body)' },
+              choiceIds: { type: 'array', minItems: 1, maxItems: 10, uniqueItems: true, items: ref('Id'), description: 'The choices picked' },
+              text: { type: 'string', minLength: 1, maxLength: 200, description: 'The typed answer (trimmed; no control characters)' },
               answerId: { ...ref('Id'), description: 'Idempotency key; a UUID is generated when omitted' },
             },
           }),
@@ -378,7 +476,9 @@ export function openApiDocument(opts: { devTokens: boolean }): Json {
             description: 'Accepted (acks=all); a retry with the same answerId gets the same reply',
             content: json({ type: 'object', required: ['answerId'], properties: { answerId: ref('Id') } }),
           },
-          '400': errorResponse('Malformed body or id, or a choice the question does not have (checked last: a player who has not joined, or a question that is not open, gets the 403 or 422 whatever the choice)'),
+          '400': errorResponse(
+            'Malformed body or id (invalid_request), a choice the question does not have (invalid_request), or a form of answer the question does not take (invalid_answer). Both checked last: a player who has not joined, or a question that is not open, gets the 403 or 422 whatever the answer',
+          ),
           '401': response('Unauthorized'),
           '403': errorResponse('The player has not joined the quiz (not_joined), or the host kicked them out of it (kicked)'),
           '404': response('NotFound'),

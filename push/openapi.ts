@@ -69,6 +69,59 @@ const schemas: Record<string, Json> = {
   },
 };
 
+// The personal stream's events (common/messages/wire.ts), one per SSE event name.
+Object.assign(schemas, {
+  AnswerReceivedEvent: {
+    type: 'object',
+    description: 'answer-received: the answer is counted; nothing about whether it was right',
+    required: ['answerId', 'questionId'],
+    properties: { answerId: ref('Id'), questionId: ref('Id') },
+  },
+  AnswerResultEvent: {
+    type: 'object',
+    description: 'answer-result: in an onClose quiz at the question\'s close, in a live quiz once scored',
+    required: ['answerId', 'questionId', 'correct', 'points', 'total', 'rank', 'late', 'bonus'],
+    properties: {
+      answerId: ref('Id'),
+      questionId: ref('Id'),
+      correct: { type: 'boolean', description: 'Fully right (every correct choice and no other, or an accepted spelling); a partial-credit answer is not' },
+      points: { type: 'integer', description: 'Streak bonus included' },
+      total: { type: 'integer' },
+      rank: { type: 'integer' },
+      late: { type: 'boolean' },
+      bonus: { type: 'integer', description: 'The streak part of points (quizzes with streak: true); 0 when none' },
+    },
+  },
+  QuestionOpenedEvent: {
+    type: 'object',
+    description: 'question-opened: never the correct choices or accepted spellings',
+    required: ['questionId', 'type', 'multiple', 'prompt', 'choices', 'points', 'timeLimitMs', 'openedAt', 'closesAt'],
+    properties: {
+      questionId: ref('Id'),
+      type: { type: 'string', enum: ['choice', 'truefalse', 'text'] },
+      multiple: { type: 'boolean', description: 'Several choices are correct: offer checkboxes' },
+      prompt: { type: 'string' },
+      choices: { type: 'array', items: { type: 'object', properties: { id: ref('Id'), text: { type: 'string' } } }, description: 'Empty for a text question' },
+      points: { type: 'integer' },
+      timeLimitMs: { type: 'integer' },
+      openedAt: { type: 'string', format: 'date-time' },
+      closesAt: { type: 'string', format: 'date-time' },
+    },
+  },
+  QuestionClosedEvent: {
+    type: 'object',
+    description: 'question-closed: the reveal',
+    required: ['questionId', 'correct', 'accepted', 'counts', 'closedAt'],
+    properties: {
+      questionId: ref('Id'),
+      correct: { type: 'array', items: ref('Id'), description: 'Empty for a text question' },
+      accepted: { type: 'array', items: { type: 'string' }, description: "A text question's accepted spellings; empty otherwise" },
+      counts: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Per choice id; for a text question {"correct": n, "wrong": n}' },
+      closedAt: { type: 'string', format: 'date-time' },
+    },
+  },
+});
+
 const responses: Record<string, Json> = {
   BadRequest: errorResponse('A malformed id, or a query parameter out of its bounds (invalid_request; details.param names it)'),
   RateLimited: errorResponse('Too many requests from this client address (rate_limited)', retryAfter),
@@ -144,7 +197,9 @@ export function openApiDocument(limits: ReadLimits): Json {
           security: [{ bearerAuth: [] }, { tokenQuery: [] }],
           parameters: [quizIdParam],
           responses: {
-            ...sse('Personal events'),
+            ...sse(
+              'Personal events: answer-received (AnswerReceivedEvent), answer-result (AnswerResultEvent), question-opened (QuestionOpenedEvent), question-closed (QuestionClosedEvent); data is their JSON',
+            ),
             '400': response('BadRequest'),
             '401': errorResponse('Missing, expired or invalid token'),
             '404': errorResponse('No such quiz (quiz_not_found)'),

@@ -5,6 +5,8 @@ import { IngestClient } from '../helpers/ingest-client';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
 import { eventually, readTopic } from '../helpers/processor-topics';
 import { startTestPush, type TestPush } from '../helpers/push-app';
+import { connectSse } from '../helpers/sse-client';
+import { onCleanup } from '../helpers/cleanup';
 import { stackClients } from '../helpers/stack';
 
 // The host's results, read back from what the processors stored, against the board push serves:
@@ -139,4 +141,105 @@ test('after the close, results.csv is the final board and questions.csv the reve
   expect(pending.headers.get('retry-after')).toBe('1');
   expect(pending.body.error).toMatchObject({ code: 'results_pending', message: expect.stringContaining('q2') });
   expect((await api.request('GET', `/v1/quizzes/${quizId}/questions/q2/reveal`)).body.error.code).toBe('results_pending');
+});
+
+test('every question type with the streak on: the personal stream passes type, reveal and bonus through, and the exports match the board', async () => {
+  const quizId = uniqueId('typed');
+  const choices = ['a', 'b', 'c'].map((id) => ({ id, text: id.toUpperCase() }));
+  expect(
+    (
+      await api.createQuiz({
+        id: quizId,
+        title: 'Typed',
+        streak: true,
+        questions: [
+          { id: 'q1', prompt: 'One?', choices, correct: ['b'], timeLimitMs: 60_000 },
+          { id: 'q2', prompt: 'Two of them?', choices, correct: ['a', 'c'], timeLimitMs: 60_000 },
+          { id: 'q3', type: 'truefalse', prompt: 'True?', correct: ['false'], timeLimitMs: 60_000 },
+          { id: 'q4', type: 'text', prompt: 'Student, in French?', accepted: ['élève', 'pupil'], ignoreAccents: true, timeLimitMs: 60_000 },
+        ],
+      })
+    ).status,
+  ).toBe(201);
+  const tokens = new Map<string, string>();
+  for (const [id, name] of [['ann', 'Ann'], ['bob', 'Bob'], ['cyd', 'Cyd']] as const) {
+    tokens.set(id, await api.token(id, name));
+    expect((await api.join(quizId, tokens.get(id)!, name)).status).toBe(201);
+  }
+  const me = await connectSse(`${push.url}/v1/quizzes/${quizId}/me/stream?token=${encodeURIComponent(tokens.get('ann')!)}`);
+  onCleanup(() => me.close());
+  expect(me.status).toBe(200);
+  // Ann is right every time (streak 0, 100, 200, 300); Bob misses on q2 (one right pick, one wrong);
+  // Cyd does not answer q2 (a missed question ends a streak too).
+  const answers: Record<string, Record<string, object>> = {
+    q1: { ann: { choiceId: 'b' }, bob: { choiceIds: ['b'] }, cyd: { choiceId: 'b' } },
+    q2: { ann: { choiceIds: ['c', 'a'] }, bob: { choiceIds: ['a', 'b'] } },
+    q3: { ann: { choiceId: 'false' }, bob: { choiceIds: ['false'] }, cyd: { choiceId: 'false' } },
+    q4: { ann: { text: '  ELEVE ' }, bob: { text: 'Pupil' }, cyd: { text: 'élève' } },
+  };
+  for (const [questionId, byPlayer] of Object.entries(answers)) {
+    expect((await api.open(quizId, questionId)).status).toBe(200);
+    for (const [playerId, body] of Object.entries(byPlayer)) {
+      expect((await api.answer(quizId, tokens.get(playerId)!, { questionId, ...body })).status).toBe(202);
+    }
+    expect((await api.close(quizId, questionId)).status).toBe(200);
+  }
+  const data = (e: { data: string }) => JSON.parse(e.data) as Record<string, unknown>;
+  const closed = await me.waitFor((e) => e.event === 'question-closed', 4, 30_000);
+  const results = await me.waitFor((e) => e.event === 'answer-result', 4, 30_000);
+  const opened = me.events.filter((e) => e.event === 'question-opened').map(data);
+  expect(opened.map((o) => [o.questionId, o.type, o.multiple])).toEqual([
+    ['q1', 'choice', false],
+    ['q2', 'choice', true],
+    ['q3', 'truefalse', false],
+    ['q4', 'text', false],
+  ]);
+  // Nothing before q4's close names an accepted spelling.
+  const q4Closed = me.events.findIndex((e) => e.event === 'question-closed' && data(e).questionId === 'q4');
+  for (const e of me.events.slice(0, q4Closed)) expect(e.data).not.toMatch(/élève|pupil/i);
+  expect(closed.map(data).map((c) => [c.questionId, c.correct, c.accepted, c.counts])).toEqual([
+    ['q1', ['b'], [], { a: 0, b: 3, c: 0 }],
+    ['q2', ['a', 'c'], [], { a: 2, b: 1, c: 1 }],
+    ['q3', ['false'], [], { true: 0, false: 3 }],
+    ['q4', [], ['élève', 'pupil'], { correct: 3, wrong: 0 }],
+  ]);
+  const mine = results.map(data);
+  expect(mine.map((r) => [r.questionId, r.correct, r.bonus])).toEqual([
+    ['q1', true, 0],
+    ['q2', true, 100],
+    ['q3', true, 200],
+    ['q4', true, 300],
+  ]);
+  for (const r of mine) expect(Number(r.points)).toBeGreaterThan(Number(r.bonus) + 499);
+
+  expect((await api.closeQuiz(quizId)).status).toBe(200);
+  const board = async () => (await (await fetch(`${push.url}/v1/quizzes/${quizId}/leaderboard`)).json()) as Board;
+  const reply = async (file: string) => api.admin('GET', `/v1/quizzes/${quizId}/${file}`);
+  await eventually('the results', async () => (await reply('results.csv')).status === 200);
+  const { rows: bonuses } = await pg.query<{ player_id: string; bonus: number }>(
+    'SELECT player_id, sum(bonus)::int AS bonus FROM scored_answers WHERE quiz_id = $1 GROUP BY player_id ORDER BY player_id',
+    [quizId],
+  );
+  expect(bonuses.map((b) => [b.player_id, b.bonus])).toEqual([
+    ['ann', 600],
+    ['bob', 100],
+    ['cyd', 100],
+  ]);
+  await eventually('the final board', async () => (await board()).entries.reduce((n, e) => n + e.score, 0) > 0 && (await board()).openQuestions.length === 0);
+  const players = rowsOf((await reply('results.csv')).body as string);
+  const final = await board();
+  expect(players.map((r) => [Number(r.rank), r.player_id, Number(r.score)])).toEqual(final.entries.map((e) => [e.rank, e.playerId, e.score]));
+  expect(Object.fromEntries(players.map((r) => [r.player_id, [r.correct_answers, r.answers]]))).toEqual({ ann: ['4', '4'], bob: ['3', '4'], cyd: ['3', '3'] });
+
+  const questions = rowsOf((await reply('questions.csv')).body as string);
+  expect(questions.map((q) => [q.question_id, q.type, q.answers, q.correct_answers, q.correct_rate, q.correct_choices, q.distribution])).toEqual([
+    ['q1', 'choice', '3', '3', '1.00', 'B', 'A: 0 | B: 3 | C: 0'],
+    ['q2', 'choice', '2', '1', '0.50', 'A | C', 'A: 2 | B: 1 | C: 1'],
+    ['q3', 'truefalse', '3', '3', '1.00', 'False', 'True: 0 | False: 3'],
+    ['q4', 'text', '3', '3', '1.00', 'élève | pupil', 'correct: 3 | wrong: 0'],
+  ]);
+  for (const q of questions) expect(q.median_answer_time_s).toMatch(/^\d+\.\d\d$/);
+  const reveal = (await api.request('GET', `/v1/quizzes/${quizId}/questions/q4/reveal`)).body;
+  expect(reveal).toMatchObject({ type: 'text', correct: [], accepted: ['élève', 'pupil'], counts: { correct: 3, wrong: 0 }, answered: 3 });
+  expect((await api.request('GET', `/v1/quizzes/${quizId}/questions/q2/reveal`)).body).toMatchObject({ counts: { a: 2, b: 1, c: 1 }, answered: 2 });
 });

@@ -253,3 +253,66 @@ test('closeWhenAllAnswered is off unless the quiz says so, and must be a boolean
   expect(parse(createQuizSchema, { ...quiz(), closeWhenAllAnswered: true }, 'quiz').closeWhenAllAnswered).toBe(true);
   expect(() => parse(createQuizSchema, { ...quiz(), closeWhenAllAnswered: 'yes' }, 'quiz')).toThrow(ValidationError);
 });
+
+describe('question types and scoring options', () => {
+  const base = { id: 'q', prompt: 'Which?', points: 1000 };
+  const withQuestions = (...questions: unknown[]) => ({ title: 'Types', questions });
+
+  test('defaults: choice questions, speed scoring, no streak, no partial credit', () => {
+    const parsed = parse(createQuizSchema, quiz(), 'quiz');
+    expect(parsed).toMatchObject({ scoring: 'speed', streak: false, partial: false });
+    expect(parsed.questions[0]).toMatchObject({ type: 'choice', accepted: [], ignoreAccents: false });
+  });
+
+  test('scoring options are checked', () => {
+    expect(parse(createQuizSchema, { ...quiz(), scoring: 'flat', streak: true, partial: true }, 'quiz')).toMatchObject({ scoring: 'flat', streak: true, partial: true });
+    expect(issuesOf({ ...quiz(), scoring: 'fast' }).join()).toMatch(/scoring/);
+    expect(issuesOf({ ...quiz(), streak: 'yes' }).join()).toMatch(/streak/);
+  });
+
+  test('a choice question may have several correct choices', () => {
+    const q = { ...base, choices: [{ id: 'a', text: 'A' }, { id: 'b', text: 'B' }, { id: 'c', text: 'C' }], correct: ['a', 'c'] };
+    expect(parse(createQuizSchema, withQuestions(q), 'quiz').questions[0]).toMatchObject({ type: 'choice', correct: ['a', 'c'] });
+    expect(issuesOf(withQuestions({ ...q, type: 'choice', correct: ['a', 'x'] }))).toEqual(['questions.0.correct.1: "x" is not one of the choices']);
+  });
+
+  test('a true/false question gets the two fixed choices, which it may name in another language', () => {
+    const parsed = parse(createQuizSchema, withQuestions({ ...base, type: 'truefalse', correct: ['false'] }), 'quiz');
+    expect(parsed.questions[0]).toMatchObject({ type: 'truefalse', choices: [{ id: 'true', text: 'True' }, { id: 'false', text: 'False' }], correct: ['false'] });
+    const french = [{ id: 'true', text: 'Vrai' }, { id: 'false', text: 'Faux' }];
+    expect(parse(createQuizSchema, withQuestions({ ...base, type: 'truefalse', choices: french, correct: ['true'] }), 'quiz').questions[0]!.choices).toEqual(french);
+    expect(issuesOf(withQuestions({ ...base, type: 'truefalse', correct: ['yes'] })).join()).toMatch(/correct/);
+    expect(issuesOf(withQuestions({ ...base, type: 'truefalse', correct: ['true', 'false'] })).join()).toMatch(/correct/);
+    expect(issuesOf(withQuestions({ ...base, type: 'truefalse', choices: [{ id: 'a', text: 'A' }, { id: 'b', text: 'B' }], correct: ['true'] })).join()).toMatch(/"true" and "false"/);
+  });
+
+  test('a text question has accepted spellings (1+, each at most 200 characters) and no choices', () => {
+    const parsed = parse(createQuizSchema, withQuestions({ ...base, type: 'text', accepted: [' élève ', 'pupil'], ignoreAccents: true }), 'quiz');
+    expect(parsed.questions[0]).toMatchObject({ type: 'text', choices: [], correct: [], accepted: ['élève', 'pupil'], ignoreAccents: true });
+    expect(parse(createQuizSchema, withQuestions({ ...base, type: 'text', accepted: ['x'] }), 'quiz').questions[0]!.ignoreAccents).toBe(false);
+    expect(issuesOf(withQuestions({ ...base, type: 'text', accepted: [] })).join()).toMatch(/accepted/);
+    expect(issuesOf(withQuestions({ ...base, type: 'text', accepted: ['x'.repeat(201)] })).join()).toMatch(/200/);
+    expect(issuesOf(withQuestions({ ...base, type: 'text', accepted: ['x'], choices: [{ id: 'a', text: 'A' }] })).join()).toMatch(/choices/);
+    expect(issuesOf(withQuestions({ ...base, type: 'text' })).join()).toMatch(/accepted/);
+    expect(issuesOf(withQuestions({ ...base, type: 'essay', accepted: ['x'] })).join()).toMatch(/type/);
+  });
+});
+
+describe('answer bodies', () => {
+  test('exactly one of choiceId, choiceIds (distinct, 1+) or text', () => {
+    expect(parse(answerSchema, { questionId: 'q1', choiceId: 'a' }, 'answer')).toMatchObject({ choiceId: 'a' });
+    expect(parse(answerSchema, { questionId: 'q1', choiceIds: ['a', 'c'] }, 'answer')).toMatchObject({ choiceIds: ['a', 'c'] });
+    expect(parse(answerSchema, { questionId: 'q1', text: '  horse ' }, 'answer')).toMatchObject({ text: 'horse' });
+    for (const bad of [
+      { questionId: 'q1' },
+      { questionId: 'q1', choiceId: 'a', text: 'a' },
+      { questionId: 'q1', choiceIds: [] },
+      { questionId: 'q1', choiceIds: ['a', 'a'] },
+      { questionId: 'q1', text: '   ' },
+      { questionId: 'q1', text: 'x'.repeat(201) },
+      { questionId: 'q1', text: 'a\u0000b' },
+    ]) {
+      expect(answerSchema.safeParse(bad).success).toBe(false);
+    }
+  });
+});
