@@ -14,7 +14,9 @@ jest.setTimeout(180_000);
 // once it has been behind for PUSH_VIEWER_STALL_MS it must be disconnected and counted.
 
 const SKIP_BYTES = 32 * 1024;
-const STALL_MS = 8_000;
+// Longer than publishing the snapshots takes on a loaded machine (about 14 s at a load average of
+// 12 on two cores): a viewer dropped before the last snapshot would stop counting skips early.
+const STALL_MS = 30_000;
 const SNAPSHOTS = 240;
 const PER_SEND = 5; // five ~100 KB records stay under the broker's 1 MB batch limit
 
@@ -55,6 +57,7 @@ test('a stalled client is skipped forward, then dropped; its buffer stays bounde
   const sampler = setInterval(() => {
     maxBuffered = Math.max(maxBuffered, push.deps.hub.stats().maxViewerBufferedBytes);
   }, 10);
+  const publishStarted = Date.now();
   try {
     for (let seq = 1; seq <= SNAPSHOTS; seq += PER_SEND) {
       const batch = [];
@@ -65,6 +68,12 @@ test('a stalled client is skipped forward, then dropped; its buffer stays bounde
   } finally {
     clearInterval(sampler);
   }
+  // Every snapshot reached the hub while the stalled viewer was still there, so each one it could
+  // not take was a skip. (If this fails, publishing took longer than STALL_MS: raise it.)
+  expect({ connections: push.deps.hub.connections, publishMs: Date.now() - publishStarted }).toEqual({
+    connections: 2,
+    publishMs: expect.any(Number),
+  });
 
   // The normal viewer kept up: every id, in order (it may skip only if it too fell behind).
   const ids = reader.events.map((e) => Number(e.id));
