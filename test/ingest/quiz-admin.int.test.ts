@@ -172,6 +172,8 @@ describe('opening and closing questions', () => {
       timeLimitMs: 20_000,
       openedAt,
       closesAt,
+      type: 'choice',
+      multiple: false,
     });
   });
 

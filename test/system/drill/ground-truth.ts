@@ -25,7 +25,7 @@ export interface QuizTruth {
   final: RefResult;
 }
 
-type RankingInput = Pick<QuizTruth, 'joins' | 'answers' | 'questions' | 'closeOffsets'> & { visibility: ScoreVisibility };
+type RankingInput = Pick<QuizTruth, 'joins' | 'answers' | 'questions' | 'closeOffsets'> & { visibility: ScoreVisibility; streak: boolean };
 
 /** readQuizEvents, retried: right after a broker restart, metadata can be stale for a while. */
 export async function readQuizEventsRetrying(brokers: string[], registryUrl: string, prefix: string, quizIds: Set<string>): Promise<Map<string, Array<Positioned<DecodedEvent>>>> {
@@ -102,7 +102,7 @@ export function quizTruth(plan: QuizPlan, events: Array<Positioned<DecodedEvent>
     .filter((q) => opened.has(q.id))
     .map((q) => ({ id: q.id, points: q.points, timeLimitMs: q.timeLimitMs, correct: q.correct, ...opened.get(q.id)!, closedAt: closed.get(q.id) }));
   const visibility = plan.scoreVisibility;
-  return { plan, joins, answers, questions, closeOffsets, final: rankingUpTo({ joins, answers, questions, closeOffsets, visibility }, Infinity) };
+  return { plan, joins, answers, questions, closeOffsets, final: rankingUpTo({ joins, answers, questions, closeOffsets, visibility, streak: plan.streak }, Infinity) };
 }
 
 /**
@@ -116,9 +116,10 @@ export function rankingUpTo(t: RankingInput, seq: number): RefResult {
     questions: t.questions,
     joins: t.joins.filter((j) => j.offset < seq).map((j) => j.value),
     answers: counted.map((a) => a.value),
+    rules: { streak: t.streak },
   });
 }
 
 export function rankingInput(t: QuizTruth): RankingInput {
-  return { ...t, visibility: t.plan.scoreVisibility };
+  return { ...t, visibility: t.plan.scoreVisibility, streak: t.plan.streak };
 }

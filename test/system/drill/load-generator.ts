@@ -12,6 +12,8 @@ import { acceptedName } from '../../helpers/player-names';
 export interface QuizPlan {
   quizId: string;
   scoreVisibility: ScoreVisibility;
+  /** Every other quiz plays with the answer streak on, so the kills test its exactly-once too. */
+  streak: boolean;
   questions: Array<{ id: string; correct: string[]; points: number; timeLimitMs: number }>;
   players: Array<{ playerId: string; displayName: string }>;
 }
@@ -71,6 +73,7 @@ export class LoadGenerator {
       return {
         quizId,
         scoreVisibility: o.scoreVisibility,
+        streak: i % 2 === 1,
         questions: Array.from({ length: o.questions }, (_, k) => ({
           id: `q${k + 1}`,
           correct: [CHOICES[(k + i) % CHOICES.length]!],
@@ -93,6 +96,7 @@ export class LoadGenerator {
             id: plan.quizId,
             title: `Drill ${plan.quizId}`,
             scoreVisibility: plan.scoreVisibility,
+            streak: plan.streak,
             questions: plan.questions.map((q) => ({
               id: q.id,
               prompt: `Drill question ${q.id}?`,
