@@ -421,3 +421,255 @@ test('a game night: join by PIN (QR), the host kicks a player, questions close w
   await screenshot(host.page, 'host-results');
   for (const p of [host, screen, ...players]) expect(p.logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
 });
+
+test('every question type with the streak bonus: joined by PIN, a kicked player, one choice, several correct, true/false and a typed answer, the big screen at each stage', async () => {
+  const quizId = uniqueId('types');
+
+  // The host builds the quiz in the form: flat points (so totals are exact) and the streak bonus.
+  const host = await newPage(browser, { width: 1100, height: 1000 });
+  await host.page.goto(`${pushUrl}/host.html`);
+  await host.page.getByLabel('Title').fill('Every type');
+  await host.page.getByLabel('Quiz id (optional)').fill(quizId);
+  await host.page.getByLabel('Close each question as soon as everyone has answered').check();
+  await host.page.getByLabel('Points', { exact: true }).selectOption('flat');
+  await host.page.getByLabel(/Answer streak bonus/).check();
+  const form = (i: number) => host.page.locator('#form-questions fieldset').nth(i);
+  // 1: one correct choice (the form's default type).
+  await form(0).getByLabel('Prompt').fill('“Ephemeral” means…');
+  await form(0).getByLabel('Choice 1', { exact: true }).fill('lasting forever');
+  await form(0).getByLabel('Choice 2', { exact: true }).fill('lasting a very short time');
+  await form(0).getByLabel('Choice 3', { exact: true }).fill('very large');
+  await form(0).getByLabel('Choice 2 is correct').check();
+  await form(0).getByLabel('Time limit (seconds)').fill('120');
+  // 2: several correct choices.
+  await host.page.getByRole('button', { name: 'Add a question' }).click();
+  await form(1).getByLabel('Prompt').fill('Which words mean “happy”?');
+  await form(1).getByLabel('Several choices are correct').check();
+  for (const [i, word] of ['joyful', 'gloomy', 'cheerful', 'sullen'].entries()) await form(1).getByLabel(`Choice ${i + 1}`, { exact: true }).fill(word);
+  await form(1).getByLabel('Choice 1 is correct').check();
+  await form(1).getByLabel('Choice 3 is correct').check();
+  await form(1).getByLabel('Time limit (seconds)').fill('120');
+  // 3: true or false.
+  await host.page.getByRole('button', { name: 'Add a question' }).click();
+  await form(2).getByLabel('Question type').selectOption('truefalse');
+  await form(2).getByLabel('Prompt').fill('“Gregarious” means fond of company.');
+  await form(2).getByLabel('True', { exact: true }).check();
+  expect(await form(2).getByLabel('Choice 1', { exact: true }).isHidden()).toBe(true);
+  await form(2).getByLabel('Time limit (seconds)').fill('120');
+  // 4: a typed answer, accents ignored.
+  await host.page.getByRole('button', { name: 'Add a question' }).click();
+  await form(3).getByLabel('Question type').selectOption('text');
+  await form(3).getByLabel('Prompt').fill('“Coffee” in French?');
+  await form(3).getByLabel('Accepted answers (one per line)').fill('café');
+  await form(3).getByLabel(/Ignore accents/).check();
+  await form(3).getByLabel('Time limit (seconds)').fill('120');
+  await screenshot(host.page, 'types-host-form');
+  await host.page.getByRole('button', { name: 'Create quiz' }).click();
+  await host.page.locator('#manage').waitFor();
+  await host.page.locator('#conn[data-state="live"]').waitFor();
+  const pin = ((await host.page.locator('#host-pin').textContent()) ?? '').replace(/\s/g, '');
+  expect(pin).toMatch(/^[0-9]{6}$/);
+  step(`types: quiz ${quizId} has PIN ${pin}`);
+
+  // The big screen by PIN, recording what reaches it (no key before a close).
+  const screen = await newPage(browser, { width: 1280, height: 900 });
+  await screen.page.addInitScript(RECORD_SSE);
+  const bodies: string[] = [];
+  const keep = (page: Page) => page.on('response', (r) => void (r.url().includes('/v1/') ? r.text().then((t) => bodies.push(t), () => undefined) : undefined));
+  keep(screen.page);
+  await screen.page.goto(`${pushUrl}/scoreboard.html?pin=${pin}`);
+  await screen.page.locator('#live[data-stage="lobby"]').waitFor({ timeout: 30_000 });
+  await screen.page.locator('#conn[data-state="live"]').waitFor();
+
+  // Four players type the PIN (as read off the screen, with its space) and a name.
+  const names = ['Ann', 'Ben', 'Cyd', 'Dex'];
+  const players = await Promise.all(
+    names.map(async (name) => {
+      const p = await newPage(browser, { width: 390, height: 844 });
+      await p.page.addInitScript(RECORD_SSE);
+      keep(p.page);
+      await p.page.goto(`${pushUrl}/play.html`);
+      await p.page.getByLabel('Game PIN or quiz id').fill(`${pin.slice(0, 3)} ${pin.slice(3)}`);
+      await p.page.getByLabel('Your name').fill(name);
+      await p.page.getByRole('button', { name: 'Join' }).click();
+      await p.page.locator('#game').waitFor();
+      await p.page.locator('#conn[data-state="live"]').waitFor();
+      return p;
+    }),
+  );
+  const [ann, ben, cyd, dex] = players as [(typeof players)[0], (typeof players)[0], (typeof players)[0], (typeof players)[0]];
+  await screen.page.locator('#lobby-count', { hasText: '4 players have joined' }).waitFor({ timeout: 30_000 });
+  await screenshot(screen.page, 'types-bigscreen-lobby');
+  step('types: lobby full');
+
+  // Dex is kicked before the first question.
+  await host.page.locator('#player-list li').nth(3).waitFor({ timeout: 30_000 });
+  host.page.once('dialog', (d) => void d.accept());
+  await host.page.getByRole('button', { name: 'Kick Dex' }).click();
+  await screen.page.locator('#players', { hasText: '3' }).waitFor({ timeout: 30_000 });
+  await screen.page.locator('#lobby-count', { hasText: '3 players have joined' }).waitFor({ timeout: 30_000 });
+
+  /** Opens the next question and waits for the big screen to show it with a running countdown. */
+  const next = async (questionId: string) => {
+    await host.page.getByRole('button', { name: 'Next question' }).click();
+    await screen.page.locator(`#live[data-stage="question"] #question-view[data-question-id="${questionId}"]`).waitFor({ timeout: 30_000 });
+    await screen.page.locator('#answered', { hasText: '0 of 3 answered' }).waitFor({ timeout: 30_000 });
+    const seconds = Number(await screen.page.locator('#seconds').textContent());
+    expect(seconds).toBeGreaterThan(30);
+    expect(seconds).toBeLessThanOrEqual(120);
+    expect(await screen.page.locator('#question-view').textContent()).not.toContain('✓');
+  };
+  /** What a player's page says once their answer is taken (the last one closes the question at once). */
+  const taken = (p: (typeof players)[0]) => p.page.locator('#result', { hasText: /Answer locked in|Correct!|Wrong|Partly right/ }).waitFor();
+  const revealed = (questionId: string) =>
+    screen.page.locator(`#live[data-stage="reveal"] #question-view[data-question-id="${questionId}"][data-revealed="true"]`).waitFor({ timeout: 30_000 });
+  const result = async (p: (typeof players)[0], questionId: string) => {
+    await p.page.locator(`#question[data-verdict]`).waitFor({ timeout: 30_000 });
+    await p.page.locator('#result', { hasText: /Correct!|Wrong|Partly right|Too late/ }).waitFor({ timeout: 30_000 });
+    expect(await p.page.locator('#prompt').textContent()).toBe(prompts[questionId]);
+    return p.page.locator('#result').textContent();
+  };
+  const prompts: Record<string, string> = {
+    q1: '“Ephemeral” means…',
+    q2: 'Which words mean “happy”?',
+    q3: '“Gregarious” means fond of company.',
+    q4: '“Coffee” in French?',
+  };
+
+  // 1. One correct choice. Dex's answer is refused on his page.
+  await next('q1');
+  expect(await screen.page.locator('#choices li').allTextContents()).toEqual(['lasting forever', 'lasting a very short time', 'very large']);
+  expect(await screen.page.locator('#answer-hint').isHidden()).toBe(true);
+  await dex.page.getByRole('button', { name: 'lasting a very short time' }).click();
+  await dex.page.locator('#result', { hasText: 'The host removed you from this game.' }).waitFor();
+  await screenshot(screen.page, 'types-bigscreen-question-choice');
+  for (const [p, pick] of [
+    [ann, 'lasting a very short time'],
+    [ben, 'lasting a very short time'],
+    [cyd, 'very large'],
+  ] as const) {
+    await p.page.getByRole('button', { name: pick }).click();
+    await taken(p);
+  }
+  await revealed('q1');
+  expect(await screen.page.locator('#choices li .count').allTextContents()).toEqual(['0', '2', '1']);
+  expect(await result(ann, 'q1')).toBe('Correct! +1000 points. Total 1000, 1st place.');
+  step('types: q1 revealed');
+
+  // 2. Several correct choices: ticks and a submit button; all or nothing (the quiz is not partial).
+  await next('q2');
+  expect(await screen.page.locator('#answer-hint').textContent()).toBe('More than one answer is right: pick them all');
+  for (const [p, picks] of [
+    [ann, ['joyful', 'cheerful']],
+    [ben, ['joyful']],
+    [cyd, ['cheerful', 'joyful']],
+  ] as const) {
+    await p.page.locator('#question[data-mode="multiple"]').waitFor();
+    const submit = p.page.getByRole('button', { name: 'Submit answer' });
+    expect(await submit.isDisabled()).toBe(true);
+    for (const word of picks) await p.page.getByRole('checkbox', { name: word }).check();
+    if (p === ann) await screenshot(p.page, 'types-play-several');
+    await submit.click();
+    await taken(p);
+  }
+  await revealed('q2');
+  expect(await screen.page.locator('#choices li.correct').evaluateAll((els) => els.map((e) => e.getAttribute('data-choice-id')))).toEqual(['a', 'c']);
+  expect(await screen.page.locator('#choices li .count').allTextContents()).toEqual(['3', '0', '2', '0']);
+  await screenshot(screen.page, 'types-bigscreen-reveal-several');
+  expect(await result(ann, 'q2')).toBe('Correct! +1100 points (with a +100 streak bonus). Total 2100, 1st place.');
+  // Level with Cyd on 1000: Ben got there first (question 1), so he stays ahead.
+  expect(await result(ben, 'q2')).toBe('Wrong: no points. Total 1000, 2nd place.');
+  expect(await ann.page.locator('#result').getAttribute('data-bonus')).toBe('100');
+  step('types: q2 revealed');
+
+  // 3. True or false: two big buttons.
+  await next('q3');
+  expect(await screen.page.locator('#choices li').allTextContents()).toEqual(['True', 'False']);
+  expect(await screen.page.locator('#answer-hint').textContent()).toBe('True or false?');
+  for (const [p, pick] of [
+    [ann, 'True'],
+    [ben, 'True'],
+    [cyd, 'False'],
+  ] as const) {
+    await p.page.locator('#question[data-mode="truefalse"]').waitFor();
+    await p.page.getByRole('button', { name: pick, exact: true }).click();
+    await taken(p);
+  }
+  await revealed('q3');
+  expect(await screen.page.locator('#choices li.correct').getAttribute('data-choice-id')).toBe('true');
+  expect(await screen.page.locator('#choices li .count').allTextContents()).toEqual(['2', '1']);
+  // Ben's last answer was wrong: no bonus for this one.
+  expect(await result(ben, 'q3')).toBe('Correct! +1000 points. Total 2000, 2nd place.');
+  step('types: q3 revealed');
+
+  // 4. A typed answer: no choices on the big screen; accents ignored, so "cafe" and " CAFÉ " count.
+  await next('q4');
+  expect(await screen.page.locator('#type-hint').isVisible()).toBe(true);
+  expect(await screen.page.locator('#choices li').count()).toBe(0);
+  await screenshot(screen.page, 'types-bigscreen-question-text');
+  for (const [p, typed] of [
+    [ann, 'cafe'],
+    [cyd, 'coffee'],
+  ] as const) {
+    await p.page.locator('#question[data-mode="text"]').waitFor();
+    await p.page.getByLabel('Your answer').fill(typed);
+    await p.page.getByRole('button', { name: 'Submit', exact: true }).click();
+    await taken(p);
+  }
+  await ben.page.locator('#question[data-mode="text"]').waitFor();
+  await ben.page.getByLabel('Your answer').fill(' CAFÉ ');
+  await screenshot(ben.page, 'types-play-text');
+  // Until the last answer closes it, nothing a player or the big screen received holds the accepted spelling.
+  await screen.page.locator('#answered', { hasText: '2 of 3 answered' }).waitFor({ timeout: 30_000 });
+  const early = (await Promise.all([screen.page, ann.page, ben.page, cyd.page].map(sseSeen))).flat();
+  for (const text of [...early.map((s) => s.data), ...bodies]) {
+    expect(text).not.toContain('café');
+    expect(text).not.toMatch(/"accepted"\s*:\s*\[\s*"/);
+  }
+  await ben.page.getByRole('button', { name: 'Submit', exact: true }).click();
+  await taken(ben);
+  await revealed('q4');
+  expect(await screen.page.locator('#accepted').textContent()).toBe('Accepted: “café”');
+  expect(await screen.page.locator('#choices li[data-count="correct"] .count').textContent()).toBe('2');
+  expect(await screen.page.locator('#choices li[data-count="wrong"] .count').textContent()).toBe('1');
+  await screenshot(screen.page, 'types-bigscreen-reveal-text');
+  expect(await result(ann, 'q4')).toBe('Correct! +1300 points (with a +300 streak bonus). Total 4600, 1st place.');
+  expect(await result(ben, 'q4')).toBe('Correct! +1100 points (with a +100 streak bonus). Total 3100, 2nd place.');
+  expect(await result(cyd, 'q4')).toBe('Wrong: no points. Total 1000, 3rd place.');
+  await ann.page.locator('#accepted', { hasText: 'Accepted: “café”' }).waitFor();
+  await ann.page.locator('#right-wrong', { hasText: '2 right · 1 wrong' }).waitFor();
+  await screenshot(ann.page, 'types-play-reveal-text');
+  // The host sees the same reveal beside its own key.
+  const hostQ4 = host.page.locator('li[data-question-id="q4"]');
+  await hostQ4.locator('li[data-count="correct"] .count', { hasText: '2' }).waitFor({ timeout: 30_000 });
+  expect(await hostQ4.locator('.accepted').textContent()).toBe('Accepted: “café”');
+  expect(await hostQ4.locator('li[data-count="wrong"] .count').textContent()).toBe('1');
+  expect(await host.page.locator('li[data-question-id="q2"] li[data-choice-id="c"] .choice-label').textContent()).toBe('cheerful ✓');
+  step('types: q4 revealed');
+
+  // The podium, and the per-player export counts right answers of every type.
+  await host.page.getByRole('button', { name: 'End the quiz' }).click();
+  await screen.page.locator('#live[data-stage="podium"]').waitFor({ timeout: 30_000 });
+  await screen.page.locator('#podium-places li').nth(2).waitFor();
+  expect(await screen.page.locator('#podium-places .place-name').allTextContents()).toEqual(['Ann', 'Ben', 'Cyd']);
+  expect(await screen.page.locator('#podium-places .place-score').allTextContents()).toEqual(['4600 points', '3100 points', '1000 points']);
+  await screenshot(screen.page, 'types-bigscreen-podium');
+  await host.page.locator('#downloads').waitFor();
+  const [resultsFile] = await Promise.all([host.page.waitForEvent('download'), host.page.getByRole('button', { name: 'Players (CSV)' }).click()]);
+  const rows = parseCsv(readFileSync((await resultsFile.path())!, 'utf8'));
+  expect(rows.map((r) => [r.display_name, Number(r.score), Number(r.correct_answers)])).toEqual([
+    ['Ann', 4600, 4],
+    ['Ben', 3100, 3],
+    ['Cyd', 1000, 1],
+  ]);
+  const [questionsFile] = await Promise.all([host.page.waitForEvent('download'), host.page.getByRole('button', { name: 'Questions (CSV)' }).click()]);
+  const perQuestion = parseCsv(readFileSync((await questionsFile.path())!, 'utf8'));
+  expect(perQuestion.map((q) => [q.question_id, q.type, q.answers, q.correct_answers, q.distribution])).toEqual([
+    ['q1', 'choice', '3', '2', 'lasting forever: 0 | lasting a very short time: 2 | very large: 1'],
+    ['q2', 'choice', '3', '2', 'joyful: 3 | gloomy: 0 | cheerful: 2 | sullen: 0'],
+    ['q3', 'truefalse', '3', '2', 'True: 2 | False: 1'],
+    ['q4', 'text', '3', '2', 'correct: 2 | wrong: 1'],
+  ]);
+  step('types: podium and exports');
+  for (const p of [host, screen, ...players]) expect(p.logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});

@@ -322,3 +322,85 @@ test('the host prints the final standings of a closed quiz, read page by page', 
   streams.board = [];
   expect(logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
 });
+
+test('several correct choices: ticks and a submit button, every correct one marked at the close, part of the points in a partial quiz; a typed answer is checked before it is sent', async () => {
+  const quizId = uniqueId('webt');
+  const created = await client.createQuiz({
+    id: quizId,
+    title: 'Types',
+    partial: true,
+    questions: [
+      {
+        id: 'q1',
+        prompt: 'Which are colours?',
+        choices: [
+          { id: 'a', text: 'red' },
+          { id: 'b', text: 'table' },
+          { id: 'c', text: 'blue' },
+        ],
+        correct: ['a', 'c'],
+      },
+      { id: 'q2', type: 'text', prompt: 'Spell “colour”', accepted: ['colour', 'color'] },
+    ],
+  });
+  expect(created.status).toBe(201);
+
+  // Pages of earlier tests may still hold personal streams: events go to this page's only.
+  const earlier = new Set(streams.personal);
+  const mine = () => new Set([...streams.personal].filter((res) => !earlier.has(res)));
+  const { page, logs } = await newPage(browser, { width: 390, height: 800 });
+  onCleanup(() => page.context().close());
+  await page.goto(`${pushUrl}/play.html?quiz=${quizId}`);
+  await page.getByLabel('Your name').fill('Eve');
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.locator('#game').waitFor();
+  await waitUntil('the personal stream', () => mine().size === 1, 30_000);
+
+  const opened = await client.open(quizId, 'q1');
+  expect(opened.status).toBe(200);
+  const q1 = { questionId: 'q1', type: 'choice', multiple: true, prompt: 'Which are colours?', points: 1000, timeLimitMs: 20_000, ...opened.body };
+  send(mine(), 'question-opened', { ...q1, choices: created.body.questions[0].choices });
+  await page.locator('#question[data-mode="multiple"]').waitFor();
+  expect(await page.locator('#answer-hint').textContent()).toBe('More than one answer is right: tick every right one, then submit.');
+  const submit = page.getByRole('button', { name: 'Submit answer' });
+  expect(await submit.isDisabled()).toBe(true);
+  // Eve ticks both right choices and a wrong one: ingest takes the three picks.
+  await page.getByRole('checkbox', { name: 'blue' }).check();
+  await page.getByRole('checkbox', { name: 'table' }).check();
+  await page.getByRole('checkbox', { name: 'red' }).check();
+  await submit.click();
+  await page.locator('#result', { hasText: 'Answer locked in: “red + table + blue”.' }).waitFor();
+  expect(await page.getByRole('checkbox', { name: 'blue' }).isDisabled()).toBe(true);
+  // The reveal alone cannot say what a partial quiz gives for it: the points will.
+  send(mine(), 'question-closed', { questionId: 'q1', correct: ['a', 'c'], accepted: [], counts: { a: 3, b: 1, c: 2 }, closedAt: new Date().toISOString() });
+  await page.locator('label.correct[data-choice-id="c"]').waitFor();
+  expect(await page.locator('label.correct').evaluateAll((els) => els.map((e) => e.getAttribute('data-choice-id')))).toEqual(['a', 'c']);
+  expect(await page.locator('label[data-choice-id="a"] .choice-note').textContent()).toBe('✓ correct · 3 answers');
+  expect(await page.locator('#result').textContent()).toBe('Waiting for your points…');
+  // (2 right − 1 wrong) / 2 correct: half the points.
+  send(mine(), 'answer-result', { answerId: 'x', questionId: 'q1', correct: false, points: 500, total: 500, rank: 2, late: false, bonus: 0 });
+  await page.locator('#result', { hasText: 'Partly right: +500 points. Total 500, 2nd place.' }).waitFor();
+
+  // The typed answer: a blank one is not sent; one too long cannot be typed.
+  const opened2 = await client.open(quizId, 'q2');
+  expect(opened2.status).toBe(200);
+  send(mine(), 'question-opened', { questionId: 'q2', type: 'text', multiple: false, prompt: 'Spell “colour”', choices: [], points: 1000, timeLimitMs: 20_000, ...opened2.body });
+  await page.locator('#question[data-mode="text"]').waitFor();
+  expect(await page.locator('#choices').isHidden()).toBe(true);
+  await page.getByLabel('Your answer').fill('   ');
+  await page.getByRole('button', { name: 'Submit', exact: true }).click();
+  await page.locator('#result', { hasText: 'Type an answer first.' }).waitFor();
+  await page.getByLabel('Your answer').fill('x'.repeat(250));
+  expect((await page.getByLabel('Your answer').inputValue()).length).toBe(200);
+  await page.getByLabel('Your answer').fill(' Color ');
+  await page.getByRole('button', { name: 'Submit', exact: true }).click();
+  await page.locator('#result', { hasText: 'Answer locked in: “Color”.' }).waitFor();
+  send(mine(), 'question-closed', { questionId: 'q2', correct: [], accepted: ['colour', 'color'], counts: { correct: 4, wrong: 2 }, closedAt: new Date().toISOString() });
+  await page.locator('#accepted', { hasText: 'Accepted: “colour”, “color”' }).waitFor();
+  expect(await page.locator('#right-wrong').textContent()).toBe('4 right · 2 wrong');
+  send(mine(), 'answer-result', { answerId: 'y', questionId: 'q2', correct: true, points: 1050, total: 1550, rank: 1, late: false, bonus: 100 });
+  await page.locator('#result', { hasText: 'Correct! +1050 points (with a +100 streak bonus). Total 1550, 1st place.' }).waitFor();
+  expect(await page.locator('#total').textContent()).toBe('1550');
+  await screenshot(page, 'scripted-play-text');
+  expect(logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});

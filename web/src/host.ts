@@ -2,13 +2,14 @@ import type { SnapshotWire } from '../../common/messages/wire';
 import { ApiError, IngestApi } from './lib/api';
 import { loadPageConfig, type PageConfig } from './lib/config';
 import { $, h, queryParam, say, show } from './lib/dom';
-import { isNewer } from './lib/display';
-import { quizFromForm, type FormQuestion } from './lib/host-form';
+import { choicesOf } from './lib/answer';
+import { acceptedText, isNewer } from './lib/display';
+import { quizFromForm, SAMPLE_QUIZ, type FormQuestion } from './lib/host-form';
 import { formatPin, playUrl } from './lib/join-code';
 import { parseSnapshot, parseStandingsPage, type QuestionReveal } from './lib/messages';
 import { qrSvg } from './lib/qr-svg';
-import type { Choice, ScoreVisibility } from './lib/quiz';
-import { answeredOf } from './lib/stage';
+import type { Choice, QuestionType, ScoreVisibility } from './lib/quiz';
+import { answeredOf, revealRowsOf } from './lib/stage';
 import { readAllStandings } from './lib/standings';
 import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream';
 
@@ -22,8 +23,11 @@ import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream'
 interface HostQuestion {
   id: string;
   prompt?: string;
+  type?: QuestionType;
   choices?: Choice[];
   correct?: string[];
+  /** A text question's accepted spellings: known from the creation echo, or from the reveal. */
+  accepted?: string[];
   state: 'pending' | 'open' | 'closed';
   closesAt?: string;
 }
@@ -48,25 +52,76 @@ function messageOf(err: unknown): string {
   return (err as Error).message;
 }
 
+/** A labelled radio or checkbox (the label after it, as forms usually show them). */
+function mark(type: 'radio' | 'checkbox', id: string, name: string, value: string, label: string, checked = false, hiddenLabel = false): HTMLElement[] {
+  return [
+    h('input', { attrs: { type, id, name, value, ...(checked ? { checked: '' } : {}) } }),
+    h('label', { class: hiddenLabel ? 'visually-hidden' : 'inline', text: label, attrs: { for: id } }),
+  ];
+}
+
 function addFormQuestion(): void {
   const list = $('#form-questions');
   const n = list.children.length + 1;
-  const fieldset = h('fieldset', { class: 'form-question' }, [h('legend', { text: `Question ${n}` })]);
+  const fieldset = h('fieldset', { class: 'form-question', attrs: { 'data-type': 'choice' } }, [h('legend', { text: `Question ${n}` })]);
+  const type = h('select', { attrs: { id: `fq${n}-type`, name: 'type' } }, [
+    h('option', { text: 'Multiple choice', attrs: { value: 'choice', selected: '' } }),
+    h('option', { text: 'True or false', attrs: { value: 'truefalse' } }),
+    h('option', { text: 'Type the answer', attrs: { value: 'text' } }),
+  ]);
   const prompt = h('input', { attrs: { type: 'text', id: `fq${n}-prompt`, name: 'prompt', required: '', maxlength: '1000' } });
-  fieldset.append(h('label', { text: 'Prompt', attrs: { for: `fq${n}-prompt` } }), prompt);
+  fieldset.append(h('label', { text: 'Question type', attrs: { for: `fq${n}-type` } }), type, h('label', { text: 'Prompt', attrs: { for: `fq${n}-prompt` } }), prompt);
+
+  // Multiple choice: one correct choice (radio buttons) or, when ticked, several (checkboxes).
+  const several = h('input', { attrs: { type: 'checkbox', id: `fq${n}-several`, name: 'several' } });
   const choices = h('div', { class: 'form-choices' });
   for (let i = 0; i < 4; i++) {
     const textId = `fq${n}-c${i}`;
     choices.append(
       h('div', { class: 'form-choice' }, [
-        h('input', { attrs: { type: 'radio', name: `fq${n}-correct`, value: String(i), id: `${textId}-ok`, ...(i === 0 ? { checked: '' } : {}) } }),
-        h('label', { class: 'visually-hidden', text: `Choice ${i + 1} is correct`, attrs: { for: `${textId}-ok` } }),
+        ...mark('radio', `${textId}-ok`, `fq${n}-correct`, String(i), `Choice ${i + 1} is correct`, i === 0, true),
         h('label', { class: 'visually-hidden', text: `Choice ${i + 1}`, attrs: { for: textId } }),
         h('input', { attrs: { type: 'text', id: textId, name: 'choice', placeholder: `Choice ${i + 1}${i < 2 ? '' : ' (optional)'}`, maxlength: '200' } }),
       ]),
     );
   }
-  fieldset.append(h('p', { class: 'hint', text: 'Mark the correct choice with its radio button.' }), choices);
+  const choiceHint = h('p', { class: 'hint', text: 'Mark the correct choice with its radio button.' });
+  several.addEventListener('change', () => {
+    // The same marks change kind: going back to one correct choice keeps the first one ticked.
+    let kept = false;
+    for (const m of choices.querySelectorAll<HTMLInputElement>(`input[name="fq${n}-correct"]`)) {
+      const wasChecked = m.checked;
+      m.type = several.checked ? 'checkbox' : 'radio';
+      m.checked = several.checked ? wasChecked : wasChecked && !kept;
+      kept ||= m.checked;
+    }
+    choiceHint.textContent = several.checked ? 'Tick every correct choice.' : 'Mark the correct choice with its radio button.';
+  });
+  const choicePart = h('div', { class: 'type-part', attrs: { 'data-for': 'choice' } }, [
+    h('div', { class: 'check' }, [several, h('label', { class: 'inline', text: 'Several choices are correct', attrs: { for: `fq${n}-several` } })]),
+    choiceHint,
+    choices,
+  ]);
+
+  const truePart = h('div', { class: 'type-part', attrs: { 'data-for': 'truefalse', role: 'radiogroup', 'aria-label': 'The correct answer' } }, [
+    h('p', { class: 'hint', text: 'The correct answer:' }),
+    h('div', { class: 'check' }, [...mark('radio', `fq${n}-true`, `fq${n}-tf`, 'true', 'True', true), ...mark('radio', `fq${n}-false`, `fq${n}-tf`, 'false', 'False')]),
+  ]);
+
+  const textPart = h('div', { class: 'type-part', attrs: { 'data-for': 'text' } }, [
+    h('label', { text: 'Accepted answers (one per line)', attrs: { for: `fq${n}-accepted` } }),
+    h('textarea', { attrs: { id: `fq${n}-accepted`, name: 'accepted', rows: '3', spellcheck: 'false' } }),
+    h('div', { class: 'check' }, mark('checkbox', `fq${n}-accents`, 'ignoreAccents', 'on', 'Ignore accents (“cafe” counts as “café”)')),
+    h('p', { class: 'hint', text: 'Case and surrounding spaces never count.' }),
+  ]);
+
+  const showType = () => {
+    fieldset.dataset.type = type.value;
+    for (const part of [choicePart, truePart, textPart]) show(part, part.dataset.for === type.value);
+  };
+  type.addEventListener('change', showType);
+  fieldset.append(choicePart, truePart, textPart);
+  showType();
   fieldset.append(
     h('label', { text: 'Time limit (seconds)', attrs: { for: `fq${n}-time` } }),
     h('input', { attrs: { type: 'number', id: `fq${n}-time`, name: 'time', min: '1', max: '3600', value: '20' } }),
@@ -76,17 +131,33 @@ function addFormQuestion(): void {
 }
 
 function readFormQuestions(): FormQuestion[] {
-  return Array.from(document.querySelectorAll<HTMLFieldSetElement>('#form-questions fieldset')).map((fs) => ({
-    prompt: fs.querySelector<HTMLInputElement>('input[name=prompt]')?.value ?? '',
-    choices: Array.from(fs.querySelectorAll<HTMLInputElement>('input[name=choice]')).map((i) => i.value),
-    correctIndex: Number(fs.querySelector<HTMLInputElement>('input[type=radio]:checked')?.value ?? 0),
-    timeLimitSeconds: Number(fs.querySelector<HTMLInputElement>('input[name=time]')?.value ?? 20),
-  }));
+  return Array.from(document.querySelectorAll<HTMLFieldSetElement>('#form-questions fieldset')).map((fs) => {
+    const value = (selector: string) => fs.querySelector<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(selector)?.value ?? '';
+    const checked = (selector: string) => fs.querySelector<HTMLInputElement>(selector)?.checked === true;
+    return {
+      type: value('select[name=type]') as QuestionType,
+      prompt: value('input[name=prompt]'),
+      choices: Array.from(fs.querySelectorAll<HTMLInputElement>('input[name=choice]')).map((i) => i.value),
+      correct: Array.from(fs.querySelectorAll<HTMLInputElement>('.form-choice input:checked'), (i) => Number(i.value)),
+      answerIsTrue: checked('input[value=true]') ? true : checked('input[value=false]') ? false : undefined,
+      accepted: value('textarea[name=accepted]'),
+      ignoreAccents: checked('input[name=ignoreAccents]'),
+      timeLimitSeconds: Number(value('input[name=time]') || 20),
+    };
+  });
 }
 
 async function create(body: unknown): Promise<void> {
   const created = await api.createQuiz(adminKey(), body);
-  questions = created.questions.map((q) => ({ id: q.id, prompt: q.prompt, choices: q.choices, correct: q.correct, state: 'pending' }));
+  questions = created.questions.map((q) => ({
+    id: q.id,
+    prompt: q.prompt,
+    ...(q.type ? { type: q.type } : {}),
+    ...(q.choices ? { choices: q.choices } : {}),
+    correct: q.correct,
+    ...(q.accepted ? { accepted: q.accepted } : {}),
+    state: 'pending',
+  }));
   await manage(created.id, created.title, created.pin ?? null);
 }
 
@@ -95,6 +166,7 @@ async function load(id: string): Promise<void> {
   questions = quiz.questions.map((q) => ({
     id: q.id,
     ...(q.prompt ? { prompt: q.prompt } : {}),
+    ...(q.type ? { type: q.type } : {}),
     ...(q.choices ? { choices: q.choices } : {}),
     state: q.state,
     ...(q.closesAt ? { closesAt: q.closesAt } : {}),
@@ -156,23 +228,26 @@ function renderQuestions(): void {
     if (q.state === 'open') {
       parts.push(h('p', { class: 'answers-so-far', text: `${openLine(q)}. Per-choice counts appear when the question closes.` }));
     }
-    const choices = q.choices ?? [];
-    if (choices.length > 0) {
-      const total = reveal ? Object.values(reveal.counts).reduce((a, b) => a + b, 0) : 0;
+    const accepted = reveal?.accepted.length ? reveal.accepted : q.accepted;
+    if (q.type === 'text' && accepted) parts.push(h('p', { class: 'accepted', text: acceptedText(accepted) }));
+    const choices = choicesOf({ type: q.type, choices: q.choices ?? [] });
+    if (choices.length > 0 || (q.type === 'text' && reveal)) {
+      // Before the reveal: the choices with the host's own key; after it, every row with its count.
+      const rows = reveal
+        ? revealRowsOf({ type: q.type, choices }, reveal)
+        : choices.map((c) => ({ id: c.id, text: c.text, right: (q.correct ?? []).includes(c.id), count: undefined, share: 0 }));
       parts.push(
         h(
           'ul',
           { class: 'choice-counts' },
-          choices.map((c) => {
-            const n = reveal ? (reveal.counts[c.id] ?? 0) : undefined;
-            const right = (reveal?.correct ?? q.correct ?? []).includes(c.id);
-            const li = h('li', { attrs: { 'data-choice-id': c.id } }, [
-              h('span', { class: 'choice-label', text: `${c.text}${right ? ' ✓' : ''}` }),
-              h('span', { class: 'count', text: n === undefined ? '' : `${n}` }),
+          rows.map((r) => {
+            const li = h('li', { attrs: { [q.type === 'text' ? 'data-count' : 'data-choice-id']: r.id } }, [
+              h('span', { class: 'choice-label', text: `${r.text}${r.right && q.type !== 'text' ? ' ✓' : ''}` }),
+              h('span', { class: 'count', text: r.count === undefined ? '' : `${r.count}` }),
             ]);
-            if (reveal && total > 0) {
+            if (reveal && r.share > 0) {
               const bar = h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } });
-              bar.style.width = `${Math.round(((n ?? 0) / total) * 100)}%`;
+              bar.style.width = `${r.share}%`;
               li.append(bar);
             }
             return li;
@@ -247,6 +322,7 @@ async function refreshStates(): Promise<void> {
     if (pq.closesAt) q.closesAt = pq.closesAt;
     if (pq.prompt && !q.prompt) q.prompt = pq.prompt;
     if (pq.choices && !q.choices) q.choices = pq.choices;
+    if (pq.type && !q.type) q.type = pq.type;
   }
   quizStatus = quiz.status;
   $('#quiz-status').textContent = quiz.status === 'closed' ? 'closed' : 'running';
@@ -294,7 +370,7 @@ async function askForReveal(questionId: string): Promise<void> {
   for (let attempt = 0; attempt < 30 && !reveals.has(questionId); attempt++) {
     try {
       const r = await api.reveal(quizId, questionId);
-      reveals.set(questionId, { questionId, correct: r.correct, counts: r.counts });
+      reveals.set(questionId, { questionId, correct: r.correct, accepted: r.accepted ?? [], counts: r.counts });
       renderQuestions();
       return;
     } catch (err) {
@@ -422,23 +498,6 @@ async function manage(id: string, title: string, pin: string | null): Promise<vo
   }, 1_000);
 }
 
-const SAMPLE = {
-  title: 'Capitals',
-  scoreVisibility: 'onClose',
-  questions: [
-    {
-      id: 'q1',
-      prompt: 'What is the capital of Australia?',
-      choices: [
-        { id: 'a', text: 'Sydney' },
-        { id: 'b', text: 'Canberra' },
-        { id: 'c', text: 'Melbourne' },
-      ],
-      correct: ['b'],
-      timeLimitMs: 20000,
-    },
-  ],
-};
 
 async function main(): Promise<void> {
   config = await loadPageConfig();
@@ -448,7 +507,7 @@ async function main(): Promise<void> {
   keyInput.addEventListener('change', () => sessionStorage.setItem('quizstream.host.key', keyInput.value.trim()));
   if (config.devAdminKey) $('#key-hint').textContent = 'Local development: the dev admin key is filled in.';
 
-  ($('#json-input') as HTMLTextAreaElement).value = JSON.stringify(SAMPLE, null, 2);
+  ($('#json-input') as HTMLTextAreaElement).value = JSON.stringify(SAMPLE_QUIZ, null, 2);
   addFormQuestion();
   $('#add-question').addEventListener('click', addFormQuestion);
 
@@ -456,13 +515,13 @@ async function main(): Promise<void> {
   $('#create-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     try {
-      const body = quizFromForm(
-        ($('#title-input') as HTMLInputElement).value,
-        ($('#id-input') as HTMLInputElement).value,
-        readFormQuestions(),
-        ($('#visibility-input') as HTMLSelectElement).value as ScoreVisibility,
-        ($('#all-answered-input') as HTMLInputElement).checked,
-      );
+      const body = quizFromForm(($('#title-input') as HTMLInputElement).value, ($('#id-input') as HTMLInputElement).value, readFormQuestions(), {
+        scoreVisibility: ($('#visibility-input') as HTMLSelectElement).value as ScoreVisibility,
+        closeWhenAllAnswered: ($('#all-answered-input') as HTMLInputElement).checked,
+        scoring: ($('#scoring-input') as HTMLSelectElement).value === 'flat' ? 'flat' : 'speed',
+        streak: ($('#streak-input') as HTMLInputElement).checked,
+        partial: ($('#partial-input') as HTMLInputElement).checked,
+      });
       say(status, 'Creating…');
       create(body).catch((err: unknown) => say(status, `Could not create the quiz: ${messageOf(err)}`, 'error'));
     } catch (err) {

@@ -1,17 +1,27 @@
-import type { AnswerResultWire } from '../../common/messages/wire';
+import { answerBody, answerLabel, answerModeOf, choicesOf, rightByReveal, type AnswerInput, type AnswerMode } from './lib/answer';
 import { ApiError, IngestApi } from './lib/api';
 import { loadPageConfig } from './lib/config';
 import { $, h, queryParam, randomBytes, say, show } from './lib/dom';
-import { lockedInText, ordinal } from './lib/display';
+import { acceptedText, lockedInText, ordinal, resultText, rightWrongText } from './lib/display';
 import { randomAnswerId, randomPlayerId } from './lib/ids';
 import { parseJoinCode } from './lib/join-code';
-import { parseAnswerReceived, parseAnswerResult, parsePlayerStanding, parseQuestionOpened, parseReveal, type QuestionReveal } from './lib/messages';
+import {
+  parseAnswerReceived,
+  parseAnswerResult,
+  parsePlayerStanding,
+  parseQuestionOpened,
+  parseReveal,
+  type AnswerResult,
+  type QuestionReveal,
+} from './lib/messages';
 import { BOARD_TOP_N, NEIGHBOURS, neighbourhood } from './lib/standings';
 import { openQuestionOf, remainingMs, type OpenQuestion, type ScoreVisibility } from './lib/quiz';
 import { openLiveStream, showStreamStatus, type LiveStream } from './lib/stream';
 
 // The players' page: join with a name, then follow the quiz on the personal stream (question
-// opened, own answer received and scored, question closed with the reveal) and answer with one tap.
+// opened, own answer received and scored, question closed with the reveal) and answer: one tap for
+// one correct choice or true/false, ticks and a submit button when several choices are correct,
+// a text field for a typed answer.
 // The question itself comes from ingest's public quiz view, which never holds the answer key; the
 // reveal arrives only once the question is closed. In an onClose quiz (the default) the page says
 // "answer locked in" until the close, when the result comes with the reveal; in a live quiz the
@@ -26,17 +36,19 @@ interface Session {
 
 interface MyAnswer {
   answerId: string;
-  choiceId: string;
+  input: AnswerInput;
   state: 'sending' | 'accepted' | 'failed';
 }
 
 let api: IngestApi;
 let session: Session;
 let personalStream: LiveStream | undefined;
-let current: (OpenQuestion & { receivedAt: number }) | undefined;
+let current: (OpenQuestion & { receivedAt: number; mode: AnswerMode }) | undefined;
 let scoreVisibility: ScoreVisibility | undefined;
+/** The quiz gives part of the points for some of several correct choices. */
+let partialPoints = false;
 const answers = new Map<string, MyAnswer>();
-const results = new Map<string, AnswerResultWire>();
+const results = new Map<string, AnswerResult>();
 const reveals = new Map<string, QuestionReveal>();
 let ticker: number | undefined;
 
@@ -101,12 +113,21 @@ function stopTicker(): void {
   ticker = undefined;
 }
 
-function choiceButtons(): HTMLButtonElement[] {
-  return Array.from(document.querySelectorAll<HTMLButtonElement>('#choices button'));
+/** The choices as shown: buttons (one tap) or ticked labels (several correct), each with its data-choice-id. */
+function choiceItems(): HTMLElement[] {
+  return Array.from(document.querySelectorAll<HTMLElement>('#choices [data-choice-id]'));
 }
 
+function checkedChoiceIds(): string[] {
+  return Array.from(document.querySelectorAll<HTMLInputElement>('#choices input[type=checkbox]:checked'), (i) => i.value);
+}
+
+/** Every way to answer (buttons, ticks, submit, text field) on or off at once. */
 function setChoicesEnabled(enabled: boolean): void {
-  for (const b of choiceButtons()) b.disabled = !enabled;
+  for (const el of document.querySelectorAll<HTMLButtonElement | HTMLInputElement>('#choices button, #choices input, #text-answer input, #text-answer button')) {
+    el.disabled = !enabled;
+  }
+  ($('#submit-choices') as HTMLButtonElement).disabled = !enabled || checkedChoiceIds().length === 0;
 }
 
 function tick(): void {
@@ -124,44 +145,84 @@ function tick(): void {
   }
 }
 
+/** One tap answers: a button per choice (true/false is two of them). */
+function choiceButton(questionId: string, c: { id: string; text: string }, i: number): HTMLLIElement {
+  const button = h('button', { class: `choice c${i % 4}`, attrs: { type: 'button', 'data-choice-id': c.id, 'aria-pressed': 'false' } }, [
+    h('span', { class: 'choice-text', text: c.text }),
+    h('span', { class: 'choice-note' }),
+  ]);
+  button.addEventListener('click', () => void answer(questionId, { choiceIds: [c.id] }));
+  return h('li', {}, [button]);
+}
+
+/** Several correct choices: tick every one, then submit. */
+function choiceTick(questionId: string, c: { id: string; text: string }, i: number): HTMLLIElement {
+  const id = `tick-${questionId}-${i}`;
+  const box = h('input', { attrs: { type: 'checkbox', id, value: c.id } });
+  box.addEventListener('change', () => {
+    ($('#submit-choices') as HTMLButtonElement).disabled = checkedChoiceIds().length === 0;
+  });
+  return h('li', {}, [
+    h('label', { class: `choice tick c${i % 4}`, attrs: { for: id, 'data-choice-id': c.id } }, [
+      box,
+      h('span', { class: 'choice-text', text: c.text }),
+      h('span', { class: 'choice-note' }),
+    ]),
+  ]);
+}
+
 function showQuestion(q: OpenQuestion, receivedAt: number): void {
   if (current?.questionId === q.questionId) return;
-  current = { ...q, receivedAt };
+  const mode = answerModeOf(q);
+  current = { ...q, choices: [...choicesOf(q)], receivedAt, mode };
   show($('#waiting'), false);
   show($('#question'), true);
+  $('#question').dataset.mode = mode;
+  delete $('#question').dataset.verdict;
   $('#prompt').textContent = q.prompt;
   const list = $('#choices');
-  list.replaceChildren(
-    ...q.choices.map((c, i) => {
-      const button = h('button', { class: `choice c${i % 4}`, attrs: { type: 'button', 'data-choice-id': c.id, 'aria-pressed': 'false' } }, [
-        h('span', { class: 'choice-text', text: c.text }),
-        h('span', { class: 'choice-note' }),
-      ]);
-      button.addEventListener('click', () => void answer(q.questionId, c.id));
-      return h('li', {}, [button]);
-    }),
-  );
-  say($('#result'), 'Pick an answer.');
+  list.className = `choices${mode === 'truefalse' ? ' truefalse' : ''}`;
+  list.replaceChildren(...current.choices.map((c, i) => (mode === 'multiple' ? choiceTick(q.questionId, c, i) : choiceButton(q.questionId, c, i))));
+  show(list, mode !== 'text');
+  show($('#submit-choices'), mode === 'multiple');
+  show($('#text-answer'), mode === 'text');
+  const textInput = $('#text-input') as HTMLInputElement;
+  textInput.value = '';
+  const hint = $('#answer-hint');
+  hint.textContent = mode === 'multiple' ? 'More than one answer is right: tick every right one, then submit.' : '';
+  show(hint, mode === 'multiple');
+  say($('#result'), mode === 'text' ? 'Type your answer.' : mode === 'multiple' ? 'Tick your answers.' : 'Pick an answer.');
   show($('#reveal-note'), false);
+  show($('#text-reveal'), false);
+  setChoicesEnabled(true);
   stopTicker();
   ticker = window.setInterval(tick, 200);
   tick();
-  choiceButtons()[0]?.focus();
+  if (mode === 'text') textInput.focus();
+  else choiceItems()[0]?.focus();
 }
 
-async function answer(questionId: string, choiceId: string): Promise<void> {
+async function answer(questionId: string, input: AnswerInput): Promise<void> {
   if (answers.has(questionId) && answers.get(questionId)?.state !== 'failed') return;
   // One id per question, kept for retries: ingest then treats a repeat as the same answer.
   const answerId = answers.get(questionId)?.answerId ?? randomAnswerId(randomBytes);
-  const mine: MyAnswer = { answerId, choiceId, state: 'sending' };
+  let body;
+  try {
+    body = answerBody(questionId, answerId, input);
+  } catch (err) {
+    say($('#result'), (err as Error).message, 'error');
+    return;
+  }
+  const mine: MyAnswer = { answerId, input, state: 'sending' };
   answers.set(questionId, mine);
   setChoicesEnabled(false);
-  for (const b of choiceButtons()) b.setAttribute('aria-pressed', String(b.dataset.choiceId === choiceId));
-  const text = current?.choices.find((c) => c.id === choiceId)?.text ?? choiceId;
+  const picked = 'choiceIds' in input ? input.choiceIds : [];
+  for (const b of choiceItems()) if (b instanceof HTMLButtonElement) b.setAttribute('aria-pressed', String(picked.includes(b.dataset.choiceId ?? '')));
+  const text = answerLabel(input, current?.choices ?? []);
   say($('#result'), `Sending “${text}”…`);
   for (let attempt = 1; ; attempt++) {
     try {
-      await api.answer(session.quizId, session.token, { questionId, choiceId, answerId });
+      await api.answer(session.quizId, session.token, body);
       mine.state = 'accepted';
       if (!results.has(questionId) && !reveals.has(questionId)) say($('#result'), lockedInText(text, scoreVisibility));
       return;
@@ -210,19 +271,21 @@ function showReceived(answerId: string, questionId: string): void {
   mine.state = 'accepted';
   setChoicesEnabled(false);
   if (current?.questionId !== questionId || results.has(questionId) || reveals.has(questionId)) return;
-  const text = current.choices.find((c) => c.id === mine.choiceId)?.text ?? mine.choiceId;
-  say($('#result'), lockedInText(text, scoreVisibility));
+  say($('#result'), lockedInText(answerLabel(mine.input, current.choices), scoreVisibility));
 }
 
-function showResult(r: AnswerResultWire): void {
+function showResult(r: AnswerResult): void {
   results.set(r.questionId, r);
   showStanding(r.total, r.rank);
   // The neighbours moved too; only worth a read when the player is off the board's top N.
   if (r.rank > BOARD_TOP_N || !$('#neighbours').hidden) void refreshStanding().catch((err: unknown) => console.warn('standing refresh failed', err));
   if (current?.questionId !== r.questionId) return;
-  const verdict = r.correct ? `Correct! +${r.points} points.` : r.late ? 'Too late: no points.' : 'Wrong: no points.';
-  say($('#result'), `${verdict} Total ${r.total}, ${ordinal(r.rank)} place.`, r.correct ? 'ok' : 'error');
-  $('#question').dataset.verdict = r.correct ? 'correct' : 'wrong';
+  // Partly right (several correct choices in a partial quiz) earned points: not shown as an error.
+  const partly = !r.correct && r.points > 0;
+  say($('#result'), resultText(r), r.correct ? 'ok' : partly ? 'info' : 'error');
+  $('#question').dataset.verdict = r.correct ? 'correct' : partly ? 'partial' : 'wrong';
+  // For tests and tools: the streak part of these points.
+  $('#result').dataset.bonus = String(r.bonus);
 }
 
 function showReveal(reveal: QuestionReveal): void {
@@ -232,26 +295,37 @@ function showReveal(reveal: QuestionReveal): void {
   setChoicesEnabled(false);
   $('#seconds').textContent = 'closed';
   ($('#countdown') as HTMLProgressElement).value = 0;
-  for (const b of choiceButtons()) {
-    const id = b.dataset.choiceId ?? '';
-    const right = reveal.correct.includes(id);
-    const n = reveal.counts[id] ?? 0;
-    b.classList.toggle('correct', right);
-    b.classList.toggle('incorrect', !right);
-    const note = b.querySelector<HTMLElement>('.choice-note');
-    if (note) note.textContent = `${right ? '✓ correct · ' : ''}${n} ${n === 1 ? 'answer' : 'answers'}`;
+  if (current.mode === 'text') {
+    // A typed answer: the accepted spellings and how many got it, nothing per choice.
+    $('#accepted').textContent = acceptedText(reveal.accepted);
+    $('#right-wrong').textContent = rightWrongText(reveal.counts);
+    show($('#text-reveal'), true);
+  } else {
+    for (const b of choiceItems()) {
+      const id = b.dataset.choiceId ?? '';
+      const right = reveal.correct.includes(id);
+      const n = reveal.counts[id] ?? 0;
+      b.classList.toggle('correct', right);
+      b.classList.toggle('incorrect', !right);
+      const note = b.querySelector<HTMLElement>('.choice-note');
+      if (note) note.textContent = `${right ? '✓ correct · ' : ''}${n} ${n === 1 ? 'answer' : 'answers'}`;
+    }
+    show($('#reveal-note'), true);
   }
-  show($('#reveal-note'), true);
   const mine = answers.get(reveal.questionId);
   const result = results.get(reveal.questionId);
   if (!mine) say($('#result'), 'You did not answer this one.');
-  else if (!result) say($('#result'), reveal.correct.includes(mine.choiceId) ? 'Your answer was right! Waiting for your points…' : 'Your answer was wrong.');
+  else if (!result) {
+    const right = rightByReveal(mine.input, reveal, partialPoints);
+    say($('#result'), right === true ? 'Your answer was right! Waiting for your points…' : right === false ? 'Your answer was wrong.' : 'Waiting for your points…');
+  }
 }
 
 async function syncQuiz(): Promise<void> {
   const quiz = await api.quiz(session.quizId);
   $('#title').textContent = quiz.title;
   scoreVisibility = quiz.scoreVisibility;
+  partialPoints = quiz.partial === true;
   const open = openQuestionOf(quiz, Date.now());
   if (open) showQuestion(open, Date.now());
   if (quiz.status === 'closed') {
@@ -357,6 +431,13 @@ async function main(): Promise<void> {
   api = new IngestApi(config.ingestUrl);
   const quizParam = queryParam('quiz');
   const pinParam = queryParam('pin');
+  $('#submit-choices').addEventListener('click', () => {
+    if (current) void answer(current.questionId, { choiceIds: checkedChoiceIds() });
+  });
+  $('#text-answer').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (current) void answer(current.questionId, { text: ($('#text-input') as HTMLInputElement).value });
+  });
   const saved = quizParam ? loadSession(quizParam) : undefined;
   if (saved) {
     session = saved;

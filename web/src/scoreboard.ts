@@ -2,18 +2,21 @@ import type { LeaderboardEntryWire, SnapshotWire } from '../../common/messages/w
 import { ApiError, IngestApi } from './lib/api';
 import { loadPageConfig } from './lib/config';
 import { $, h, queryParam, reducedMotion, show } from './lib/dom';
-import { isNewer, ordinal, topN } from './lib/display';
+import { choicesOf } from './lib/answer';
+import { acceptedText, isNewer, ordinal, topN } from './lib/display';
 import { formatPin, parseJoinCode, playUrl } from './lib/join-code';
 import { parseSnapshot } from './lib/messages';
 import { qrSvg } from './lib/qr-svg';
 import { remainingMs, type PublicQuestion, type PublicQuiz } from './lib/quiz';
-import { answeredOf, podiumOf, shares, stageOf, type Stage } from './lib/stage';
+import { answeredOf, answerHintOf, podiumOf, revealRowsOf, stageOf, type Stage } from './lib/stage';
 import { openLiveStream, showStreamStatus } from './lib/stream';
 
 // The big screen. The leaderboard SSE stream gives the board and, while a question is open, how
 // many have answered it (`openQuestions`); ingest's public view of the quiz gives the stage: the
-// lobby with the PIN and a QR code of the play URL, the open question with its countdown, the
-// reveal of the last closed one (correct choice and distribution, from ingest's reveal, which
+// lobby with the PIN and a QR code of the play URL, the open question with its countdown (a text
+// question has no choices: "type your answer"), the reveal of the last closed one (the correct
+// choices and the distribution, or a text question's accepted spellings and how many typed a
+// right and a wrong answer, from ingest's reveal, which
 // answers only once the processors released the close), and the podium once the quiz is over.
 // The view is read again whenever the open questions change and every few seconds (a quiz closing
 // with no question open moves no snapshot). Board rows are keyed by player and moved, not rebuilt,
@@ -25,6 +28,8 @@ const POLL_MS = 3_000;
 
 interface Reveal {
   correct: string[];
+  /** A text question's accepted spellings (empty for the other types). */
+  accepted: string[];
   counts: Record<string, number>;
 }
 
@@ -142,24 +147,40 @@ function renderQuestion(q: PublicQuestion, reveal: Reveal | undefined): void {
   view.dataset.revealed = String(reveal !== undefined);
   $('#question-number').textContent = reveal || stage?.kind === 'reveal' ? `${questionNumber(q)} · the answer` : questionNumber(q);
   $('#prompt').textContent = q.prompt ?? '';
-  const choices = q.choices ?? [];
-  const pct = reveal ? shares(reveal.counts, choices.map((c) => c.id)) : {};
-  $('#choices').replaceChildren(
-    ...choices.map((c, i) => {
-      const right = reveal?.correct.includes(c.id) ?? false;
-      const li = h('li', { class: `big-choice c${i % 4}${reveal ? (right ? ' correct' : ' incorrect') : ''}`, attrs: { 'data-choice-id': c.id } }, [
-        h('span', { class: 'choice-text', text: `${right ? '✓ ' : ''}${c.text}` }),
-      ]);
-      if (reveal) {
-        const n = reveal.counts[c.id] ?? 0;
+  view.dataset.type = q.type ?? 'choice';
+  const text = q.type === 'text';
+  const hint = answerHintOf(q);
+  // A text question has nothing to pick: the hint stands in for the choices until the reveal.
+  $('#answer-hint').textContent = text ? '' : hint;
+  show($('#answer-hint'), !text && hint !== '' && !reveal);
+  show($('#type-hint'), text && !reveal);
+  $('#accepted').textContent = text && reveal ? acceptedText(reveal.accepted) : '';
+  show($('#accepted'), text && reveal !== undefined);
+  const list = $('#choices');
+  list.className = `big-choices${q.type === 'truefalse' ? ' truefalse' : ''}`;
+  if (!reveal) {
+    list.replaceChildren(
+      ...choicesOf({ type: q.type, choices: q.choices ?? [] }).map((c, i) =>
+        h('li', { class: `big-choice c${i % 4}`, attrs: { 'data-choice-id': c.id } }, [h('span', { class: 'choice-text', text: c.text })]),
+      ),
+    );
+  } else {
+    const rows = revealRowsOf({ type: q.type, choices: choicesOf({ type: q.type, choices: q.choices ?? [] }) }, reveal);
+    list.replaceChildren(
+      ...rows.map((r, i) => {
+        // A typed answer's two rows are right and wrong, coloured as such; choices keep their colours.
+        const colour = text ? `text-count ${r.right ? 'right' : 'wrong'}` : `c${i % 4}`;
+        const li = h('li', { class: `big-choice ${colour} ${r.right ? 'correct' : 'incorrect'}`, attrs: { [text ? 'data-count' : 'data-choice-id']: r.id } }, [
+          h('span', { class: 'choice-text', text: text ? r.text : `${r.right ? '✓ ' : ''}${r.text}` }),
+        ]);
         const bar = h('span', { class: 'share', attrs: { 'aria-hidden': 'true' } });
-        bar.style.width = `${pct[c.id] ?? 0}%`;
-        li.append(bar, h('span', { class: 'count', text: String(n) }));
-        li.setAttribute('aria-label', `${c.text}${right ? ', correct' : ''}: ${n} ${n === 1 ? 'answer' : 'answers'}`);
-      }
-      return li;
-    }),
-  );
+        bar.style.width = `${r.share}%`;
+        li.append(bar, h('span', { class: 'count', text: String(r.count) }));
+        li.setAttribute('aria-label', `${r.text}${r.right && !text ? ', correct' : ''}: ${r.count} ${r.count === 1 ? 'answer' : 'answers'}`);
+        return li;
+      }),
+    );
+  }
   show($('#countdown-row'), stage?.kind === 'question');
   $('#reveal-status').textContent = stage?.kind === 'reveal' && !reveal ? 'Counting the answers…' : '';
   tick();
@@ -213,7 +234,7 @@ async function loadReveal(questionId: string): Promise<void> {
     for (let attempt = 0; attempt < 30 && !reveals.has(questionId); attempt++) {
       try {
         const r = await api.reveal(quizId, questionId);
-        reveals.set(questionId, { correct: r.correct, counts: r.counts });
+        reveals.set(questionId, { correct: r.correct, accepted: r.accepted ?? [], counts: r.counts });
       } catch (err) {
         if (!(err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status === 503))) throw err;
         await new Promise((r) => setTimeout(r, 500));

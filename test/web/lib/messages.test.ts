@@ -23,12 +23,25 @@ test('personal events are parsed field by field', () => {
     total: 900,
     rank: 1,
     late: false,
+    bonus: 0,
   });
+  expect(parseAnswerResult({ answerId: 'x', questionId: 'q1', correct: true, points: 1100, total: 2000, rank: 1, late: false, bonus: 100 })).toMatchObject({ points: 1100, bonus: 100 });
   expect(parseAnswerResult({ answerId: 'x', questionId: 'q1', correct: 'yes', points: 1, total: 1, rank: 1 })).toBeUndefined();
   const opened = { questionId: 'q1', prompt: 'P?', choices: [{ id: 'a', text: 'A' }], points: 1000, timeLimitMs: 20000, openedAt: 't0', closesAt: 't1' };
   expect(parseQuestionOpened(opened)).toEqual(opened);
   expect(parseQuestionOpened({ ...opened, choices: [{ id: 'a' }] })).toBeUndefined();
-  expect(parseReveal({ questionId: 'q1', correct: ['b'], counts: { a: 1, b: 2, c: 'x' } })).toEqual({ questionId: 'q1', correct: ['b'], counts: { a: 1, b: 2 } });
+  expect(parseQuestionOpened({ ...opened, type: 'choice', multiple: true })).toEqual({ ...opened, type: 'choice', multiple: true });
+  const { choices: _none, ...textOpened } = opened;
+  expect(parseQuestionOpened({ ...textOpened, type: 'text', multiple: false })).toEqual({ ...textOpened, choices: [], type: 'text', multiple: false });
+  expect(parseQuestionOpened({ ...textOpened, type: 'choice' })).toBeUndefined();
+  expect(parseQuestionOpened({ ...opened, type: 'essay' })).toBeUndefined();
+  expect(parseReveal({ questionId: 'q1', correct: ['b'], counts: { a: 1, b: 2, c: 'x' } })).toEqual({ questionId: 'q1', correct: ['b'], accepted: [], counts: { a: 1, b: 2 } });
+  expect(parseReveal({ questionId: 'q1', correct: [], accepted: ['café', 'cafe'], counts: { correct: 2, wrong: 1 } })).toEqual({
+    questionId: 'q1',
+    correct: [],
+    accepted: ['café', 'cafe'],
+    counts: { correct: 2, wrong: 1 },
+  });
   expect(parseReveal({ questionId: 'q1', counts: {} })).toBeUndefined();
 });
 

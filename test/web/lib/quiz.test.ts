@@ -28,3 +28,22 @@ test('the countdown never shows more than the time limit, whatever the clocks sa
   expect(remainingMs({ closesAt: '2025-12-31T23:59:00Z', timeLimitMs: 20_000 }, now, now)).toBe(0);
   expect(remainingMs({}, now, now)).toBe(0);
 });
+
+test('an open text question has no choices; its type and whether several choices are right come along', () => {
+  const base = { position: 0, points: 1000, timeLimitMs: 20000, openedAt: null, closesAt: null, closedAt: null, state: 'open' as const };
+  const quiz = (question: PublicQuiz['questions'][number]): PublicQuiz => ({ id: 'demo', title: 'T', status: 'open', questions: [question] });
+  expect(openQuestionOf(quiz({ ...base, id: 'q1', prompt: 'Spell it', type: 'text' }), 0)).toEqual({
+    questionId: 'q1',
+    prompt: 'Spell it',
+    choices: [],
+    type: 'text',
+    points: 1000,
+    timeLimitMs: 20000,
+  });
+  expect(openQuestionOf(quiz({ ...base, id: 'q1', prompt: 'Pick', type: 'choice', multiple: true, choices: [{ id: 'a', text: 'A' }] }), 0)).toMatchObject({
+    type: 'choice',
+    multiple: true,
+  });
+  // Any other type without its choices is not shown (an older view before the open).
+  expect(openQuestionOf(quiz({ ...base, id: 'q1', prompt: 'Pick', type: 'choice' }), 0)).toBeUndefined();
+});

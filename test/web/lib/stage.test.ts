@@ -1,6 +1,6 @@
 import type { SnapshotWire } from '../../../common/messages/wire';
 import type { PublicQuestion, PublicQuiz } from '../../../web/src/lib/quiz';
-import { answeredOf, podiumOf, shares, stageOf } from '../../../web/src/lib/stage';
+import { answeredOf, answerHintOf, podiumOf, revealRowsOf, shares, stageOf } from '../../../web/src/lib/stage';
 
 // Which screen the big screen shows, and what it says on it.
 
@@ -56,4 +56,30 @@ test('the podium is the top three by rank', () => {
 test('shares of the answers per choice, in whole percent', () => {
   expect(shares({ a: 1, b: 3 }, ['a', 'b', 'c'])).toEqual({ a: 25, b: 75, c: 0 });
   expect(shares({}, ['a', 'b'])).toEqual({ a: 0, b: 0 });
+});
+
+test('the big screen tells the room how to answer each type', () => {
+  expect(answerHintOf({})).toBe('');
+  expect(answerHintOf({ type: 'choice', multiple: false })).toBe('');
+  expect(answerHintOf({ type: 'choice', multiple: true })).toBe('More than one answer is right: pick them all');
+  expect(answerHintOf({ type: 'truefalse' })).toBe('True or false?');
+  expect(answerHintOf({ type: 'text' })).toBe('Type your answer on your phone');
+});
+
+test('the reveal lists every choice with its count and share, every correct one marked; a typed answer shows right against wrong', () => {
+  const choices = [
+    { id: 'a', text: 'A' },
+    { id: 'b', text: 'B' },
+    { id: 'c', text: 'C' },
+  ];
+  expect(revealRowsOf({ type: 'choice', choices }, { correct: ['a', 'c'], counts: { a: 2, b: 1, c: 1 } })).toEqual([
+    { id: 'a', text: 'A', right: true, count: 2, share: 50 },
+    { id: 'b', text: 'B', right: false, count: 1, share: 25 },
+    { id: 'c', text: 'C', right: true, count: 1, share: 25 },
+  ]);
+  expect(revealRowsOf({ type: 'text' }, { correct: [], counts: { correct: 3, wrong: 1 } })).toEqual([
+    { id: 'correct', text: 'Right', right: true, count: 3, share: 75 },
+    { id: 'wrong', text: 'Wrong', right: false, count: 1, share: 25 },
+  ]);
+  expect(revealRowsOf({ type: 'text' }, { correct: [], counts: {} }).map((r) => r.count)).toEqual([0, 0]);
 });

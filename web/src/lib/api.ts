@@ -1,4 +1,5 @@
-import type { PublicQuiz } from './quiz';
+import type { AnswerBody } from './answer';
+import type { Choice, PublicQuiz, QuestionType } from './quiz';
 
 // A small client for ingest's v1 API (another origin: ingest answers CORS for the push origin).
 
@@ -100,7 +101,8 @@ export class IngestApi {
   }
 
   reveal(quizId: string, questionId: string) {
-    return this.request<{ questionId: string; correct: string[]; counts: Record<string, number>; answered: number }>(
+    // accepted: a text question's spellings (absent from an ingest older than question types).
+    return this.request<{ questionId: string; correct: string[]; accepted?: string[]; counts: Record<string, number>; answered: number }>(
       'GET',
       `/v1/quizzes/${encodeURIComponent(quizId)}/questions/${encodeURIComponent(questionId)}/reveal`,
     );
@@ -143,12 +145,18 @@ export class IngestApi {
     return this.request<PublicQuiz>('GET', `/v1/quizzes/${encodeURIComponent(quizId)}`);
   }
 
-  answer(quizId: string, token: string, body: { questionId: string; choiceId: string; answerId: string }) {
+  answer(quizId: string, token: string, body: AnswerBody) {
     return this.withRetry(() => this.request<{ answerId: string }>('POST', `/v1/quizzes/${encodeURIComponent(quizId)}/answers`, { token, body }));
   }
 
   createQuiz(adminKey: string, quiz: unknown) {
-    return this.request<{ id: string; title: string; pin?: string | null; questions: Array<{ id: string; prompt: string; choices: Array<{ id: string; text: string }>; correct: string[]; timeLimitMs: number }> }>(
+    return this.request<{
+      id: string;
+      title: string;
+      pin?: string | null;
+      // The admin's echo, answer key included: a text question's accepted spellings, no choices.
+      questions: Array<{ id: string; prompt: string; type?: QuestionType; choices?: Choice[]; correct: string[]; accepted?: string[]; timeLimitMs: number }>;
+    }>(
       'POST',
       '/v1/quizzes',
       { adminKey, body: quiz },

@@ -7,17 +7,30 @@ import type {
   SnapshotWire,
   StandingsPageWire,
 } from '../../../common/messages/wire';
-import type { Choice, OpenQuestion } from './quiz';
+import type { Choice, OpenQuestion, QuestionType } from './quiz';
 
 // What push sends, checked before a page shows it: the shapes are push's (common/messages/wire.ts,
 // imported as types only); anything else is ignored rather than half-rendered. No DOM here, so
 // unit tests run these in Node.
 
+/**
+ * A closed question's reveal (question-closed, or ingest's GET …/reveal): the correct choice ids
+ * (empty for a text question), the accepted spellings (text questions only, empty otherwise) and
+ * the counts: per choice id, or `correct` and `wrong` for a text question.
+ */
 export interface QuestionReveal {
   questionId: string;
   correct: string[];
+  accepted: string[];
   counts: Record<string, number>;
 }
+
+/** An answer's result: `points` includes the streak bonus, `bonus` is that part (0 when none). */
+export interface AnswerResult extends AnswerResultWire {
+  bonus: number;
+}
+
+const QUESTION_TYPES: readonly string[] = ['choice', 'truefalse', 'text'] satisfies QuestionType[];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -70,7 +83,7 @@ export function parsePlayerStanding(data: unknown): PlayerStandingWire | undefin
   return standing;
 }
 
-export function parseAnswerResult(data: unknown): AnswerResultWire | undefined {
+export function parseAnswerResult(data: unknown): AnswerResult | undefined {
   if (!isObject(data) || typeof data.answerId !== 'string' || typeof data.questionId !== 'string' || typeof data.correct !== 'boolean') {
     return undefined;
   }
@@ -84,6 +97,8 @@ export function parseAnswerResult(data: unknown): AnswerResultWire | undefined {
     rank: data.rank,
     // Push always sends it; a result without it (an older push) was not late.
     late: typeof data.late === 'boolean' ? data.late : false,
+    // A push from before streaks sends none: no bonus.
+    bonus: isInt(data.bonus) ? data.bonus : 0,
   };
 }
 
@@ -104,12 +119,17 @@ function parseChoices(v: unknown): Choice[] | undefined {
 
 export function parseQuestionOpened(data: unknown): OpenQuestion | undefined {
   if (!isObject(data) || typeof data.questionId !== 'string' || typeof data.prompt !== 'string') return undefined;
-  const choices = parseChoices(data.choices);
+  if (data.type !== undefined && !(typeof data.type === 'string' && QUESTION_TYPES.includes(data.type))) return undefined;
+  const type = data.type as QuestionType | undefined;
+  // A text question has nothing to pick from; it may come with an empty list or none.
+  const choices = type === 'text' && data.choices === undefined ? [] : parseChoices(data.choices);
   if (!choices) return undefined;
   return {
     questionId: data.questionId,
     prompt: data.prompt,
     choices,
+    ...(type ? { type } : {}),
+    ...(typeof data.multiple === 'boolean' ? { multiple: data.multiple } : {}),
     ...(isInt(data.points) ? { points: data.points } : {}),
     ...(isInt(data.timeLimitMs) ? { timeLimitMs: data.timeLimitMs } : {}),
     ...(typeof data.openedAt === 'string' ? { openedAt: data.openedAt } : {}),
@@ -120,7 +140,8 @@ export function parseQuestionOpened(data: unknown): OpenQuestion | undefined {
 export function parseReveal(data: unknown): QuestionReveal | undefined {
   if (!isObject(data) || typeof data.questionId !== 'string' || !Array.isArray(data.correct) || !isObject(data.counts)) return undefined;
   const correct = data.correct.filter((c): c is string => typeof c === 'string');
+  const accepted = Array.isArray(data.accepted) ? data.accepted.filter((a): a is string => typeof a === 'string') : [];
   const counts: Record<string, number> = {};
   for (const [k, v] of Object.entries(data.counts)) if (isInt(v)) counts[k] = v;
-  return { questionId: data.questionId, correct, counts };
+  return { questionId: data.questionId, correct, accepted, counts };
 }

@@ -6,11 +6,19 @@ export interface Choice {
   text: string;
 }
 
+/** choice: pick one (or, with `multiple`, several); truefalse: two fixed choices; text: type the answer. */
+export type QuestionType = 'choice' | 'truefalse' | 'text';
+
 /** A question as the public quiz view (GET /v1/quizzes/:id) or question-opened shows it. */
 export interface OpenQuestion {
   questionId: string;
   prompt: string;
+  /** Empty for a text question. */
   choices: Choice[];
+  /** Absent from an older ingest or push: a choice question. */
+  type?: QuestionType;
+  /** Several choices are correct: the player may pick more than one. */
+  multiple?: boolean;
   points?: number;
   timeLimitMs?: number;
   openedAt?: string;
@@ -28,6 +36,8 @@ export interface PublicQuestion {
   closedAt: string | null;
   prompt?: string;
   choices?: Choice[];
+  type?: QuestionType;
+  multiple?: boolean;
 }
 
 export type ScoreVisibility = 'onClose' | 'live';
@@ -41,18 +51,24 @@ export interface PublicQuiz {
   /** The game PIN while the quiz runs; null once it closed (or for an old quiz that never had one). */
   pin?: string | null;
   closeWhenAllAnswered?: boolean;
+  scoring?: 'speed' | 'flat';
+  streak?: boolean;
+  partial?: boolean;
   questions: PublicQuestion[];
 }
 
 /** The open question of a public quiz view, if any (prompt and choices are shown once opened). */
 export function openQuestionOf(quiz: PublicQuiz, now: number): OpenQuestion | undefined {
   for (const q of quiz.questions) {
-    if (q.state !== 'open' || !q.prompt || !q.choices) continue;
+    // A text question may come without choices; any other without them is not shown yet.
+    if (q.state !== 'open' || !q.prompt || (!q.choices && q.type !== 'text')) continue;
     if (q.closesAt && Date.parse(q.closesAt) < now) continue;
     return {
       questionId: q.id,
       prompt: q.prompt,
-      choices: q.choices,
+      choices: q.choices ?? [],
+      ...(q.type ? { type: q.type } : {}),
+      ...(q.multiple !== undefined ? { multiple: q.multiple } : {}),
       points: q.points,
       timeLimitMs: q.timeLimitMs,
       ...(q.openedAt ? { openedAt: q.openedAt } : {}),

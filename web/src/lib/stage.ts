@@ -1,5 +1,5 @@
 import type { LeaderboardEntryWire, SnapshotWire } from '../../../common/messages/wire';
-import type { PublicQuestion, PublicQuiz } from './quiz';
+import type { PublicQuestion, PublicQuiz, QuestionType } from './quiz';
 
 // Which screen the big screen shows, from ingest's public view of the quiz: the lobby until the
 // first question opens, the open question, the reveal of the last closed one between questions,
@@ -40,4 +40,27 @@ export function podiumOf(s: SnapshotWire | undefined): LeaderboardEntryWire[] {
 export function shares(counts: Record<string, number>, choiceIds: string[]): Record<string, number> {
   const total = choiceIds.reduce((sum, id) => sum + (counts[id] ?? 0), 0);
   return Object.fromEntries(choiceIds.map((id) => [id, total === 0 ? 0 : Math.round(((counts[id] ?? 0) / total) * 100)]));
+}
+
+/** What the big screen says under the prompt, so a room knows how to answer before reading the choices. */
+export function answerHintOf(q: { type?: QuestionType; multiple?: boolean }): string {
+  if (q.type === 'text') return 'Type your answer on your phone';
+  if (q.type === 'truefalse') return 'True or false?';
+  return q.multiple ? 'More than one answer is right: pick them all' : '';
+}
+
+/** The reveal's bars: per choice, or right against wrong for a typed answer. */
+export function revealRowsOf(
+  q: { type?: QuestionType; choices?: ReadonlyArray<{ id: string; text: string }> },
+  reveal: { correct: string[]; counts: Record<string, number> },
+): Array<{ id: string; text: string; right: boolean; count: number; share: number }> {
+  const rows =
+    q.type === 'text'
+      ? [
+          { id: 'correct', text: 'Right', right: true },
+          { id: 'wrong', text: 'Wrong', right: false },
+        ]
+      : (q.choices ?? []).map((c) => ({ id: c.id, text: c.text, right: reveal.correct.includes(c.id) }));
+  const pct = shares(reveal.counts, rows.map((r) => r.id));
+  return rows.map((r) => ({ ...r, count: reveal.counts[r.id] ?? 0, share: pct[r.id] ?? 0 }));
 }
