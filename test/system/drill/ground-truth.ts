@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { DecodedEvent } from '../../../common/messages/events';
 import { EventCodec } from '../../../common/codec';
-import { answersShownAt, referenceRanking, type RefAnswer, type RefJoin, type RefQuestion, type RefResult, type ScoreVisibility } from '../../helpers/reference-ranking';
+import { answersShownAt, referenceRanking, type RefAnswer, type RefJoin, type RefQuestion, type RefResult, type RefRules, type ScoreVisibility } from '../../helpers/reference-ranking';
 import type { QuizPlan } from './load-generator';
 
 // Ground truth for a scenario's quizzes: what ingest accepted, read back from quiz.events in
@@ -25,7 +25,7 @@ export interface QuizTruth {
   final: RefResult;
 }
 
-type RankingInput = Pick<QuizTruth, 'joins' | 'answers' | 'questions' | 'closeOffsets'> & { visibility: ScoreVisibility; streak: boolean };
+type RankingInput = Pick<QuizTruth, 'joins' | 'answers' | 'questions' | 'closeOffsets'> & { visibility: ScoreVisibility; rules: RefRules };
 
 /** readQuizEvents, retried: right after a broker restart, metadata can be stale for a while. */
 export async function readQuizEventsRetrying(brokers: string[], registryUrl: string, prefix: string, quizIds: Set<string>): Promise<Map<string, Array<Positioned<DecodedEvent>>>> {
@@ -88,7 +88,10 @@ export function quizTruth(plan: QuizPlan, events: Array<Positioned<DecodedEvent>
     if (e.type === 'PlayerJoined') joins.push({ offset, value: { playerId: e.payload.playerId, displayName: e.payload.displayName, joinedAt: e.payload.joinedAt } });
     else if (e.type === 'AnswerSubmitted') {
       const p = e.payload;
-      answers.push({ offset, value: { answerId: p.answerId, questionId: p.questionId, playerId: p.playerId, choiceId: p.choiceId, acceptedAt: p.acceptedAt } });
+      answers.push({
+        offset,
+        value: { answerId: p.answerId, questionId: p.questionId, playerId: p.playerId, choiceId: p.choiceId, choiceIds: p.choiceIds, text: p.text, acceptedAt: p.acceptedAt },
+      });
     } else if (e.type === 'QuestionOpened') {
       // A repeated open (an admin retry after a 503 that had landed) keeps the later time, as ingest enforces it.
       const prev = opened.get(e.payload.questionId);
@@ -100,9 +103,17 @@ export function quizTruth(plan: QuizPlan, events: Array<Positioned<DecodedEvent>
   }
   const questions: RefQuestion[] = plan.questions
     .filter((q) => opened.has(q.id))
-    .map((q) => ({ id: q.id, points: q.points, timeLimitMs: q.timeLimitMs, correct: q.correct, ...opened.get(q.id)!, closedAt: closed.get(q.id) }));
+    .map((q) => ({
+      id: q.id,
+      type: q.type,
+      points: q.points,
+      timeLimitMs: q.timeLimitMs,
+      ...(q.type === 'text' ? { correct: [], accepted: q.accepted, ignoreAccents: q.ignoreAccents } : { correct: q.correct }),
+      ...opened.get(q.id)!,
+      closedAt: closed.get(q.id),
+    }));
   const visibility = plan.scoreVisibility;
-  return { plan, joins, answers, questions, closeOffsets, final: rankingUpTo({ joins, answers, questions, closeOffsets, visibility, streak: plan.streak }, Infinity) };
+  return { plan, joins, answers, questions, closeOffsets, final: rankingUpTo({ joins, answers, questions, closeOffsets, visibility, rules: rulesOf(plan) }, Infinity) };
 }
 
 /**
@@ -116,10 +127,14 @@ export function rankingUpTo(t: RankingInput, seq: number): RefResult {
     questions: t.questions,
     joins: t.joins.filter((j) => j.offset < seq).map((j) => j.value),
     answers: counted.map((a) => a.value),
-    rules: { streak: t.streak },
+    rules: t.rules,
   });
 }
 
 export function rankingInput(t: QuizTruth): RankingInput {
-  return { ...t, visibility: t.plan.scoreVisibility, streak: t.plan.streak };
+  return { ...t, visibility: t.plan.scoreVisibility, rules: rulesOf(t.plan) };
+}
+
+function rulesOf(plan: QuizPlan): RefRules {
+  return { scoring: plan.scoring, streak: plan.streak, partial: plan.partial };
 }

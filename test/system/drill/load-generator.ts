@@ -12,18 +12,27 @@ import { acceptedName } from '../../helpers/player-names';
 export interface QuizPlan {
   quizId: string;
   scoreVisibility: ScoreVisibility;
-  /** Every other quiz plays with the answer streak on, so the kills test its exactly-once too. */
+  /** Every other quiz plays with the answer streak on and flat points, the others with speed and partial points, so the kills test each rule's exactly-once. */
   streak: boolean;
-  questions: Array<{ id: string; correct: string[]; points: number; timeLimitMs: number }>;
+  scoring: 'speed' | 'flat';
+  partial: boolean;
+  /** The question types take turns: one correct choice, several, true/false, a typed answer. */
+  questions: DrillQuestion[];
   players: Array<{ playerId: string; displayName: string }>;
 }
+
+export type DrillQuestion = { id: string; points: number; timeLimitMs: number } & (
+  | { type: 'choice' | 'truefalse'; correct: string[] }
+  | { type: 'text'; accepted: string[]; ignoreAccents: boolean }
+);
 
 export interface AcceptedAnswer {
   quizId: string;
   questionId: string;
   playerId: string;
   answerId: string;
-  choiceId: string;
+  /** The request's body beyond questionId and answerId: choiceId, choiceIds or text. */
+  pick: AnswerPick;
   /** When the client got its 202. */
   at: number;
 }
@@ -56,6 +65,42 @@ export interface LoadOptions {
 }
 
 const CHOICES = ['a', 'b', 'c', 'd'];
+const TRUE_FALSE = ['true', 'false'];
+// Typed answers, right and wrong: case, surrounding spaces and accents are forgiven, the rest is not.
+const ACCEPTED = ['café', 'coffee'];
+const TYPED = ['cafe', ' CAFÉ ', 'Coffee', 'tea', 'cafés'];
+
+type AnswerPick = { choiceId: string } | { choiceIds: string[] } | { text: string };
+
+function drillQuestion(k: number, quizIndex: number): DrillQuestion {
+  const base = { id: `q${k + 1}`, points: 1000, timeLimitMs: 180_000 }; // long enough that answers retried through a 20 s outage (and a slow broker start) still land
+  switch (k % 4) {
+    case 0:
+      return { ...base, type: 'choice', correct: [CHOICES[(k + quizIndex) % CHOICES.length]!] };
+    case 1:
+      return { ...base, type: 'choice', correct: [CHOICES[(k + quizIndex) % CHOICES.length]!, CHOICES[(k + quizIndex + 1) % CHOICES.length]!] };
+    case 2:
+      return { ...base, type: 'truefalse', correct: [TRUE_FALSE[(k + quizIndex) % 2]!] };
+    default:
+      return { ...base, type: 'text', accepted: ACCEPTED, ignoreAccents: true };
+  }
+}
+
+function randomPick(q: DrillQuestion): AnswerPick {
+  const any = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
+  if (q.type === 'text') return { text: any(TYPED) };
+  if (q.type === 'truefalse') return { choiceId: any(TRUE_FALSE) };
+  if (q.correct.length === 1) return { choiceId: any(CHOICES) };
+  const picks = CHOICES.filter(() => Math.random() < 0.5);
+  return { choiceIds: picks.length > 0 ? picks : [any(CHOICES)] };
+}
+
+function createBody(q: DrillQuestion): Record<string, unknown> {
+  const common = { id: q.id, prompt: `Drill question ${q.id}?`, points: q.points, timeLimitMs: q.timeLimitMs };
+  if (q.type === 'text') return { ...common, type: 'text', accepted: q.accepted, ignoreAccents: q.ignoreAccents };
+  if (q.type === 'truefalse') return { ...common, type: 'truefalse', correct: q.correct };
+  return { ...common, choices: CHOICES.map((c) => ({ id: c, text: `Choice ${c}` })), correct: q.correct };
+}
 
 export class LoadGenerator {
   readonly plans: QuizPlan[];
@@ -74,13 +119,9 @@ export class LoadGenerator {
         quizId,
         scoreVisibility: o.scoreVisibility,
         streak: i % 2 === 1,
-        questions: Array.from({ length: o.questions }, (_, k) => ({
-          id: `q${k + 1}`,
-          correct: [CHOICES[(k + i) % CHOICES.length]!],
-          points: 1000,
-          // Long enough that answers retried through a 20 s outage (and a slow broker start) still land.
-          timeLimitMs: 180_000,
-        })),
+        scoring: i % 2 === 1 ? ('flat' as const) : ('speed' as const),
+        partial: i % 2 === 0,
+        questions: Array.from({ length: o.questions }, (_, k) => drillQuestion(k, i)),
         players: Array.from({ length: o.players }, (_, p) => ({ playerId: `${o.idPrefix}p${i}_${p}`, displayName: acceptedName(`Player ${i}.${p}`) })),
       };
     });
@@ -97,14 +138,9 @@ export class LoadGenerator {
             title: `Drill ${plan.quizId}`,
             scoreVisibility: plan.scoreVisibility,
             streak: plan.streak,
-            questions: plan.questions.map((q) => ({
-              id: q.id,
-              prompt: `Drill question ${q.id}?`,
-              choices: CHOICES.map((c) => ({ id: c, text: `Choice ${c}` })),
-              correct: q.correct,
-              points: q.points,
-              timeLimitMs: q.timeLimitMs,
-            })),
+            scoring: plan.scoring,
+            partial: plan.partial,
+            questions: plan.questions.map(createBody),
           },
         }),
         (r) => r.status === 201 || errorCode(r) === 'quiz_exists',
@@ -155,7 +191,7 @@ export class LoadGenerator {
       const base = `${this.o.ingestUrl}/v1/quizzes/${plan.quizId}/questions/${q.id}`;
       await this.retrying('open', () => httpJson('POST', `${base}/open`, { adminKey: this.o.adminKey }), (r) => r.status === 200 || errorCode(r) === 'question_already_open');
       const started = Date.now();
-      await Promise.all(plan.players.map((p) => this.answer(plan.quizId, q.id, p.playerId, this.o.answerWindowMs * 0.8)));
+      await Promise.all(plan.players.map((p) => this.answer(plan.quizId, q, p.playerId, this.o.answerWindowMs * 0.8)));
       await sleep(Math.max(0, this.o.answerWindowMs - (Date.now() - started)));
       await this.retrying(
         'close',
@@ -165,17 +201,18 @@ export class LoadGenerator {
     }
   }
 
-  private async answer(quizId: string, questionId: string, playerId: string, spreadMs: number): Promise<void> {
+  private async answer(quizId: string, question: DrillQuestion, playerId: string, spreadMs: number): Promise<void> {
     await sleep(Math.random() * spreadMs);
     const token = this.tokens.get(playerId)!;
-    const choiceId = CHOICES[Math.floor(Math.random() * CHOICES.length)]!;
+    const questionId = question.id;
+    const pick = randomPick(question);
     const answerId = `${playerId}-${questionId}-${randomBytes(4).toString('hex')}`;
     const url = `${this.o.ingestUrl}/v1/quizzes/${quizId}/answers`;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) this.stats.retries++;
-      const r = await this.send(() => httpJson('POST', url, { token, body: { questionId, choiceId, answerId } }));
+      const r = await this.send(() => httpJson('POST', url, { token, body: { questionId, ...pick, answerId } }));
       if (r.status === 202) {
-        this.accepted.push({ quizId, questionId, playerId, answerId, choiceId, at: Date.now() });
+        this.accepted.push({ quizId, questionId, playerId, answerId, pick, at: Date.now() });
         return;
       }
       if (r.status === 422) {
