@@ -75,6 +75,18 @@ export async function startTestIngest(overrides: TestIngestOverrides = {}): Prom
 }
 
 /**
+ * One ingest reached two ways: `hotUrl` through its listener (the hot routes in front of express),
+ * `expressUrl` through the express app alone on a port of its own, so a test can send one request
+ * to both and compare. Many answers from one player within a second: its per-player limit is high.
+ */
+export async function startIngestBothWays(): Promise<{ ingest: TestIngest; hotUrl: string; expressUrl: string }> {
+  const ingest = await startTestIngest({ options: (o) => ({ ...o, rateLimit: { ...o.rateLimit, player: { max: 1_000, windowMs: 1_000 } } }) });
+  const expressOnly = await startServer(ingest.app, 0, '127.0.0.1');
+  onCleanup(() => closeServer(expressOnly, 1_000));
+  return { ingest, hotUrl: ingest.url, expressUrl: serverUrl(expressOnly) };
+}
+
+/**
  * A Redis client for an address where nothing listens, configured like common/redis.ts (fail a
  * command after 2 retries). Its connection errors are kept, not printed; it is closed at cleanup.
  */

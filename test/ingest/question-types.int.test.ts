@@ -1,9 +1,6 @@
 import '../helpers/cleanup';
-import type { Server } from 'node:http';
-import { closeServer, serverUrl, startServer } from '../../common/http-server';
-import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
-import { startTestIngest, type TestIngest } from '../helpers/ingest-app';
+import { startIngestBothWays, type TestIngest } from '../helpers/ingest-app';
 import { IngestClient, type Reply } from '../helpers/ingest-client';
 import { forQuiz, readQuizEvents } from '../helpers/ingest-kafka';
 
@@ -20,11 +17,10 @@ let viaExpress: IngestClient;
 let reader: Awaited<ReturnType<typeof readQuizEvents>>;
 
 beforeAll(async () => {
-  ingest = await startTestIngest({ options: (o) => ({ ...o, rateLimit: { ...o.rateLimit, player: { max: 1_000, windowMs: 1_000 } } }) });
-  hot = new IngestClient(ingest.url);
-  const server: Server = await startServer(ingest.app, 0, '127.0.0.1');
-  onCleanup(() => closeServer(server, 1_000));
-  viaExpress = new IngestClient(serverUrl(server));
+  const both = await startIngestBothWays();
+  ingest = both.ingest;
+  hot = new IngestClient(both.hotUrl);
+  viaExpress = new IngestClient(both.expressUrl);
   reader = await readQuizEvents(ingest.codec);
 });
 

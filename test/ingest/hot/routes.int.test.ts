@@ -1,10 +1,7 @@
 import '../../helpers/cleanup';
-import type { Server } from 'node:http';
-import { closeServer, serverUrl, startServer } from '../../../common/http-server';
 import { redisKeys } from '../../../common/redis';
-import { onCleanup } from '../../helpers/cleanup';
 import { uniqueId } from '../../helpers/ids';
-import { startTestIngest, type TestIngest } from '../../helpers/ingest-app';
+import { startIngestBothWays, startTestIngest, type TestIngest } from '../../helpers/ingest-app';
 import { IngestClient, sampleQuiz, type Reply } from '../../helpers/ingest-client';
 import { forQuiz, readQuizEvents } from '../../helpers/ingest-kafka';
 
@@ -20,13 +17,10 @@ let viaExpress: IngestClient;
 let reader: Awaited<ReturnType<typeof readQuizEvents>>;
 
 beforeAll(async () => {
-  // One player sends the refusal table to both routes within a second: above the default 20/s.
-  ingest = await startTestIngest({ options: (o) => ({ ...o, rateLimit: { ...o.rateLimit, player: { max: 1_000, windowMs: 1_000 } } }) });
-  hot = new IngestClient(ingest.url);
-  // The express app alone (no hot routes in front), on its own port.
-  const server: Server = await startServer(ingest.app, 0, '127.0.0.1');
-  onCleanup(() => closeServer(server, 1_000));
-  viaExpress = new IngestClient(serverUrl(server));
+  const both = await startIngestBothWays();
+  ingest = both.ingest;
+  hot = new IngestClient(both.hotUrl);
+  viaExpress = new IngestClient(both.expressUrl);
   reader = await readQuizEvents(ingest.codec);
 });
 
