@@ -25,6 +25,9 @@ describe('Avro through the schema registry and Kafka', () => {
       playerId: 'p1',
       choiceId: 'b',
       acceptedAt: Date.now(),
+      // Every field, the ones with defaults too: the decoded record has them all.
+      choiceIds: ['b'],
+      text: null,
     };
     const value = await codec.encode(codec.topics.quizEvents, 'AnswerSubmitted', answer);
     expect(value.readUInt8(0)).toBe(0); // magic byte
