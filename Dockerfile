@@ -27,5 +27,6 @@ RUN ./node_modules/.bin/tsx web/build.ts
 USER node
 # ingest 8080, push 8090, processor 8095 and clickhouse-sink 8096 (operational routes only)
 EXPOSE 8080 8090 8095 8096
-# tsx itself (not npx) so SIGTERM reaches the tier and it shuts down gracefully.
-CMD ["./node_modules/.bin/tsx", "ingest/main.ts"]
+# node with tsx's loader, one process: SIGTERM reaches the tier itself and it shuts down gracefully
+# (tsx's CLI relays the signal but SIGKILLs a child that has not acknowledged it within 30 ms).
+CMD ["node", "--import", "tsx", "ingest/main.ts"]

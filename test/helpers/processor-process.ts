@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { TIERS } from '../../scripts/tiers';
 import { onCleanup } from './cleanup';
 
-// The processor as a real child process (`tsx processors/main.ts`, what `npm run processor` runs,
-// on the Node running the tests rather than the first `node` on PATH), so tests can SIGKILL it. tsx starts node underneath and relays signals to it, exiting with its
-// code: SIGTERM goes to tsx alone (the group would deliver it twice, and a second signal means
-// "exit now"), SIGKILL to the whole process group (tsx cannot relay it).
+// The processor as a real child process (`node --import tsx processors/main.ts`, what `npm run
+// processor` runs, on the Node running the tests rather than the first `node` on PATH), so tests can
+// SIGKILL it. One process, not tsx's CLI with node under it: the CLI relays a SIGTERM and SIGKILLs
+// its child if the child has not acknowledged the signal within 30 ms, which a busy processor
+// misses, so its graceful stop became a kill (exit 143) at random.
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -21,7 +22,7 @@ export interface ChildProcessor {
 }
 
 export function spawnProcessor(name: string, env: Record<string, string>): ChildProcessor {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), TIERS.processor.entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', TIERS.processor.entry], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', PROCESSOR_PORT: '0', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     detached: true,

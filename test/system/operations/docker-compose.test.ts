@@ -52,13 +52,13 @@ it('starts everything but the plain stack with one command (the app profile), mi
   expect(app).toEqual(['clickhouse-sink', 'grafana', 'ingest', 'migrate', 'processor', 'prometheus', 'push'].sort());
   for (const [name, entry] of Object.entries(TIER_ENTRY)) {
     const s = services[name]!;
-    expect(s.command).toEqual(['./node_modules/.bin/tsx', entry]);
+    expect(s.command).toEqual(['node', '--import', 'tsx', entry]);
     expect(existsSync(join(ROOT, entry))).toBe(true);
     expect(s.depends_on).toEqual({ migrate: { condition: 'service_completed_successfully' } });
     expect([s.build, s.image]).toEqual(['.', 'quizstream:local']);
   }
   const migrate = services.migrate!;
-  expect(migrate.command).toEqual(['./node_modules/.bin/tsx', 'infra/migrate.ts', 'up']);
+  expect(migrate.command).toEqual(['node', '--import', 'tsx', 'infra/migrate.ts', 'up']);
   for (const dep of ['kafka', 'registry', 'postgres', 'clickhouse', 'redis']) {
     expect((migrate.depends_on as Record<string, { condition: string }>)[dep]).toEqual({ condition: 'service_healthy' });
   }

@@ -80,7 +80,7 @@ it('runs ingest, processors, the ClickHouse sink and push, each on its entry poi
     const operational: [string, number] | undefined = metricsPortVar ? [metricsPortVar, metricsPortNumber!] : undefined;
     const d = deployment(name);
     const [container] = d.spec.template.spec.containers;
-    expect(container!.command).toEqual(['./node_modules/.bin/tsx', entry]);
+    expect(container!.command).toEqual(['node', '--import', 'tsx', entry]);
     expect(existsSync(join(ROOT, entry))).toBe(true);
     expect(container!.env).toContainEqual({ name: portVar, value: String(port) });
     const metricsPort = operational?.[1] ?? port;
@@ -174,7 +174,7 @@ it('runs the migrate command as a Job that hooks in before a rollout', () => {
   type JobDoc = Manifest & { spec: { backoffLimit: number; template: PodTemplate } };
   const [job, ...more] = ofKind<JobDoc>('Job');
   expect(more).toEqual([]);
-  expect(job!.spec.template.spec.containers[0]!.command).toEqual(['./node_modules/.bin/tsx', 'infra/migrate.ts', 'up']);
+  expect(job!.spec.template.spec.containers[0]!.command).toEqual(['node', '--import', 'tsx', 'infra/migrate.ts', 'up']);
   expect(job!.spec.template.spec.restartPolicy).toBe('Never');
   expect(job!.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'pre-install,pre-upgrade', 'argocd.argoproj.io/hook': 'PreSync' });
   const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;

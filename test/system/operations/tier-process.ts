@@ -29,7 +29,7 @@ export interface TierProcess {
  * the operational port of a tier that has one apart from its public port (set in `env` too).
  */
 export async function startTier(entry: string, port: number, env: Record<string, string>, metricsPort = port, timeoutMs = 60_000): Promise<TierProcess> {
-  const child = spawn('npx', ['--no-install', 'tsx', entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     detached: true,
