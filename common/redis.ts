@@ -127,4 +127,6 @@ export const redisKeys = {
   stats: (quizId: string) => `qs:{${quizId}}:stats`,
   /** processors: quizzes of one quiz.events partition whose latest change has no snapshot yet, zset quizId -> seq. */
   pendingSnapshots: (topic: string, partition: number) => `qs:pending-snapshots:${topic}:${partition}`,
+  /** processors: the consumer-group member id an instance last joined with (processors/group-succession.ts). */
+  groupMember: (groupId: string, instanceId: string) => `qs:group-member:${groupId}:${instanceId}`,
 };

@@ -4,6 +4,7 @@ import type { ReadinessCheck } from '../common/http';
 import { schemaReadiness, type SchemaReadiness } from '../common/codec';
 import type { ProcessorDeps } from './deps';
 import { EventApplier } from './event-applier';
+import { GroupSuccession } from './group-succession';
 import { LeaderboardWriter } from './leaderboard-writer';
 import { PendingSnapshots } from './pending-snapshots';
 import { QuestionAnswers } from './question-answers';
@@ -74,9 +75,11 @@ export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) 
     maxWaitTimeInMs: options.batchMaxWaitMs,
     allowAutoTopicCreation: false,
   });
+  const succession = new GroupSuccession(redis, deps.config.kafka.brokers, `${deps.config.kafka.clientId}-processor`, options.groupId, options.instanceId, log);
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     joined = true;
+    void succession.joined(e.payload.memberId);
     // Partitions may have moved: another member may have applied opens and closes for quizzes
     // this process cached, so question metadata is reloaded from Postgres on next use.
     catalog.clear();
@@ -111,8 +114,9 @@ export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) 
       // Schemas are registered by migrate. The output ids are resolved in the background; until
       // then the tier is not ready, and an encode that needs one waits for the registry (retrying).
       schemas = schemaReadiness(codec, codec.typesOf(codec.topics.results, codec.topics.snapshots, codec.topics.deadLetter), log);
-      // Both at once: a restarted processor joins the group (and takes partitions over) sooner.
-      await Promise.all([producer.connect(), consumer.connect()]);
+      // All at once: a restarted processor joins the group (and takes partitions over) sooner. The
+      // predecessor is removed before this incarnation joins, never after (it would remove itself).
+      await Promise.all([producer.connect(), consumer.connect(), succession.evictPredecessor()]);
       await consumer.subscribe({ topic: codec.topics.quizEvents, fromBeginning: true });
       await consumer.run({
         autoCommit: false,

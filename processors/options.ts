@@ -24,6 +24,11 @@ export const PROCESSOR_DEFAULTS = {
   // was pending is only dropped when this runs out (the session timeout does not apply to it), so it
   // bounds failover too; a live member rejoins within a chunk (or one retry wait) of being told.
   PROCESSOR_REBALANCE_TIMEOUT_MS: 6_000,
+  // A name that stays with this instance across restarts (the pod's name), or empty. With one, a
+  // restarted instance removes its crashed predecessor's member from the group at start-up, so the
+  // partitions move at once rather than after the session timeout (processors/group-succession.ts).
+  // Give each running instance its own.
+  PROCESSOR_INSTANCE_ID: '',
   // Question metadata of this many quizzes stays in memory; older ones are reloaded from Postgres.
   PROCESSOR_QUIZ_CACHE_SIZE: 10_000, // quizzes
   // How often the trailing-edge snapshot timer looks for quizzes whose window has passed.
@@ -44,6 +49,10 @@ const envSchema = z.object({
   PROCESSOR_SESSION_TIMEOUT_MS: positiveInt.default(D.PROCESSOR_SESSION_TIMEOUT_MS),
   PROCESSOR_HEARTBEAT_INTERVAL_MS: positiveInt.default(D.PROCESSOR_HEARTBEAT_INTERVAL_MS),
   PROCESSOR_REBALANCE_TIMEOUT_MS: positiveInt.default(D.PROCESSOR_REBALANCE_TIMEOUT_MS),
+  PROCESSOR_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{0,200}$/, 'letters, digits, ".", "_" and "-", at most 200')
+    .default(D.PROCESSOR_INSTANCE_ID),
   PROCESSOR_QUIZ_CACHE_SIZE: positiveInt.default(D.PROCESSOR_QUIZ_CACHE_SIZE),
   PROCESSOR_SNAPSHOT_TICK_MS: positiveInt.default(D.PROCESSOR_SNAPSHOT_TICK_MS),
   PROCESSOR_RETRY_MAX_MS: positiveInt.default(D.PROCESSOR_RETRY_MAX_MS),
@@ -59,6 +68,7 @@ export interface ProcessorOptions {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   rebalanceTimeoutMs: number;
+  instanceId: string;
   quizCacheSize: number;
   snapshotTickMs: number;
   retryMaxMs: number;
@@ -76,6 +86,7 @@ export function loadProcessorOptions(env: NodeJS.ProcessEnv = process.env): Proc
     sessionTimeoutMs: e.PROCESSOR_SESSION_TIMEOUT_MS,
     heartbeatIntervalMs: e.PROCESSOR_HEARTBEAT_INTERVAL_MS,
     rebalanceTimeoutMs: e.PROCESSOR_REBALANCE_TIMEOUT_MS,
+    instanceId: e.PROCESSOR_INSTANCE_ID,
     quizCacheSize: e.PROCESSOR_QUIZ_CACHE_SIZE,
     snapshotTickMs: e.PROCESSOR_SNAPSHOT_TICK_MS,
     retryMaxMs: e.PROCESSOR_RETRY_MAX_MS,

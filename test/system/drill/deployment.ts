@@ -99,7 +99,9 @@ export class Deployment {
     for (let i = 0; i < this.o.processors; i++) {
       const port = await freePort();
       this.processorPorts.push(port);
-      this.processors.push(new TierProcess(`processor-${i}`, 'processor', { ...this.env, PROCESSOR_PORT: String(port) }, logDir));
+      // Each keeps its name across the restarts the drill does, like a pod: a restart removes its dead predecessor at once.
+      const env = { ...this.env, PROCESSOR_PORT: String(port), PROCESSOR_INSTANCE_ID: `processor-${i}` };
+      this.processors.push(new TierProcess(`processor-${i}`, 'processor', env, logDir));
     }
     for (let i = 0; i < this.o.pushes; i++) {
       const port = await freePort();
