@@ -125,11 +125,12 @@ export class EventApplier {
 
   async applyClose(e: QuestionClosed, { seq, effects }: ApplyContext): Promise<void> {
     const quiz = await this.catalog.quiz(e.quizId);
-    const { question, first } = await this.catalog.closed(e);
+    const { question, first } = await this.catalog.closing(e);
     if (!first) return;
     const counted = await this.store.choiceCounts(e.quizId, e.questionId);
     const results = this.codec.topics.results;
-    effects.output(results, e.quizId, await this.codec.encode(results, 'QuestionRevealed', revealOf(question, e.quizId, counted, e.closedAt)));
+    // Every output encoded before any is added: a retry after a failure half way adds each once.
+    const outputs = [await this.codec.encode(results, 'QuestionRevealed', revealOf(question, e.quizId, counted, e.closedAt))];
     if (quiz.scoreVisibility === 'onClose') {
       // Every answer of the question, not only those Redis holds: a result sent again (a replayed
       // close) has the same answerId, a result never sent would be lost for good.
@@ -137,12 +138,14 @@ export class EventApplier {
       const standings = await this.store.release(e.quizId, e.questionId, answers.map((a) => a.playerId));
       for (const a of answers) {
         const standing = standings.get(a.playerId) ?? { total: 0, rank: 0 };
-        effects.output(results, e.quizId, await this.codec.encode(results, 'AnswerScored', this.scoredEvent(a, standing.total, standing.rank)));
+        outputs.push(await this.codec.encode(results, 'AnswerScored', this.scoredEvent(a, standing.total, standing.rank)));
       }
     }
+    for (const value of outputs) effects.output(results, e.quizId, value);
     effects.release({ quizId: e.quizId, questionId: e.questionId });
     // The new standings (onClose) and the question leaving the board's open list.
     effects.changed(e.quizId, seq);
+    this.catalog.closeApplied(question);
   }
 
   private async answer(e: AnswerSubmitted, { seq, effects }: ApplyContext, round: WriteRound): Promise<Finish> {

@@ -109,12 +109,18 @@ export class QuizCatalog {
   }
 
   /** True if this is the first close this process applied for the question (it gets a reveal). */
-  async closed(e: QuestionClosed): Promise<{ question: QuestionInfo; first: boolean }> {
+  /**
+   * The question a QuestionClosed closes, and whether it is the first close seen. It counts as seen
+   * only once `closeApplied` says so: a close whose effects failed half way is applied again whole.
+   */
+  async closing(e: QuestionClosed): Promise<{ question: QuestionInfo; first: boolean }> {
     const q = await this.question(e.quizId, e.questionId);
     q.closedAt = later(q.closedAt, e.closedAt);
-    const first = !q.closeSeen;
-    q.closeSeen = true;
-    return { question: q, first };
+    return { question: q, first: !q.closeSeen };
+  }
+
+  closeApplied(question: QuestionInfo): void {
+    question.closeSeen = true;
   }
 
   /**

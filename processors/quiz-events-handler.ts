@@ -201,11 +201,13 @@ export class QuizEventsHandler {
         await this.retry('produce', alive, p, () => this.d.producer.sendBatch({ topicMessages, acks: -1 }));
       }
     };
-    // Outputs and rows do not depend on each other (a replay redoes both, idempotently): both in flight at once.
-    await Promise.all([
-      produce(),
-      this.retry('postgres', alive, p, () => writePgBatch(this.d.pg, this.o.groupId, effects.toPgBatch([{ topic, partition, nextOffset }]))),
-    ]);
+    // Outputs before rows. The Postgres batch records the questions this chunk released, and a
+    // replay that finds a question released there reveals nothing again (quiz-catalog.ts); were the
+    // rows in while the outputs were not (Kafka failed, the partition moved, the chunk was
+    // replayed), that close's reveal and held results would never be sent. The other way round, a
+    // replay sends the outputs again, which their consumers take as repeats.
+    await produce();
+    await this.retry('postgres', alive, p, () => writePgBatch(this.d.pg, this.o.groupId, effects.toPgBatch([{ topic, partition, nextOffset }])));
     await this.retry('before-commit', alive, p, () => this.d.beforeCommit(partition, effects.changedQuizzes));
     p.resolveOffset(effects.lastOffset!);
     await this.retry('commit', alive, p, () => p.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }));

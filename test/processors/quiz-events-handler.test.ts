@@ -1,0 +1,92 @@
+import type { EachBatchPayload } from 'kafkajs';
+import type { Pool } from 'pg';
+import { Registry } from 'prom-client';
+import type { EventCodec } from '../../common/codec';
+import type { DurableSender } from '../../common/durable-producer';
+import { createLogger } from '../../common/logger';
+import type { EventApplier } from '../../processors/event-applier';
+import { ProcessorMetrics } from '../../processors/metrics';
+import { QuizEventsHandler } from '../../processors/quiz-events-handler';
+import { SerialLock } from '../../processors/serial-lock';
+
+// The order of a chunk's flush, with the I/O faked: the Postgres transaction records the questions a
+// chunk released, and a replay that finds a question released there reveals nothing again, so the
+// transaction must never be in while the chunk's outputs are not (the Kafka-down drill lost a
+// player's held result that way).
+
+const TOPIC = 't.quiz.events';
+
+/** One QuestionClosed-like message whose plan adds one output and one release. */
+function handlerWith(send: DurableSender['sendBatch'], steps: string[]) {
+  const codec = { decode: async () => ({ type: 'QuestionClosed', payload: { quizId: 'q' } }), topics: { results: 't.quiz.results' } } as unknown as EventCodec;
+  const applier = {
+    round: () => ({ size: 0, exec: async () => [] }),
+    needsOwnRound: () => false,
+    plan: async (_e: unknown, ctx: { effects: { output(t: string, k: string, v: Buffer): void; release(r: object): void } }) => async () => {
+      ctx.effects.output('t.quiz.results', 'q', Buffer.from('revealed'));
+      ctx.effects.release({ quizId: 'q', questionId: 'q1' });
+    },
+  } as unknown as EventApplier;
+  const pg = {
+    connect: async () => ({
+      query: async (sql: string) => {
+        steps.push(`postgres ${sql.trim().split(/\s+/).slice(0, 3).join(' ')}`);
+        return { rows: [], rowCount: 0 };
+      },
+      release: () => undefined,
+    }),
+  } as unknown as Pool;
+  return new QuizEventsHandler(
+    {
+      codec,
+      applier,
+      producer: { sendBatch: send } as unknown as DurableSender,
+      pg,
+      lock: new SerialLock(),
+      metrics: new ProcessorMetrics(new Registry()),
+      log: createLogger('test', 'silent'),
+      onFlushed: async () => undefined,
+      beforeCommit: async () => undefined,
+    },
+    { groupId: 'g', maxMessages: 100, maxWaitMs: 500, retryMaxMs: 200 },
+  );
+}
+
+function payload(stale: () => boolean, steps: string[]): EachBatchPayload {
+  return {
+    batch: { topic: TOPIC, partition: 0, highWatermark: '1', messages: [{ offset: '0', key: Buffer.from('q'), value: Buffer.from('x'), headers: {} }] },
+    isRunning: () => true,
+    isStale: stale,
+    heartbeat: async () => undefined,
+    resolveOffset: () => undefined,
+    commitOffsetsIfNecessary: async () => {
+      steps.push('commit');
+    },
+  } as unknown as EachBatchPayload;
+}
+
+test('a chunk whose outputs Kafka never took writes nothing to Postgres (its replay must reveal again)', async () => {
+  const steps: string[] = [];
+  let failures = 0;
+  const handler = handlerWith(async () => {
+    failures++;
+    throw new Error('kafka down');
+  }, steps);
+  // The partition moves away after the first failed send: the chunk is abandoned, to be replayed.
+  await handler.eachBatch(payload(() => failures > 0, steps));
+  expect(failures).toBeGreaterThan(0);
+  expect(steps).toEqual([]);
+});
+
+test('a chunk is flushed outputs first, then the Postgres transaction, then the offset commit', async () => {
+  const steps: string[] = [];
+  const handler = handlerWith(async (batch) => {
+    steps.push(`kafka ${batch.topicMessages?.map((t) => t.topic).join(',')}`);
+    return [];
+  }, steps);
+  await handler.eachBatch(payload(() => false, steps));
+  expect(steps[0]).toBe('kafka t.quiz.results');
+  expect(steps.filter((s) => s.startsWith('postgres'))[0]).toBe('postgres BEGIN');
+  expect(steps.indexOf('postgres COMMIT')).toBeGreaterThan(0);
+  expect(steps.at(-1)).toBe('commit');
+});
