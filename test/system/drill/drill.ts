@@ -11,6 +11,7 @@ import { kafkaBrokerKill } from './scenarios/kafka-broker-kill';
 import { kafkaOutage } from './scenarios/kafka-outage';
 import { postgresOutage } from './scenarios/postgres-outage';
 import { processorKill } from './scenarios/processor-kill';
+import { processorLoss } from './scenarios/processor-loss';
 import { pushKill } from './scenarios/push-kill';
 import { redisPrimaryKill } from './scenarios/redis-primary-kill';
 import { redisRestart } from './scenarios/redis-restart';
@@ -21,6 +22,7 @@ import { stackCommand } from './stack-control';
 
 export const SCENARIOS: Record<string, () => Scenario> = {
   'processor-kill': () => processorKill(10, [2_000, 6_000]),
+  'processor-loss': () => processorLoss(15_000),
   kafka: () => kafkaOutage(20_000),
   redis: () => redisRestart(),
   postgres: () => postgresOutage(20_000),

@@ -15,7 +15,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => pr
 // Kafka nodes, a Redis Cluster; infra/stack-cluster.sh) and by default its two scenarios, which kill
 // one Kafka broker and one Redis primary.
 
-const FULL = ['processor-kill', 'kafka', 'redis', 'postgres', 'clickhouse', 'push'];
+const FULL = ['processor-kill', 'processor-loss', 'kafka', 'redis', 'postgres', 'clickhouse', 'push'];
 
 function parseVisibility(value: string | undefined): ScoreVisibility {
   if (value === 'onClose' || value === 'live') return value;
