@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { createRedis, redisKeys } from '../../../common/redis';
 import { snapshotJson } from '../../../common/messages/wire';
 import { composite } from '../../../processors/ranking';
 import { benchConfig } from './bench-env';
+import { KeepAliveGetter } from './keep-alive-getter';
 import { inParallel } from './quiz-driver';
 import type { SectionResult } from './results';
 import type { BenchSettings } from './settings';
@@ -20,17 +20,22 @@ import { PUSH_BENCH_ENV } from './fan-out-bench';
 /** Requests per route before the timed ones (fewer in a smoke run with fewer samples). */
 const WARMUP_REQUESTS = 200;
 
-function httpGet(agent: Agent, url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const req = request(url, { agent }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`${url}: HTTP ${res.statusCode}`))));
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
+/** `n` GETs over the connections, one in flight on each; the milliseconds of each. */
+async function timeGets(conns: KeepAliveGetter[], n: number, path: () => string): Promise<number[]> {
+  const out: number[] = [];
+  let next = 0;
+  await Promise.all(
+    conns.map(async (conn) => {
+      while (next < n) {
+        next++;
+        const p = path();
+        const { status, ms } = await conn.get(p);
+        if (status !== 200) throw new Error(`GET ${p}: HTTP ${status}`);
+        out.push(ms);
+      }
+    }),
+  );
+  return out;
 }
 
 export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
@@ -42,7 +47,8 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
   const offsetOf = (i: number) => (i * 104_729) % 3_600_000;
   const lease = await pool.acquire('push', { ...env, ...PUSH_BENCH_ENV });
   const push = lease.tier;
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const pushUrl = new URL(push.url);
+  const conns = await Promise.all(Array.from({ length: concurrency }, () => KeepAliveGetter.open(pushUrl.hostname, Number(pushUrl.port))));
   try {
     const t0 = performance.now();
     for (let start = 0; start < players; start += 10_000) {
@@ -80,22 +86,22 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
     const middle = Math.floor(players / 2);
     const n = Array.from({ length: samples }, (_, i) => i);
     // Every route and the raw commands once through before anything is timed, as the ingest section
-    // does: the first requests open the agent's sockets and run push's code cold, and would be the
+    // does: the first requests open the connections and run push's code cold, and would be the
     // p99 of whichever figure came first.
     const warm = Array.from({ length: Math.min(samples, WARMUP_REQUESTS) }, (_, i) => i);
     for (const path of [`leaderboard?limit=100`, `players/${rnd()}`, `leaderboard?offset=${middle}&limit=100`, `players/${rnd()}?around=5`]) {
-      await inParallel(warm, concurrency, () => httpGet(agent, `${push.url}/v1/quizzes/${quizId}/${path}`));
+      await timeGets(conns, warm.length, () => `/v1/quizzes/${quizId}/${path}`);
     }
     await inParallel(warm, concurrency, () => redis.zrevrank(lb, rnd()));
     for (let rep = 0; rep < s.reps; rep++) {
       const lat = {
-        pushTop: await inParallel(n, concurrency, () => httpGet(agent, `${push.url}/v1/quizzes/${quizId}/leaderboard?limit=100`)),
+        pushTop: await timeGets(conns, samples, () => `/v1/quizzes/${quizId}/leaderboard?limit=100`),
         rawTop: await inParallel(n, concurrency, () => timeRedis(() => redis.zrevrange(lb, 0, 99, 'WITHSCORES'))),
-        pushRank: await inParallel(n, concurrency, () => httpGet(agent, `${push.url}/v1/quizzes/${quizId}/players/${rnd()}`)),
+        pushRank: await timeGets(conns, samples, () => `/v1/quizzes/${quizId}/players/${rnd()}`),
         rawRank: await inParallel(n, concurrency, () => timeRedis(() => redis.zrevrank(lb, rnd()))),
-        pushPage: await inParallel(n, concurrency, () => httpGet(agent, `${push.url}/v1/quizzes/${quizId}/leaderboard?offset=${middle}&limit=100`)),
+        pushPage: await timeGets(conns, samples, () => `/v1/quizzes/${quizId}/leaderboard?offset=${middle}&limit=100`),
         rawPage: await inParallel(n, concurrency, () => timeRedis(() => redis.zrevrange(lb, middle, middle + 99, 'WITHSCORES'))),
-        pushAround: await inParallel(n, concurrency, () => httpGet(agent, `${push.url}/v1/quizzes/${quizId}/players/${rnd()}?around=5`)),
+        pushAround: await timeGets(conns, samples, () => `/v1/quizzes/${quizId}/players/${rnd()}?around=5`),
         rawAround: await inParallel(n, concurrency, () => timeRedis(async () => {
           const rank = (await redis.zrevrank(lb, rnd())) ?? 0;
           await redis.zrevrange(lb, Math.max(0, rank - 5), rank + 5, 'WITHSCORES');
@@ -125,7 +131,7 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
       notes: [
         `${players} members in one sorted set with the processors' composite score (processors/ranking.ts), plus totals and names hashes and a top-100 snapshot JSON, written in pipelines of 10,000.`,
         `push's GET leaderboard serves the snapshot bytes processors store as they are (one GET, checked once per change), not a ZREVRANGE; GET players/:id (with or without ?around) and a page past the snapshot are one read-only script each (push/leaderboard-reader.ts). Raw commands are timed from this process with ioredis.`,
-        `${samples} requests per figure per run, ${concurrency} in flight, random players; keep-alive HTTP; before the first run, ${Math.min(samples, WARMUP_REQUESTS)} untimed requests per route (and raw ZREVRANKs) to open the sockets and warm the code.`,
+        `${samples} requests per figure per run, ${concurrency} in flight, random players; keep-alive HTTP from a raw-socket client (keep-alive-getter.ts: it reads each reply to its Content-Length and no further, so it costs less than the server it times, where node:http's client cost more); before the first run, ${Math.min(samples, WARMUP_REQUESTS)} untimed requests per route (and raw ZREVRANKs) to open the sockets and warm the code.`,
       ],
       charts: [
         {
@@ -143,7 +149,7 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
       ],
     };
   } finally {
-    agent.destroy();
+    for (const conn of conns) conn.close();
     await lease.release();
     await redis.del(lb, redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.snapshot(quizId));
     redis.disconnect();
