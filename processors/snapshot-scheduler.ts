@@ -49,11 +49,17 @@ export class SnapshotScheduler {
     });
   }
 
-  /** The timer's turn: at most once a second, whether Redis lost this process's state; then what is due. */
+  /**
+   * The timer's turn: at most once a second, whether Redis lost this process's state; then what is
+   * due. The timer runs often (a trailing snapshot is at most one tick late), so a turn with nothing
+   * due takes neither the lock nor a Redis round trip, except the once-a-second one that also
+   * forgets quizzes gone quiet.
+   */
   tick(): void {
     if (this.ticking) return;
-    this.ticking = true;
     const checkMarker = Date.now() - this.lastMarkerCheck >= 1_000;
+    if (!checkMarker && !this.throttle.hasDue()) return;
+    this.ticking = true;
     if (checkMarker) this.lastMarkerCheck = Date.now();
     (checkMarker ? this.lock.run(() => this.rebuild.checkProcessMarker()) : Promise.resolve())
       .catch((err: unknown) => this.log.warn({ err }, 'redis state check failed'))

@@ -44,6 +44,13 @@ export class SnapshotThrottle {
     return out;
   }
 
+  /** Whether some quiz has a snapshot due now (what `due()` would list), without building the list. */
+  hasDue(): boolean {
+    const now = this.now();
+    for (const s of this.quizzes.values()) if (s.seq > s.emittedSeq && now - s.emittedAt >= this.windowMs) return true;
+    return false;
+  }
+
   /** A snapshot with this seq went out (or was superseded by a newer one another process stored). */
   emitted(quizId: string, seq: number): void {
     const s = this.quizzes.get(quizId);

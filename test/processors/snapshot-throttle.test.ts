@@ -36,10 +36,13 @@ describe('SnapshotThrottle', () => {
     expect(t.pending()).toBe(true);
     clock.advance(399);
     expect(t.due()).toEqual([]);
+    expect(t.hasDue()).toBe(false);
     clock.advance(1);
     expect(t.due()).toEqual([{ quizId: 'q', seq: 3 }]);
+    expect(t.hasDue()).toBe(true);
     t.emitted('q', 3);
     expect(t.due()).toEqual([]);
+    expect(t.hasDue()).toBe(false);
   });
 
   it('never emits twice within one window, per quiz', () => {
