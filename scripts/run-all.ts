@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '../common/config';
-import { TIER_NAMES, TIERS } from './tiers';
+import { TIER_NAMES, TIERS, tsxNodeArgs } from './tiers';
 
 const REPO = join(__dirname, '..');
 const config = loadConfig();
@@ -23,7 +23,7 @@ function stopAll(signal: NodeJS.Signals, exitCode: number): void {
 }
 
 for (const tier of tiers) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, tier.entry)], { cwd: REPO, stdio: 'inherit', env: process.env });
+  const child = spawn(process.execPath, tsxNodeArgs(join(REPO, tier.entry)), { cwd: REPO, stdio: 'inherit', env: process.env });
   children.set(tier.name, child);
   child.once('exit', (code, signal) => {
     if (!stopping) {

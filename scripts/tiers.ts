@@ -7,7 +7,7 @@ export type TierName = 'ingest' | 'processor' | 'sink' | 'push';
 export interface TierSpec {
   /** Its folder: main.ts → options.ts → deps.ts → app.ts, and what is its own. */
   folder: string;
-  /** What a process runs (`tsx <entry>`), relative to the repository root. */
+  /** What a process runs (`node --import tsx <entry>`, see `tsxNodeArgs`), relative to the repository root. */
   entry: string;
   /** Its name in docker-compose.yml, infra/k8s (`quizstream-<service>`), Prometheus and its logs. */
   service: string;
@@ -25,6 +25,15 @@ export const TIERS: Record<TierName, TierSpec> = {
 };
 
 export const TIER_NAMES = Object.keys(TIERS) as TierName[];
+
+/**
+ * Node's arguments to run a TypeScript entry point: tsx's loader in the one process. Not tsx's CLI,
+ * which runs node as its child, relays SIGTERM to it and SIGKILLs it unless the child acknowledges
+ * the signal within 30 ms, so a busy tier's graceful stop became a kill.
+ */
+export function tsxNodeArgs(script: string): string[] {
+  return ['--import', 'tsx', script];
+}
 
 /** The server code every image and scan must hold: what the tiers share, then each tier's folder. */
 export const SERVER_FOLDERS = ['common', ...TIER_NAMES.map((t) => TIERS[t].folder)];

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { TIERS } from '../../scripts/tiers';
+import { TIERS, tsxNodeArgs } from '../../scripts/tiers';
 import { onCleanup } from './cleanup';
 
 // The processor as a real child process (`node --import tsx processors/main.ts`, what `npm run
@@ -22,7 +22,7 @@ export interface ChildProcessor {
 }
 
 export function spawnProcessor(name: string, env: Record<string, string>): ChildProcessor {
-  const child = spawn(process.execPath, ['--import', 'tsx', TIERS.processor.entry], {
+  const child = spawn(process.execPath, tsxNodeArgs(TIERS.processor.entry), {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', PROCESSOR_PORT: '0', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     detached: true,

@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { TIERS } from '../../scripts/tiers';
+import { TIERS, tsxNodeArgs } from '../../scripts/tiers';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { startIngestWithoutRedis, startTestIngest, testTopics, type TestIngest } from '../helpers/ingest-app';
@@ -138,7 +138,7 @@ describe('ingest/main.ts', () => {
     const token = await api.token(uniqueId('p'));
     await api.join(quizId, token);
 
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, TIERS.ingest.entry)], {
+    const child = spawn(process.execPath, tsxNodeArgs(join(REPO, TIERS.ingest.entry)), {
       cwd: REPO,
       env: { ...process.env, INGEST_PORT: '0', INGEST_METRICS_PORT: '0', HOST: '127.0.0.1', TOPIC_PREFIX: prefix, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

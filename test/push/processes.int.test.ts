@@ -7,6 +7,7 @@ import { entries, processorOutputs } from '../helpers/push-kafka';
 import { existingQuiz } from '../helpers/quiz-rows';
 import { connectSse, type SseConnection } from '../helpers/sse-client';
 import { waitUntil } from '../helpers/wait';
+import { TIERS, tsxNodeArgs } from '../../scripts/tiers';
 
 // PUSH_PROCESSES: several push processes behind one port, each with its own Kafka feed. Runs the
 // real entry point (node --import tsx push/main.ts), as a deployment would.
@@ -33,7 +34,7 @@ test('two processes share the port, each gets viewers and every snapshot; SIGTER
   const out = await processorOutputs(codec);
   const port = await freePort();
   const metricsPort = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'push/main.ts'], {
+  const child = spawn(process.execPath, tsxNodeArgs(TIERS.push.entry), {
     cwd: REPO,
     env: {
       ...process.env,

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createClickHouse } from '../../common/clickhouse';
 import { createKafka } from '../../common/kafka';
-import { TIERS } from '../../scripts/tiers';
+import { TIERS, tsxNodeArgs } from '../../scripts/tiers';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testConfig, testLog } from '../helpers/stack';
@@ -53,7 +53,7 @@ it('serves /healthz /readyz /metrics, and on SIGTERM inserts what is buffered, c
   const counts = await playScriptedQuiz(stack, quizId);
   const port = await freePort();
   const groupId = uniqueId('sink-main');
-  const child = spawn(process.execPath, ['--import', 'tsx', TIERS.sink.entry], {
+  const child = spawn(process.execPath, tsxNodeArgs(TIERS.sink.entry), {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { TIERS, type TierName } from '../../../scripts/tiers';
+import { TIERS, tsxNodeArgs, type TierName } from '../../../scripts/tiers';
 import { ROOT } from './config';
 
 // The tiers as real child processes (this Node with tsx's loader, `node --import tsx <entry>`: one
@@ -65,7 +65,7 @@ export class TierProcess {
     if (this.running) return;
     mkdirSync(this.logDir, { recursive: true });
     this.log ??= createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', TIERS[this.kind].entry], {
+    const child = spawn(process.execPath, tsxNodeArgs(TIERS[this.kind].entry), {
       cwd: ROOT,
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...this.env },
       detached: true,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { tsxNodeArgs } from '../../../scripts/tiers';
 import { onCleanup } from '../../helpers/cleanup';
 
 // A tier as a real child process (`npx tsx <entry>`), the way it runs in production, on a free
@@ -29,7 +30,7 @@ export interface TierProcess {
  * the operational port of a tier that has one apart from its public port (set in `env` too).
  */
 export async function startTier(entry: string, port: number, env: Record<string, string>, metricsPort = port, timeoutMs = 60_000): Promise<TierProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, tsxNodeArgs(entry), {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     detached: true,
