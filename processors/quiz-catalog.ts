@@ -108,7 +108,6 @@ export class QuizCatalog {
     return q;
   }
 
-  /** True if this is the first close this process applied for the question (it gets a reveal). */
   /**
    * The question a QuestionClosed closes, and whether it is the first close seen. It counts as seen
    * only once `closeApplied` says so: a close whose effects failed half way is applied again whole.

@@ -38,17 +38,19 @@ export class SnapshotThrottle {
   due(): DueSnapshot[] {
     const now = this.now();
     const out: DueSnapshot[] = [];
-    for (const [quizId, s] of this.quizzes) {
-      if (s.seq > s.emittedSeq && now - s.emittedAt >= this.windowMs) out.push({ quizId, seq: s.seq });
-    }
+    for (const [quizId, s] of this.quizzes) if (this.isDue(s, now)) out.push({ quizId, seq: s.seq });
     return out;
   }
 
   /** Whether some quiz has a snapshot due now (what `due()` would list), without building the list. */
   hasDue(): boolean {
     const now = this.now();
-    for (const s of this.quizzes.values()) if (s.seq > s.emittedSeq && now - s.emittedAt >= this.windowMs) return true;
+    for (const s of this.quizzes.values()) if (this.isDue(s, now)) return true;
     return false;
+  }
+
+  private isDue(s: QuizState, now: number): boolean {
+    return s.seq > s.emittedSeq && now - s.emittedAt >= this.windowMs;
   }
 
   /** A snapshot with this seq went out (or was superseded by a newer one another process stored). */
