@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 const CONTENT_LENGTH = /\r\ncontent-length:\s*(\d+)/i;
+const REPLY_TIMEOUT_MS = 10_000;
 
 export class KeepAliveGetter {
   private buffered: Buffer = Buffer.alloc(0);
@@ -17,6 +18,8 @@ export class KeepAliveGetter {
     private readonly host: string,
   ) {
     socket.setNoDelay(true);
+    // A server that stops answering fails the section instead of hanging the bench.
+    socket.setTimeout(REPLY_TIMEOUT_MS, () => this.waiting?.(new Error(`no reply within ${REPLY_TIMEOUT_MS} ms`)));
     socket.on('data', (chunk: Buffer) => {
       this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
       this.waiting?.();

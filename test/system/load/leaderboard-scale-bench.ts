@@ -21,21 +21,19 @@ import { PUSH_BENCH_ENV } from './fan-out-bench';
 const WARMUP_REQUESTS = 200;
 
 /** `n` GETs over the connections, one in flight on each; the milliseconds of each. */
-async function timeGets(conns: KeepAliveGetter[], n: number, path: () => string): Promise<number[]> {
-  const out: number[] = [];
-  let next = 0;
-  await Promise.all(
-    conns.map(async (conn) => {
-      while (next < n) {
-        next++;
-        const p = path();
-        const { status, ms } = await conn.get(p);
-        if (status !== 200) throw new Error(`GET ${p}: HTTP ${status}`);
-        out.push(ms);
-      }
-    }),
-  );
-  return out;
+function timeGets(conns: KeepAliveGetter[], n: number, path: () => string): Promise<number[]> {
+  const free = [...conns];
+  return inParallel(Array.from({ length: n }), conns.length, async () => {
+    const conn = free.pop()!;
+    try {
+      const p = path();
+      const { status, ms } = await conn.get(p);
+      if (status !== 200) throw new Error(`GET ${p}: HTTP ${status}`);
+      return ms;
+    } finally {
+      free.push(conn);
+    }
+  });
 }
 
 export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
