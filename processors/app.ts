@@ -55,6 +55,7 @@ export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) 
       metrics,
       log,
       beforeCommit: (partition, changed) => snapshots.changed(partition, changed),
+      snapshotWaiting: () => snapshots.waiting,
       onFlushed: async (changed) => {
         if (changed.size > 0) await snapshots.publishDue();
       },
@@ -128,6 +129,7 @@ export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) 
     },
     async stop() {
       if (ticker) clearInterval(ticker);
+      snapshots.stop();
       await consumer.disconnect();
       await snapshots.drain(options.snapshotThrottleMs, options.snapshotTickMs);
       schemas?.stop();

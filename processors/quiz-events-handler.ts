@@ -16,7 +16,9 @@ import type { SerialLock } from './serial-lock';
 
 // The consumer's eachBatch. A fetched batch is cut into chunks of at most BATCH_MAX_MESSAGES
 // messages or BATCH_MAX_WAIT_MS of processing, so chunk sizes follow the load: a backlog fills
-// whole chunks, a trickle is flushed as soon as the fetch that brought it is applied. A chunk is
+// whole chunks, a trickle is flushed as soon as the fetch that brought it is applied. A snapshot
+// that falls due mid-chunk waits for the lock, so the chunk then stops early (snapshotWaiting):
+// the board a viewer sees is late by one short chunk at most, not by a whole one. A chunk is
 // applied in three steps: its messages are decoded, checked and scored in order in JavaScript,
 // their Redis scripts queued on one round; the round goes to Redis as one pipeline (a
 // QuestionClosed, which reads what came before it, ends one round and is applied alone); the
@@ -46,7 +48,13 @@ export interface HandlerDeps {
   onFlushed: (changed: Map<string, number>) => Promise<void>;
   /** Runs after the chunk's effects are durable and before its offset is committed. */
   beforeCommit: (partition: number, changed: Map<string, number>) => Promise<void>;
+  /** True while a due snapshot waits for the lock: a chunk that has run CHUNK_MIN_MS stops taking messages and flushes. */
+  snapshotWaiting?: () => boolean;
 }
+
+// A chunk gives way to a waiting snapshot only after this long, so a processor whose many quizzes
+// fall due at different moments still flushes in chunks of some size, not one per due snapshot.
+const CHUNK_MIN_MS = 50;
 
 export class QuizEventsHandler {
   constructor(
@@ -64,7 +72,8 @@ export class QuizEventsHandler {
         await this.d.lock.run(async () => {
           const started = Date.now();
           const chunk = new Chunk(this.d.applier.round());
-          while (next < batch.messages.length && effects.messages < this.o.maxMessages && Date.now() - started < this.o.maxWaitMs && alive()) {
+          const giveWay = () => this.d.snapshotWaiting?.() === true && Date.now() - started >= CHUNK_MIN_MS;
+          while (next < batch.messages.length && effects.messages < this.o.maxMessages && Date.now() - started < this.o.maxWaitMs && alive() && !giveWay()) {
             const message = batch.messages[next]!;
             await this.traced(batch.topic, batch.partition, message, effects, () => this.planOne(batch.topic, batch.partition, message, effects, chunk, p, alive));
             next++;

@@ -29,8 +29,9 @@ export class SnapshotPublisher {
   async publishDue(): Promise<void> {
     for (const { quizId, seq } of this.throttle.due()) {
       try {
-        await this.publish(quizId, seq);
-        this.throttle.emitted(quizId, seq);
+        const startedAt = this.now();
+        await this.publish(quizId, seq, startedAt);
+        this.throttle.emitted(quizId, seq, startedAt);
         await this.onSettled(quizId, seq);
       } catch (err) {
         this.metrics.retries.inc({ stage: 'snapshot' });
@@ -40,7 +41,8 @@ export class SnapshotPublisher {
     this.throttle.prune();
   }
 
-  private async publish(quizId: string, seq: number): Promise<void> {
+  /** `madeAt`: when the ranking is read, the snapshot's createdAt (consecutive ones are a window apart by it). */
+  private async publish(quizId: string, seq: number, madeAt: number): Promise<void> {
     const timer = this.metrics.snapshotPublishDuration.startTimer();
     const view = await this.store.ranking(quizId, this.topN, await this.openQuestions(quizId));
     const snapshot = { quizId, seq, players: view.players, answers: view.answers, openQuestions: view.openQuestions, entries: view.entries };
@@ -49,7 +51,7 @@ export class SnapshotPublisher {
       return;
     }
     const topic = this.codec.topics.snapshots;
-    const value = await this.codec.encode(topic, 'LeaderboardSnapshot', { ...snapshot, createdAt: this.now() });
+    const value = await this.codec.encode(topic, 'LeaderboardSnapshot', { ...snapshot, createdAt: madeAt });
     await this.producer.send({ topic, messages: [{ key: quizId, value }] });
     this.metrics.snapshots.inc({ result: 'published' });
     timer();

@@ -9,11 +9,19 @@ import type { SnapshotThrottle } from './snapshot-throttle';
 // killed predecessor left unpublished (pending marks in Redis), whether Redis still holds each
 // quiz's state (the rebuild check), and the publishing itself, on a timer and after each flush.
 // Everything that reads or writes the ranking runs under the processor's serial lock, so the timer
-// never reads a chunk's state from Redis before the throttle knows that chunk's seq.
+// never reads a chunk's state from Redis before the throttle knows that chunk's seq. A trailing
+// snapshot is timed to its window's end (a one-shot timer at the earliest due time); the periodic
+// tick is the safety net and runs the once-a-second Redis state check.
 
 export class SnapshotScheduler {
   private ticking = false;
   private lastMarkerCheck = 0;
+  /** A one-shot timer for the earliest trailing snapshot, so it goes out when its window ends rather than at the next tick. */
+  private dueTimer: NodeJS.Timeout | undefined;
+  private dueTimerAt = Infinity;
+  private stopped = false;
+  /** publishDue calls waiting for the lock. */
+  private queued = 0;
 
   constructor(
     private readonly throttle: SnapshotThrottle,
@@ -30,14 +38,24 @@ export class SnapshotScheduler {
    * publishes newer state under an older seq.
    */
   changed(partition: number, changed: Map<string, number>): Promise<void> {
-    for (const [quizId, seq] of changed) this.throttle.changed(quizId, seq);
+    for (const [quizId, seq] of changed) {
+      this.throttle.changed(quizId, seq);
+      this.wakeAt(this.throttle.dueAt(quizId));
+    }
     this.rebuild.noteChanged(changed);
     return this.pending.mark(partition, changed);
   }
 
+  /** Whether a publish is queued behind the lock (a chunk in progress then gives way, quiz-events-handler.ts). */
+  get waiting(): boolean {
+    return this.queued > 0;
+  }
+
   /** A snapshot is only built once its quiz's state is known to be in Redis (see redis-rebuild.ts). */
   publishDue(): Promise<void> {
+    this.queued += 1;
     return this.lock.run(async () => {
+      this.queued -= 1;
       if (await this.rebuild.readyToPublish(this.throttle.due().map((d) => d.quizId))) await this.publisher.publishDue();
     });
   }
@@ -58,7 +76,11 @@ export class SnapshotScheduler {
   tick(): void {
     if (this.ticking) return;
     const checkMarker = Date.now() - this.lastMarkerCheck >= 1_000;
-    if (!checkMarker && !this.throttle.hasDue()) return;
+    if (!checkMarker && !this.throttle.hasDue()) {
+      // A timer that fired a millisecond early (Date.now's granularity) tries again at the due time.
+      this.wakeAt(this.throttle.nextDueAt());
+      return;
+    }
     this.ticking = true;
     if (checkMarker) this.lastMarkerCheck = Date.now();
     (checkMarker ? this.lock.run(() => this.rebuild.checkProcessMarker()) : Promise.resolve())
@@ -67,7 +89,33 @@ export class SnapshotScheduler {
       .catch((err: unknown) => this.log.warn({ err }, 'snapshot tick failed'))
       .finally(() => {
         this.ticking = false;
+        this.wakeAt(this.throttle.nextDueAt());
       });
+  }
+
+  /** No more wake-ups (the periodic tick is the caller's to stop). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.dueTimer);
+    this.dueTimer = undefined;
+    this.dueTimerAt = Infinity;
+  }
+
+  /**
+   * Ticks at `at` (epoch ms) unless a tick is already set for then or earlier. A time already past is
+   * left to the flush that follows a chunk and to the periodic tick: it is a leading edge (published
+   * after the flush) or a publish that failed, which must not be retried in a tight loop.
+   */
+  private wakeAt(at: number | undefined): void {
+    if (at === undefined || at >= this.dueTimerAt || this.stopped || at <= Date.now()) return;
+    clearTimeout(this.dueTimer);
+    this.dueTimerAt = at;
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = undefined;
+      this.dueTimerAt = Infinity;
+      this.tick();
+    }, Math.max(0, at - Date.now()));
+    this.dueTimer.unref();
   }
 
   /** On stop: the last chunks' changes still deserve their trailing snapshot, so wait out the window. */

@@ -53,12 +53,34 @@ export class SnapshotThrottle {
     return s.seq > s.emittedSeq && now - s.emittedAt >= this.windowMs;
   }
 
-  /** A snapshot with this seq went out (or was superseded by a newer one another process stored). */
-  emitted(quizId: string, seq: number): void {
+  /**
+   * A snapshot with this seq went out (or was superseded by a newer one another process stored).
+   * `startedAt`: when its publish began (it read the ranking then). The window runs from there, not
+   * from when Kafka acknowledged it, so snapshots follow one another every window and not every
+   * window plus a publish's round trips; two publishes still start at least a window apart.
+   */
+  emitted(quizId: string, seq: number, startedAt: number = this.now()): void {
     const s = this.quizzes.get(quizId);
     if (!s) return;
-    s.emittedAt = this.now();
+    s.emittedAt = Math.max(s.emittedAt, startedAt);
     s.emittedSeq = Math.max(s.emittedSeq, seq);
+  }
+
+  /** When the quiz's unpublished change may go out (epoch ms; now or earlier if due), or undefined when it has none. */
+  dueAt(quizId: string): number | undefined {
+    const s = this.quizzes.get(quizId);
+    return s && s.seq > s.emittedSeq ? s.emittedAt + this.windowMs : undefined;
+  }
+
+  /** The earliest dueAt over every quiz, or undefined when nothing is unpublished. */
+  nextDueAt(): number | undefined {
+    let next: number | undefined;
+    for (const s of this.quizzes.values()) {
+      if (s.seq <= s.emittedSeq) continue;
+      const at = s.emittedAt + this.windowMs;
+      if (next === undefined || at < next) next = at;
+    }
+    return next;
   }
 
   /** True while some quiz has a change no snapshot has published yet. */

@@ -17,8 +17,12 @@ import { SerialLock } from '../../processors/serial-lock';
 const TOPIC = 't.quiz.events';
 
 /** One QuestionClosed-like message whose plan adds one output and one release. */
-function handlerWith(send: DurableSender['sendBatch'], steps: string[]) {
-  const codec = { decode: async () => ({ type: 'QuestionClosed', payload: { quizId: 'q' } }), topics: { results: 't.quiz.results' } } as unknown as EventCodec;
+function handlerWith(send: DurableSender['sendBatch'], steps: string[], extra: { decode?: () => void; snapshotWaiting?: () => boolean } = {}) {
+  const decode = async () => {
+    extra.decode?.();
+    return { type: 'QuestionClosed', payload: { quizId: 'q' } };
+  };
+  const codec = { decode, topics: { results: 't.quiz.results' } } as unknown as EventCodec;
   const applier = {
     round: () => ({ size: 0, exec: async () => [] }),
     needsOwnRound: () => false,
@@ -47,14 +51,16 @@ function handlerWith(send: DurableSender['sendBatch'], steps: string[]) {
       log: createLogger('test', 'silent'),
       onFlushed: async () => undefined,
       beforeCommit: async () => undefined,
+      snapshotWaiting: extra.snapshotWaiting,
     },
     { groupId: 'g', maxMessages: 100, maxWaitMs: 500, retryMaxMs: 200 },
   );
 }
 
-function payload(stale: () => boolean, steps: string[]): EachBatchPayload {
+function payload(stale: () => boolean, steps: string[], count = 1): EachBatchPayload {
+  const messages = Array.from({ length: count }, (_, i) => ({ offset: String(i), key: Buffer.from('q'), value: Buffer.from('x'), headers: {} }));
   return {
-    batch: { topic: TOPIC, partition: 0, highWatermark: '1', messages: [{ offset: '0', key: Buffer.from('q'), value: Buffer.from('x'), headers: {} }] },
+    batch: { topic: TOPIC, partition: 0, highWatermark: String(count), messages },
     isRunning: () => true,
     isStale: stale,
     heartbeat: async () => undefined,
@@ -89,4 +95,34 @@ test('a chunk is flushed outputs first, then the Postgres transaction, then the 
   expect(steps.filter((s) => s.startsWith('postgres'))[0]).toBe('postgres BEGIN');
   expect(steps.indexOf('postgres COMMIT')).toBeGreaterThan(0);
   expect(steps.at(-1)).toBe('commit');
+});
+
+describe('a chunk and a waiting snapshot', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  /** Each message takes 20 ms of (faked) clock to plan; returns how many messages each flush carried. */
+  async function chunkSizes(snapshotWaiting: () => boolean): Promise<number[]> {
+    let now = 1_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    const steps: string[] = [];
+    const sizes: number[] = [];
+    const handler = handlerWith(
+      async (batch) => {
+        sizes.push(batch.topicMessages?.[0]?.messages.length ?? 0);
+        return [];
+      },
+      steps,
+      { decode: () => void (now += 20), snapshotWaiting },
+    );
+    await handler.eachBatch(payload(() => false, steps, 12));
+    return sizes;
+  }
+
+  it('stops taking messages once it has run 50 ms, so the snapshot gets the lock', async () => {
+    expect(await chunkSizes(() => true)).toEqual([3, 3, 3, 3]);
+  });
+
+  it('takes the whole batch when no snapshot waits', async () => {
+    expect(await chunkSizes(() => false)).toEqual([12]);
+  });
 });

@@ -102,4 +102,37 @@ describe('SnapshotThrottle', () => {
     t.prune();
     expect(t.size).toBe(1);
   });
+
+  it('runs the window from when the publish started, not from when it finished', () => {
+    const clock = fakeClock();
+    const t = new SnapshotThrottle(500, clock.now);
+    t.changed('q', 1);
+    const startedAt = clock.now();
+    clock.advance(40); // the publish's round trips
+    t.emitted('q', 1, startedAt);
+    t.changed('q', 2);
+    expect(t.dueAt('q')).toBe(startedAt + 500);
+    clock.advance(459);
+    expect(t.due()).toEqual([]);
+    clock.advance(1);
+    expect(t.due()).toEqual([{ quizId: 'q', seq: 2 }]);
+  });
+
+  it('tells when the earliest unpublished change is due, and nothing once all are out', () => {
+    const clock = fakeClock();
+    const t = new SnapshotThrottle(500, clock.now);
+    expect(t.nextDueAt()).toBeUndefined();
+    t.changed('a', 1);
+    t.emitted('a', 1);
+    clock.advance(100);
+    t.changed('b', 1);
+    t.emitted('b', 1);
+    expect(t.nextDueAt()).toBeUndefined();
+    t.changed('b', 2);
+    expect(t.nextDueAt()).toBe(1_600);
+    t.changed('a', 2);
+    expect(t.nextDueAt()).toBe(1_500);
+    expect(t.dueAt('a')).toBe(1_500);
+    expect(t.dueAt('unknown')).toBeUndefined();
+  });
 });

@@ -18,7 +18,7 @@ export const FULL: BenchSettings = {
   mode: 'full',
   reps: 3,
   ingest: { players: 1_000, questions: 100, durationS: 5, warmupRequests: 500, fixedRate: 500, fixedConnections: 100, saturationConnections: 100 },
-  e2e: { players: 1_000, questions: 60, targetRate: 5_000, durationS: 8, personalStreams: 100, senders: 200, closePlayers: 2_000 },
+  e2e: { players: 1_000, questions: 60, targetRate: 6_000, durationS: 8, personalStreams: 100, senders: 200, closePlayers: 2_000 },
   fanOut: {
     // Steps past the open-files hard limit (20,000 here) are skipped and the report says so.
     steps: [1_000, 2_000, 3_000, 5_000, 7_500, 10_000, 12_500, 15_000, 17_500, 19_000, 30_000, 50_000],
