@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { createPgPool } from '../../../common/postgres';
 import { benchConfig } from './bench-env';
 import { INGEST_BENCH_ENV } from './ingest-bench';
+import { KeepAliveClient } from './keep-alive-client';
 import { sleep } from './net';
 import { inParallel, openQuestions, setUpQuiz, type BenchPlayer, type BenchQuiz } from './quiz-driver';
 import type { SectionResult } from './results';
@@ -24,34 +24,51 @@ interface Sent {
   doneAt: number;
 }
 
-function sendAnswer(agent: Agent, url: URL, player: BenchPlayer, questionId: string): Promise<Sent> {
+/**
+ * The players' connections, opened before the question (as their phones hold theirs from the join),
+ * each used by one request at a time; a tap that finds every connection busy waits for one, and
+ * that wait is part of its latency, as it would be in a browser's connection pool.
+ */
+class Connections {
+  private readonly free: KeepAliveClient[];
+  private readonly queue: Array<(c: KeepAliveClient) => void> = [];
+
+  constructor(private readonly all: KeepAliveClient[]) {
+    this.free = [...all];
+  }
+
+  static async open(baseUrl: string, count: number): Promise<Connections> {
+    const url = new URL(baseUrl);
+    return new Connections(await inParallel(Array.from({ length: count }), 100, () => KeepAliveClient.open(url.hostname, Number(url.port))));
+  }
+
+  async use<T>(fn: (c: KeepAliveClient) => Promise<T>): Promise<T> {
+    const conn = this.free.pop() ?? (await new Promise<KeepAliveClient>((resolve) => this.queue.push(resolve)));
+    try {
+      return await fn(conn);
+    } finally {
+      const next = this.queue.shift();
+      if (next) next(conn);
+      else this.free.push(conn);
+    }
+  }
+
+  close(): void {
+    for (const c of this.all) c.close();
+  }
+}
+
+/** One tap: the answer is sent on the next free connection; sentAt is the tap, doneAt the 202 (or the failure). */
+async function sendAnswer(conns: Connections, path: string, player: BenchPlayer, questionId: string): Promise<Sent> {
   const answerId = randomUUID();
   const body = JSON.stringify({ questionId, choiceId: 'a', answerId });
   const sentAt = performance.now();
-  return new Promise((resolve) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${player.token}` } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ answerId, status: res.statusCode ?? 0, sentAt, doneAt: performance.now() }));
-    });
-    req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
-    req.on('error', (err) => resolve({ answerId, status: err.message, sentAt, doneAt: performance.now() }));
-    req.end(body);
-  });
-}
-
-/** Opens `sockets` keep-alive connections first, as the players' phones hold theirs from the join. */
-async function warmAgent(agent: Agent, baseUrl: string, sockets: number): Promise<void> {
-  const url = new URL(`${baseUrl}/healthz`);
-  await Promise.all(
-    Array.from({ length: sockets }, () => new Promise<void>((resolve) => {
-      const req = request(url, { agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve());
-      });
-      req.on('error', () => resolve());
-      req.end();
-    })),
-  );
+  try {
+    const { status } = await conns.use((c) => c.postJson(path, body, [`Authorization: Bearer ${player.token}`]));
+    return { answerId, status, sentAt, doneAt: performance.now() };
+  } catch (err) {
+    return { answerId, status: (err as Error).message, sentAt, doneAt: performance.now() };
+  }
 }
 
 export async function runBurstBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
@@ -71,8 +88,7 @@ export async function runBurstBench(s: BenchSettings, env: Record<string, string
       progress(`burst: run ${rep + 1}/${s.reps}: joining ${sizes.quizzes} × ${sizes.players} players`);
       const quizzes: BenchQuiz[] = [];
       for (let q = 0; q < sizes.quizzes; q++) quizzes.push(await setUpQuiz(ingestUrl, { players: sizes.players, questions: 1, openAll: false }));
-      const agent = new Agent({ keepAlive: true, maxSockets: sizes.sockets });
-      await warmAgent(agent, ingestUrl, sizes.sockets);
+      const conns = await Connections.open(ingestUrl, sizes.sockets);
       await inParallel(quizzes, quizzes.length, (quiz) => openQuestions(ingestUrl, quiz.quizId, quiz.questionIds));
       progress(`burst: run ${rep + 1}/${s.reps}: ${sizes.quizzes * sizes.players} answers within ${sizes.spreadMs} ms`);
       // Every player taps once, at a moment spread evenly over spreadMs after the open.
@@ -83,10 +99,10 @@ export async function runBurstBench(s: BenchSettings, env: Record<string, string
         const due = start + (i / n) * sizes.spreadMs;
         const wait = due - performance.now();
         if (wait > 2) await sleep(wait);
-        for (const quiz of quizzes) all.push(sendAnswer(agent, new URL(`${ingestUrl}/v1/quizzes/${quiz.quizId}/answers`), quiz.players[i]!, quiz.questionIds[0]!));
+        for (const quiz of quizzes) all.push(sendAnswer(conns, `/v1/quizzes/${quiz.quizId}/answers`, quiz.players[i]!, quiz.questionIds[0]!));
       }
       const sent = await Promise.all(all);
-      agent.destroy();
+      conns.close();
       const accepted = sent.filter((r) => r.status === 202);
       const lastDone = Math.max(...accepted.map((r) => r.doneAt), start + 1);
       const latencies = accepted.map((r) => r.doneAt - r.sentAt);
@@ -125,7 +141,7 @@ export async function runBurstBench(s: BenchSettings, env: Record<string, string
         { name: 'Burst: answers not scored exactly once', unit: 'answers', ours: wrong, reference: wrong.map(() => 0), referenceName: 'must be 0' },
       ],
       notes: [
-        `${sizes.quizzes} quizzes × ${sizes.players} players, one question each, opened together; each player answers once, at a moment spread evenly over ${sizes.spreadMs} ms after the opens (offered ${Math.round((sizes.quizzes * sizes.players * 1000) / sizes.spreadMs)}/s), over ${sizes.sockets} keep-alive connections opened beforehand.`,
+        `${sizes.quizzes} quizzes × ${sizes.players} players, one question each, opened together; each player answers once, at a moment spread evenly over ${sizes.spreadMs} ms after the opens (offered ${Math.round((sizes.quizzes * sizes.players * 1000) / sizes.spreadMs)}/s), over ${sizes.sockets} keep-alive connections opened beforehand, one request at a time on each (a raw-socket client, keep-alive-client.ts: node:http's client cost more CPU per request than ingest spends on one, on the same cores).`,
         'Accepted/s: 202s divided by the time from the first send to the last 202. Latency: from sending to the 202, per answer. Scored: rows in Postgres scored_answers (primary key quiz, question, player) compared with the answer ids that got a 202.',
         'Ingest and one processor run; the sink and push do not (their work is measured in sections 2 and 3).',
         ...notes,

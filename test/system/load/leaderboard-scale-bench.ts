@@ -3,7 +3,7 @@ import { createRedis, redisKeys } from '../../../common/redis';
 import { snapshotJson } from '../../../common/messages/wire';
 import { composite } from '../../../processors/ranking';
 import { benchConfig } from './bench-env';
-import { KeepAliveGetter } from './keep-alive-getter';
+import { KeepAliveClient } from './keep-alive-client';
 import { inParallel } from './quiz-driver';
 import type { SectionResult } from './results';
 import type { BenchSettings } from './settings';
@@ -21,7 +21,7 @@ import { PUSH_BENCH_ENV } from './fan-out-bench';
 const WARMUP_REQUESTS = 200;
 
 /** `n` GETs over the connections, one in flight on each; the milliseconds of each. */
-function timeGets(conns: KeepAliveGetter[], n: number, path: () => string): Promise<number[]> {
+function timeGets(conns: KeepAliveClient[], n: number, path: () => string): Promise<number[]> {
   const free = [...conns];
   return inParallel(Array.from({ length: n }), conns.length, async () => {
     const conn = free.pop()!;
@@ -46,7 +46,7 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
   const lease = await pool.acquire('push', { ...env, ...PUSH_BENCH_ENV });
   const push = lease.tier;
   const pushUrl = new URL(push.url);
-  const conns = await Promise.all(Array.from({ length: concurrency }, () => KeepAliveGetter.open(pushUrl.hostname, Number(pushUrl.port))));
+  const conns = await Promise.all(Array.from({ length: concurrency }, () => KeepAliveClient.open(pushUrl.hostname, Number(pushUrl.port))));
   try {
     const t0 = performance.now();
     for (let start = 0; start < players; start += 10_000) {
@@ -129,7 +129,7 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
       notes: [
         `${players} members in one sorted set with the processors' composite score (processors/ranking.ts), plus totals and names hashes and a top-100 snapshot JSON, written in pipelines of 10,000.`,
         `push's GET leaderboard serves the snapshot bytes processors store as they are (one GET, checked once per change), not a ZREVRANGE; GET players/:id (with or without ?around) and a page past the snapshot are one read-only script each (push/leaderboard-reader.ts). Raw commands are timed from this process with ioredis.`,
-        `${samples} requests per figure per run, ${concurrency} in flight, random players; keep-alive HTTP from a raw-socket client (keep-alive-getter.ts: it reads each reply to its Content-Length and no further, so it costs less than the server it times, where node:http's client cost more); before the first run, ${Math.min(samples, WARMUP_REQUESTS)} untimed requests per route (and raw ZREVRANKs) to open the sockets and warm the code.`,
+        `${samples} requests per figure per run, ${concurrency} in flight, random players; keep-alive HTTP from a raw-socket client (keep-alive-client.ts: it reads each reply to its Content-Length and no further, so it costs less than the server it times, where node:http's client cost more); before the first run, ${Math.min(samples, WARMUP_REQUESTS)} untimed requests per route (and raw ZREVRANKs) to open the sockets and warm the code.`,
       ],
       charts: [
         {
