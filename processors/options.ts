@@ -31,8 +31,9 @@ export const PROCESSOR_DEFAULTS = {
   PROCESSOR_INSTANCE_ID: '',
   // Question metadata of this many quizzes stays in memory; older ones are reloaded from Postgres.
   PROCESSOR_QUIZ_CACHE_SIZE: 10_000, // quizzes
-  // How often the trailing-edge snapshot timer looks for quizzes whose window has passed: a trailing
-  // snapshot goes out at most this late. A look that finds nothing due costs no Redis round trip.
+  // How often the periodic snapshot tick looks for quizzes whose window has passed, behind the
+  // one-shot timer set for the earliest window's end: it retries a publish that failed. A look that
+  // finds nothing due costs no Redis round trip.
   PROCESSOR_SNAPSHOT_TICK_MS: 25,
   // Waits between retries while Redis, Postgres, Kafka or the registry is down (the partition waits).
   PROCESSOR_RETRY_MAX_MS: 5_000,

@@ -68,17 +68,17 @@ export class SnapshotScheduler {
   }
 
   /**
-   * The timer's turn: at most once a second, whether Redis lost this process's state; then what is
-   * due. The timer runs often (a trailing snapshot is at most one tick late), so a turn with nothing
-   * due takes neither the lock nor a Redis round trip, except the once-a-second one that also
-   * forgets quizzes gone quiet.
+   * A turn of the one-shot timer or the periodic tick: at most once a second, whether Redis lost
+   * this process's state; then what is due. A turn with nothing due takes neither the lock nor a
+   * Redis round trip, except the once-a-second one that also forgets quizzes gone quiet.
    */
   tick(): void {
     if (this.ticking) return;
     const checkMarker = Date.now() - this.lastMarkerCheck >= 1_000;
-    if (!checkMarker && !this.throttle.hasDue()) {
+    const next = this.throttle.nextDueAt();
+    if (!checkMarker && (next === undefined || next > Date.now())) {
       // A timer that fired a millisecond early (Date.now's granularity) tries again at the due time.
-      this.wakeAt(this.throttle.nextDueAt());
+      this.wakeAt(next);
       return;
     }
     this.ticking = true;

@@ -44,13 +44,18 @@ export class SnapshotThrottle {
 
   /** Whether some quiz has a snapshot due now (what `due()` would list), without building the list. */
   hasDue(): boolean {
-    const now = this.now();
-    for (const s of this.quizzes.values()) if (this.isDue(s, now)) return true;
-    return false;
+    const next = this.nextDueAt();
+    return next !== undefined && next <= this.now();
+  }
+
+  /** When the quiz's unpublished change may go out, or undefined when everything it changed is out. */
+  private dueTime(s: QuizState): number | undefined {
+    return s.seq > s.emittedSeq ? s.emittedAt + this.windowMs : undefined;
   }
 
   private isDue(s: QuizState, now: number): boolean {
-    return s.seq > s.emittedSeq && now - s.emittedAt >= this.windowMs;
+    const at = this.dueTime(s);
+    return at !== undefined && at <= now;
   }
 
   /**
@@ -69,16 +74,15 @@ export class SnapshotThrottle {
   /** When the quiz's unpublished change may go out (epoch ms; now or earlier if due), or undefined when it has none. */
   dueAt(quizId: string): number | undefined {
     const s = this.quizzes.get(quizId);
-    return s && s.seq > s.emittedSeq ? s.emittedAt + this.windowMs : undefined;
+    return s && this.dueTime(s);
   }
 
   /** The earliest dueAt over every quiz, or undefined when nothing is unpublished. */
   nextDueAt(): number | undefined {
     let next: number | undefined;
     for (const s of this.quizzes.values()) {
-      if (s.seq <= s.emittedSeq) continue;
-      const at = s.emittedAt + this.windowMs;
-      if (next === undefined || at < next) next = at;
+      const at = this.dueTime(s);
+      if (at !== undefined && (next === undefined || at < next)) next = at;
     }
     return next;
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createPgPool } from '../../../common/postgres';
 import { benchConfig } from './bench-env';
 import { INGEST_BENCH_ENV } from './ingest-bench';
-import { KeepAliveClient } from './keep-alive-client';
+import { KeepAlivePool } from './keep-alive-pool';
 import { sleep } from './net';
 import { inParallel, openQuestions, setUpQuiz, type BenchPlayer, type BenchQuiz } from './quiz-driver';
 import type { SectionResult } from './results';
@@ -24,42 +24,8 @@ interface Sent {
   doneAt: number;
 }
 
-/**
- * The players' connections, opened before the question (as their phones hold theirs from the join),
- * each used by one request at a time; a tap that finds every connection busy waits for one, and
- * that wait is part of its latency, as it would be in a browser's connection pool.
- */
-class Connections {
-  private readonly free: KeepAliveClient[];
-  private readonly queue: Array<(c: KeepAliveClient) => void> = [];
-
-  constructor(private readonly all: KeepAliveClient[]) {
-    this.free = [...all];
-  }
-
-  static async open(baseUrl: string, count: number): Promise<Connections> {
-    const url = new URL(baseUrl);
-    return new Connections(await inParallel(Array.from({ length: count }), 100, () => KeepAliveClient.open(url.hostname, Number(url.port))));
-  }
-
-  async use<T>(fn: (c: KeepAliveClient) => Promise<T>): Promise<T> {
-    const conn = this.free.pop() ?? (await new Promise<KeepAliveClient>((resolve) => this.queue.push(resolve)));
-    try {
-      return await fn(conn);
-    } finally {
-      const next = this.queue.shift();
-      if (next) next(conn);
-      else this.free.push(conn);
-    }
-  }
-
-  close(): void {
-    for (const c of this.all) c.close();
-  }
-}
-
 /** One tap: the answer is sent on the next free connection; sentAt is the tap, doneAt the 202 (or the failure). */
-async function sendAnswer(conns: Connections, path: string, player: BenchPlayer, questionId: string): Promise<Sent> {
+async function sendAnswer(conns: KeepAlivePool, path: string, player: BenchPlayer, questionId: string): Promise<Sent> {
   const answerId = randomUUID();
   const body = JSON.stringify({ questionId, choiceId: 'a', answerId });
   const sentAt = performance.now();
@@ -88,7 +54,7 @@ export async function runBurstBench(s: BenchSettings, env: Record<string, string
       progress(`burst: run ${rep + 1}/${s.reps}: joining ${sizes.quizzes} × ${sizes.players} players`);
       const quizzes: BenchQuiz[] = [];
       for (let q = 0; q < sizes.quizzes; q++) quizzes.push(await setUpQuiz(ingestUrl, { players: sizes.players, questions: 1, openAll: false }));
-      const conns = await Connections.open(ingestUrl, sizes.sockets);
+      const conns = await KeepAlivePool.open(ingestUrl, sizes.sockets);
       await inParallel(quizzes, quizzes.length, (quiz) => openQuestions(ingestUrl, quiz.quizId, quiz.questionIds));
       progress(`burst: run ${rep + 1}/${s.reps}: ${sizes.quizzes * sizes.players} answers within ${sizes.spreadMs} ms`);
       // Every player taps once, at a moment spread evenly over spreadMs after the open.
@@ -141,7 +107,7 @@ export async function runBurstBench(s: BenchSettings, env: Record<string, string
         { name: 'Burst: answers not scored exactly once', unit: 'answers', ours: wrong, reference: wrong.map(() => 0), referenceName: 'must be 0' },
       ],
       notes: [
-        `${sizes.quizzes} quizzes × ${sizes.players} players, one question each, opened together; each player answers once, at a moment spread evenly over ${sizes.spreadMs} ms after the opens (offered ${Math.round((sizes.quizzes * sizes.players * 1000) / sizes.spreadMs)}/s), over ${sizes.sockets} keep-alive connections opened beforehand, one request at a time on each (a raw-socket client, keep-alive-client.ts: node:http's client cost more CPU per request than ingest spends on one, on the same cores).`,
+        `${sizes.quizzes} quizzes × ${sizes.players} players, one question each, opened together; each player answers once, at a moment spread evenly over ${sizes.spreadMs} ms after the opens (offered ${Math.round((sizes.quizzes * sizes.players * 1000) / sizes.spreadMs)}/s), over ${sizes.sockets} keep-alive connections opened beforehand, one request at a time on each (a raw-socket client, keep-alive-client.ts and keep-alive-pool.ts: node:http's client cost more CPU per request than ingest spends on one, on the same cores).`,
         'Accepted/s: 202s divided by the time from the first send to the last 202. Latency: from sending to the 202, per answer. Scored: rows in Postgres scored_answers (primary key quiz, question, player) compared with the answer ids that got a 202.',
         'Ingest and one processor run; the sink and push do not (their work is measured in sections 2 and 3).',
         ...notes,

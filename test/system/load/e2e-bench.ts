@@ -93,8 +93,9 @@ export async function runE2eBench(s: BenchSettings, env: Record<string, string>,
       ownP50.push(percentile(ownLat, 50));
       ownP99.push(percentile(ownLat, 99));
       const gaps = snapshots.slice(1).map((x, i) => x.at - snapshots[i]!.at).filter((_, i) => snapshots[i]!.answers > base && snapshots[i]!.answers - base < accepted.length);
-      notes.push(`run ${rep + 1}: time between snapshots at the viewer while answers came in: p50 ${Math.round(percentile(gaps, 50))} ms, p99 ${Math.round(percentile(gaps, 99))} ms, max ${Math.round(Math.max(0, ...gaps))} ms (${gaps.length} gaps).`);
-      progress(`e2e: run ${rep + 1}/${s.reps}: snapshot gaps p50 ${Math.round(percentile(gaps, 50))} ms, max ${Math.round(Math.max(0, ...gaps))} ms`);
+      const [gapP50, gapP99, gapMax] = [percentile(gaps, 50), percentile(gaps, 99), Math.max(0, ...gaps)].map(Math.round);
+      notes.push(`run ${rep + 1}: time between snapshots at the viewer while answers came in: p50 ${gapP50} ms, p99 ${gapP99} ms, max ${gapMax} ms (${gaps.length} gaps).`);
+      progress(`e2e: run ${rep + 1}/${s.reps}: snapshot gaps p50 ${gapP50} ms, max ${gapMax} ms`);
       const fails = Object.entries(sent.failed).map(([k, v]) => `${k}×${v}`).join(', ') || 'none';
       notes.push(`run ${rep + 1}: offered ${sent.offered} in ${sent.durationS.toFixed(1)} s (${sent.notOffered} not offered: in-flight cap), ${accepted.length} accepted, failures: ${fails}; ${snapLat.length}/${accepted.length} seen in a snapshot, ${ownLat.length}/${ownExpected.length} sampled results seen.`);
       progress(`e2e: run ${rep + 1}/${s.reps}: ${Math.round(accepted.length / sent.durationS)}/s accepted, snapshot p99 ${Math.round(percentile(snapLat, 99))} ms, own result p99 ${Math.round(percentile(ownLat, 99))} ms`);

@@ -3,7 +3,7 @@ import { createRedis, redisKeys } from '../../../common/redis';
 import { snapshotJson } from '../../../common/messages/wire';
 import { composite } from '../../../processors/ranking';
 import { benchConfig } from './bench-env';
-import { KeepAliveClient } from './keep-alive-client';
+import { KeepAlivePool } from './keep-alive-pool';
 import { inParallel } from './quiz-driver';
 import type { SectionResult } from './results';
 import type { BenchSettings } from './settings';
@@ -20,20 +20,16 @@ import { PUSH_BENCH_ENV } from './fan-out-bench';
 /** Requests per route before the timed ones (fewer in a smoke run with fewer samples). */
 const WARMUP_REQUESTS = 200;
 
-/** `n` GETs over the connections, one in flight on each; the milliseconds of each. */
-function timeGets(conns: KeepAliveClient[], n: number, path: () => string): Promise<number[]> {
-  const free = [...conns];
-  return inParallel(Array.from({ length: n }), conns.length, async () => {
-    const conn = free.pop()!;
-    try {
+/** `n` GETs over the pool's connections, one in flight on each; the milliseconds of each. */
+function timeGets(pool: KeepAlivePool, n: number, path: () => string): Promise<number[]> {
+  return inParallel(Array.from({ length: n }), pool.size, () =>
+    pool.use(async (conn) => {
       const p = path();
       const { status, ms } = await conn.get(p);
       if (status !== 200) throw new Error(`GET ${p}: HTTP ${status}`);
       return ms;
-    } finally {
-      free.push(conn);
-    }
-  });
+    }),
+  );
 }
 
 export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
@@ -45,8 +41,7 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
   const offsetOf = (i: number) => (i * 104_729) % 3_600_000;
   const lease = await pool.acquire('push', { ...env, ...PUSH_BENCH_ENV });
   const push = lease.tier;
-  const pushUrl = new URL(push.url);
-  const conns = await Promise.all(Array.from({ length: concurrency }, () => KeepAliveClient.open(pushUrl.hostname, Number(pushUrl.port))));
+  const conns = await KeepAlivePool.open(push.url, concurrency);
   try {
     const t0 = performance.now();
     for (let start = 0; start < players; start += 10_000) {
@@ -147,7 +142,7 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
       ],
     };
   } finally {
-    for (const conn of conns) conn.close();
+    conns.close();
     await lease.release();
     await redis.del(lb, redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.snapshot(quizId));
     redis.disconnect();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { tsxNodeArgs } from '../../../scripts/tiers';
 import { onCleanup } from '../../helpers/cleanup';
 
-// A tier as a real child process (`npx tsx <entry>`), the way it runs in production, on a free
+// A tier as a real child process (`node --import tsx <entry>`), the way it runs in production, on a free
 // port. Its own process group, so SIGKILL at cleanup reaches node under npx and tsx too.
 
 const ROOT = join(__dirname, '..', '..', '..');
