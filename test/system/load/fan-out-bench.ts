@@ -7,7 +7,8 @@ import type { LeaderboardEntry, LeaderboardSnapshot } from '../../../common/mess
 import { EventCodec } from '../../../common/codec';
 import { createdQuizIds } from './bench-cleanup';
 import { benchConfig, benchLog } from './bench-env';
-import { nodeCommand, procUsage, startChild, type Child } from './children';
+import { procUsage } from './children';
+import { startLoadWorker, type LoadWorker } from './load-worker';
 import { freePort, sleep } from './net';
 import { ensureNchan, nchanAvailable, startNchan, type Nchan } from './nchan';
 import type { SectionResult } from './results';
@@ -80,31 +81,6 @@ interface StepResult {
   broke?: string;
 }
 
-interface Worker {
-  child: Child;
-  request<T>(msg: unknown, reply: string, timeoutMs: number): Promise<T>;
-}
-
-function startWorker(i: number): Worker {
-  const child = startChild(`sse-load-${i}`, nodeCommand('test/system/load/sse-load-worker.ts'), {}, { ipc: true });
-  return {
-    child,
-    request<T>(msg: unknown, reply: string, timeoutMs: number): Promise<T> {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`load worker ${i}: no "${reply}" within ${timeoutMs} ms`)), timeoutMs);
-        const on = (m: { type: string }) => {
-          if (m.type !== reply) return;
-          clearTimeout(timer);
-          child.proc.off('message', on);
-          resolve(m as T);
-        };
-        child.proc.on('message', on);
-        if (msg) child.proc.send(msg as never);
-      });
-    },
-  };
-}
-
 function entriesFor(n: number, round: number): LeaderboardEntry[] {
   return Array.from({ length: n }, (_, i) => ({ rank: i + 1, playerId: `player-${i + 1}`, displayName: `Player ${i + 1}`, score: (n - i) * 1000 + round }));
 }
@@ -154,7 +130,7 @@ const cpuOf = (pids: number[]) => pids.reduce((a, pid) => a + procUsage(pid).cpu
  * addresses (127.0.<source>.<10 + worker>): a fresh one per ladder, so the previous ladder's
  * sockets in TIME_WAIT never use up a source address's ports.
  */
-async function runStep(target: Target, workers: Worker[], viewers: number, held: number[], source: number, s: BenchSettings, seqStart: { v: number }): Promise<StepResult> {
+async function runStep(target: Target, workers: LoadWorker[], viewers: number, held: number[], source: number, s: BenchSettings, seqStart: { v: number }): Promise<StepResult> {
   const f = s.fanOut;
   const url = new URL(target.url);
   const before = procUsage(target.pid());
@@ -264,7 +240,7 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
   const f = s.fanOut;
   const steps = f.steps.filter((v) => v <= openFilesLimit - 500);
   const skipped = f.steps.filter((v) => v > openFilesLimit - 500);
-  const workers: Worker[] = [];
+  const workers: LoadWorker[] = [];
   let push: TierLease | undefined;
   let other: Tier | undefined;
   let nchan: Nchan | undefined;
@@ -272,7 +248,7 @@ export async function runFanOutBench(s: BenchSettings, topicPrefix: string, env:
   const notes: string[] = [];
   try {
     const needed = Math.max(1, f.workers, Math.ceil(Math.max(...steps) / PER_WORKER));
-    for (let i = 0; i < needed; i++) workers.push(startWorker(i));
+    for (let i = 0; i < needed; i++) workers.push(startLoadWorker(`sse-load-${i}`, 'test/system/load/sse-load-worker.ts'));
     await Promise.all(workers.map((w) => w.request(null, 'ready', 30_000)));
 
     // --fan-cpu-prof: push writes a V8 CPU profile there when it stops (at the end of the section).

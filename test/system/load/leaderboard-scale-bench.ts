@@ -3,8 +3,9 @@ import { createRedis, redisKeys } from '../../../common/redis';
 import { snapshotJson } from '../../../common/messages/wire';
 import { composite } from '../../../processors/ranking';
 import { benchConfig } from './bench-env';
-import { KeepAlivePool } from './keep-alive-pool';
-import { inParallel } from './quiz-driver';
+import { procUsage } from './children';
+import { startLoadWorker } from './load-worker';
+import type { ReadTimings } from './read-load-worker';
 import type { SectionResult } from './results';
 import type { BenchSettings } from './settings';
 import { percentile, spread } from './stats';
@@ -17,20 +18,11 @@ import { PUSH_BENCH_ENV } from './fan-out-bench';
 // GET players/:id, a page from the middle of the board, a neighbourhood) and raw (ZREVRANGE,
 // ZREVRANK) for comparison.
 
-/** Requests per route before the timed ones (fewer in a smoke run with fewer samples). */
-const WARMUP_REQUESTS = 200;
-
-/** `n` GETs over the pool's connections, one in flight on each; the milliseconds of each. */
-function timeGets(pool: KeepAlivePool, n: number, path: () => string): Promise<number[]> {
-  return inParallel(Array.from({ length: n }), pool.size, () =>
-    pool.use(async (conn) => {
-      const p = path();
-      const { status, ms } = await conn.get(p);
-      if (status !== 200) throw new Error(`GET ${p}: HTTP ${status}`);
-      return ms;
-    }),
-  );
-}
+/**
+ * Requests per route before the timed ones (fewer in a smoke run with fewer samples). With 200 the
+ * first run cost push ~145 µs of CPU per read and the next two ~80: its code was not optimized yet.
+ */
+const WARMUP_REQUESTS = 2_000;
 
 export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool): Promise<SectionResult> {
   const { players, samples, concurrency } = s.scale;
@@ -41,8 +33,10 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
   const offsetOf = (i: number) => (i * 104_729) % 3_600_000;
   const lease = await pool.acquire('push', { ...env, ...PUSH_BENCH_ENV });
   const push = lease.tier;
-  const conns = await KeepAlivePool.open(push.url, concurrency);
+  const worker = startLoadWorker('scale-reads', 'test/system/load/read-load-worker.ts');
   try {
+    await worker.request(undefined, 'ready', 30_000);
+    await worker.request({ type: 'open', pushUrl: push.url, concurrency }, 'opened', 30_000);
     const t0 = performance.now();
     for (let start = 0; start < players; start += 10_000) {
       const pipe = redis.pipeline();
@@ -65,48 +59,29 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
     const fillS = (performance.now() - t0) / 1000;
     progress(`scale: ${players} players written in ${fillS.toFixed(1)} s (ZCARD ${await redis.zcard(lb)})`);
 
-    const rnd = () => `m${Math.floor(Math.random() * players)}`;
-    const timeRedis = async (fn: () => Promise<unknown>) => {
-      const t = performance.now();
-      await fn();
-      return performance.now() - t;
-    };
     const keys = ['pushTop', 'rawTop', 'pushRank', 'rawRank', 'pushPage', 'rawPage', 'pushAround', 'rawAround'] as const;
     type Figures = Record<(typeof keys)[number], number[]>;
     const p99 = Object.fromEntries(keys.map((k) => [k, []])) as unknown as Figures;
     const p50 = Object.fromEntries(keys.map((k) => [k, []])) as unknown as Figures;
-    // A page from the middle of the board: past the snapshot, so from the sorted set.
     const middle = Math.floor(players / 2);
-    const n = Array.from({ length: samples }, (_, i) => i);
-    // Every route and the raw commands once through before anything is timed, as the ingest section
-    // does: the first requests open the connections and run push's code cold, and would be the
-    // p99 of whichever figure came first.
-    const warm = Array.from({ length: Math.min(samples, WARMUP_REQUESTS) }, (_, i) => i);
-    for (const path of [`leaderboard?limit=100`, `players/${rnd()}`, `leaderboard?offset=${middle}&limit=100`, `players/${rnd()}?around=5`]) {
-      await timeGets(conns, warm.length, () => `/v1/quizzes/${quizId}/${path}`);
-    }
-    await inParallel(warm, concurrency, () => redis.zrevrank(lb, rnd()));
+    const cpuPerRead: number[] = [];
+    await worker.request({ type: 'warm', quizId, lb, players, requests: Math.min(samples, WARMUP_REQUESTS) }, 'warmed', 300_000);
     for (let rep = 0; rep < s.reps; rep++) {
-      const lat = {
-        pushTop: await timeGets(conns, samples, () => `/v1/quizzes/${quizId}/leaderboard?limit=100`),
-        rawTop: await inParallel(n, concurrency, () => timeRedis(() => redis.zrevrange(lb, 0, 99, 'WITHSCORES'))),
-        pushRank: await timeGets(conns, samples, () => `/v1/quizzes/${quizId}/players/${rnd()}`),
-        rawRank: await inParallel(n, concurrency, () => timeRedis(() => redis.zrevrank(lb, rnd()))),
-        pushPage: await timeGets(conns, samples, () => `/v1/quizzes/${quizId}/leaderboard?offset=${middle}&limit=100`),
-        rawPage: await inParallel(n, concurrency, () => timeRedis(() => redis.zrevrange(lb, middle, middle + 99, 'WITHSCORES'))),
-        pushAround: await timeGets(conns, samples, () => `/v1/quizzes/${quizId}/players/${rnd()}?around=5`),
-        rawAround: await inParallel(n, concurrency, () => timeRedis(async () => {
-          const rank = (await redis.zrevrank(lb, rnd())) ?? 0;
-          await redis.zrevrange(lb, Math.max(0, rank - 5), rank + 5, 'WITHSCORES');
-        })),
-      };
+      const cpuBefore = procUsage(push.child.pid).cpuMs;
+      const { timings: lat } = await worker.request<{ timings: ReadTimings }>(
+        { type: 'time', quizId, lb, players, samples },
+        'timed',
+        300_000,
+      );
+      // Over the whole run, push's four timed routes and the raw Redis figures (push idle then).
+      cpuPerRead.push(((procUsage(push.child.pid).cpuMs - cpuBefore) * 1000) / (4 * samples));
       for (const k of keys) {
         p99[k].push(percentile(lat[k], 99));
         p50[k].push(percentile(lat[k], 50));
       }
       const pair = (ours: number[], raw: number[]) => `${ours.at(-1)!.toFixed(2)} ms / raw ${raw.at(-1)!.toFixed(2)} ms`;
       progress(
-        `scale: run ${rep + 1}/${s.reps}: p99 push / raw: top-100 ${pair(p99.pushTop, p99.rawTop)}; rank ${pair(p99.pushRank, p99.rawRank)}; page at ${middle} ${pair(p99.pushPage, p99.rawPage)}; around=5 ${pair(p99.pushAround, p99.rawAround)}`,
+        `scale: run ${rep + 1}/${s.reps}: p99 push / raw: top-100 ${pair(p99.pushTop, p99.rawTop)}; rank ${pair(p99.pushRank, p99.rawRank)}; page at ${middle} ${pair(p99.pushPage, p99.rawPage)}; around=5 ${pair(p99.pushAround, p99.rawAround)}; push ${Math.round(cpuPerRead.at(-1)!)} µs CPU per read`,
       );
     }
     return {
@@ -119,12 +94,13 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
         { name: 'One player rank p99 (push GET players/:id)', unit: 'ms', ours: p99.pushRank, reference: p99.rawRank, referenceName: 'raw ZREVRANK' },
         { name: `Standings page p99 (push GET leaderboard?offset=${middle}&limit=100)`, unit: 'ms', ours: p99.pushPage, reference: p99.rawPage, referenceName: `raw ZREVRANGE ${middle} ${middle + 99} WITHSCORES` },
         { name: 'Neighbourhood p99 (push GET players/:id?around=5)', unit: 'ms', ours: p99.pushAround, reference: p99.rawAround, referenceName: 'raw ZREVRANK, then ZREVRANGE r-5 r+5 WITHSCORES' },
+        { name: 'Push CPU per read (the four routes above, averaged)', unit: 'µs', ours: cpuPerRead },
         { name: 'Time to write the leaderboard (ZADD + HSET, pipelined)', unit: 's', ours: [fillS] },
       ],
       notes: [
         `${players} members in one sorted set with the processors' composite score (processors/ranking.ts), plus totals and names hashes and a top-100 snapshot JSON, written in pipelines of 10,000.`,
-        `push's GET leaderboard serves the snapshot bytes processors store as they are (one GET, checked once per change), not a ZREVRANGE; GET players/:id (with or without ?around) and a page past the snapshot are one read-only script each (push/leaderboard-reader.ts). Raw commands are timed from this process with ioredis.`,
-        `${samples} requests per figure per run, ${concurrency} in flight, random players; keep-alive HTTP from a raw-socket client (keep-alive-client.ts: it reads each reply to its Content-Length and no further, so it costs less than the server it times, where node:http's client cost more); before the first run, ${Math.min(samples, WARMUP_REQUESTS)} untimed requests per route (and raw ZREVRANKs) to open the sockets and warm the code.`,
+        `push's GET leaderboard serves the snapshot bytes processors store as they are (one GET, checked once per change), not a ZREVRANGE; GET players/:id (with or without ?around) and a page past the snapshot are one read-only script each (push/leaderboard-reader.ts). Raw commands are timed from the same load-generator process with ioredis.`,
+        `${samples} requests per figure per run, ${concurrency} in flight, random players; from a load-generator process of its own (read-load-worker.ts: the bench process's garbage collections, 7–10 ms scavenges of the board it had just written, had landed on whichever requests were in flight); keep-alive HTTP from a raw-socket client (keep-alive-client.ts: it reads each reply to its Content-Length and no further, so it costs less than the server it times, where node:http's client cost more); before the first run, ${Math.min(samples, WARMUP_REQUESTS)} untimed requests per route (and raw ZREVRANKs) to open the sockets and warm the code.`,
       ],
       charts: [
         {
@@ -142,9 +118,11 @@ export async function runLeaderboardScaleBench(s: BenchSettings, env: Record<str
       ],
     };
   } finally {
-    conns.close();
+    await worker.request({ type: 'close' }, 'closed', 10_000).catch(() => undefined);
+    await worker.child.stop();
     await lease.release();
-    await redis.del(lb, redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.snapshot(quizId));
+    // UNLINK: Redis frees the million members in the background; DEL held it for ~0.9 s (its latency monitor), in front of the next section.
+    await redis.unlink(lb, redisKeys.totals(quizId), redisKeys.names(quizId), redisKeys.snapshot(quizId));
     redis.disconnect();
   }
 }
