@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import rateLimit, { type Options } from 'express-rate-limit';
+import rateLimit, { type MemoryStore, type Options } from 'express-rate-limit';
 import { RateLimitedError } from './errors';
 
 // Per-client limits as ingest and push apply them: the same window and the same 429, whatever
@@ -32,8 +32,9 @@ export function clientAddress(req: Request): string {
 
 /**
  * By client address, counted in this process's memory: for a tier whose requests need no shared
- * count (push's reads and stream opens, which each instance can bound on its own).
+ * count (push's reads and stream opens, which each instance can bound on its own). `store`: the
+ * counters, when a route served without express (push's lean reads) counts in them too.
  */
-export function perIpLocalLimiter(limits: RateLimitOptions): RequestHandler {
-  return rateLimit({ ...windowed(limits), keyGenerator: clientAddress });
+export function perIpLocalLimiter(limits: RateLimitOptions, store?: MemoryStore): RequestHandler {
+  return rateLimit({ ...windowed(limits), keyGenerator: clientAddress, ...(store ? { store } : {}) });
 }

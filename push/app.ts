@@ -1,20 +1,24 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
+import { MemoryStore } from 'express-rate-limit';
 import type { Registry } from 'prom-client';
 import type { Config } from '../common/config';
 import { errorHandler, mountHealthRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
-import { httpMetricsMiddleware } from '../common/http-metrics';
+import { httpMetricsMiddleware, httpObserver } from '../common/http-metrics';
 import type { Logger } from '../common/logger';
 import { perIpLocalLimiter } from '../common/rate-limit';
 import { createTokenVerifier, type TokenVerifier } from '../common/tokens';
-import { cors } from './cors';
+import { cors, corsHeaders } from './cors';
 import type { StreamHub } from './hub';
 import type { LeaderboardReader } from './leaderboard-reader';
 import type { PushMetrics } from './metrics';
 import type { PushOptions } from './options';
 import type { QuizDirectory } from './quiz-directory';
 import { openApiDocument } from './openapi';
+import { LeanReads } from './lean-reads';
 import { readRoutes } from './read-routes';
 import { requestLog } from './request-log';
+import { StandingsReads } from './standings-reads';
 import { StreamAdmission } from './stream-admission';
 import { streamRoutes } from './stream-routes';
 import { mountWebPages, webPagesOptions } from './web-pages';
@@ -36,7 +40,14 @@ export interface PushDeps {
   tokenVerifier?: TokenVerifier;
 }
 
-export function createPushApp(deps: PushDeps): Express {
+export interface PushApp {
+  /** Every route; also the two reads, for requests the lean path leaves to it. */
+  express: Express;
+  /** What the server runs: the lean reads (lean-reads.ts) first, then express. */
+  listener: RequestListener;
+}
+
+export function createPushApp(deps: PushDeps): PushApp {
   const { options, log } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -52,8 +63,10 @@ export function createPushApp(deps: PushDeps): Express {
   });
   app.use('/v1', cors(options.corsOrigins));
   // After CORS: a preflight is the browser's question, not a client request to count.
-  app.use('/v1', perIpLocalLimiter(options.rateLimit));
-  app.use(readRoutes(deps.store, options.reads));
+  const limitStore = new MemoryStore();
+  app.use('/v1', perIpLocalLimiter(options.rateLimit, limitStore));
+  const reads = new StandingsReads(deps.store, options.reads);
+  app.use(readRoutes(reads));
   app.use(
     streamRoutes({
       hub: deps.hub,
@@ -70,5 +83,15 @@ export function createPushApp(deps: PushDeps): Express {
 
   app.use(notFoundHandler());
   app.use(errorHandler(log));
-  return app;
+
+  const lean = new LeanReads({
+    reads,
+    limitStore,
+    limit: options.rateLimit,
+    trustProxy: options.trustProxy === false ? undefined : (app.get('trust proxy fn') as (address: string, hop: number) => boolean),
+    cors: corsHeaders(options.corsOrigins),
+    observe: httpObserver(deps.metricsRegistry),
+    log,
+  });
+  return { express: app, listener: lean.listener(app) };
 }

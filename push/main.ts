@@ -21,7 +21,7 @@ runTier('push', loadPushOptions, async ({ config, options, log, stopOnSignal }) 
   }
   if (index !== undefined) stopWhenOrphaned();
   const deps = buildPushDeps(config, options, log);
-  const app = createPushApp(deps);
+  const app = createPushApp(deps).listener;
   deps.start();
   const server = await startServer(app, config.http.pushPort, config.http.host, { reusePort: index !== undefined });
   const metricsPort = index !== undefined && options.metricsPort !== 0 ? options.metricsPort + index : options.metricsPort;

@@ -1,10 +1,12 @@
-import type { Request } from 'express';
 import { ValidationError } from '../common/errors';
 import { ID_PATTERN, ID_RULE } from '../common/ids';
 
+// Route and query parameters as the router hands them over: express's req.params and req.query,
+// or the same values parsed by the lean read path (lean-reads.ts). A query value is a string, an
+// array when the parameter is repeated, or undefined when absent.
+
 /** Ids follow the one rule (common/ids.ts); anything else cannot exist, so it is a 400. */
-export function idParam(req: Request, name: 'quizId' | 'playerId'): string {
-  const value = req.params[name];
+export function idParam(value: unknown, name: 'quizId' | 'playerId'): string {
   if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
     throw new ValidationError(`${name} must be ${ID_RULE}`, { param: name });
   }
@@ -15,8 +17,7 @@ export function idParam(req: Request, name: 'quizId' | 'playerId'): string {
 export const OFFSET_MAX = 999_999_999;
 
 /** A query parameter that is a whole number from min to max (digits only); undefined when absent. */
-function wholeNumberParam(req: Request, name: 'limit' | 'offset' | 'around', min: number, max: number): number | undefined {
-  const raw = req.query[name];
+function wholeNumberParam(raw: unknown, name: 'limit' | 'offset' | 'around', min: number, max: number): number | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
     throw new ValidationError(`${name} must be a whole number from ${min} to ${max}`, { param: name });
@@ -25,16 +26,16 @@ function wholeNumberParam(req: Request, name: 'limit' | 'offset' | 'around', min
 }
 
 /** ?limit=N, a whole number from 1 to max; absent means every entry of the snapshot (or a default page). */
-export function limitParam(req: Request, max: number): number | undefined {
-  return wholeNumberParam(req, 'limit', 1, max);
+export function limitParam(raw: unknown, max: number): number | undefined {
+  return wholeNumberParam(raw, 'limit', 1, max);
 }
 
 /** ?offset=N: a page of the full standings from rank N + 1; absent means the snapshot. */
-export function offsetParam(req: Request): number | undefined {
-  return wholeNumberParam(req, 'offset', 0, OFFSET_MAX);
+export function offsetParam(raw: unknown): number | undefined {
+  return wholeNumberParam(raw, 'offset', 0, OFFSET_MAX);
 }
 
 /** ?around=N on a player's standing: the N ranks above and below too; absent means the player alone. */
-export function aroundParam(req: Request, max: number): number | undefined {
-  return wholeNumberParam(req, 'around', 1, max);
+export function aroundParam(raw: unknown, max: number): number | undefined {
+  return wholeNumberParam(raw, 'around', 1, max);
 }

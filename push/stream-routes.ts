@@ -90,10 +90,10 @@ export function streamRoutes({ hub, maxLimit, store, quizzes, admission, verifie
   const router = Router();
 
   router.get('/v1/quizzes/:quizId/leaderboard/stream', async (req, res) => {
-    const quizId = idParam(req, 'quizId');
+    const quizId = idParam(req.params.quizId, 'quizId');
     const lastSeq = parseLastEventId(req.header('last-event-id'), req.query.lastEventId);
     // A big screen showing the top 10 asks for 10: its viewers share a frame a tenth the size.
-    const limit = limitParam(req, maxLimit) ?? ALL_ENTRIES;
+    const limit = limitParam(req.query.limit, maxLimit) ?? ALL_ENTRIES;
     await requireQuiz(quizzes, quizId);
     // From here to connect in one synchronous turn, so no other stream takes the slot in between.
     hub.ensureCapacity('leaderboard');
@@ -117,7 +117,7 @@ export function streamRoutes({ hub, maxLimit, store, quizzes, admission, verifie
   });
 
   router.get('/v1/quizzes/:quizId/me/stream', requirePlayer(verifier, streamTokenSource), async (req, res) => {
-    const quizId = idParam(req, 'quizId');
+    const quizId = idParam(req.params.quizId, 'quizId');
     const { playerId, expiresAt } = playerOf(res);
     await requireQuiz(quizzes, quizId);
     hub.ensureCapacity('personal');

@@ -1,11 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { AppError, PayloadTooLargeError, ValidationError } from '../../common/errors';
-import { toAppError } from '../../common/http';
-import type { Logger } from '../../common/logger';
 
-// The little of express the hot routes need, on plain node:http objects, answering as express does
-// (the body rules of app.ts jsonBodies and body-parser, the error JSON of common/http.ts). A request
-// these rules do not cover (another content type or encoding) is left to express by routes.ts.
+// The request bodies of the hot routes on plain node:http objects, read as express does (the body
+// rules of app.ts jsonBodies and body-parser). A request these rules do not cover (another content
+// type or encoding) is left to express by routes.ts; replies are common/lean-http.ts'.
 
 const JSON_UTF8 = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 const FIRST_CHAR = /^[ \t\n\r]*(.)/;
@@ -57,22 +55,4 @@ export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<
       }
     });
   });
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  // One writeHead with the rest of the headers: cheaper than a setHeader each.
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) });
-  res.end(json);
-}
-
-/** As common/http.ts errorHandler: the error JSON, Retry-After on 429 and 503, a 500 logged. */
-export function sendError(res: ServerResponse, err: unknown, log: Logger): number {
-  const appError = toAppError(err);
-  if (appError.status >= 500 && !(err instanceof AppError)) log.error({ err }, 'unhandled error');
-  if (appError.status === 503 || appError.status === 429) {
-    res.setHeader('Retry-After', String((appError as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1));
-  }
-  sendJson(res, appError.status, appError.toJSON());
-  return appError.status;
 }

@@ -10,7 +10,8 @@ import { answerRefusals, type Answers } from '../answers';
 import type { Joins } from '../joins';
 import { answerSchema, joinSchema, parseBody, parseId } from '../validation';
 import type { RequestGate } from './request-gate';
-import { leanBody, readJsonBody, sendError, sendJson } from './lean-http';
+import { decodedSegment, sendError, sendJson } from '../../common/lean-http';
+import { leanBody, readJsonBody } from './lean-http';
 import type { QuizDefinitions } from './quiz-definitions';
 
 // The two routes every player hits in bursts (an answer per question, a join when the game
@@ -192,15 +193,5 @@ export class HotRoutes {
         'request completed',
       );
     }
-  }
-}
-
-/** A path segment as express decodes a route parameter; undefined when it does not decode (express answers that). */
-function decodedSegment(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch (err) {
-    if (err instanceof URIError) return undefined;
-    throw err;
   }
 }

@@ -41,7 +41,7 @@ export async function startTestPush(overrides: TestPushOverrides = {}): Promise<
   const base = { ...loadPushOptions({ PUSH_GROUP_ID_PREFIX: 'quizstream-push-test' }), maxRssBytes: Number.MAX_SAFE_INTEGER };
   const options = overrides.options ? overrides.options(base) : base;
   const deps = buildPushDeps(config, options, testLog);
-  const server = await startServer(createPushApp({ ...deps, ...(overrides.deps ? overrides.deps(deps) : {}) }), 0, '127.0.0.1');
+  const server = await startServer(createPushApp({ ...deps, ...(overrides.deps ? overrides.deps(deps) : {}) }).listener, 0, '127.0.0.1');
   const operational = await startOperationalServer(deps.readiness, deps.metricsRegistry, 0, '127.0.0.1');
   let stopped = false;
   const stop = async () => {

@@ -31,9 +31,9 @@ beforeAll(async () => {
   out = await processorOutputs(push.codec);
   doc = openApiDocument(push.options.reads) as unknown as OpenApiDoc;
   // The same deps behind a one-request-a-minute limiter, and behind a Redis where nothing listens.
-  const limited = await startServer(createPushApp({ ...push.deps, options: { ...push.options, rateLimit: { max: 1, windowMs: 60_000 } } }), 0, '127.0.0.1');
+  const limited = await startServer(createPushApp({ ...push.deps, options: { ...push.options, rateLimit: { max: 1, windowMs: 60_000 } } }).listener, 0, '127.0.0.1');
   const deadStore = new LeaderboardReader(deadRedis().redis, 10);
-  const broken = await startServer(createPushApp({ ...push.deps, store: deadStore, readiness: { ...push.deps.readiness, redis: () => deadStore.ping() } }), 0, '127.0.0.1');
+  const broken = await startServer(createPushApp({ ...push.deps, store: deadStore, readiness: { ...push.deps.readiness, redis: () => deadStore.ping() } }).listener, 0, '127.0.0.1');
   onCleanup(() => closeServer(limited, 1_000));
   onCleanup(() => closeServer(broken, 1_000));
   limitedUrl = serverUrl(limited);
@@ -42,7 +42,7 @@ beforeAll(async () => {
 });
 
 test('the app registers exactly the documented API routes, and serves the document', async () => {
-  expect(apiRoutes(createPushApp(push.deps))).toEqual(documentedRoutes(doc));
+  expect(apiRoutes(createPushApp(push.deps).express)).toEqual(documentedRoutes(doc));
   expect(await (await fetch(`${push.url}/openapi.json`)).json()).toEqual(doc);
 });
 

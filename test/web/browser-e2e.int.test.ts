@@ -85,7 +85,7 @@ beforeAll(async () => {
   const ingestPort = Number(new URL(ingest.url).port);
   const config: Config = { ...testConfig, http: { ...testConfig.http, ingestPort }, kafka: { ...testConfig.kafka, topicPrefix: prefix } };
   const deps = buildPushDeps(config, loadPushOptions({ PUSH_GROUP_ID_PREFIX: 'quizstream-push-webtest' }), testLog);
-  const server = await startServer(createPushApp(deps), port, '127.0.0.1');
+  const server = await startServer(createPushApp(deps).listener, port, '127.0.0.1');
   onCleanup(async () => {
     deps.closeStreams();
     await closeServer(server, 2_000);
