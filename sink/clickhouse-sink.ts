@@ -49,6 +49,7 @@ export class ClickHouseSink {
       sessionTimeout: SINK_DEFAULTS.consumer.sessionTimeoutMs,
       heartbeatInterval: deps.options.heartbeatMs,
       maxWaitTimeInMs: SINK_DEFAULTS.consumer.maxWaitMs,
+      minBytes: SINK_DEFAULTS.consumer.minBytes,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;
