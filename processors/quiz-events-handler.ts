@@ -20,7 +20,8 @@ import type { SerialLock } from './serial-lock';
 // that falls due mid-chunk waits for the lock, so the chunk then stops early (snapshotWaiting):
 // the board a viewer sees is late by one short chunk at most, not by a whole one. A chunk is
 // applied in three steps: its messages are decoded, checked and scored in order in JavaScript,
-// their Redis scripts queued on one round; the round goes to Redis as one pipeline (a
+// their Redis scripts queued on one round; the round goes to Redis in pipelined parts of
+// SUB_ROUND_SIZE, each sent once queued, so Redis runs them while the rest is planned (a
 // QuestionClosed, which reads what came before it, ends one round and is applied alone); the
 // replies, in order, give the outputs and the Postgres rows. Then the flush: Kafka outputs and one
 // Postgres transaction, and only then the offset commit. A crash anywhere before the commit replays
@@ -55,6 +56,10 @@ export interface HandlerDeps {
 // A chunk gives way to a waiting snapshot only after this long, so a processor whose many quizzes
 // fall due at different moments still flushes in chunks of some size, not one per due snapshot.
 const CHUNK_MIN_MS = 50;
+
+// A chunk's round goes to Redis in parts of this many commands, each as soon as it is queued, so
+// Redis runs one part while the processor plans the messages after it and finishes those before.
+const SUB_ROUND_SIZE = 500;
 
 export class QuizEventsHandler {
   constructor(
@@ -151,25 +156,59 @@ export class QuizEventsHandler {
         }),
       );
       if (planned) chunk.planned.push(planned);
+      // Redis runs this part of the round while the rest of the chunk is planned and finished.
+      if (chunk.round.size >= SUB_ROUND_SIZE) this.launch(chunk);
     } catch (err) {
       if (!isPoison(err)) throw err;
       await this.deadLetter(topic, partition, message, (err as Error).message, effects, p, alive);
     }
   }
 
-  /** Sends the chunk's queued writes as one pipeline, then finishes each planned message from the replies, in order. */
-  private async runRound(chunk: Chunk, p: EachBatchPayload, alive: () => boolean): Promise<void> {
+  /** Sends what is queued on the chunk's round as one pipeline, without waiting for the replies. */
+  private launch(chunk: Chunk): void {
     if (chunk.planned.length === 0 && chunk.round.size === 0) return;
     const round = chunk.round;
-    const planned = chunk.planned;
+    const timer = this.d.metrics.roundDuration.startTimer();
+    const replies = round.exec().finally(() => timer());
+    // Awaited in runRound; handled here too, for a chunk abandoned before it gets there.
+    replies.catch(() => undefined);
+    this.d.metrics.roundSize.observe(round.size);
+    chunk.launched.push({ round, planned: chunk.planned, replies });
     chunk.round = this.d.applier.round();
     chunk.planned = [];
-    const timer = this.d.metrics.roundDuration.startTimer();
-    const replies = await this.retry('redis', alive, p, () => round.exec());
-    timer();
-    this.d.metrics.roundSize.observe(round.size);
-    for (const { finish, context } of planned) {
-      await this.retry('apply', alive, p, () => inContext(context, () => finish(replies)));
+  }
+
+  /**
+   * Sends the rest of the chunk's round, then finishes each planned message from its part's
+   * replies, in order: a part's messages are finished while Redis runs the parts after it. A part
+   * that failed is sent again, and so is every part after it, in order (the later ones may have run
+   * already; every script is idempotent, as for a whole round sent twice).
+   */
+  private async runRound(chunk: Chunk, p: EachBatchPayload, alive: () => boolean): Promise<void> {
+    this.launch(chunk);
+    const parts = chunk.launched;
+    chunk.launched = [];
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      let replies: unknown[];
+      try {
+        replies = await part.replies;
+      } catch (err) {
+        this.d.metrics.retries.inc({ stage: 'redis' });
+        this.d.log.warn({ err, parts: parts.length - i }, 'dependency failed; sending the rest of the round again');
+        await Promise.allSettled(parts.slice(i + 1).map((later) => later.replies));
+        let previous: Promise<unknown> = Promise.resolve();
+        for (const later of parts.slice(i)) {
+          const after = previous;
+          later.replies = after.then(() => this.retry('redis', alive, p, () => later.round.exec()));
+          later.replies.catch(() => undefined);
+          previous = later.replies;
+        }
+        replies = await part.replies;
+      }
+      for (const { finish, context } of part.planned) {
+        await this.retry('apply', alive, p, () => inContext(context, () => finish(replies)));
+      }
     }
   }
 
@@ -239,9 +278,22 @@ export class QuizEventsHandler {
   }
 }
 
-/** The messages of a chunk planned since its last round, and the round their writes are queued on. */
+interface Planned {
+  finish: Finish;
+  context: Context;
+}
+
+/** A part of a chunk's round on its way to Redis, with the messages planned onto it. */
+interface LaunchedPart {
+  round: WriteRound;
+  planned: Planned[];
+  replies: Promise<unknown[]>;
+}
+
+/** The messages of a chunk planned since its last part was sent, the round their writes are queued on, and the parts sent. */
 class Chunk {
-  planned: Array<{ finish: Finish; context: Context }> = [];
+  planned: Planned[] = [];
+  launched: LaunchedPart[] = [];
 
   constructor(public round: WriteRound) {}
 }

@@ -126,3 +126,87 @@ describe('a chunk and a waiting snapshot', () => {
     expect(await chunkSizes(() => false)).toEqual([12]);
   });
 });
+
+describe("a chunk's round in parts", () => {
+  /** Every message queues one write; the fake round records each exec, and can fail the first exec of one part. */
+  function partsHandler(log: string[], failPart?: number) {
+    let rounds = 0;
+    let failed = false;
+    const round = () => {
+      const id = ++rounds;
+      const queued: number[] = [];
+      return {
+        get size() {
+          return queued.length;
+        },
+        queue(n: number) {
+          queued.push(n);
+          return queued.length - 1;
+        },
+        exec: async () => {
+          log.push(`exec part ${id} (${queued[0]}..${queued.at(-1)})`);
+          if (id === failPart && !failed) {
+            failed = true;
+            throw new Error('redis went away');
+          }
+          return queued.map((n) => `reply ${n}`);
+        },
+      };
+    };
+    let planned = 0;
+    const codec = { decode: async () => ({ type: 'AnswerSubmitted', payload: {} }), topics: { results: 't.quiz.results' } } as unknown as EventCodec;
+    const applier = {
+      round,
+      needsOwnRound: () => false,
+      plan: async (_e: unknown, _ctx: unknown, r: ReturnType<typeof round>) => {
+        const n = planned++;
+        log.push(`plan ${n}`);
+        const at = r.queue(n);
+        return async (replies: unknown[]) => {
+          log.push(`finish ${n}: ${String(replies[at])}`);
+        };
+      },
+    } as unknown as EventApplier;
+    const pg = { connect: async () => ({ query: async () => ({ rows: [], rowCount: 0 }), release: () => undefined }) } as unknown as Pool;
+    return new QuizEventsHandler(
+      {
+        codec,
+        applier,
+        producer: { sendBatch: async () => [] } as unknown as DurableSender,
+        pg,
+        lock: new SerialLock(),
+        metrics: new ProcessorMetrics(new Registry()),
+        log: createLogger('test', 'silent'),
+        onFlushed: async () => undefined,
+        beforeCommit: async () => undefined,
+      },
+      { groupId: 'g', maxMessages: 5_000, maxWaitMs: 60_000, retryMaxMs: 200 },
+    );
+  }
+
+  it('sends each 500 writes as soon as they are queued, then finishes every message in order', async () => {
+    const log: string[] = [];
+    await partsHandler(log).eachBatch(payload(() => false, [], 1_200));
+    expect(log.filter((l) => l.startsWith('exec'))).toEqual(['exec part 1 (0..499)', 'exec part 2 (500..999)', 'exec part 3 (1000..1199)']);
+    // The first part went out before the 501st message was planned, the second before the 1,001st.
+    expect(log.indexOf('exec part 1 (0..499)')).toBeLessThan(log.indexOf('plan 500'));
+    expect(log.indexOf('exec part 2 (500..999)')).toBeLessThan(log.indexOf('plan 1000'));
+    const finishes = log.filter((l) => l.startsWith('finish'));
+    expect(finishes).toEqual(Array.from({ length: 1_200 }, (_, n) => `finish ${n}: reply ${n}`));
+  });
+
+  it('a part that failed is sent again, and every part after it, in order; each message is finished once', async () => {
+    const log: string[] = [];
+    await partsHandler(log, 2).eachBatch(payload(() => false, [], 1_200));
+    expect(log.filter((l) => l.startsWith('exec'))).toEqual([
+      'exec part 1 (0..499)',
+      'exec part 2 (500..999)',
+      'exec part 3 (1000..1199)',
+      // Part 3 may have run before part 2's failure was seen: both go again, part 2 first.
+      'exec part 2 (500..999)',
+      'exec part 3 (1000..1199)',
+    ]);
+    const finishes = log.filter((l) => l.startsWith('finish'));
+    expect(finishes).toEqual(Array.from({ length: 1_200 }, (_, n) => `finish ${n}: reply ${n}`));
+  });
+});
