@@ -46,13 +46,13 @@ export class ProcessorMetrics {
     });
     this.roundSize = new Histogram({
       name: 'processor_redis_round_commands',
-      help: 'Redis commands per pipelined round (the queued writes of a chunk, or of its part before a close)',
+      help: 'Redis commands per pipelined part of a round (up to 500 of the writes a chunk queued; fewer at its end or before a close)',
       buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
       registers: [registry],
     });
     this.roundDuration = new Histogram({
       name: 'processor_redis_round_duration_seconds',
-      help: 'Time for one pipelined round of Redis writes, sent to last reply',
+      help: 'Time for one pipelined part of a round of Redis writes, sent to last reply',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     });
