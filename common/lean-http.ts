@@ -1,4 +1,7 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Express } from 'express';
+import proxyaddr from 'proxy-addr';
+import type { ProxyTrust } from './config';
 import { AppError } from './errors';
 import { toAppError } from './http';
 import type { Logger } from './logger';
@@ -34,4 +37,17 @@ export function decodedSegment(segment: string): string | undefined {
     if (err instanceof URIError) return undefined;
     throw err;
   }
+}
+
+/** express's compiled "trust proxy" setting, for the address the limits count. */
+export type ProxyTrustFn = (address: string, hop: number) => boolean;
+
+/** The app's compiled "trust proxy" function; undefined when no proxy is trusted. */
+export function proxyTrustOf(app: Express, setting: ProxyTrust): ProxyTrustFn | undefined {
+  return setting === false ? undefined : (app.get('trust proxy fn') as ProxyTrustFn);
+}
+
+/** The client's address as express's req.ip gives it. With no proxy trusted it is the peer (X-Forwarded-For is not worth parsing). */
+export function peerAddress(req: IncomingMessage, trust: ProxyTrustFn | undefined): string {
+  return trust ? proxyaddr(req, trust) : (req.socket.remoteAddress ?? 'unknown');
 }

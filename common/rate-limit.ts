@@ -18,11 +18,15 @@ export function windowed(limits: RateLimitOptions): Partial<Options> {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     handler: (req, _res, next) => {
-      const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const seconds = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : Math.ceil(limits.windowMs / 1000);
-      next(new RateLimitedError(Math.max(1, seconds)));
+      next(limitedUntil((req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime, limits.windowMs));
     },
   };
+}
+
+/** The 429 for a client whose window ends at `resetTime` (a whole window when the store does not say). */
+export function limitedUntil(resetTime: Date | undefined, windowMs: number): RateLimitedError {
+  const seconds = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : Math.ceil(windowMs / 1000);
+  return new RateLimitedError(Math.max(1, seconds));
 }
 
 /** The client's address: the socket's peer, or what the trusted proxies say (express "trust proxy"). */

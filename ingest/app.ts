@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../common/config';
 import { UnsupportedMediaTypeError } from '../common/errors';
 import { errorHandler, mountHealthRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
+import { proxyTrustOf } from '../common/lean-http';
 import { httpMetricsMiddleware, httpObserver } from '../common/http-metrics';
 import { requestIdFrom } from '../common/ids';
 import type { Logger } from '../common/logger';
@@ -197,7 +198,7 @@ export function createIngestApp(deps: IngestDeps): IngestApp {
     answers: ctx.answers,
     joins: ctx.joins,
     verifier,
-    trustProxy: options.trustProxy === false ? undefined : (app.get('trust proxy fn') as (address: string, hop: number) => boolean),
+    trustProxy: proxyTrustOf(app, options.trustProxy),
     cors: corsResponder(options.corsOrigins),
     bodyLimitBytes: options.bodyLimitBytes,
     observe: httpObserver(deps.metricsRegistry),

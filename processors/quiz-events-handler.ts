@@ -180,32 +180,28 @@ export class QuizEventsHandler {
 
   /**
    * Sends the rest of the chunk's round, then finishes each planned message from its part's
-   * replies, in order: a part's messages are finished while Redis runs the parts after it. A part
-   * that failed is sent again, and so is every part after it, in order (the later ones may have run
-   * already; every script is idempotent, as for a whole round sent twice).
+   * replies, in order: a part's messages are finished while Redis runs the parts after it. Once a
+   * part has failed, it and every part after it are sent again, in order (the later ones may have
+   * run already; every script is idempotent, as for a whole round sent twice).
    */
   private async runRound(chunk: Chunk, p: EachBatchPayload, alive: () => boolean): Promise<void> {
     this.launch(chunk);
     const parts = chunk.launched;
     chunk.launched = [];
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i]!;
-      let replies: unknown[];
-      try {
-        replies = await part.replies;
-      } catch (err) {
-        this.d.metrics.retries.inc({ stage: 'redis' });
-        this.d.log.warn({ err, parts: parts.length - i }, 'dependency failed; sending the rest of the round again');
-        await Promise.allSettled(parts.slice(i + 1).map((later) => later.replies));
-        let previous: Promise<unknown> = Promise.resolve();
-        for (const later of parts.slice(i)) {
-          const after = previous;
-          later.replies = after.then(() => this.retry('redis', alive, p, () => later.round.exec()));
-          later.replies.catch(() => undefined);
-          previous = later.replies;
+    let resend = false;
+    for (const part of parts) {
+      let replies: unknown[] | undefined;
+      if (!resend) {
+        try {
+          replies = await part.replies;
+        } catch (err) {
+          resend = true;
+          this.d.metrics.retries.inc({ stage: 'redis' });
+          this.d.log.warn({ err }, 'dependency failed; sending the rest of the round again');
+          await Promise.allSettled(parts.map((x) => x.replies));
         }
-        replies = await part.replies;
       }
+      replies ??= await this.retry('redis', alive, p, () => part.round.exec());
       for (const { finish, context } of part.planned) {
         await this.retry('apply', alive, p, () => inContext(context, () => finish(replies)));
       }

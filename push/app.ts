@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../common/config';
 import { errorHandler, mountHealthRoutes, notFoundHandler, type ReadinessCheck } from '../common/http';
 import { httpMetricsMiddleware, httpObserver } from '../common/http-metrics';
+import { proxyTrustOf } from '../common/lean-http';
 import type { Logger } from '../common/logger';
 import { perIpLocalLimiter } from '../common/rate-limit';
 import { createTokenVerifier, type TokenVerifier } from '../common/tokens';
@@ -88,7 +89,7 @@ export function createPushApp(deps: PushDeps): PushApp {
     reads,
     limitStore,
     limit: options.rateLimit,
-    trustProxy: options.trustProxy === false ? undefined : (app.get('trust proxy fn') as (address: string, hop: number) => boolean),
+    trustProxy: proxyTrustOf(app, options.trustProxy),
     cors: corsHeaders(options.corsOrigins),
     observe: httpObserver(deps.metricsRegistry),
     log,

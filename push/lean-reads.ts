@@ -1,17 +1,14 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { MemoryStore } from 'express-rate-limit';
-import proxyaddr from 'proxy-addr';
-import { RateLimitedError } from '../common/errors';
 import type { HttpObserver } from '../common/http-metrics';
 import { requestIdFrom } from '../common/ids';
-import { decodedSegment, sendError, sendJson } from '../common/lean-http';
+import { decodedSegment, peerAddress, sendError, sendJson, type ProxyTrustFn } from '../common/lean-http';
 import type { Logger } from '../common/logger';
-import type { RateLimitOptions } from '../common/rate-limit';
+import { limitedUntil, type RateLimitOptions } from '../common/rate-limit';
 import type { CorsHeaders } from './cors';
-import { READ_HEADERS } from './read-routes';
 import { logRequest } from './request-log';
-import type { StandingsReads } from './standings-reads';
+import { READ_HEADERS, type StandingsReads } from './standings-reads';
 
 // GET leaderboard and GET player standing are what every open page polls, so they are served on
 // node:http before express sees the request: no router, no middleware chain, the answer is the
@@ -31,7 +28,7 @@ export interface LeanReadDeps {
   limitStore: MemoryStore;
   limit: RateLimitOptions;
   /** express's compiled "trust proxy" setting, so the limit counts the same address; undefined when no proxy is trusted. */
-  trustProxy: ((address: string, hop: number) => boolean) | undefined;
+  trustProxy: ProxyTrustFn | undefined;
   cors: CorsHeaders;
   observe: HttpObserver;
   log: Logger;
@@ -80,11 +77,7 @@ export class LeanReads {
   }
 
   private async countAddress(req: IncomingMessage): Promise<void> {
-    const address = this.d.trustProxy ? proxyaddr(req, this.d.trustProxy) : (req.socket.remoteAddress ?? 'unknown');
-    const { totalHits, resetTime } = await this.d.limitStore.increment(address);
-    if (totalHits > this.d.limit.max) {
-      const seconds = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : Math.ceil(this.d.limit.windowMs / 1000);
-      throw new RateLimitedError(Math.max(1, seconds));
-    }
+    const { totalHits, resetTime } = await this.d.limitStore.increment(peerAddress(req, this.d.trustProxy));
+    if (totalHits > this.d.limit.max) throw limitedUntil(resetTime, this.d.limit.windowMs);
   }
 }

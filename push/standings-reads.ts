@@ -5,6 +5,12 @@ import type { ReadLimits } from './options';
 import { aroundParam, idParam, limitParam, offsetParam } from './params';
 import type { ServedSnapshot } from './served-snapshots';
 
+/**
+ * The headers of every read beside its JSON: the body is ready as it is, with no ETag (nothing
+ * could match it twice, rankings change every few hundred ms).
+ */
+export const READ_HEADERS = { 'Cache-Control': 'no-store' };
+
 /** Raw route and query values, as express's req.params and req.query hold them. */
 export interface LeaderboardRead {
   quizId: unknown;

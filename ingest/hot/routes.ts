@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import proxyaddr from 'proxy-addr';
 import { RateLimitedError, UnauthorizedError } from '../../common/errors';
 import type { HttpObserver } from '../../common/http-metrics';
 import { requestIdFrom } from '../../common/ids';
@@ -10,7 +9,7 @@ import { answerRefusals, type Answers } from '../answers';
 import type { Joins } from '../joins';
 import { answerSchema, joinSchema, parseBody, parseId } from '../validation';
 import type { RequestGate } from './request-gate';
-import { decodedSegment, sendError, sendJson } from '../../common/lean-http';
+import { decodedSegment, peerAddress, sendError, sendJson, type ProxyTrustFn } from '../../common/lean-http';
 import { leanBody, readJsonBody } from './lean-http';
 import type { QuizDefinitions } from './quiz-definitions';
 
@@ -32,7 +31,7 @@ export interface HotRouteDeps {
   joins: Joins;
   verifier: TokenVerifier;
   /** express's compiled "trust proxy" setting, so the per-address limit counts the same address; undefined when no proxy is trusted. */
-  trustProxy: ((address: string, hop: number) => boolean) | undefined;
+  trustProxy: ProxyTrustFn | undefined;
   cors: (req: IncomingMessage, res: ServerResponse) => boolean;
   bodyLimitBytes: number;
   observe: HttpObserver;
@@ -152,8 +151,7 @@ export class HotRoutes {
   private async prelude(req: IncomingMessage, res: ServerResponse): Promise<Prelude & { player: PlayerIdentity }> {
     res.setHeader('x-request-id', requestIdFrom(req.headers['x-request-id']));
     this.d.cors(req, res);
-    // With no proxy trusted, the peer is the client (and X-Forwarded-For is not worth parsing).
-    const address = this.d.trustProxy ? proxyaddr(req, this.d.trustProxy) : (req.socket.remoteAddress ?? 'unknown');
+    const address = peerAddress(req, this.d.trustProxy);
     const read = await readJsonBody(req, this.d.bodyLimitBytes);
     if (!read.ok) throw await this.afterAddressLimit(address, read.error);
     const token = bearerToken(req.headers.authorization);

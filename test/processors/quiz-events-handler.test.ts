@@ -40,20 +40,24 @@ function handlerWith(send: DurableSender['sendBatch'], steps: string[], extra: {
       release: () => undefined,
     }),
   } as unknown as Pool;
+  return handlerOf({ codec, applier, producer: { sendBatch: send } as unknown as DurableSender, pg, snapshotWaiting: extra.snapshotWaiting }, { maxMessages: 100, maxWaitMs: 500 });
+}
+
+/** A handler over the given fakes, with a real lock and metrics, a silent log and no snapshot path. */
+function handlerOf(
+  d: Pick<ConstructorParameters<typeof QuizEventsHandler>[0], 'codec' | 'applier' | 'producer' | 'pg' | 'snapshotWaiting'>,
+  o: { maxMessages: number; maxWaitMs: number },
+): QuizEventsHandler {
   return new QuizEventsHandler(
     {
-      codec,
-      applier,
-      producer: { sendBatch: send } as unknown as DurableSender,
-      pg,
+      ...d,
       lock: new SerialLock(),
       metrics: new ProcessorMetrics(new Registry()),
       log: createLogger('test', 'silent'),
       onFlushed: async () => undefined,
       beforeCommit: async () => undefined,
-      snapshotWaiting: extra.snapshotWaiting,
     },
-    { groupId: 'g', maxMessages: 100, maxWaitMs: 500, retryMaxMs: 200 },
+    { groupId: 'g', ...o, retryMaxMs: 200 },
   );
 }
 
@@ -168,20 +172,7 @@ describe("a chunk's round in parts", () => {
       },
     } as unknown as EventApplier;
     const pg = { connect: async () => ({ query: async () => ({ rows: [], rowCount: 0 }), release: () => undefined }) } as unknown as Pool;
-    return new QuizEventsHandler(
-      {
-        codec,
-        applier,
-        producer: { sendBatch: async () => [] } as unknown as DurableSender,
-        pg,
-        lock: new SerialLock(),
-        metrics: new ProcessorMetrics(new Registry()),
-        log: createLogger('test', 'silent'),
-        onFlushed: async () => undefined,
-        beforeCommit: async () => undefined,
-      },
-      { groupId: 'g', maxMessages: 5_000, maxWaitMs: 60_000, retryMaxMs: 200 },
-    );
+    return handlerOf({ codec, applier, producer: { sendBatch: async () => [] } as unknown as DurableSender, pg }, { maxMessages: 5_000, maxWaitMs: 60_000 });
   }
 
   it('sends each 500 writes as soon as they are queued, then finishes every message in order', async () => {

@@ -47,34 +47,43 @@ function timeRedis(n: number, fn: () => Promise<unknown>): Promise<number[]> {
   });
 }
 
-const randomPlayer = (players: number) => `m${Math.floor(Math.random() * players)}`;
+/** The four timed routes of push, as path makers (a random player each call). */
+function pushPaths(quizId: string, players: number) {
+  const rnd = () => `m${Math.floor(Math.random() * players)}`;
+  const middle = Math.floor(players / 2);
+  const base = `/v1/quizzes/${quizId}`;
+  return {
+    top: () => `${base}/leaderboard?limit=100`,
+    rank: () => `${base}/players/${rnd()}`,
+    page: () => `${base}/leaderboard?offset=${middle}&limit=100`,
+    around: () => `${base}/players/${rnd()}?around=5`,
+    rnd,
+    middle,
+  };
+}
 
 /** Untimed: every route and a raw command, so both sides' code is optimized before anything is timed. */
 async function warm(cmd: Extract<Command, { type: 'warm' }>): Promise<void> {
-  const { quizId, lb, players, requests } = cmd;
-  const middle = Math.floor(players / 2);
-  const rnd = () => randomPlayer(players);
-  const paths = [() => `leaderboard?limit=100`, () => `players/${rnd()}`, () => `leaderboard?offset=${middle}&limit=100`, () => `players/${rnd()}?around=5`];
-  for (const path of paths) await timeGets(requests, () => `/v1/quizzes/${quizId}/${path()}`);
-  await timeRedis(requests, () => redis!.zrevrank(lb, rnd()));
+  const { top, rank, page, around, rnd } = pushPaths(cmd.quizId, cmd.players);
+  for (const path of [top, rank, page, around]) await timeGets(cmd.requests, path);
+  await timeRedis(cmd.requests, () => redis!.zrevrank(cmd.lb, rnd()));
 }
 
 async function time(cmd: Extract<Command, { type: 'time' }>): Promise<ReadTimings> {
-  const { quizId, lb, players, samples } = cmd;
+  const { lb, samples } = cmd;
   const r = redis!;
-  const rnd = () => randomPlayer(players);
-  const middle = Math.floor(players / 2);
+  const { top, rank, page, around, rnd, middle } = pushPaths(cmd.quizId, cmd.players);
   return {
-    pushTop: await timeGets(samples, () => `/v1/quizzes/${quizId}/leaderboard?limit=100`),
+    pushTop: await timeGets(samples, top),
     rawTop: await timeRedis(samples, () => r.zrevrange(lb, 0, 99, 'WITHSCORES')),
-    pushRank: await timeGets(samples, () => `/v1/quizzes/${quizId}/players/${rnd()}`),
+    pushRank: await timeGets(samples, rank),
     rawRank: await timeRedis(samples, () => r.zrevrank(lb, rnd())),
-    pushPage: await timeGets(samples, () => `/v1/quizzes/${quizId}/leaderboard?offset=${middle}&limit=100`),
+    pushPage: await timeGets(samples, page),
     rawPage: await timeRedis(samples, () => r.zrevrange(lb, middle, middle + 99, 'WITHSCORES')),
-    pushAround: await timeGets(samples, () => `/v1/quizzes/${quizId}/players/${rnd()}?around=5`),
+    pushAround: await timeGets(samples, around),
     rawAround: await timeRedis(samples, async () => {
-      const rank = (await r.zrevrank(lb, rnd())) ?? 0;
-      await r.zrevrange(lb, Math.max(0, rank - 5), rank + 5, 'WITHSCORES');
+      const at = (await r.zrevrank(lb, rnd())) ?? 0;
+      await r.zrevrange(lb, Math.max(0, at - 5), at + 5, 'WITHSCORES');
     }),
   };
 }
