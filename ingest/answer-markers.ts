@@ -1,6 +1,6 @@
 import { redisKeys, type RedisClient } from '../common/redis';
 import { guardRedis } from './dependency-errors';
-import { isNoScript, RedisScript } from './redis-script';
+import { RedisScript } from './redis-script';
 
 // The cheap duplicate check: one hash per question, playerId -> marker. The processors stay the
 // final judge (first accepted answer wins), so a marker lost with Redis costs a 202 instead of a
@@ -32,18 +32,27 @@ end
 
 const CLAIM = new RedisScript(`${CLAIM_ANSWER_LUA}\nreturn claimAnswer(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])`, 1);
 
-// Both only touch the marker this request wrote, never one a newer request has taken over.
+// Confirms the markers of one quiz's answers: KEYS[i] is the answered hash of the i-th answer (a key
+// may repeat), ARGV holds (player, pending marker, accepted marker) for each. Like the release
+// below, it only touches a marker its own request wrote, never one a newer request has taken over;
+// each hash's count goes up once per call, by how many of its markers were confirmed.
 const CONFIRM = new RedisScript(
   `
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-  redis.call('HINCRBY', KEYS[1], '', 1)
-  return 1
+local confirmed = {}
+for i = 1, #KEYS do
+  local a = (i - 1) * 3
+  if redis.call('HGET', KEYS[i], ARGV[a + 1]) == ARGV[a + 2] then
+    redis.call('HSET', KEYS[i], ARGV[a + 1], ARGV[a + 3])
+    confirmed[KEYS[i]] = (confirmed[KEYS[i]] or 0) + 1
+  end
 end
+for key, n in pairs(confirmed) do redis.call('HINCRBY', key, '', n) end
 return 0
 `,
-  1,
+  'all',
 );
+/** Most markers confirmed by one script call. */
+const MAX_CONFIRMS = 500; // markers
 
 /** The field of an answered hash that counts its confirmed markers. */
 export const CONFIRMED_COUNT_FIELD = '';
@@ -84,7 +93,8 @@ interface QueuedConfirm {
 
 export class AnswerMarkers {
   // Confirms asked for in one turn of the event loop (every answer of one Kafka batch is
-  // acknowledged at once) go to Redis together, in one pipeline.
+  // acknowledged at once) go to Redis together: one script call per quiz (a quiz's keys share a
+  // Redis Cluster slot), all of them in one pipeline.
   private confirms: QueuedConfirm[] = [];
 
   constructor(
@@ -113,29 +123,32 @@ export class AnswerMarkers {
   }
 
   private async flushConfirms(): Promise<void> {
-    const batch = this.confirms;
-    this.confirms = [];
-    const args = (c: Claim) => [c.playerId, c.marker, `a|${c.answerId}`];
-    try {
-      const replies = await guardRedis(this.redis, 'confirm answers', () => {
-        const pipeline = this.redis.pipeline();
-        for (const { claim } of batch) CONFIRM.queue(pipeline, [redisKeys.answered(claim.quizId, claim.questionId)], args(claim));
-        return pipeline.exec();
-      });
-      await Promise.all(
-        batch.map(async ({ claim, resolve, reject }, i) => {
-          const [err] = replies?.[i] ?? [new Error('no reply')];
-          try {
-            if (err && isNoScript(err)) await CONFIRM.run(this.redis, [redisKeys.answered(claim.quizId, claim.questionId)], args(claim));
-            else if (err) throw err;
-            resolve();
-          } catch (e) {
-            reject(e);
-          }
-        }),
-      );
-    } catch (err) {
-      for (const { reject } of batch) reject(err);
+    const groups = new Map<string, QueuedConfirm[]>();
+    for (const queued of this.confirms) {
+      const group = groups.get(queued.claim.quizId);
+      if (group) group.push(queued);
+      else groups.set(queued.claim.quizId, [queued]);
     }
+    this.confirms = [];
+    const calls: QueuedConfirm[][] = [];
+    for (const group of groups.values()) for (let i = 0; i < group.length; i += MAX_CONFIRMS) calls.push(group.slice(i, i + MAX_CONFIRMS));
+    // One call per quiz, each written at once: a Redis Cluster takes a script (or a pipeline) only
+    // when its keys share a slot, and a quiz's keys do.
+    await Promise.all(
+      calls.map(async (call) => {
+        try {
+          await guardRedis(this.redis, 'confirm answers', () =>
+            CONFIRM.runNow(
+              this.redis,
+              call.map(({ claim }) => redisKeys.answered(claim.quizId, claim.questionId)),
+              call.flatMap(({ claim }) => [claim.playerId, claim.marker, `a|${claim.answerId}`]),
+            ),
+          );
+          for (const { resolve } of call) resolve();
+        } catch (err) {
+          for (const { reject } of call) reject(err);
+        }
+      }),
+    );
   }
 }

@@ -1,0 +1,83 @@
+import '../../helpers/cleanup';
+import { createRedis, redisKeys } from '../../../common/redis';
+import { AnswerMarkers } from '../../../ingest/answer-markers';
+import { RequestGate, type GateRequest } from '../../../ingest/hot/request-gate';
+import { KICKED_SET_COMPLETE } from '../../../ingest/kicked-players';
+import { onCleanup } from '../../helpers/cleanup';
+import { uniqueId } from '../../helpers/ids';
+import { testConfig } from '../../helpers/stack';
+
+// The request gate against a real Redis: the requests of one turn of the event loop go out as one
+// script call (a batch), and each is still decided in arrival order as if it had come alone.
+
+jest.setTimeout(30_000);
+
+const redis = createRedis(testConfig.redis, 'gate-test');
+onCleanup(() => redis.quit());
+const markers = new AnswerMarkers(redis, 10_000, 3_600);
+
+function gate(playerMax = 1_000) {
+  return new RequestGate(redis, markers, { ip: { max: 100_000, windowMs: 60_000 }, player: { max: playerMax, windowMs: 60_000 }, keyPrefix: `${uniqueId('rl')}:` });
+}
+
+/** A quiz whose question q1 is open and whose cache knows `players` as joined and nobody as kicked. */
+async function openQuiz(players: string[]): Promise<string> {
+  const quizId = uniqueId('gate');
+  const now = Date.now();
+  await redis
+    .multi()
+    .set(redisKeys.quizStatus(quizId), 'open', 'EX', 600)
+    .hset(redisKeys.questionState(quizId), 'q1', JSON.stringify({ openedAt: now - 1_000, closesAt: now + 600_000 }))
+    .hset(redisKeys.joined(quizId), Object.fromEntries(players.map((p) => [p, p])))
+    .sadd(redisKeys.kicked(quizId), KICKED_SET_COMPLETE)
+    .exec();
+  return quizId;
+}
+
+function answer(quizId: string, playerId: string, answerId: string): GateRequest {
+  return { scope: 'full', address: '127.0.0.9', playerId, quizId, questionId: 'q1', answerId, at: Date.now(), answerFits: true };
+}
+
+describe('one turn of the event loop', () => {
+  test('goes to Redis as one script call, each request decided in arrival order', async () => {
+    const quizId = await openQuiz(['ann', 'bob']);
+    const g = gate();
+    const sent = jest.spyOn(redis, 'pipeline');
+    const verdicts = await Promise.all([
+      g.pass(answer(quizId, 'ann', 'a-1')),
+      g.pass(answer(quizId, 'ann', 'a-2')),
+      g.pass(answer(quizId, 'bob', 'b-1')),
+      g.pass(answer(quizId, 'cy', 'c-1')),
+    ]);
+    expect(sent).toHaveBeenCalledTimes(1);
+    sent.mockRestore();
+    expect(verdicts.map((v) => (v.kind === 'claim' ? `${v.result.kind}:${v.result.kind === 'claimed' ? v.result.claim.answerId : v.result.answerId}` : v.kind))).toEqual([
+      'claimed:a-1',
+      // ann's first answer of this batch holds the claim: the second sees it in flight.
+      'pending:a-1',
+      'claimed:b-1',
+      // Redis does not list cy as joined: the use case asks Postgres.
+      'uncached',
+    ]);
+  });
+
+  test('counts the limits request by request: the one past the player limit is refused', async () => {
+    const g = gate(2);
+    const verdicts = await Promise.all([1, 2, 3].map(() => g.pass({ scope: 'limits', address: '127.0.0.9', playerId: 'dee' })));
+    expect(verdicts.map((v) => v.kind)).toEqual(['passed', 'passed', 'limited']);
+    const limited = verdicts[2]!;
+    expect(limited.kind === 'limited' && limited.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+  });
+
+  test('more requests than one call takes are split into several calls, none lost', async () => {
+    const players = Array.from({ length: 300 }, (_, i) => `p${i}`);
+    const quizId = await openQuiz(players);
+    const g = gate();
+    const sent = jest.spyOn(redis, 'pipeline');
+    const verdicts = await Promise.all(players.map((p) => g.pass(answer(quizId, p, `${p}-answer`))));
+    expect(sent).toHaveBeenCalledTimes(3); // 128 + 128 + 44
+    sent.mockRestore();
+    expect(verdicts.every((v, i) => v.kind === 'claim' && v.result.kind === 'claimed' && v.result.claim.answerId === `p${i}-answer`)).toBe(true);
+    expect(await redis.hlen(redisKeys.answered(quizId, 'q1'))).toBe(300);
+  });
+});
