@@ -8,6 +8,8 @@ import { spread } from './stats';
 import { freePort } from './net';
 import { startTier, type TierPool } from './tiers';
 import type { BeforeCheckout } from './before-checkout';
+import { createRedis, type RedisClient } from '../../../common/redis';
+import { benchConfig } from './bench-env';
 
 // Section 1: answers accepted per second and latency at a fixed offered rate and at saturation,
 // beside a bare node:http server on the same port answering the same request. Ingest and the bare
@@ -63,6 +65,13 @@ async function drive(url: string, path: string, pairs: AnswerPairs, quiz: BenchQ
   };
 }
 
+/** Redis's own CPU time (main thread, user + system) so far: what every ingest instance shares. */
+async function redisCpuMs(redis: RedisClient): Promise<number> {
+  const info = (await redis.call('INFO', 'cpu')) as string;
+  const seconds = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 'NaN');
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;
+}
+
 /** `before`: also measure ingest as it was at that commit, on the same port, in every repetition. */
 export async function runIngestBench(s: BenchSettings, env: Record<string, string>, progress: (m: string) => void, pool: TierPool, before?: BeforeCheckout): Promise<SectionResult> {
   const sizes = s.ingest;
@@ -74,51 +83,61 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
   const quiz = await setUpQuiz(setup.tier.url, { players: sizes.players, questions: sizes.questions, openAll: true });
   const pairs = new AnswerPairs(quiz);
   const path = `/v1/quizzes/${quiz.quizId}/answers`;
-  type Key = 'fixedRate' | 'fixedP50' | 'fixedP99' | 'satRate' | 'satP50' | 'satP99' | 'satCpuUs';
-  const ours: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [], satCpuUs: [] };
-  const bareR: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [], satCpuUs: [] };
-  const beforeR: Record<Key, number[]> = { fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [], satCpuUs: [] };
+  type Key = 'fixedRate' | 'fixedP50' | 'fixedP99' | 'satRate' | 'satP50' | 'satP99' | 'satCpuUs' | 'satRedisCpuUs';
+  const series = (): Record<Key, number[]> => ({ fixedRate: [], fixedP50: [], fixedP99: [], satRate: [], satP50: [], satP99: [], satCpuUs: [], satRedisCpuUs: [] });
+  const ours = series();
+  const bareR = series();
+  const beforeR = series();
+  const redis = createRedis(benchConfig('').redis, 'bench-ingest');
   const targets = before && !setup.shared ? (['ingest', 'before', 'bare'] as const) : (['ingest', 'bare'] as const);
   let rejected = 0;
-  for (let rep = 0; rep < s.reps; rep++) {
-    for (const target of targets) {
-      // The first run reuses the ingest that set the quiz up; later ones start afresh on the same port.
-      const lease =
-        target === 'ingest'
-          ? rep === 0
-            ? setup
-            : await pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV }, port)
-          : target === 'before'
-            ? await startTier('ingest', { ...env, ...INGEST_BENCH_ENV }, port, 60_000, before!.root).then((tier) => ({ tier, shared: false, release: () => tier.child.stop() }))
-            : undefined;
-      const bare = target === 'bare' ? startChild('bare-server', nodeCommand('test/system/load/bare-server.ts'), { BARE_PORT: String(barePort) }) : undefined;
-      if (bare) await waitHttpOk(`http://127.0.0.1:${barePort}/readyz`, 20_000);
-      const url = `http://127.0.0.1:${bare ? barePort : port}`;
-      // The bare server checks nothing, so it gets its own wrapping source instead of using up the
-      // distinct pairs ingest needs.
-      const src = target === 'bare' ? new AnswerPairs(quiz) : pairs;
-      // Warm-up (not counted): JIT, connection pools, the schema id lookup on the first write.
-      await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: 0, amount: sizes.warmupRequests });
-      const fixed = await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: sizes.durationS, rate: sizes.fixedRate });
-      // CPU per accepted answer: what a loaded machine cannot blur, unlike the rates.
-      const pid = bare ? bare.pid : lease!.tier.child.pid;
-      const cpuBefore = procUsage(pid).cpuMs;
-      const sat = await drive(url, path, src, quiz, { connections: sizes.saturationConnections, durationS: sizes.durationS });
-      const satCpuUs = ((procUsage(pid).cpuMs - cpuBefore) * 1000) / Math.max(1, sat.acceptedPerS * sizes.durationS);
-      await (bare ? bare.stop() : lease?.release());
-      const into = target === 'ingest' ? ours : target === 'before' ? beforeR : bareR;
-      if (target !== 'bare') rejected += fixed.non202 + sat.non202;
-      into.fixedRate.push(fixed.acceptedPerS);
-      into.fixedP50.push(fixed.p50);
-      into.fixedP99.push(fixed.p99);
-      into.satRate.push(sat.acceptedPerS);
-      into.satP50.push(sat.p50);
-      into.satP99.push(sat.p99);
-      into.satCpuUs.push(satCpuUs);
-      progress(
-        `ingest: run ${rep + 1}/${s.reps} ${target}: fixed ${Math.round(fixed.acceptedPerS)}/s p99 ${fixed.p99} ms, saturation ${Math.round(sat.acceptedPerS)}/s p99 ${sat.p99} ms, ${Math.round(satCpuUs)} µs CPU per 202`,
-      );
+  try {
+    for (let rep = 0; rep < s.reps; rep++) {
+      for (const target of targets) {
+        // The first run reuses the ingest that set the quiz up; later ones start afresh on the same port.
+        const lease =
+          target === 'ingest'
+            ? rep === 0
+              ? setup
+              : await pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV }, port)
+            : target === 'before'
+              ? await startTier('ingest', { ...env, ...INGEST_BENCH_ENV }, port, 60_000, before!.root).then((tier) => ({ tier, shared: false, release: () => tier.child.stop() }))
+              : undefined;
+        const bare = target === 'bare' ? startChild('bare-server', nodeCommand('test/system/load/bare-server.ts'), { BARE_PORT: String(barePort) }) : undefined;
+        if (bare) await waitHttpOk(`http://127.0.0.1:${barePort}/readyz`, 20_000);
+        const url = `http://127.0.0.1:${bare ? barePort : port}`;
+        // The bare server checks nothing, so it gets its own wrapping source instead of using up the
+        // distinct pairs ingest needs.
+        const src = target === 'bare' ? new AnswerPairs(quiz) : pairs;
+        // Warm-up (not counted): JIT, connection pools, the schema id lookup on the first write.
+        await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: 0, amount: sizes.warmupRequests });
+        const fixed = await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: sizes.durationS, rate: sizes.fixedRate });
+        // CPU per accepted answer: what a loaded machine cannot blur, unlike the rates.
+        const pid = bare ? bare.pid : lease!.tier.child.pid;
+        const cpuBefore = procUsage(pid).cpuMs;
+        const redisCpuBefore = await redisCpuMs(redis);
+        const sat = await drive(url, path, src, quiz, { connections: sizes.saturationConnections, durationS: sizes.durationS });
+        const accepted = Math.max(1, sat.acceptedPerS * sizes.durationS);
+        const satCpuUs = ((procUsage(pid).cpuMs - cpuBefore) * 1000) / accepted;
+        const satRedisCpuUs = ((await redisCpuMs(redis)) - redisCpuBefore) * 1000 / accepted;
+        await (bare ? bare.stop() : lease?.release());
+        const into = target === 'ingest' ? ours : target === 'before' ? beforeR : bareR;
+        if (target !== 'bare') rejected += fixed.non202 + sat.non202;
+        into.fixedRate.push(fixed.acceptedPerS);
+        into.fixedP50.push(fixed.p50);
+        into.fixedP99.push(fixed.p99);
+        into.satRate.push(sat.acceptedPerS);
+        into.satP50.push(sat.p50);
+        into.satP99.push(sat.p99);
+        into.satCpuUs.push(satCpuUs);
+        if (target !== 'bare') into.satRedisCpuUs.push(satRedisCpuUs);
+        progress(
+          `ingest: run ${rep + 1}/${s.reps} ${target}: fixed ${Math.round(fixed.acceptedPerS)}/s p99 ${fixed.p99} ms, saturation ${Math.round(sat.acceptedPerS)}/s p99 ${sat.p99} ms, ${Math.round(satCpuUs)} µs CPU per 202${target === 'bare' ? '' : ` (Redis ${Math.round(satRedisCpuUs)} µs)`}`,
+        );
+      }
     }
+  } finally {
+    await redis.quit();
   }
   const ref = 'bare node:http';
   const fig = (name: string, unit: string, k: Key): Figure => ({ name, unit, ours: ours[k], reference: bareR[k], referenceName: ref });
@@ -130,6 +149,8 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
     fig('Ingest p50 at saturation', 'ms', 'satP50'),
     fig('Ingest p99 at saturation', 'ms', 'satP99'),
     fig('Ingest CPU per accepted answer at saturation', 'µs', 'satCpuUs'),
+    // Redis serves every ingest instance: its cost per answer bounds what adding instances buys.
+    { name: 'Redis CPU per accepted answer at saturation', unit: 'µs', ours: ours.satRedisCpuUs },
   ];
   if (beforeR.satRate.length > 0) {
     const was = `ingest at ${before!.ref} (${before!.commit})`;
@@ -138,6 +159,7 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
       figBefore('Ingest accepted/s at saturation', 'answers/s', 'satRate'),
       figBefore('Ingest p99 at saturation', 'ms', 'satP99'),
       figBefore('Ingest CPU per accepted answer at saturation', 'µs', 'satCpuUs'),
+      { name: `Redis CPU per accepted answer at saturation (${was})`, unit: 'µs', ours: beforeR.satRedisCpuUs },
     );
   }
   return {
