@@ -1,5 +1,5 @@
 import { snapshotJson, type LeaderboardEntryWire, type SnapshotWire } from '../common/messages/wire';
-import { redisKeys, type RedisClient } from '../common/redis';
+import { isCluster, redisKeys, type RedisClient } from '../common/redis';
 import { TIME_SPAN } from './ranking';
 import { STREAK_CAP, STREAK_STEP } from './scoring';
 
@@ -93,6 +93,29 @@ end
 local total = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 local rank = redis.call('ZREVRANK', KEYS[3], ARGV[1])
 return {outcome, total, rank or -1, bonus}
+`;
+
+/** The keys of one answer script (KEYS[1..9] above). */
+const ANSWER_KEYS = 9;
+/** Most answers in one batched call: Redis serves nobody else while it runs (~10-20 µs each). */
+const MAX_ANSWERS_PER_CALL = 100; // answers
+
+// A run of answers queued one after another, in one call: each is applied exactly as the script
+// above applies it alone, in order (the script's body is the function, KEYS and ARGV its own), so
+// the effects and replies are those of the separate calls; only the per-call work is shared. The
+// call's ARGV gives each answer's argument count first, as the reveal counters vary in number.
+const APPLY_ANSWERS = `
+local function apply_answer(KEYS, ARGV)
+${APPLY_ANSWER}
+end
+local replies = {}
+local a = 0
+for k = 0, #KEYS - 1, ${ANSWER_KEYS} do
+  local n = tonumber(ARGV[a + 1])
+  replies[#replies + 1] = apply_answer({unpack(KEYS, k + 1, k + ${ANSWER_KEYS})}, {unpack(ARGV, a + 2, a + 1 + n)})
+  a = a + 1 + n
+end
+return replies
 `;
 
 // A question's close: every held answer's points go into the totals and the sorted set, and the
@@ -216,6 +239,7 @@ export interface Standing {
 
 type Scripted = RedisClient & {
   qsApplyAnswer(...args: string[]): Promise<[string, number, number]>;
+  qsApplyAnswers(...args: string[]): Promise<Array<[string, number, number]>>;
   qsApplyJoin(...args: string[]): Promise<number>;
   qsApplyKick(...args: string[]): Promise<number>;
   qsRelease(...args: string[]): Promise<number[]>;
@@ -230,16 +254,20 @@ type Scripted = RedisClient & {
  * round that failed halfway (Redis went away) is simply sent again whole.
  */
 export class WriteRound {
-  private readonly commands: Array<{ name: ScriptName | 'hgetall'; args: string[] }> = [];
+  private readonly commands: Array<{ name: ScriptName | 'hgetall'; args: string[]; quizId?: string }> = [];
 
-  constructor(private readonly redis: Scripted) {}
+  constructor(
+    private readonly redis: Scripted,
+    /** On a Redis Cluster one call's keys must share a slot: only one quiz's answers are sent together. */
+    private readonly cluster: boolean,
+  ) {}
 
   get size(): number {
     return this.commands.length;
   }
 
   applyAnswer(w: AnswerWrite): number {
-    return this.queue('qsApplyAnswer', answerArgs(w));
+    return this.queue('qsApplyAnswer', answerArgs(w), w.quizId);
   }
 
   applyJoin(quizId: string, playerId: string, displayName: string, joinedOffsetMs: number): number {
@@ -255,24 +283,60 @@ export class WriteRound {
     return this.queue('hgetall', [redisKeys.choiceCounts(quizId, questionId)]);
   }
 
-  /** Sends the queued writes; every reply, or the first error (none of the replies is trusted then). */
+  /**
+   * Sends the queued writes; every reply, or the first error (none of the replies is trusted then).
+   * Answers queued one after another go as one batched call (APPLY_ANSWERS), the rest one call each.
+   */
   async exec(): Promise<unknown[]> {
     if (this.commands.length === 0) return [];
     const pipeline = this.redis.pipeline() as unknown as Record<string, (...args: string[]) => unknown> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
-    for (const c of this.commands) pipeline[c.name]!(...c.args);
+    /** How many queued commands each pipelined call stands for, in order. */
+    const calls: number[] = [];
+    for (let i = 0; i < this.commands.length; ) {
+      const run = this.answerRun(i);
+      if (run > 1) {
+        const keys: string[] = [];
+        const args: string[] = [];
+        for (const { args: a } of this.commands.slice(i, i + run)) {
+          keys.push(...a.slice(0, ANSWER_KEYS));
+          args.push(String(a.length - ANSWER_KEYS), ...a.slice(ANSWER_KEYS));
+        }
+        pipeline.qsApplyAnswers!(String(keys.length), ...keys, ...args);
+      } else {
+        const c = this.commands[i]!;
+        pipeline[c.name]!(...c.args);
+      }
+      calls.push(run);
+      i += run;
+    }
     const results = await pipeline.exec();
     if (!results) throw new Error('redis discarded the pipelined round');
-    const replies = new Array<unknown>(results.length);
+    const replies = new Array<unknown>(this.commands.length);
+    let next = 0;
     for (let i = 0; i < results.length; i++) {
       const [err, reply] = results[i]!;
       if (err) throw err;
-      replies[i] = reply;
+      if (calls[i] === 1) replies[next++] = reply;
+      else for (const one of reply as unknown[]) replies[next++] = one;
     }
     return replies;
   }
 
-  private queue(name: ScriptName | 'hgetall', args: string[]): number {
-    this.commands.push({ name, args });
+  /** How many answers, from `start` on, can go in one call (1 for any other command). */
+  private answerRun(start: number): number {
+    const first = this.commands[start]!;
+    if (first.name !== 'qsApplyAnswer') return 1;
+    let end = start + 1;
+    while (end < this.commands.length && end - start < MAX_ANSWERS_PER_CALL) {
+      const c = this.commands[end]!;
+      if (c.name !== 'qsApplyAnswer' || (this.cluster && c.quizId !== first.quizId)) break;
+      end++;
+    }
+    return end - start;
+  }
+
+  private queue(name: ScriptName | 'hgetall', args: string[], quizId?: string): number {
+    this.commands.push({ name, args, quizId });
     return this.commands.length - 1;
   }
 }
@@ -333,9 +397,12 @@ export function choiceCountsOf(reply: unknown): Record<string, number> {
 
 export class LeaderboardWriter {
   private readonly redis: Scripted;
+  private readonly cluster: boolean;
 
   constructor(redis: RedisClient) {
-    redis.defineCommand('qsApplyAnswer', { numberOfKeys: 9, lua: APPLY_ANSWER });
+    redis.defineCommand('qsApplyAnswer', { numberOfKeys: ANSWER_KEYS, lua: APPLY_ANSWER });
+    // Key count varies with the number of answers: given per call (first argument).
+    redis.defineCommand('qsApplyAnswers', { lua: APPLY_ANSWERS });
     redis.defineCommand('qsRelease', { numberOfKeys: 4, lua: RELEASE });
     redis.defineCommand('qsApplyJoin', { numberOfKeys: 4, lua: APPLY_JOIN });
     redis.defineCommand('qsApplyKick', { numberOfKeys: 2, lua: APPLY_KICK });
@@ -343,11 +410,12 @@ export class LeaderboardWriter {
     // Key count varies with the open questions: given per call (first argument).
     redis.defineCommand('qsReadRanking', { lua: READ_RANKING });
     this.redis = redis as Scripted;
+    this.cluster = isCluster(redis);
   }
 
   /** A round of writes to queue and send together. */
   round(): WriteRound {
-    return new WriteRound(this.redis);
+    return new WriteRound(this.redis, this.cluster);
   }
 
   async applyAnswer(w: AnswerWrite): Promise<AppliedAnswer> {

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { redisKeys } from '../../common/redis';
-import { LeaderboardWriter } from '../../processors/leaderboard-writer';
+import { appliedAnswer, LeaderboardWriter, type AnswerWrite } from '../../processors/leaderboard-writer';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testConfig } from '../helpers/stack';
@@ -58,4 +58,63 @@ test('held points stay off the leaderboard until the release, which adds them on
   expect(Object.fromEntries(await store.release(held, 'q1', ['p1']))).toEqual({ p1: { total: 950, rank: 2 } });
   expect(Number(await redis.hget(redisKeys.totals(held), 'p1'))).toBe(950);
   expect(await redis.exists(redisKeys.held(held, 'q1'))).toBe(0);
+});
+
+test('answers queued one after another in a round go as one call, with the effects and replies of separate calls', async () => {
+  const alone = uniqueId('lbs-alone');
+  const batched = uniqueId('lbs-batched');
+  onCleanup(() => deleteQuizKeys(redis, alone));
+  onCleanup(() => deleteQuizKeys(redis, batched));
+  const store = new LeaderboardWriter(redis);
+  // A score, a replay and a duplicate of it, a held answer, two streak answers, a player joined in
+  // the middle (which ends one run of answers and starts another), answers with several counters.
+  type Step = { join: string } | { answer: Omit<AnswerWrite, 'quizId'> };
+  const answer = (playerId: string, answerId: string, more: Partial<AnswerWrite> = {}): Step => ({
+    answer: { hold: false, questionId: 'q1', playerId, answerId, acceptedAt: 1_000 + answerId.length * 10, tally: ['a'], points: 500, reachedOffsetMs: 1_000, ...more },
+  });
+  const steps: Step[] = [
+    { join: 'p1' },
+    { join: 'p2' },
+    answer('p1', 'a1'),
+    answer('p1', 'a1'),
+    answer('p1', 'a1-retry', { acceptedAt: 9_000, points: 100 }),
+    answer('p2', 'b1', { tally: ['a', 'c'], points: 0 }),
+    { join: 'p3' },
+    answer('p3', 'c1', { hold: true, questionId: 'q2' }),
+    answer('p1', 'a2', { questionId: 'q2', streak: { earned: true, version: 2, previous: 1 } }),
+    answer('p2', 'b2', { questionId: 'q2', streak: { earned: false, version: 2, previous: 1 } }),
+  ];
+  const separate: unknown[] = [];
+  for (const step of steps) {
+    separate.push('join' in step ? await store.applyJoin(alone, step.join, step.join, 10) : await store.applyAnswer({ quizId: alone, ...step.answer }));
+  }
+  const round = store.round();
+  // The calls the round's pipeline makes, by script.
+  const calls: string[] = [];
+  const pipeline = redis.pipeline.bind(redis);
+  const spy = jest.spyOn(redis, 'pipeline').mockImplementation((...args) => {
+    const p = pipeline(...args) as unknown as Record<string, (...a: string[]) => unknown>;
+    for (const name of ['qsApplyAnswer', 'qsApplyAnswers', 'qsApplyJoin']) {
+      const send = p[name]!.bind(p);
+      p[name] = (...a: string[]) => {
+        calls.push(name);
+        return send(...a);
+      };
+    }
+    return p as unknown as ReturnType<typeof pipeline>;
+  });
+  const indexes = steps.map((step) => ('join' in step ? round.applyJoin(batched, step.join, step.join, 10) : round.applyAnswer({ quizId: batched, ...step.answer })));
+  const replies = await round.exec();
+  spy.mockRestore();
+  expect(calls).toEqual(['qsApplyJoin', 'qsApplyJoin', 'qsApplyAnswers', 'qsApplyJoin', 'qsApplyAnswers']);
+  const together = indexes.map((i, n) => ('join' in steps[n]! ? replies[i] === 1 : appliedAnswer(replies[i])));
+  expect(together).toEqual(separate);
+  expect(together.filter((r) => typeof r === 'object').map((r) => (r as { outcome: string }).outcome)).toEqual(['scored', 'replay', 'duplicate', 'scored', 'scored', 'scored', 'scored']);
+  // Every key of the quiz holds the same after both ways.
+  const dump = async (quizId: string) => {
+    const keys = (await redis.keys(`*{${quizId}}*`)).sort();
+    const values = await Promise.all(keys.map(async (key) => [key.replace(quizId, 'QUIZ'), (await redis.type(key)) === 'zset' ? await redis.zrange(key, 0, -1, 'WITHSCORES') : await redis.hgetall(key).catch(() => redis.smembers(key))]));
+    return values;
+  };
+  expect(await dump(batched)).toEqual(await dump(alone));
 });
