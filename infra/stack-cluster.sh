@@ -152,7 +152,7 @@ redis_node_launch() {
   # Without full coverage the other primaries keep serving while one shard fails over.
   redis-server --daemonize yes --bind 127.0.0.1 --port "$(redis_port "$n")" --save "" --appendonly no \
     --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" --cluster-node-timeout "$REDIS_NODE_TIMEOUT_MS" \
-    --cluster-require-full-coverage no \
+    --cluster-require-full-coverage no --hash-max-listpack-entries 64 \
     --dir "$dir" --logfile "$LOGS/redis-$n.log" --pidfile "$RUN/redis-$n.pid"
   wait_for "redis-$n" "$WAIT_SECONDS" redis_node_up "$n" || die "Redis node $n did not start"
 }

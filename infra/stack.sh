@@ -358,8 +358,11 @@ redis_start() {
   command -v redis-server >/dev/null || apt_install redis-server redis-tools
   log "starting Redis on 127.0.0.1:$REDIS_PORT"
   mkdir -p "$LOCAL/redis"
-  # No persistence, like the machine's own: the processors rebuild what they need.
+  # No persistence, like the machine's own: the processors rebuild what they need. Hashes past 64
+  # fields as hash tables, not listpacks: a quiz's hashes (totals, markers per question) hold a
+  # field per player, and a listpack finds one by scanning (README → Performance → Redis settings).
   redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --hash-max-listpack-entries 64 \
     --dir "$LOCAL/redis" --logfile "$LOGS/redis.log" --pidfile "$RUN/redis.pid"
   wait_for redis "$WAIT_SECONDS" redis_ready || die "Redis did not start"
 }

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { loadConfig, type Config } from '../../../common/config';
 import { createKafka } from '../../../common/kafka';
 import { createLogger } from '../../../common/logger';
+import { createRedis } from '../../../common/redis';
 import { EventCodec } from '../../../common/codec';
 import { topicSpecs } from '../../../common/topics';
 import { ROOT } from './children';
@@ -108,6 +109,16 @@ export async function machineFacts(): Promise<MachineFacts> {
     }
   } catch (err) {
     services.error = `stack.sh status failed: ${(err as Error).message.split('\n')[0]}`;
+  }
+  // What the Redis in use stores a quiz's per-player hashes as: it decides much of Redis's cost per answer.
+  const redis = createRedis(benchConfig('').redis, 'bench-facts');
+  try {
+    const [, entries] = (await redis.call('CONFIG', 'GET', 'hash-max-listpack-entries')) as [string, string];
+    services['redis hash-max-listpack-entries'] = `${entries} (fields of a hash kept as a scanned listpack; infra/stack.sh starts its own Redis with 64)`;
+  } catch (err) {
+    services['redis hash-max-listpack-entries'] = `unknown: ${(err as Error).message}`;
+  } finally {
+    redis.disconnect();
   }
   const { stdout: limit } = await run('bash', ['-c', 'ulimit -Hn']);
   return {
