@@ -34,7 +34,7 @@ const MAX_BATCH = 128; // requests
 const GATE = new RedisScript(
   `${CLAIM_ANSWER_LUA}
 ${CACHED_QUIZ_STATUS_LUA}
--- rate-limit-redis's fixed window, with one command where a window is already open.
+-- rate-limit-redis's fixed window; a window already open costs one command (INCR).
 local function hit(key, max, windowMs)
   local n = redis.call('INCR', key)
   if n == 1 then
