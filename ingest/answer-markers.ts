@@ -93,8 +93,8 @@ interface QueuedConfirm {
 
 export class AnswerMarkers {
   // Confirms asked for in one turn of the event loop (every answer of one Kafka batch is
-  // acknowledged at once) go to Redis together: one script call per quiz (a quiz's keys share a
-  // Redis Cluster slot), all of them in one pipeline.
+  // acknowledged at once) go to Redis together: one script call per quiz, since a Redis Cluster
+  // takes a script only when its keys share a slot, and a quiz's keys do.
   private confirms: QueuedConfirm[] = [];
 
   constructor(
@@ -132,8 +132,7 @@ export class AnswerMarkers {
     this.confirms = [];
     const calls: QueuedConfirm[][] = [];
     for (const group of groups.values()) for (let i = 0; i < group.length; i += MAX_CONFIRMS) calls.push(group.slice(i, i + MAX_CONFIRMS));
-    // One call per quiz, each written at once: a Redis Cluster takes a script (or a pipeline) only
-    // when its keys share a slot, and a quiz's keys do.
+    // Each written at once: the turn that gathered them is over.
     await Promise.all(
       calls.map(async (call) => {
         try {
