@@ -8,6 +8,7 @@ import { existingQuiz } from '../helpers/quiz-rows';
 import { connectSse, type SseConnection } from '../helpers/sse-client';
 import { waitUntil } from '../helpers/wait';
 import { TIERS, tsxNodeArgs } from '../../scripts/tiers';
+import { freePort, freePorts } from '../helpers/ports';
 
 // PUSH_PROCESSES: several push processes behind one port, each with its own Kafka feed. Runs the
 // real entry point (node --import tsx push/main.ts), as a deployment would.
@@ -16,24 +17,11 @@ jest.setTimeout(180_000);
 
 const REPO = join(__dirname, '..', '..');
 
-/** A free port pair in this run's range: the public port and, above it, one metrics port per process. */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 test('two processes share the port, each gets viewers and every snapshot; SIGTERM ends every stream with a retry hint', async () => {
   const { prefix, codec } = await testTopics();
   const out = await processorOutputs(codec);
   const port = await freePort();
-  const metricsPort = await freePort();
+  const metricsPort = await freePorts(2); // process i serves metrics on metricsPort + i
   const child = spawn(process.execPath, tsxNodeArgs(TIERS.push.entry), {
     cwd: REPO,
     env: {

@@ -14,6 +14,7 @@ import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testConfig, testLog } from '../helpers/stack';
 import { counterTotal, forgetQuizAtCleanup, playScriptedQuiz, rawCount, send, startSink, testStack, waitFor, waitForRows, type TestStack } from '../helpers/scripted-quiz';
+import { freePort } from '../helpers/ports';
 
 // The sink against the real Kafka and ClickHouse. ClickHouse "outages" are a port where nothing
 // listens (the shared ClickHouse is never stopped); it becomes reachable when a plain TCP relay to
@@ -32,14 +33,6 @@ beforeAll(async () => {
   await admin.connect();
   onCleanup(() => admin.disconnect());
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-  return port;
-}
 
 /** Forwards TCP connections on `port` to the real ClickHouse; closed at cleanup. */
 async function relayToClickHouse(port: number): Promise<Server> {

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createClickHouse } from '../../common/clickhouse';
 import { createKafka } from '../../common/kafka';
@@ -8,6 +7,7 @@ import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testConfig, testLog } from '../helpers/stack';
 import { forgetQuizAtCleanup, playScriptedQuiz, rawCount, testStack, waitFor } from '../helpers/scripted-quiz';
+import { freePort } from '../helpers/ports';
 
 // `npm run sink` as a process: operational routes, and SIGTERM flushing what is buffered and
 // committing before it exits. Batches are made large and slow here, so only SIGTERM can flush.
@@ -15,14 +15,6 @@ import { forgetQuizAtCleanup, playScriptedQuiz, rawCount, testStack, waitFor } f
 jest.setTimeout(120_000);
 
 const ROOT = join(__dirname, '..', '..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { parse as parseCsvRows } from 'csv-parse/sync';
 import jsQR from 'jsqr';
 import type { Browser, Page } from 'playwright-core';
@@ -16,21 +15,13 @@ import { startTestIngest, testTopics } from '../helpers/ingest-app';
 import { processorTestConfig, startTestProcessor } from '../helpers/processor-app';
 import { testConfig, testLog } from '../helpers/stack';
 import { boardNames, launchBrowser, newPage, screenshot } from './browser';
+import { freePort } from '../helpers/ports';
 
 // The whole stack behind the pages: ingest (in this process) → Kafka → a processor → Kafka → push
 // (in this process, serving the pages), all on this file's own random topics, and a headless
 // Chromium with one host, three players and one spectator, each in its own browser context.
 
 jest.setTimeout(300_000);
-
-/** A port nothing listens on right now, so ingest can be told push's origin before push starts. */
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /**
  * Records every SSE message a page receives (event name, data, time) before its handlers see it,

@@ -1,19 +1,8 @@
-import { createServer } from 'node:net';
-
 // Ports and readiness polling. Every wait is bounded: a tier that never becomes ready fails its
 // section with its last log lines instead of hanging the bench.
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// Ports for the tiers the bench starts: see test/helpers/ports.ts for why they are not listen(0)'s.
+export { freePort } from '../../helpers/ports';
 
 export async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
