@@ -13,6 +13,11 @@ const origins = z
 export const INGEST_DEFAULTS = {
   // /metrics (with /healthz and /readyz) for Prometheus, apart from the public API port; 0 picks a free one.
   INGEST_METRICS_PORT: 8180,
+  // Ingest processes behind INGEST_PORT (SO_REUSEPORT: the kernel spreads connections over them);
+  // one process accepts answers on one core, so the number of cores uses them all. Their limits,
+  // first-answer claims and markers are in Redis, so N processes act as N instances would.
+  // Above 1, INGEST_PORT must be a fixed port and process i serves /metrics on INGEST_METRICS_PORT + i.
+  INGEST_PROCESSES: 1, // processes
   // Per player (JWT sub) on join and answer. A human taps at most a few times per question;
   // 20 per second leaves room for client retries and for load tests that reuse a few players.
   INGEST_RATE_PLAYER_MAX: 20, // requests per window
@@ -46,6 +51,7 @@ const D = INGEST_DEFAULTS;
 
 const envSchema = z.object({
   INGEST_METRICS_PORT: port.default(D.INGEST_METRICS_PORT),
+  INGEST_PROCESSES: positiveInt.default(D.INGEST_PROCESSES),
   INGEST_RATE_PLAYER_MAX: positiveInt.default(D.INGEST_RATE_PLAYER_MAX),
   INGEST_RATE_PLAYER_WINDOW_MS: positiveInt.default(D.INGEST_RATE_PLAYER_WINDOW_MS),
   INGEST_RATE_IP_MAX: positiveInt.default(D.INGEST_RATE_IP_MAX),
@@ -63,6 +69,8 @@ const envSchema = z.object({
 
 export interface IngestOptions {
   metricsPort: number;
+  /** Processes serving the port together (common/processes.ts). */
+  processes: number;
   rateLimit: { player: RateLimitOptions; ip: RateLimitOptions; keyPrefix: string };
   produceTimeoutMs: number;
   maxPendingSends: number;
@@ -79,6 +87,7 @@ export function loadIngestOptions(env: NodeJS.ProcessEnv = process.env): IngestO
   const e = parseEnv(envSchema, env);
   return {
     metricsPort: e.INGEST_METRICS_PORT,
+    processes: e.INGEST_PROCESSES,
     rateLimit: {
       player: { max: e.INGEST_RATE_PLAYER_MAX, windowMs: e.INGEST_RATE_PLAYER_WINDOW_MS },
       ip: { max: e.INGEST_RATE_IP_MAX, windowMs: e.INGEST_RATE_IP_WINDOW_MS },

@@ -1,31 +1,29 @@
 // Push's entry point: connect, serve the streams, reads and pages and the operational port, and
 // stop gracefully on SIGTERM.
-import { ConfigError } from '../common/errors';
 import { closeServer, serverUrl, startOperationalServer, startServer } from '../common/http-server';
+import { processIndex, processMetricsPort, superviseProcesses } from '../common/processes';
 import { runTier } from '../common/tier';
 import { createPushApp } from './app';
 import { buildPushDeps } from './deps';
 import { loadPushOptions } from './options';
-import { ProcessSupervisor, processIndex, stopWhenOrphaned } from './processes';
 
 runTier('push', loadPushOptions, async ({ config, options, log, stopOnSignal }) => {
-  const index = processIndex();
-  if (options.processes > 1 && index === undefined) {
-    // The supervisor serves nothing itself: it starts the processes and stops them on SIGTERM.
-    if (config.http.pushPort === 0) throw new ConfigError(['PUSH_PORT: must be a fixed port when PUSH_PROCESSES is above 1']);
-    const supervisor = new ProcessSupervisor(options.processes, options.consumer.restartDelayMs, log);
-    supervisor.start();
-    log.info({ processes: options.processes, port: config.http.pushPort, pids: supervisor.pids() }, 'push: processes started');
-    stopOnSignal([() => supervisor.stop()]);
-    return;
-  }
-  if (index !== undefined) stopWhenOrphaned();
+  const role = superviseProcesses({
+    tier: 'push',
+    processes: options.processes,
+    port: config.http.pushPort,
+    portVar: 'PUSH_PORT',
+    restartDelayMs: options.consumer.restartDelayMs,
+    log,
+    stopOnSignal,
+  });
+  if (role === 'supervisor') return;
+  const index = processIndex('push');
   const deps = buildPushDeps(config, options, log);
   const app = createPushApp(deps).listener;
   deps.start();
   const server = await startServer(app, config.http.pushPort, config.http.host, { reusePort: index !== undefined });
-  const metricsPort = index !== undefined && options.metricsPort !== 0 ? options.metricsPort + index : options.metricsPort;
-  const operational = await startOperationalServer(deps.readiness, deps.metricsRegistry, metricsPort, config.http.host);
+  const operational = await startOperationalServer(deps.readiness, deps.metricsRegistry, processMetricsPort(options.metricsPort, index), config.http.host);
   log.info(
     { url: serverUrl(server), process: index, metricsUrl: serverUrl(operational), topicPrefix: config.kafka.topicPrefix, groupId: deps.feed.options.groupId, maxConnections: options.maxConnections },
     'push listening',

@@ -127,7 +127,7 @@ export interface PushOptions {
   corsOrigins: string[];
   heartbeatMs: number;
   retryMs: number;
-  /** Processes serving the port together (processes.ts); the limits below are per process. */
+  /** Processes serving the port together (common/processes.ts); the limits below are per process. */
   processes: number;
   maxConnections: number;
   maxStreamsPerAddress: number;
