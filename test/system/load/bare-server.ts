@@ -30,5 +30,6 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 65_000;
-server.listen(port, '127.0.0.1');
+// SO_REUSEPORT: with INGEST_PROCESSES above 1 the bench starts as many bare servers on the port.
+server.listen({ port, host: '127.0.0.1', reusePort: true });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -2,7 +2,7 @@
 // [--fan-cpu-prof=dir] (push's --cpu-prof during the fan-out section) [--fan-no-peer] (push only, for profiling)
 // [--fan-compare-dir=<checkout>] (also that checkout's push, e.g. before a change, in the same run)
 // [--cpu-prof=dir] (every tier started) [--before=<git ref>] (also ingest at that commit, in the ingest section)
-// [--out=dir]`: starts what it needs,
+// [--out=dir]` (INGEST_PROCESSES=N in its environment: ingest as N processes, the bare server too): starts what it needs,
 // measures each section beside its reference, and writes artifacts/bench/<timestamp>/report.md
 // with SVG charts. A benchmark, not a test: a section that fails is reported, never fatal.
 import { join, resolve } from 'node:path';
@@ -15,7 +15,7 @@ import { checkOutBefore, type BeforeCheckout } from './before-checkout';
 import { runBurstBench } from './burst-bench';
 import { runE2eBench } from './e2e-bench';
 import { PUSH_BENCH_ENV, runFanOutBench } from './fan-out-bench';
-import { runIngestBench, INGEST_BENCH_ENV } from './ingest-bench';
+import { ingestProcesses, runIngestBench, INGEST_BENCH_ENV } from './ingest-bench';
 import { runLeaderboardScaleBench } from './leaderboard-scale-bench';
 import { writeReport } from './report';
 import type { SectionResult } from './results';
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     globalSettings: [
       `Rate limits raised for the bench: ${Object.entries({ ...INGEST_BENCH_ENV, ...PUSH_BENCH_ENV }).map(([k, v]) => `${k}=${v}`).join(', ')}.`,
       `Topics: own prefix per run (${runPrefix}*), 12 partitions; SNAPSHOT_THROTTLE_MS=${process.env.SNAPSHOT_THROTTLE_MS ?? '500 (default)'}, SNAPSHOT_TOP_N=${process.env.SNAPSHOT_TOP_N ?? '100 (default)'}, BATCH_MAX_MESSAGES=${process.env.BATCH_MAX_MESSAGES ?? `${PROCESSOR_DEFAULTS.BATCH_MAX_MESSAGES} (default)`}, BATCH_MAX_WAIT_MS=${process.env.BATCH_MAX_WAIT_MS ?? `${PROCESSOR_DEFAULTS.BATCH_MAX_WAIT_MS} (default)`}; LOG_LEVEL=warn for every tier.`,
-      'Tiers run as `node --import tsx <entry>` (TypeScript compiled on load, no build step), one process each.',
+      `Tiers run as \`node --import tsx <entry>\` (TypeScript compiled on load, no build step), one process each${ingestProcesses() > 1 ? `, but ingest: INGEST_PROCESSES=${ingestProcesses()} (a supervisor and ${ingestProcesses()} processes on one port) in every section` : ''}.`,
       `Load generators raise their open-files limit with \`ulimit -n\` (up to the hard limit ${machine.openFilesLimit}).`,
       `Sizes: ${JSON.stringify({ ingest: settings.ingest, e2e: settings.e2e, fanOut: settings.fanOut, scoring: settings.scoring, scale: settings.scale, burst: settings.burst })}`,
     ],

@@ -123,3 +123,28 @@ export function procUsage(pid: number): { rssBytes: number; cpuMs: number } {
   const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
   return { rssBytes: rssKb * 1024, cpuMs: (ticks * 1000) / 100 }; // USER_HZ is 100 on Linux
 }
+
+/** pids of a process's children, grandchildren and so on (a tier's supervisor and its processes). */
+export function descendants(pid: number): number[] {
+  let kids: number[];
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch (err) {
+    // ENOENT: the process is gone, and so are its children as far as measuring goes.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return kids.flatMap((k) => [k, ...descendants(k)]);
+}
+
+/** CPU time (ms) used so far by a process and every live descendant of it. */
+export function treeCpuMs(pid: number): number {
+  return [pid, ...descendants(pid)].reduce((sum, p) => {
+    try {
+      return sum + procUsage(p).cpuMs;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return sum; // exited between the two reads
+      throw err;
+    }
+  }, 0);
+}

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
-import { nodeCommand, procUsage, startChild } from './children';
-import { waitHttpOk } from './net';
+import { nodeCommand, startChild, treeCpuMs } from './children';
+import { waitHttpOk, waitListeners } from './net';
 import { AnswerPairs, setUpQuiz, type BenchQuiz } from './quiz-driver';
 import type { Figure, SectionResult } from './results';
 import type { BenchSettings } from './settings';
@@ -14,6 +14,14 @@ import { benchConfig } from './bench-env';
 // Section 1: answers accepted per second and latency at a fixed offered rate and at saturation,
 // beside a bare node:http server on the same port answering the same request. Ingest and the bare
 // server take turns on one port within each repetition, so both see the same machine state.
+
+/**
+ * INGEST_PROCESSES in the bench's environment runs ingest as that many processes (every section
+ * that starts one), and the bare server as as many: the ratio stays one of like with like.
+ */
+export function ingestProcesses(): number {
+  return Math.max(1, Number(process.env.INGEST_PROCESSES ?? 1) || 1);
+}
 
 export const INGEST_BENCH_ENV = {
   // The defaults (20/s per player, 2000/s per address) would cap a single-address load generator.
@@ -103,8 +111,12 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
             : target === 'before'
               ? await startTier('ingest', { ...env, ...INGEST_BENCH_ENV }, port, 60_000, before!.root).then((tier) => ({ tier, shared: false, release: () => tier.child.stop() }))
               : undefined;
-        const bare = target === 'bare' ? startChild('bare-server', nodeCommand('test/system/load/bare-server.ts'), { BARE_PORT: String(barePort) }) : undefined;
-        if (bare) await waitHttpOk(`http://127.0.0.1:${barePort}/readyz`, 20_000);
+        const bare =
+          target === 'bare' ? Array.from({ length: ingestProcesses() }, (_, i) => startChild(`bare-server-${i}`, nodeCommand('test/system/load/bare-server.ts'), { BARE_PORT: String(barePort) })) : undefined;
+        if (bare) {
+          await waitHttpOk(`http://127.0.0.1:${barePort}/readyz`, 20_000);
+          await waitListeners(barePort, bare.length, 20_000);
+        }
         const url = `http://127.0.0.1:${bare ? barePort : port}`;
         // The bare server checks nothing, so it gets its own wrapping source instead of using up the
         // distinct pairs ingest needs.
@@ -113,14 +125,16 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
         await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: 0, amount: sizes.warmupRequests });
         const fixed = await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: sizes.durationS, rate: sizes.fixedRate });
         // CPU per accepted answer: what a loaded machine cannot blur, unlike the rates.
-        const pid = bare ? bare.pid : lease!.tier.child.pid;
-        const cpuBefore = procUsage(pid).cpuMs;
+        // A tier's supervisor and its processes together (INGEST_PROCESSES), or every bare server.
+        const pids = bare ? bare.map((b) => b.pid) : [lease!.tier.child.pid];
+        const cpuMs = () => pids.reduce((sum, pid) => sum + treeCpuMs(pid), 0);
+        const cpuBefore = cpuMs();
         const redisCpuBefore = await redisCpuMs(redis);
         const sat = await drive(url, path, src, quiz, { connections: sizes.saturationConnections, durationS: sizes.durationS });
         const accepted = Math.max(1, sat.acceptedPerS * sizes.durationS);
-        const satCpuUs = ((procUsage(pid).cpuMs - cpuBefore) * 1000) / accepted;
+        const satCpuUs = ((cpuMs() - cpuBefore) * 1000) / accepted;
         const satRedisCpuUs = ((await redisCpuMs(redis)) - redisCpuBefore) * 1000 / accepted;
-        await (bare ? bare.stop() : lease?.release());
+        await (bare ? Promise.all(bare.map((b) => b.stop())) : lease?.release());
         const into = target === 'ingest' ? ours : target === 'before' ? beforeR : bareR;
         if (target !== 'bare') rejected += fixed.non202 + sat.non202;
         into.fixedRate.push(fixed.acceptedPerS);
@@ -171,6 +185,7 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
       `Rate limits raised for the bench: INGEST_RATE_PLAYER_MAX=${INGEST_BENCH_ENV.INGEST_RATE_PLAYER_MAX}, INGEST_RATE_IP_MAX=${INGEST_BENCH_ENV.INGEST_RATE_IP_MAX} (defaults 20/s per player and 2000/s per address would cap one load generator).`,
       `Every answer is a distinct (player, question) pair: ${sizes.players} players joined to a quiz with ${sizes.questions} open questions (${sizes.players * sizes.questions} pairs); only 202s are counted (${rejected} non-202 replies from ingest over all runs, e.g. 409 after the pairs ran out or 503 when Kafka lagged).`,
       ...(beforeR.satRate.length > 0 ? [`"${before!.ref}" rows: ingest as of commit ${before!.commit}, exported (git archive) to a temporary directory with the same node_modules, measured in each repetition right after this checkout's ingest, on the same port, against the same quiz.`] : []),
+      `Processes: ingest ${ingestProcesses()} (INGEST_PROCESSES), the bare server as many, all on the same port with SO_REUSEPORT; CPU per answer sums every process (ingest's supervisor included).`,
       `The bare server reads and parses the same JSON body and answers 202 with an answer id, ${setup.shared ? 'on its own port (smoke run: ingest is shared and stays up)' : 'on the same port, started right after ingest stops in each repetition'}.`,
     ],
     charts: [

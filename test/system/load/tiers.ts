@@ -1,6 +1,6 @@
 import { TIERS, type TierName } from '../../../scripts/tiers';
 import { nodeCommand, startChild, type Child } from './children';
-import { freePort, waitHttpOk } from './net';
+import { freePort, waitHttpOk, waitListeners } from './net';
 
 // The quizstream tiers as child processes, each on a free port, started with `node --import tsx`
 // behind `exec` so the pid we measure (memory, CPU) is the tier's node process itself.
@@ -26,8 +26,12 @@ export async function startTier(name: TierName, env: Record<string, string>, por
     alive = false;
   });
   const url = `http://127.0.0.1:${p}`;
+  // INGEST_PROCESSES / PUSH_PROCESSES (from the bench's own environment, which children inherit):
+  // the first process to answer is not all of them, and a load started then would never reach the rest.
+  const processes = Number({ ...process.env, ...env }[`${name.toUpperCase()}_PROCESSES`] ?? 1);
   try {
     await waitHttpOk(`${url}/readyz`, readyTimeoutMs, () => alive);
+    if (processes > 1) await waitListeners(p, processes, readyTimeoutMs, () => alive);
   } catch (err) {
     const tail = child.tail();
     await child.stop('SIGKILL');
