@@ -7,7 +7,7 @@ import type { Logger } from '../../common/logger';
 import { bearerToken, bearerTokenSource, type PlayerIdentity, type TokenVerifier } from '../../common/tokens';
 import { answerRefusals, type Answers } from '../answers';
 import type { Joins } from '../joins';
-import { answerSchema, joinSchema, parseBody, parseId } from '../validation';
+import { joinSchema, parseAnswerBody, parseBody, parseId } from '../validation';
 import type { RequestGate } from './request-gate';
 import { decodedSegment, peerAddress, sendError, sendJson, type ProxyTrustFn } from '../../common/lean-http';
 import { leanBody, readJsonBody } from './lean-http';
@@ -73,7 +73,7 @@ export class HotRoutes {
       let input;
       try {
         quizId = parseId(rawQuizId, 'quizId');
-        input = parseBody(answerSchema, body, 'answer');
+        input = parseAnswerBody(body);
       } catch (err) {
         throw await this.afterLimits(address, player, err);
       }

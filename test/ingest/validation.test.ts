@@ -9,6 +9,7 @@ import {
   displayNameSchema,
   joinSchema,
   parse,
+  parseAnswerBody,
   parseBody,
   parseId,
   pinSchema,
@@ -192,6 +193,53 @@ describe('player bodies', () => {
     expect(answerSchema.safeParse({ questionId: 'q1', choiceId: 'a', answerId: 'x'.repeat(65) }).success).toBe(false);
     expect(answerSchema.safeParse({ questionId: 'q1' }).success).toBe(false);
     expect(answerSchema.safeParse({ questionId: 'q1', choiceId: 7 }).success).toBe(false);
+  });
+
+  test('parseAnswerBody answers exactly as answerSchema does: the same data, or the same refusal', () => {
+    const outcome = (f: () => unknown) => {
+      try {
+        return { data: f() };
+      } catch (err) {
+        expect(err).toBeInstanceOf(ValidationError);
+        return { message: (err as ValidationError).message, details: (err as ValidationError).details };
+      }
+    };
+    const fromSchema = (body: unknown) => outcome(() => parseBody(answerSchema, body, 'answer'));
+    const bodies: unknown[] = [
+      { questionId: 'q1', choiceId: 'a' },
+      { questionId: 'q1', choiceId: 'a', answerId: 'ans-1' },
+      { questionId: 'q1', choiceId: 'a', answerId: '' },
+      { questionId: 'q1', choiceId: 'a', answerId: null },
+      { questionId: 'q1', choiceId: 'a', extra: 1 },
+      { questionId: 'q1', choiceId: '__proto__' },
+      { questionId: 'q1', choiceId: 'x'.repeat(65) },
+      { questionId: 'q 1', choiceId: 'a' },
+      { questionId: 'q1', choiceId: 7 },
+      { questionId: 'q1' },
+      { questionId: 'q1', choiceId: 'a', choiceIds: ['a'] },
+      { questionId: 'q1', choiceIds: ['a', 'b'] },
+      { questionId: 'q1', text: '  horse ' },
+      JSON.parse('{"questionId":"q1","choiceId":"a","__proto__":{"x":1}}'),
+      undefined,
+      null,
+      [],
+      'q1',
+    ];
+    for (const body of bodies) expect(outcome(() => parseAnswerBody(body))).toEqual(fromSchema(body));
+    const id = fc.oneof(fc.constantFrom('q1', 'a', '__proto__', '', 'x'.repeat(64), 'x'.repeat(65), 'a b'), fc.string(), fc.integer(), fc.constant(null));
+    fc.assert(
+      fc.property(fc.record({ questionId: id, choiceId: id, answerId: id }, { requiredKeys: [] }), (body) => {
+        expect(outcome(() => parseAnswerBody(body))).toEqual(fromSchema(body));
+      }),
+    );
+  });
+
+  test('parseId refuses what idSchema refuses, with its wording', () => {
+    for (const value of ['q1', '', '__proto__', 'x'.repeat(65), 'a/b', 7, undefined]) {
+      const viaSchema = idSchema.safeParse(value);
+      if (viaSchema.success) expect(parseId(value, 'quizId')).toBe(value);
+      else expect(() => parseId(value, 'quizId')).toThrow(expect.objectContaining({ message: 'invalid quizId', details: [{ path: '(root)', message: viaSchema.error.issues[0]!.message }] }));
+    }
   });
 
   test('join and dev-token bodies', () => {
