@@ -26,15 +26,17 @@ export interface RedisClientOptions {
   /**
    * Commands issued in the same event-loop turn go out in one socket write (ioredis
    * enableAutoPipelining). For a server of many small concurrent requests (push's reads, ingest's
-   * hot routes), where a write per command is the largest cost per request.
+   * hot routes), where a write per command is the largest cost per request. A single Redis only
+   * (see the Cluster's options below).
    */
   autoPipelining?: boolean;
 }
 
 export function createRedis(config: Config['redis'], name: string, options: RedisClientOptions = {}): RedisClient {
   const connectionName = `quizstream-${name}`;
-  const enableAutoPipelining = options.autoPipelining ?? false;
-  if (config.clusterNodes.length === 0) return new Redis(config.url, { connectionName, ...COMMAND_OPTIONS, lazyConnect: false, enableAutoPipelining });
+  if (config.clusterNodes.length === 0) {
+    return new Redis(config.url, { connectionName, ...COMMAND_OPTIONS, lazyConnect: false, enableAutoPipelining: options.autoPipelining ?? false });
+  }
   return new Cluster(
     config.clusterNodes.map((node) => {
       const [host, port] = node.split(':');
@@ -48,7 +50,12 @@ export function createRedis(config: Config['redis'], name: string, options: Redi
       retryDelayOnFailover: 200,
       slotsRefreshTimeout: 2_000,
       enableOfflineQueue: true,
-      enableAutoPipelining,
+      // Never on a cluster: auto-pipelining batches the commands for one node, whatever their slots,
+      // and when a failover moves those slots each command gets its own "MOVED <slot> <node>"; ioredis
+      // follows a pipeline's redirection only when every command got the same reply, so each of
+      // them failed instead (500s in the Redis primary SIGKILL drill). A command on its own, or a
+      // pipeline of one quiz's keys (one slot), is redirected and retried.
+      enableAutoPipelining: false,
     },
   );
 }

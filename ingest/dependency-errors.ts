@@ -27,9 +27,14 @@ export function isPostgresOutage(err: unknown): boolean {
   return isConnectionFailure(err);
 }
 
+// Replies of a Redis Cluster in transition (a failover, a slot moving, a node loading its data):
+// the same command succeeds once the cluster settles, so the client is told to retry.
+const CLUSTER_IN_TRANSITION = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING|MASTERDOWN|READONLY)\b/;
+
 export function isRedisOutage(err: unknown): boolean {
-  // A ReplyError is Redis answering "no" (wrong type, script error): our bug, not an outage.
-  return !(err instanceof ReplyError) && isConnectionFailure(err);
+  // Any other ReplyError is Redis answering "no" (wrong type, script error): our bug, not an outage.
+  if (err instanceof ReplyError) return CLUSTER_IN_TRANSITION.test((err as Error).message);
+  return isConnectionFailure(err);
 }
 
 // ioredis queues commands while it reconnects and backs off longer after each failed attempt, so a
