@@ -247,18 +247,26 @@ type Scripted = RedisClient & {
   qsReadRanking(...args: string[]): Promise<Array<string | number>>;
 };
 
+interface QueuedCommand {
+  name: ScriptName | 'hgetall';
+  args: string[];
+  /** Every key of a command is one quiz's, under its {quizId} hash tag: one Redis Cluster slot. */
+  quizId: string;
+}
+
 /**
- * The Redis writes of a run of messages, queued in offset order and sent as one pipeline: Redis runs
- * them in that order, as if each had been awaited in turn, for one round trip. Each queue method
- * returns the index of its reply in what `exec` resolves to. Every queued script is idempotent, so a
- * round that failed halfway (Redis went away) is simply sent again whole.
+ * The Redis writes of a run of messages, queued in offset order and sent as one pipeline (on a Redis
+ * Cluster, one per quiz): Redis runs them in that order, as if each had been awaited in turn, for
+ * one round trip. Each queue method returns the index of its reply in what `exec` resolves to.
+ * Every queued script is idempotent, so a round that failed halfway (Redis went away) is simply
+ * sent again whole.
  */
 export class WriteRound {
-  private readonly commands: Array<{ name: ScriptName | 'hgetall'; args: string[]; quizId?: string }> = [];
+  private readonly commands: QueuedCommand[] = [];
 
   constructor(
     private readonly redis: Scripted,
-    /** On a Redis Cluster one call's keys must share a slot: only one quiz's answers are sent together. */
+    /** On a Redis Cluster a pipeline must stay on one node: one pipeline per quiz. */
     private readonly cluster: boolean,
   ) {}
 
@@ -271,39 +279,67 @@ export class WriteRound {
   }
 
   applyJoin(quizId: string, playerId: string, displayName: string, joinedOffsetMs: number): number {
-    return this.queue('qsApplyJoin', joinArgs(quizId, playerId, displayName, joinedOffsetMs));
+    return this.queue('qsApplyJoin', joinArgs(quizId, playerId, displayName, joinedOffsetMs), quizId);
   }
 
   applyKick(quizId: string, playerId: string): number {
-    return this.queue('qsApplyKick', [redisKeys.offBoard(quizId), redisKeys.leaderboard(quizId), playerId]);
+    return this.queue('qsApplyKick', [redisKeys.offBoard(quizId), redisKeys.leaderboard(quizId), playerId], quizId);
   }
 
   /** The question's per-choice counts as they stand after everything queued before. */
   choiceCounts(quizId: string, questionId: string): number {
-    return this.queue('hgetall', [redisKeys.choiceCounts(quizId, questionId)]);
+    return this.queue('hgetall', [redisKeys.choiceCounts(quizId, questionId)], quizId);
   }
 
   /**
    * Sends the queued writes; every reply, or the first error (none of the replies is trusted then).
    * Answers queued one after another go as one batched call (APPLY_ANSWERS), the rest one call each.
+   * On a Redis Cluster each quiz's commands go as a pipeline of their own, in their order (a
+   * chunk holds the quizzes of one partition, whose slots may live on different nodes, and ioredis
+   * refuses a pipeline that spans nodes); quizzes share no keys, so their relative order is free.
    */
   async exec(): Promise<unknown[]> {
     if (this.commands.length === 0) return [];
+    if (!this.cluster) return this.send(this.commands);
+    const byQuiz = new Map<string, number[]>();
+    this.commands.forEach((c, i) => {
+      const indexes = byQuiz.get(c.quizId);
+      if (indexes) indexes.push(i);
+      else byQuiz.set(c.quizId, [i]);
+    });
+    const replies = new Array<unknown>(this.commands.length);
+    // Every pipeline settles before an error is thrown: the round is then sent again whole, and
+    // none of this one's may still be on its way.
+    const sent = await Promise.allSettled(
+      [...byQuiz.values()].map(async (indexes) => {
+        const part = await this.send(indexes.map((i) => this.commands[i]!));
+        indexes.forEach((commandIndex, k) => {
+          replies[commandIndex] = part[k];
+        });
+      }),
+    );
+    const failed = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return replies;
+  }
+
+  /** One pipeline of these commands, in order; their replies in the same order. */
+  private async send(commands: QueuedCommand[]): Promise<unknown[]> {
     const pipeline = this.redis.pipeline() as unknown as Record<string, (...args: string[]) => unknown> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
     /** How many queued commands each pipelined call stands for, in order. */
     const calls: number[] = [];
-    for (let i = 0; i < this.commands.length; ) {
-      const run = this.answerRun(i);
+    for (let i = 0; i < commands.length; ) {
+      const run = answerRun(commands, i, this.cluster);
       if (run > 1) {
         const keys: string[] = [];
         const args: string[] = [];
-        for (const { args: a } of this.commands.slice(i, i + run)) {
+        for (const { args: a } of commands.slice(i, i + run)) {
           keys.push(...a.slice(0, ANSWER_KEYS));
           args.push(String(a.length - ANSWER_KEYS), ...a.slice(ANSWER_KEYS));
         }
         pipeline.qsApplyAnswers!(String(keys.length), ...keys, ...args);
       } else {
-        const c = this.commands[i]!;
+        const c = commands[i]!;
         pipeline[c.name]!(...c.args);
       }
       calls.push(run);
@@ -311,7 +347,7 @@ export class WriteRound {
     }
     const results = await pipeline.exec();
     if (!results) throw new Error('redis discarded the pipelined round');
-    const replies = new Array<unknown>(this.commands.length);
+    const replies = new Array<unknown>(commands.length);
     let next = 0;
     for (let i = 0; i < results.length; i++) {
       const [err, reply] = results[i]!;
@@ -322,23 +358,23 @@ export class WriteRound {
     return replies;
   }
 
-  /** How many answers, from `start` on, can go in one call (1 for any other command). */
-  private answerRun(start: number): number {
-    const first = this.commands[start]!;
-    if (first.name !== 'qsApplyAnswer') return 1;
-    let end = start + 1;
-    while (end < this.commands.length && end - start < MAX_ANSWERS_PER_CALL) {
-      const c = this.commands[end]!;
-      if (c.name !== 'qsApplyAnswer' || (this.cluster && c.quizId !== first.quizId)) break;
-      end++;
-    }
-    return end - start;
-  }
-
-  private queue(name: ScriptName | 'hgetall', args: string[], quizId?: string): number {
+  private queue(name: ScriptName | 'hgetall', args: string[], quizId: string): number {
     this.commands.push({ name, args, quizId });
     return this.commands.length - 1;
   }
+}
+
+/** How many answers, from `start` on, can go in one call (1 for any other command); on a cluster, one quiz's only. */
+function answerRun(commands: QueuedCommand[], start: number, cluster: boolean): number {
+  const first = commands[start]!;
+  if (first.name !== 'qsApplyAnswer') return 1;
+  let end = start + 1;
+  while (end < commands.length && end - start < MAX_ANSWERS_PER_CALL) {
+    const c = commands[end]!;
+    if (c.name !== 'qsApplyAnswer' || (cluster && c.quizId !== first.quizId)) break;
+    end++;
+  }
+  return end - start;
 }
 
 type ScriptName = 'qsApplyAnswer' | 'qsApplyJoin' | 'qsApplyKick';

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { redisKeys } from '../../common/redis';
-import { appliedAnswer, LeaderboardWriter, type AnswerWrite } from '../../processors/leaderboard-writer';
+import { appliedAnswer, LeaderboardWriter, WriteRound, type AnswerWrite } from '../../processors/leaderboard-writer';
 import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testConfig } from '../helpers/stack';
@@ -117,4 +117,64 @@ test('answers queued one after another in a round go as one call, with the effec
     return values;
   };
   expect(await dump(batched)).toEqual(await dump(alone));
+});
+
+test('on a Redis Cluster a round goes as one pipeline per quiz, with the effects and replies of one pipeline', async () => {
+  const quizzes = { oneA: uniqueId('lbs-one-a'), oneB: uniqueId('lbs-one-b'), perA: uniqueId('lbs-per-a'), perB: uniqueId('lbs-per-b') };
+  for (const quizId of Object.values(quizzes)) onCleanup(() => deleteQuizKeys(redis, quizId));
+  const store = new LeaderboardWriter(redis);
+  // Two quizzes interleaved, as one partition's chunk holds them: joins, answers, a replay, counts.
+  const queue = (round: WriteRound, a: string, b: string) => [
+    round.applyJoin(a, 'p1', 'p1', 10),
+    round.applyJoin(b, 'p1', 'p1', 10),
+    round.applyAnswer({ quizId: a, hold: false, questionId: 'q1', playerId: 'p1', answerId: 'x1', acceptedAt: 1_000, tally: ['a'], points: 900, reachedOffsetMs: 1_000 }),
+    round.applyJoin(a, 'p2', 'p2', 20),
+    round.applyAnswer({ quizId: b, hold: false, questionId: 'q1', playerId: 'p1', answerId: 'y1', acceptedAt: 1_100, tally: ['b'], points: 700, reachedOffsetMs: 1_100 }),
+    round.applyAnswer({ quizId: a, hold: false, questionId: 'q1', playerId: 'p2', answerId: 'x2', acceptedAt: 1_200, tally: ['b'], points: 0, reachedOffsetMs: 1_200 }),
+    round.applyAnswer({ quizId: a, hold: false, questionId: 'q1', playerId: 'p1', answerId: 'x1', acceptedAt: 1_000, tally: ['a'], points: 900, reachedOffsetMs: 1_000 }),
+    round.choiceCounts(b, 'q1'),
+    round.choiceCounts(a, 'q1'),
+  ];
+  const oneRound = store.round(); // a single Redis: one pipeline
+  const oneIndexes = queue(oneRound, quizzes.oneA, quizzes.oneB);
+  const oneReplies = await oneRound.exec();
+
+  // The same on this (single) Redis as a cluster client would send it, watching each pipeline's keys.
+  const pipelineQuizzes: string[][] = [];
+  const pipeline = redis.pipeline.bind(redis);
+  const spy = jest.spyOn(redis, 'pipeline').mockImplementation((...args) => {
+    const seen = new Set<string>();
+    pipelineQuizzes.push([]);
+    const mine = pipelineQuizzes.at(-1)!;
+    const p = pipeline(...args) as unknown as Record<string, (...a: string[]) => unknown>;
+    for (const name of ['qsApplyAnswer', 'qsApplyAnswers', 'qsApplyJoin', 'hgetall']) {
+      const send = p[name]!.bind(p);
+      p[name] = (...a: string[]) => {
+        for (const arg of a) {
+          for (const [, quizId] of arg.matchAll(/\{([^}]+)\}/g)) {
+            if (seen.has(quizId!)) continue;
+            seen.add(quizId!);
+            mine.push(quizId!);
+          }
+        }
+        return send(...a);
+      };
+    }
+    return p as unknown as ReturnType<typeof pipeline>;
+  });
+  const perQuiz = new WriteRound(redis as unknown as ConstructorParameters<typeof WriteRound>[0], true);
+  const perIndexes = queue(perQuiz, quizzes.perA, quizzes.perB);
+  const perReplies = await perQuiz.exec();
+  spy.mockRestore();
+
+  expect(pipelineQuizzes.map((q) => q.length)).toEqual([1, 1]);
+  expect(pipelineQuizzes.flat().sort()).toEqual([quizzes.perA, quizzes.perB].sort());
+  expect(perIndexes).toEqual(oneIndexes);
+  expect(perReplies).toEqual(oneReplies);
+  const dump = async (quizId: string, as: string) => {
+    const keys = (await redis.keys(`*{${quizId}}*`)).sort();
+    return Promise.all(keys.map(async (key) => [key.replace(quizId, as), (await redis.type(key)) === 'zset' ? await redis.zrange(key, 0, -1, 'WITHSCORES') : await redis.hgetall(key).catch(() => redis.smembers(key))]));
+  };
+  expect(await dump(quizzes.perA, 'A')).toEqual(await dump(quizzes.oneA, 'A'));
+  expect(await dump(quizzes.perB, 'B')).toEqual(await dump(quizzes.oneB, 'B'));
 });
