@@ -13,6 +13,7 @@ import { createKafka } from '../common/kafka';
 import { createClickHouse } from '../common/clickhouse';
 import { topicSpecs } from '../common/topics';
 import { EventCodec } from '../common/codec';
+import { backoffDelay, sleep } from '../common/retry';
 
 const PG_MIGRATIONS_DIR = join(__dirname, 'migrations');
 const CH_DDL_DIR = join(__dirname, 'clickhouse');
@@ -92,7 +93,31 @@ export async function applyClickHouseDdl(ch: ClickHouseClient): Promise<number> 
   return applied;
 }
 
+// Right after a Kafka cluster starts, a broker may not know a topic just created yet and answer
+// its metadata with "This server does not host this topic-partition" after kafkajs's own retries.
+// Creating the topics is idempotent (only the missing ones), so the whole step is tried again.
+const KAFKA_SETTLE_MS = 60_000; // one minute
+
+function isTransientKafkaError(err: unknown): boolean {
+  if (!(err instanceof Error) || !err.name.startsWith('KafkaJS')) return false;
+  return (err as { retriable?: boolean }).retriable === true || err.name === 'KafkaJSNumberOfRetriesExceeded' || err.name === 'KafkaJSConnectionError';
+}
+
 export async function migrateKafka(config: Config, log: Logger): Promise<string[]> {
+  const deadline = Date.now() + KAFKA_SETTLE_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createMissingTopics(config, log);
+    } catch (err) {
+      if (!isTransientKafkaError(err) || Date.now() > deadline) throw err;
+      const retryInMs = backoffDelay(attempt, { initialMs: 500, maxMs: 5_000 });
+      log.warn({ err: (err as Error).message, attempt, retryInMs }, 'migrate: kafka is not ready for the topics yet; trying again');
+      await sleep(retryInMs);
+    }
+  }
+}
+
+async function createMissingTopics(config: Config, log: Logger): Promise<string[]> {
   const admin = createKafka(config.kafka, log, '-migrate').admin();
   await admin.connect();
   try {
