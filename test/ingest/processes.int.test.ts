@@ -1,22 +1,16 @@
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { join } from 'node:path';
-import { onCleanup } from '../helpers/cleanup';
 import { uniqueId } from '../helpers/ids';
 import { testTopics } from '../helpers/ingest-app';
 import { IngestClient, sampleQuiz } from '../helpers/ingest-client';
 import { forQuiz, readQuizEvents } from '../helpers/ingest-kafka';
-import { freePort, freePorts } from '../helpers/ports';
 import { metricValue } from '../helpers/push-app';
-import { waitUntil } from '../helpers/wait';
-import { TIERS, tsxNodeArgs } from '../../scripts/tiers';
+import { startTierProcesses } from '../helpers/tier-processes';
 
 // INGEST_PROCESSES: several ingest processes behind one port. Runs the real entry point (node
 // --import tsx ingest/main.ts), as a deployment would.
 
 jest.setTimeout(180_000);
 
-const REPO = join(__dirname, '..', '..');
 const PLAYERS = 40;
 
 /** One POST on a connection of its own, so the kernel picks a process for each. */
@@ -38,32 +32,10 @@ function postOnNewConnection(url: string, token: string, body: unknown): Promise
 test('two processes share the port: both accept answers, each is written once, the first answer wins across them, SIGTERM drains both', async () => {
   const { prefix, codec } = await testTopics();
   const reader = await readQuizEvents(codec);
-  const port = await freePort();
-  const metricsPort = await freePorts(2); // process i serves metrics on metricsPort + i
-  const child = spawn(process.execPath, tsxNodeArgs(TIERS.ingest.entry), {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      TOPIC_PREFIX: prefix,
-      INGEST_PORT: String(port),
-      INGEST_METRICS_PORT: String(metricsPort),
-      INGEST_PROCESSES: '2',
-      INGEST_RATE_KEY_PREFIX: `${uniqueId('qs:rl:test')}:`,
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const { child, exited, port, metricsUrls } = await startTierProcesses('ingest', 2, {
+    TOPIC_PREFIX: prefix,
+    INGEST_RATE_KEY_PREFIX: `${uniqueId('qs:rl:test')}:`,
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  onCleanup(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-  });
-  const metricsUrls = [0, 1].map((i) => `http://127.0.0.1:${metricsPort + i}`);
-  const ready = async (url: string) => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
-  await waitUntil('both ingest processes ready', async () => (await ready(metricsUrls[0]!)) && (await ready(metricsUrls[1]!)), 120_000);
 
   const base = `http://127.0.0.1:${port}`;
   const api = new IngestClient(base);

@@ -1,52 +1,24 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { onCleanup } from '../helpers/cleanup';
 import { testTopics } from '../helpers/ingest-app';
 import { metricValue } from '../helpers/push-app';
 import { entries, processorOutputs } from '../helpers/push-kafka';
 import { existingQuiz } from '../helpers/quiz-rows';
 import { connectSse, type SseConnection } from '../helpers/sse-client';
-import { waitUntil } from '../helpers/wait';
-import { TIERS, tsxNodeArgs } from '../../scripts/tiers';
-import { freePort, freePorts } from '../helpers/ports';
+import { startTierProcesses } from '../helpers/tier-processes';
 
 // PUSH_PROCESSES: several push processes behind one port, each with its own Kafka feed. Runs the
 // real entry point (node --import tsx push/main.ts), as a deployment would.
 
 jest.setTimeout(180_000);
 
-const REPO = join(__dirname, '..', '..');
-
 test('two processes share the port, each gets viewers and every snapshot; SIGTERM ends every stream with a retry hint', async () => {
   const { prefix, codec } = await testTopics();
   const out = await processorOutputs(codec);
-  const port = await freePort();
-  const metricsPort = await freePorts(2); // process i serves metrics on metricsPort + i
-  const child = spawn(process.execPath, tsxNodeArgs(TIERS.push.entry), {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      TOPIC_PREFIX: prefix,
-      PUSH_PORT: String(port),
-      PUSH_METRICS_PORT: String(metricsPort),
-      PUSH_PROCESSES: '2',
-      // Far from the shutdown hint's 1-2 s, so the test can tell the two apart.
-      PUSH_RETRY_MS: '60000',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const { child, exited, port, metricsUrls } = await startTierProcesses('push', 2, {
+    TOPIC_PREFIX: prefix,
+    // Far from the shutdown hint's 1-2 s, so the test can tell the two apart.
+    PUSH_RETRY_MS: '60000',
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  onCleanup(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-  });
-  const metricsUrls = [0, 1].map((i) => `http://127.0.0.1:${metricsPort + i}`);
-  const ready = async (url: string) => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
-  await waitUntil('both push processes ready', async () => (await ready(metricsUrls[0]!)) && (await ready(metricsUrls[1]!)), 120_000);
 
   const quizId = await existingQuiz('procs');
   const streams: SseConnection[] = [];
