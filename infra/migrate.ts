@@ -13,7 +13,8 @@ import { createKafka } from '../common/kafka';
 import { createClickHouse } from '../common/clickhouse';
 import { topicSpecs } from '../common/topics';
 import { EventCodec } from '../common/codec';
-import { backoffDelay, sleep } from '../common/retry';
+import { AbortedError } from '../common/errors';
+import { retryUntilDone } from '../common/retry';
 
 const PG_MIGRATIONS_DIR = join(__dirname, 'migrations');
 const CH_DDL_DIR = join(__dirname, 'clickhouse');
@@ -105,15 +106,17 @@ function isTransientKafkaError(err: unknown): boolean {
 
 export async function migrateKafka(config: Config, log: Logger): Promise<string[]> {
   const deadline = Date.now() + KAFKA_SETTLE_MS;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await createMissingTopics(config, log);
-    } catch (err) {
-      if (!isTransientKafkaError(err) || Date.now() > deadline) throw err;
-      const retryInMs = backoffDelay(attempt, { initialMs: 500, maxMs: 5_000 });
-      log.warn({ err: (err as Error).message, attempt, retryInMs }, 'migrate: kafka is not ready for the topics yet; trying again');
-      await sleep(retryInMs);
-    }
+  try {
+    return await retryUntilDone('kafka topics', () => createMissingTopics(config, log), {
+      initialMs: 500,
+      maxMs: 5_000,
+      isRetriable: isTransientKafkaError,
+      alive: () => Date.now() < deadline,
+      onFailure: (err, attempt, retryInMs) => log.warn({ err: (err as Error).message, attempt, retryInMs }, 'migrate: kafka is not ready for the topics yet; trying again'),
+    });
+  } catch (err) {
+    // Past the deadline: Kafka's own error says more than "gave up retrying".
+    throw err instanceof AbortedError && err.lastError !== undefined ? err.lastError : err;
   }
 }
 

@@ -329,7 +329,7 @@ export class WriteRound {
     /** How many queued commands each pipelined call stands for, in order. */
     const calls: number[] = [];
     for (let i = 0; i < commands.length; ) {
-      const run = answerRun(commands, i, this.cluster);
+      const run = answerRun(commands, i);
       if (run > 1) {
         const keys: string[] = [];
         const args: string[] = [];
@@ -364,16 +364,11 @@ export class WriteRound {
   }
 }
 
-/** How many answers, from `start` on, can go in one call (1 for any other command); on a cluster, one quiz's only. */
-function answerRun(commands: QueuedCommand[], start: number, cluster: boolean): number {
-  const first = commands[start]!;
-  if (first.name !== 'qsApplyAnswer') return 1;
+/** How many answers, from `start` on, can go in one call (1 for any other command). */
+function answerRun(commands: QueuedCommand[], start: number): number {
+  if (commands[start]!.name !== 'qsApplyAnswer') return 1;
   let end = start + 1;
-  while (end < commands.length && end - start < MAX_ANSWERS_PER_CALL) {
-    const c = commands[end]!;
-    if (c.name !== 'qsApplyAnswer' || (cluster && c.quizId !== first.quizId)) break;
-    end++;
-  }
+  while (end < commands.length && end - start < MAX_ANSWERS_PER_CALL && commands[end]!.name === 'qsApplyAnswer') end++;
   return end - start;
 }
 

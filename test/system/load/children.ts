@@ -124,17 +124,19 @@ export function procUsage(pid: number): { rssBytes: number; cpuMs: number } {
   return { rssBytes: rssKb * 1024, cpuMs: (ticks * 1000) / 100 }; // USER_HZ is 100 on Linux
 }
 
-/** pids of a process's children, grandchildren and so on (a tier's supervisor and its processes). */
-export function descendants(pid: number): number[] {
-  let kids: number[];
+/** pids of a process's own children; none once it is gone. */
+export function childPids(pid: number): number[] {
   try {
-    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch (err) {
-    // ENOENT: the process is gone, and so are its children as far as measuring goes.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  return kids.flatMap((k) => [k, ...descendants(k)]);
+}
+
+/** pids of a process's children, grandchildren and so on (a tier's supervisor and its processes). */
+export function descendants(pid: number): number[] {
+  return childPids(pid).flatMap((k) => [k, ...descendants(k)]);
 }
 
 /** CPU time (ms) used so far by a process and every live descendant of it. */

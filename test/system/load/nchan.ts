@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT, startChild, type Child } from './children';
+import { ROOT, childPids, startChild, type Child } from './children';
 import { commandVersion } from './bench-env';
 import { freePort, sleep } from './net';
 
@@ -116,15 +116,9 @@ http {
   };
 }
 
+/** The master's worker, or -1 while the master is not up yet (or already gone). */
 function findWorker(masterPid: number): number {
-  try {
-    const kids = readFileSync(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    return kids.length > 0 ? Number(kids[0]) : -1;
-  } catch (err) {
-    // The master is not up yet (or already gone): no worker to report.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
-    throw err;
-  }
+  return childPids(masterPid)[0] ?? -1;
 }
 
 function debVersion(pkg: string): string {

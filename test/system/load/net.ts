@@ -29,7 +29,7 @@ export async function waitHttpOk(url: string, timeoutMs: number, isAlive: () => 
 }
 
 /** Sockets listening on 127.0.0.1:port: one per process of a tier that shares it (SO_REUSEPORT). */
-export function listenersOn(port: number): number {
+function listenersOn(port: number): number {
   const out = execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' });
   return out.split('\n').filter((line) => line.startsWith('LISTEN')).length;
 }
