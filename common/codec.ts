@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
+import type { Type as AvroType } from 'avsc';
 import { AVRO_NAMESPACE, type DecodedEvent, type EventMap, type EventType } from './messages/events';
 import { PoisonMessageError, UnavailableError } from './errors';
 import { topicNames, type Topics } from './topics';
@@ -64,6 +65,9 @@ export function listSchemaFiles(): string[] {
   return readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.avsc'));
 }
 
+/** Magic byte and schema id, ahead of the Avro body. */
+const WIRE_HEADER_BYTES = 5;
+
 const errorMessage = (err: unknown): string => (err as Error)?.message ?? String(err);
 const statusOf = (err: unknown): number | undefined => (err as { status?: number })?.status;
 
@@ -97,6 +101,14 @@ export class EventCodec {
   private readonly o: RegistryClientOptions;
   private readonly ids = new Map<EventType, number>();
   private readonly typeById = new Map<number, EventType>();
+  /**
+   * The Avro types of the ids whose schema the client has fetched: with one at hand, a message is
+   * framed and read right here, in one step and one buffer, rather than through the client's
+   * asynchronous lookup, its zero-filled buffer and its second buffer for the header.
+   */
+  private readonly avroById = new Map<number, AvroType>();
+  /** Where encode() writes a message before copying it out at its exact size; grows to the largest one. */
+  private scratch = Buffer.allocUnsafe(4_096);
   /** Lookups in flight, one per type: a burst of first encodes asks the registry once, not N times. */
   private readonly resolving = new Map<EventType, Promise<number>>();
   private lastFailure: string | undefined;
@@ -136,7 +148,9 @@ export class EventCodec {
       const id = await this.call(`register ${subject}`, deadlineMs, async () => {
         const known = await this.lookUp(type);
         if (known !== undefined) return known;
-        return (await this.registry.register(schema, { subject, compatibility: COMPATIBILITY.BACKWARD })).id;
+        const { id: registered } = await this.registry.register(schema, { subject, compatibility: COMPATIBILITY.BACKWARD });
+        this.avroById.set(registered, (await this.registry.getSchema(registered)) as AvroType);
+        return registered;
       });
       this.remember(type, id);
       out.push({ subject, id });
@@ -181,30 +195,74 @@ export class EventCodec {
   async encode<K extends EventType>(topic: string, type: K, payload: EventMap[K]): Promise<Buffer> {
     if (!this.carried[topic]?.includes(type)) throw new Error(`${type} is not a record of topic ${topic}`);
     const id = this.ids.get(type) ?? (await this.idFor(type));
-    return this.registry.encode(id, payload);
+    const avro = this.avroById.get(id);
+    return (avro && this.frame(id, avro, payload)) ?? this.registry.encode(id, payload);
+  }
+
+  /**
+   * The Confluent wire format: magic byte 0, the schema id (4 bytes, big-endian), the Avro body.
+   * Undefined when the value does not fit the schema: the client then encodes it again and throws
+   * its own error, which names the fields that do not fit.
+   */
+  private frame(id: number, avro: AvroType, payload: unknown): Buffer | undefined {
+    for (;;) {
+      let end: number;
+      try {
+        end = avro.encode(payload, this.scratch, WIRE_HEADER_BYTES);
+      } catch {
+        return undefined;
+      }
+      if (end > 0) {
+        this.scratch[0] = 0;
+        this.scratch.writeInt32BE(id, 1);
+        const out = Buffer.allocUnsafe(end);
+        this.scratch.copy(out, 0, 0, end);
+        return out;
+      }
+      // avsc's encode reports the bytes it lacked as a negative number.
+      this.scratch = Buffer.allocUnsafe(2 * (this.scratch.length - end));
+    }
   }
 
   async decode(buffer: Buffer | null): Promise<DecodedEvent> {
-    if (!buffer || buffer.length < 6 || buffer.readUInt8(0) !== 0) {
-      throw new PoisonMessageError('not in the Confluent wire format');
+    return this.decodeKnown(buffer) ?? this.decodeFetching(schemaIdOf(buffer), buffer!);
+  }
+
+  /**
+   * decode() without a wait, for the schemas this codec holds already (every one it has met):
+   * undefined when the registry must be asked first. Throws decode()'s PoisonMessageError.
+   */
+  decodeKnown(buffer: Buffer | null): DecodedEvent | undefined {
+    const id = schemaIdOf(buffer);
+    const avro = this.avroById.get(id);
+    const type = this.typeById.get(id);
+    if (!avro || type === undefined) return undefined;
+    try {
+      return { type, payload: avro.fromBuffer(buffer!.subarray(WIRE_HEADER_BYTES)) } as DecodedEvent;
+    } catch (err) {
+      // The schema is at hand, so nothing but the bytes can be at fault (truncated, trailing data, a bad union index).
+      throw new PoisonMessageError(`cannot decode schema id ${id}: ${errorMessage(err)}`);
     }
-    const id = buffer.readInt32BE(1);
+  }
+
+  private async decodeFetching(id: number, buffer: Buffer): Promise<DecodedEvent> {
     let type = this.typeById.get(id);
     let payload: unknown;
     try {
       // Cached by the client after the first call; the registry is asked once per id.
-      const schema = (await this.call(`schema ${id}`, this.o.callDeadlineMs, () => this.registry.getSchema(id))) as { name?: string };
+      const schema = (await this.call(`schema ${id}`, this.o.callDeadlineMs, () => this.registry.getSchema(id))) as AvroType & { name?: string };
       if (type === undefined) {
         type = recordType(schema.name);
         this.typeById.set(id, type);
       }
+      this.avroById.set(id, schema);
       payload = await this.registry.decode(buffer);
     } catch (err) {
       if (err instanceof PoisonMessageError || err instanceof UnavailableError) throw err;
       const msg = errorMessage(err);
       // An unknown id or a body that does not match its schema is the message's fault; anything
       // else is ours and must be retried, not dead-lettered.
-      if (isNotFound(err) || /not found|40403|invalid|truncated|unexpected|out of range/i.test(msg)) {
+      if (isNotFound(err) || /not found|40403|invalid|truncated|trailing|unexpected|out of range/i.test(msg)) {
         throw new PoisonMessageError(`cannot decode schema id ${id}: ${msg}`);
       }
       throw new UnavailableError(`schema registry: ${msg}`);
@@ -255,7 +313,7 @@ export class EventCodec {
       if (isUnregistered(err)) return undefined;
       throw err;
     }
-    await this.registry.getSchema(id);
+    this.avroById.set(id, (await this.registry.getSchema(id)) as AvroType);
     return id;
   }
 
@@ -287,6 +345,14 @@ export class EventCodec {
     this.ids.set(type, id);
     this.typeById.set(id, type);
   }
+}
+
+/** The schema id of a message in the Confluent wire format; PoisonMessageError for anything else. */
+function schemaIdOf(buffer: Buffer | null): number {
+  if (!buffer || buffer.length < WIRE_HEADER_BYTES + 1 || buffer.readUInt8(0) !== 0) {
+    throw new PoisonMessageError('not in the Confluent wire format');
+  }
+  return buffer.readInt32BE(1);
 }
 
 function recordType(fullName: string | undefined): EventType {

@@ -36,8 +36,8 @@ export interface RetryOptions extends BackoffOptions {
   signal?: AbortSignal;
   /** Checked after each failure: false once retrying is pointless (the partition was revoked). */
   alive?: () => boolean;
-  /** After each failure that will be retried: log and count it. */
-  onFailure: (err: unknown, attempt: number, nextDelayMs: number) => void;
+  /** After each failure that will be retried: log and count it. `what` is retryUntilDone's, so one options object can serve every step. */
+  onFailure: (err: unknown, attempt: number, nextDelayMs: number, what: string) => void;
   /** After each wait, before the next attempt (kafkajs's heartbeat, which throws on a rebalance). */
   between?: () => Promise<void>;
 }
@@ -56,7 +56,7 @@ export async function retryUntilDone<T>(what: string, attempt: () => Promise<T>,
       if (!retriable(err)) throw err;
       if (o.alive && !o.alive()) throw new AbortedError(what, err);
       const delay = backoffDelay(n, o);
-      o.onFailure(err, n, delay);
+      o.onFailure(err, n, delay, what);
       await sleep(delay, o.signal);
       if (o.between) await o.between();
     }

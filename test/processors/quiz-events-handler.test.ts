@@ -22,7 +22,7 @@ function handlerWith(send: DurableSender['sendBatch'], steps: string[], extra: {
     extra.decode?.();
     return { type: 'QuestionClosed', payload: { quizId: 'q' } };
   };
-  const codec = { decode, topics: { results: 't.quiz.results' } } as unknown as EventCodec;
+  const codec = { decodeKnown: () => undefined, decode, topics: { results: 't.quiz.results' } } as unknown as EventCodec;
   const applier = {
     round: () => ({ size: 0, exec: async () => [] }),
     needsOwnRound: () => false,
@@ -158,7 +158,7 @@ describe("a chunk's round in parts", () => {
       };
     };
     let planned = 0;
-    const codec = { decode: async () => ({ type: 'AnswerSubmitted', payload: {} }), topics: { results: 't.quiz.results' } } as unknown as EventCodec;
+    const codec = { decodeKnown: () => undefined, decode: async () => ({ type: 'AnswerSubmitted', payload: {} }), topics: { results: 't.quiz.results' } } as unknown as EventCodec;
     const applier = {
       round,
       needsOwnRound: () => false,

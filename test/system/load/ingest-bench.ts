@@ -74,7 +74,7 @@ async function drive(url: string, path: string, pairs: AnswerPairs, quiz: BenchQ
 }
 
 /** Redis's own CPU time (main thread, user + system) so far: what every ingest instance shares. */
-async function redisCpuMs(redis: RedisClient): Promise<number> {
+export async function redisCpuMs(redis: RedisClient): Promise<number> {
   const info = (await redis.call('INFO', 'cpu')) as string;
   const seconds = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 'NaN');
   return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;

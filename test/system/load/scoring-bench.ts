@@ -13,6 +13,8 @@ import { sleep } from './net';
 import type { SectionResult } from './results';
 import type { BenchSettings } from './settings';
 import { spread } from './stats';
+import { procUsage } from './children';
+import { redisCpuMs } from './ingest-bench';
 import { startTier } from './tiers';
 import { PROCESSOR_DEFAULTS } from '../../../processors/options';
 
@@ -89,14 +91,22 @@ async function produceBacklog(prefix: string, quizId: string, events: QuizEvent[
   }
 }
 
+/** CPU time used so far, ms. */
+interface CpuMs {
+  processor: number;
+  redis: number;
+}
+
 /**
  * Polls the quiz's answer counter until all `total` answers are scored: the rate from the first
  * scored answer seen to the last, or NaN with a note saying why there is none.
  */
-async function timeScoring(redis: RedisClient, quizId: string, total: number, run: number): Promise<{ rate: number; note?: string }> {
+async function timeScoring(redis: RedisClient, quizId: string, total: number, run: number, cpuMs: () => Promise<CpuMs>): Promise<{ rate: number; cpuUs: CpuMs; note?: string }> {
   const statsKey = redisKeys.stats(quizId);
   let firstAt = 0;
   let firstCount = 0;
+  let cpuAtFirst: CpuMs = { processor: NaN, redis: NaN };
+  let cpuAtEnd: CpuMs = { processor: NaN, redis: NaN };
   let endAt = 0;
   let last = 0;
   const deadline = Date.now() + 300_000;
@@ -110,17 +120,21 @@ async function timeScoring(redis: RedisClient, quizId: string, total: number, ru
     if (last > 0 && firstAt === 0) {
       firstAt = now;
       firstCount = last;
+      cpuAtFirst = await cpuMs();
     }
     if (last >= total) {
       endAt = now;
+      cpuAtEnd = await cpuMs();
       break;
     }
     await sleep(25);
   }
   const rate = endAt > firstAt && last > firstCount ? (last - firstCount) / ((endAt - firstAt) / 1000) : NaN;
-  if (!endAt) return { rate, note: `run ${run}: only ${last} of ${total} answers scored (it stopped moving, or 300 s passed).` };
-  if (!Number.isFinite(rate)) return { rate, note: `run ${run}: all ${total} answers were scored between two reads of the count; a larger backlog is needed for a rate.` };
-  return { rate };
+  const perAnswerUs = (k: keyof CpuMs) => ((cpuAtEnd[k] - cpuAtFirst[k]) * 1000) / (last - firstCount);
+  const cpuUs = { processor: perAnswerUs('processor'), redis: perAnswerUs('redis') };
+  if (!endAt) return { rate, cpuUs, note: `run ${run}: only ${last} of ${total} answers scored (it stopped moving, or 300 s passed).` };
+  if (!Number.isFinite(rate)) return { rate, cpuUs, note: `run ${run}: all ${total} answers were scored between two reads of the count; a larger backlog is needed for a rate.` };
+  return { rate, cpuUs };
 }
 
 export async function runScoringBench(s: BenchSettings, runPrefix: string, progress: (m: string) => void, prefixes: string[]): Promise<SectionResult> {
@@ -131,6 +145,8 @@ export async function runScoringBench(s: BenchSettings, runPrefix: string, progr
   const redis = createRedis(benchConfig('').redis, 'bench-scoring');
   const ours: number[] = [];
   const ref: number[] = [];
+  const processorCpuUs: number[] = [];
+  const redisCpuUs: number[] = [];
   const notes: string[] = [];
   try {
     for (let rep = 0; rep < s.reps; rep++) {
@@ -146,22 +162,25 @@ export async function runScoringBench(s: BenchSettings, runPrefix: string, progr
         await produceBacklog(prefix, quizId, backlogEvents(quizId, players, questionIds, openedAt));
         progress(`scoring: run ${rep + 1}/${s.reps}: ${total} answers in the backlog; starting the processor`);
         const proc = await startTier('processor', { TOPIC_PREFIX: prefix, PROCESSOR_GROUP_ID: `bench-score-${randomUUID().slice(0, 8)}` });
-        const timed = await timeScoring(redis, quizId, total, rep + 1);
+        const timed = await timeScoring(redis, quizId, total, rep + 1, async () => ({ processor: procUsage(proc.child.pid).cpuMs, redis: await redisCpuMs(redis) }));
         // Why a run fell short is in the processor's own log: keep its last lines before it stops.
         if (timed.note) notes.push(`${timed.note} The processor's last log lines: ${proc.child.tail()}`);
         await proc.child.stop();
         ours.push(timed.rate);
+        processorCpuUs.push(timed.cpuUs.processor);
+        redisCpuUs.push(timed.cpuUs.redis);
         const zincrby = await redisBenchmarkZincrby(Math.max(10_000, total * 4));
         ref.push(zincrby);
-        progress(`scoring: run ${rep + 1}/${s.reps}: processor ${Math.round(ours.at(-1) ?? NaN)} answers/s, redis-benchmark zincrby ${Math.round(zincrby)}/s`);
+        progress(
+          `scoring: run ${rep + 1}/${s.reps}: processor ${Math.round(ours.at(-1) ?? NaN)} answers/s (CPU per answer: processor ${Math.round(timed.cpuUs.processor)} µs, Redis ${Math.round(timed.cpuUs.redis)} µs), redis-benchmark zincrby ${Math.round(zincrby)}/s`,
+        );
       } catch (err) {
         // One failed run (the shared Postgres out of connections, say) must not discard the others.
         const msg = (err as Error).message.split('\n')[0];
         progress(`scoring: run ${rep + 1}/${s.reps} failed: ${msg}`);
         notes.push(`run ${rep + 1} failed and is left out: ${msg}`);
         if (ours.length > ref.length) ref.push(NaN);
-        while (ours.length <= rep) ours.push(NaN);
-        while (ref.length <= rep) ref.push(NaN);
+        for (const list of [ours, ref, processorCpuUs, redisCpuUs]) while (list.length <= rep) list.push(NaN);
       }
     }
     if (ours.every((v) => !Number.isFinite(v))) throw new Error(`every scoring run failed: ${notes.join('; ')}`);
@@ -172,11 +191,16 @@ export async function runScoringBench(s: BenchSettings, runPrefix: string, progr
   return {
     id: 'scoring',
     title: '4. Scoring: one processor catching up a backlog',
-    figures: [{ name: 'Answers scored/s (one processor, backlog)', unit: 'answers/s', ours, reference: ref, referenceName: 'redis-benchmark -P 50 ZINCRBY' }],
+    figures: [
+      { name: 'Answers scored/s (one processor, backlog)', unit: 'answers/s', ours, reference: ref, referenceName: 'redis-benchmark -P 50 ZINCRBY' },
+      { name: 'Processor CPU per scored answer', unit: 'µs', ours: processorCpuUs },
+      { name: 'Redis CPU per scored answer', unit: 'µs', ours: redisCpuUs },
+    ],
     notes: [
       `Backlog per run: one quiz, ${players} players × ${questions} open questions = ${total} answers (plus ${players} joins and ${questions} opens) in fresh topics (12 partitions), written before the processor starts; a fresh consumer group each run.`,
       `Timed from the first scored answer to the last via the quiz's answer counter in Redis (polled every 25 ms), so start-up and group join are excluded. BATCH_MAX_MESSAGES/BATCH_MAX_WAIT_MS at their defaults (${PROCESSOR_DEFAULTS.BATCH_MAX_MESSAGES}/${PROCESSOR_DEFAULTS.BATCH_MAX_WAIT_MS}); one quiz means one partition does all the work.`,
       `Ratio to the reference, run by run (processor answers/s ÷ ZINCRBY/s): ${ours.map((v, i) => (v / (ref[i] ?? NaN)).toFixed(4)).join(', ')}.`,
+      'CPU per scored answer: user + system time over the same span as the rate, of the processor process (/proc) and of Redis (INFO cpu, its main thread), divided by the answers scored in it. It is steadier than the rate on a shared machine: a rate falls when a neighbour takes the cores, the CPU an answer costs does not.',
       `Reference: redis-benchmark -q -n ${Math.max(10_000, total * 4)} -P 50 -r 100000 ZINCRBY (50 clients) against the same Redis right after each processor run.`,
       ...notes,
     ],
