@@ -149,7 +149,7 @@ export class EventCodec {
         const known = await this.lookUp(type);
         if (known !== undefined) return known;
         const { id: registered } = await this.registry.register(schema, { subject, compatibility: COMPATIBILITY.BACKWARD });
-        this.avroById.set(registered, (await this.registry.getSchema(registered)) as AvroType);
+        await this.holdSchema(registered);
         return registered;
       });
       this.remember(type, id);
@@ -225,7 +225,7 @@ export class EventCodec {
   }
 
   async decode(buffer: Buffer | null): Promise<DecodedEvent> {
-    return this.decodeKnown(buffer) ?? this.decodeFetching(schemaIdOf(buffer), buffer!);
+    return this.decodeKnown(buffer) ?? this.decodeFetching(buffer!);
   }
 
   /**
@@ -245,29 +245,24 @@ export class EventCodec {
     }
   }
 
-  private async decodeFetching(id: number, buffer: Buffer): Promise<DecodedEvent> {
-    let type = this.typeById.get(id);
-    let payload: unknown;
+  /** Fetches the schema of an id this codec has not met yet, then decodes as decodeKnown does. */
+  private async decodeFetching(buffer: Buffer): Promise<DecodedEvent> {
+    const id = schemaIdOf(buffer);
     try {
       // Cached by the client after the first call; the registry is asked once per id.
-      const schema = (await this.call(`schema ${id}`, this.o.callDeadlineMs, () => this.registry.getSchema(id))) as AvroType & { name?: string };
-      if (type === undefined) {
-        type = recordType(schema.name);
-        this.typeById.set(id, type);
-      }
-      this.avroById.set(id, schema);
-      payload = await this.registry.decode(buffer);
+      const schema = await this.call(`schema ${id}`, this.o.callDeadlineMs, () => this.holdSchema(id));
+      if (!this.typeById.has(id)) this.typeById.set(id, recordType(schema.name));
     } catch (err) {
       if (err instanceof PoisonMessageError || err instanceof UnavailableError) throw err;
       const msg = errorMessage(err);
-      // An unknown id or a body that does not match its schema is the message's fault; anything
-      // else is ours and must be retried, not dead-lettered.
-      if (isNotFound(err) || /not found|40403|invalid|truncated|trailing|unexpected|out of range/i.test(msg)) {
+      // An unknown id or a schema that is not one of ours is the message's fault; anything else is
+      // ours and must be retried, not dead-lettered.
+      if (isNotFound(err) || /not found|40403|invalid|truncated|unexpected|out of range/i.test(msg)) {
         throw new PoisonMessageError(`cannot decode schema id ${id}: ${msg}`);
       }
       throw new UnavailableError(`schema registry: ${msg}`);
     }
-    return { type, payload } as DecodedEvent;
+    return this.decodeKnown(buffer)!;
   }
 
   /** Stops retrying and closes the client's connections. */
@@ -313,8 +308,15 @@ export class EventCodec {
       if (isUnregistered(err)) return undefined;
       throw err;
     }
-    this.avroById.set(id, (await this.registry.getSchema(id)) as AvroType);
+    await this.holdSchema(id);
     return id;
+  }
+
+  /** The schema of `id` from the registry client (which caches it), kept for encode() and decodeKnown(). */
+  private async holdSchema(id: number): Promise<AvroType> {
+    const avro = (await this.registry.getSchema(id)) as AvroType;
+    this.avroById.set(id, avro);
+    return avro;
   }
 
   /** Runs one idempotent registry call, retrying transient failures with backoff until the deadline. */

@@ -223,17 +223,9 @@ export class QuizEventsHandler {
   ): Promise<void> {
     this.d.log.warn({ topic, partition, offset: message.offset, reason }, 'dead-lettering message');
     const dl = this.d.codec.topics.deadLetter;
-    const value = await retryUntilDone('dead-letter', () =>
-      this.d.codec.encode(dl, 'DeadLetter', {
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key ?? null,
-        value: message.value ?? null,
-        reason,
-        failedAt: Date.now(),
-      }),
-    retrying);
+    const encode = () =>
+      this.d.codec.encode(dl, 'DeadLetter', { topic, partition, offset: message.offset, key: message.key ?? null, value: message.value ?? null, reason, failedAt: Date.now() });
+    const value = await retryUntilDone('dead-letter', encode, retrying);
     effects.output(dl, message.key?.toString() ?? '', value);
     this.d.metrics.consumed.inc({ type: 'poison' });
     this.d.metrics.deadLettered.inc({ reason: reason.startsWith('not in the Confluent') || reason.startsWith('cannot decode') ? 'undecodable' : 'unappliable' });

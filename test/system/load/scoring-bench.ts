@@ -179,7 +179,6 @@ export async function runScoringBench(s: BenchSettings, runPrefix: string, progr
         const msg = (err as Error).message.split('\n')[0];
         progress(`scoring: run ${rep + 1}/${s.reps} failed: ${msg}`);
         notes.push(`run ${rep + 1} failed and is left out: ${msg}`);
-        if (ours.length > ref.length) ref.push(NaN);
         for (const list of [ours, ref, processorCpuUs, redisCpuUs]) while (list.length <= rep) list.push(NaN);
       }
     }
