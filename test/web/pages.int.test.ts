@@ -223,6 +223,32 @@ test('in a live quiz a locked-in answer waits for its result, not for the close'
   expect(logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
 });
 
+test('a Join pressed before the page has its config waits for the page; it does not submit the form and reload', async () => {
+  const quizId = uniqueId('webj');
+  expect((await client.createQuiz(sampleQuiz(quizId, { questions: 1 }))).status).toBe(201);
+  const { page, logs } = await newPage(browser, { width: 390, height: 800 });
+  // Hold config.json: the script that handles the form cannot start before it has arrived.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/config.json', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(`${pushUrl}/play.html?quiz=${quizId}`);
+  await page.getByLabel('Your name').fill('Fay');
+  const join = page.getByRole('button', { name: 'Join' });
+  expect(await join.isDisabled()).toBe(true);
+  const clicked = join.click(); // waits for the button to be enabled
+  await new Promise((r) => setTimeout(r, 300));
+  release();
+  await clicked;
+  await page.locator('#game').waitFor();
+  expect(await page.locator('#me').textContent()).toBe('Fay');
+  expect(new URL(page.url()).searchParams.has('name')).toBe(false); // the form was never submitted by the browser
+  expect(await page.locator('#join-status').textContent()).not.toMatch(/Could not join/);
+  expect(logs.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});
+
 test('the host creates a quiz from pasted JSON, opens and closes a question, and sees the reveal counts once the processors released them', async () => {
   const quizId = uniqueId('webh');
   const { page, logs } = await newPage(browser);

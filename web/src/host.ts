@@ -1,7 +1,7 @@
 import type { SnapshotWire } from '../../common/messages/wire';
 import { ApiError, IngestApi } from './lib/api';
 import { loadPageConfig, type PageConfig } from './lib/config';
-import { $, h, queryParam, say, show } from './lib/dom';
+import { $, h, onSubmit, queryParam, say, show } from './lib/dom';
 import { choicesOf } from './lib/answer';
 import { acceptedText, isNewer } from './lib/display';
 import { quizFromForm, SAMPLE_QUIZ, type FormQuestion } from './lib/host-form';
@@ -512,8 +512,7 @@ async function main(): Promise<void> {
   $('#add-question').addEventListener('click', addFormQuestion);
 
   const status = $('#create-status');
-  $('#create-form').addEventListener('submit', (ev) => {
-    ev.preventDefault();
+  onSubmit($('#create-form'), () => {
     try {
       const body = quizFromForm(($('#title-input') as HTMLInputElement).value, ($('#id-input') as HTMLInputElement).value, readFormQuestions(), {
         scoreVisibility: ($('#visibility-input') as HTMLSelectElement).value as ScoreVisibility,
@@ -528,8 +527,7 @@ async function main(): Promise<void> {
       say(status, (err as Error).message, 'error');
     }
   });
-  $('#json-form').addEventListener('submit', (ev) => {
-    ev.preventDefault();
+  onSubmit($('#json-form'), () => {
     let body: unknown;
     try {
       body = JSON.parse(($('#json-input') as HTMLTextAreaElement).value);
@@ -540,8 +538,7 @@ async function main(): Promise<void> {
     say(status, 'Creating…');
     create(body).catch((err: unknown) => say(status, `Could not create the quiz: ${messageOf(err)}`, 'error'));
   });
-  $('#load-form').addEventListener('submit', (ev) => {
-    ev.preventDefault();
+  onSubmit($('#load-form'), () => {
     const id = ($('#load-input') as HTMLInputElement).value.trim();
     load(id).catch((err: unknown) => say(status, `Could not load quiz ${id}: ${messageOf(err)}`, 'error'));
   });

@@ -1,7 +1,7 @@
 import { answerBody, answerLabel, answerModeOf, choicesOf, rightByReveal, type AnswerInput, type AnswerMode } from './lib/answer';
 import { ApiError, IngestApi } from './lib/api';
 import { loadPageConfig } from './lib/config';
-import { $, h, queryParam, randomBytes, say, show } from './lib/dom';
+import { $, h, onSubmit, queryParam, randomBytes, say, show } from './lib/dom';
 import { acceptedText, lockedInText, ordinal, resultText, rightWrongText } from './lib/display';
 import { randomAnswerId, randomPlayerId } from './lib/ids';
 import { parseJoinCode } from './lib/join-code';
@@ -434,8 +434,7 @@ async function main(): Promise<void> {
   $('#submit-choices').addEventListener('click', () => {
     if (current) void answer(current.questionId, { choiceIds: checkedChoiceIds() });
   });
-  $('#text-answer').addEventListener('submit', (ev) => {
-    ev.preventDefault();
+  onSubmit($('#text-answer'), () => {
     if (current) void answer(current.questionId, { text: ($('#text-input') as HTMLInputElement).value });
   });
   const saved = quizParam ? loadSession(quizParam) : undefined;
@@ -451,8 +450,7 @@ async function main(): Promise<void> {
   const given = pinParam ?? quizParam;
   if (given) quizInput.value = given;
   (given ? nameInput : quizInput).focus();
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
+  onSubmit(form, () => {
     const button = form.querySelector('button');
     if (button) button.disabled = true;
     say($('#join-status'), 'Joining…');

@@ -43,3 +43,16 @@ export function say(el: HTMLElement, message: string, kind: 'info' | 'error' | '
   el.textContent = message;
   el.dataset.kind = kind;
 }
+
+/**
+ * Takes over a form's submit, then enables its submit buttons. The pages ship those buttons
+ * disabled: pressed before the script has loaded the page's config, the browser would submit the
+ * form itself and reload the page, dropping what was typed.
+ */
+export function onSubmit(form: HTMLElement, handler: () => void): void {
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    handler();
+  });
+  for (const button of form.querySelectorAll<HTMLButtonElement>('button[type="submit"]')) button.disabled = false;
+}
