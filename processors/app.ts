@@ -12,6 +12,7 @@ import { QuizCatalog } from './quiz-catalog';
 import { QuizEventsHandler } from './quiz-events-handler';
 import { RedisRebuild } from './redis-rebuild';
 import { SerialLock } from './serial-lock';
+import { WriteBehind } from './write-behind';
 import { SnapshotPublisher } from './snapshot-publisher';
 import { SnapshotScheduler } from './snapshot-scheduler';
 import { SnapshotThrottle } from './snapshot-throttle';
@@ -35,7 +36,9 @@ export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) 
   const { options, log, pg, redis, kafka, producer, codec, metrics } = deps;
   let schemas: SchemaReadiness | undefined;
   const leaderboard = new LeaderboardWriter(redis);
-  const catalog = new QuizCatalog(pg, options.quizCacheSize);
+  // Postgres is read only behind the chunks' queued transactions (write-behind.ts).
+  const writes = new WriteBehind(pg);
+  const catalog = new QuizCatalog(writes.reader, options.quizCacheSize);
   const throttle = new SnapshotThrottle(options.snapshotThrottleMs, Date.now);
   const lock = new SerialLock();
   const pending = new PendingSnapshots(redis, codec.topics.quizEvents);
@@ -43,14 +46,15 @@ export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) 
   const publisher = new SnapshotPublisher(leaderboard, codec, producer, throttle, options.snapshotTopN, metrics, log, openQuestions, (quizId, seq) =>
     pending.settled(quizId, seq),
   );
-  const rebuild = new RedisRebuild(redis, pg, leaderboard, options.snapshotTopN, log, openQuestions);
+  const rebuild = new RedisRebuild(redis, writes.reader, leaderboard, options.snapshotTopN, log, openQuestions);
   const snapshots = new SnapshotScheduler(throttle, pending, rebuild, publisher, lock, log);
   const handler = new QuizEventsHandler(
     {
       codec,
-      applier: new EventApplier(catalog, leaderboard, new QuestionAnswers(pg), codec, metrics),
+      applier: new EventApplier(catalog, leaderboard, new QuestionAnswers(writes.reader), codec, metrics),
       producer,
       pg,
+      writes,
       lock,
       metrics,
       log,

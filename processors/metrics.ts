@@ -40,7 +40,7 @@ export class ProcessorMetrics {
     });
     this.flushDuration = new Histogram({
       name: 'processor_flush_duration_seconds',
-      help: 'Time to make a batch durable: Kafka outputs, Postgres transaction, offset commit',
+      help: 'Time to make a chunk durable: Kafka outputs, then its Postgres transaction and offset commit (queued behind the previous chunk\'s)',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     });

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { PgReader } from './write-behind';
 import type { ScoredRow } from './pg-batch';
 
 // Every counted answer to one question, for the results a close releases: what earlier batches
@@ -30,7 +30,7 @@ const ANSWERS_OF_QUESTION = `
   FROM scored_answers WHERE quiz_id = $1 AND question_id = $2`;
 
 export class QuestionAnswers {
-  constructor(private readonly pg: Pool) {}
+  constructor(private readonly pg: PgReader) {}
 
   /** One row per player: Postgres's when it has one (a replayed answer in `pending` repeats it). */
   async of(quizId: string, questionId: string, pending: readonly ScoredRow[]): Promise<ScoredRow[]> {

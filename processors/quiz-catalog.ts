@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { PgReader } from './write-behind';
 import { PoisonMessageError } from '../common/errors';
 import type { QuestionClosed, QuestionOpened } from '../common/messages/events';
 import { rankingEpoch } from './ranking';
@@ -75,7 +75,7 @@ export class QuizCatalog {
   private readonly quizzes = new Map<string, QuizInfo>();
 
   constructor(
-    private readonly pg: Pool,
+    private readonly pg: PgReader,
     private readonly maxQuizzes: number,
   ) {}
 

@@ -13,6 +13,7 @@ import type { WriteRound } from './leaderboard-writer';
 import type { ProcessorMetrics } from './metrics';
 import { writePgBatch } from './pg-batch';
 import type { SerialLock } from './serial-lock';
+import type { WriteBehind } from './write-behind';
 
 // The consumer's eachBatch. A fetched batch is cut into chunks of at most BATCH_MAX_MESSAGES
 // messages or BATCH_MAX_WAIT_MS of processing, so chunk sizes follow the load: a backlog fills
@@ -23,9 +24,11 @@ import type { SerialLock } from './serial-lock';
 // their Redis scripts queued on one round; the round goes to Redis in pipelined parts of
 // SUB_ROUND_SIZE, each sent once queued, so Redis runs them while the rest is planned (a
 // QuestionClosed, which reads what came before it, ends one round and is applied alone); the
-// replies, in order, give the outputs and the Postgres rows. Then the flush: Kafka outputs and one
-// Postgres transaction, and only then the offset commit. A crash anywhere before the commit replays
-// the chunk, and every effect is idempotent, so nothing is lost or counted twice.
+// replies, in order, give the outputs and the Postgres rows. Then the flush: the Kafka outputs, the
+// snapshot path told the chunk's seq, and, queued behind the lock (write-behind.ts), one Postgres
+// transaction and only then the offset commit, which run while the next chunk is planned; one chunk
+// at most waits on its transaction while another is applied. A crash anywhere before the commit
+// replays the chunk, and every effect is idempotent, so nothing is lost or counted twice.
 
 /** Half the brokers' default message.max.bytes: one produce request never carries a record batch they refuse. */
 const PRODUCE_REQUEST_MAX_BYTES = 512 * 1024;
@@ -42,12 +45,14 @@ export interface HandlerDeps {
   applier: EventApplier;
   producer: DurableSender;
   pg: Pool;
+  /** The chunks' Postgres transactions and offset commits, in order, behind the lock. */
+  writes: WriteBehind;
   lock: SerialLock;
   metrics: ProcessorMetrics;
   log: Logger;
-  /** Called after a chunk is durable, with the quizzes it changed and their seq. */
+  /** Called after a chunk is flushed (its Postgres transaction may still be queued), with the quizzes it changed and their seq. */
   onFlushed: (changed: Map<string, number>) => Promise<void>;
-  /** Runs after the chunk's effects are durable and before its offset is committed. */
+  /** Runs under the lock once the chunk's state is in Redis and its outputs in Kafka, before its Postgres transaction and offset commit. */
   beforeCommit: (partition: number, changed: Map<string, number>) => Promise<void>;
   /** True while a due snapshot waits for the lock: a chunk that has run CHUNK_MIN_MS stops taking messages and flushes. */
   snapshotWaiting?: () => boolean;
@@ -72,8 +77,16 @@ export class QuizEventsHandler {
     const alive = () => p.isRunning() && !p.isStale();
     const retrying = this.retrying(alive, p);
     let next = 0;
+    let failure: { err: unknown } | undefined;
+    // The transaction of the chunk before the previous one: a chunk starts once it is in, so at
+    // most one chunk's transaction is outstanding while another is applied (Postgres down does not
+    // let Redis run ahead by more than a chunk).
+    let olderWrite: Promise<void> = Promise.resolve();
+    let lastWrite: Promise<void> = Promise.resolve();
     try {
-      while (next < batch.messages.length && alive()) {
+      while (next < batch.messages.length && alive() && !this.d.writes.failed) {
+        await olderWrite;
+        if (this.d.writes.failed) break;
         const effects = new BatchEffects();
         await this.d.lock.run(async () => {
           const started = Date.now();
@@ -87,25 +100,34 @@ export class QuizEventsHandler {
           await this.runRound(chunk, retrying);
           if (effects.lastOffset !== undefined) {
             // A flush serves many messages (many traces): its span links to each message's span.
-            await inSpan(`${batch.topic} flush`, { links: effects.traceLinks, attributes: { 'messaging.batch.message_count': effects.messages } }, () =>
-              this.flush(batch.topic, batch.partition, effects, p),
+            const { written } = await inSpan(`${batch.topic} flush`, { links: effects.traceLinks, attributes: { 'messaging.batch.message_count': effects.messages } }, () =>
+              this.flush(batch, effects, p),
             );
+            olderWrite = lastWrite;
+            lastWrite = written;
           }
         });
         if (effects.lastOffset === undefined) break;
-        this.d.metrics.lag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(effects.lastOffset) - 1));
         await this.d.onFlushed(effects.changedQuizzes);
         await p.heartbeat();
       }
     } catch (err) {
-      // Revoked or stopping while a dependency failed: whoever owns the partition next replays the
-      // unflushed messages (nothing was committed for them).
-      if (err instanceof AbortedError) {
-        this.d.log.warn({ err: err.lastError, partition: batch.partition }, 'batch abandoned; its uncommitted messages will be replayed');
-        return;
-      }
-      throw err;
+      failure = { err };
     }
+    // The chunks applied so far finish their transactions and commits whatever stopped the loop.
+    try {
+      await this.d.writes.drain();
+    } catch (err) {
+      failure ??= { err };
+    }
+    if (!failure) return;
+    // Revoked or stopping while a dependency failed: whoever owns the partition next replays the
+    // uncommitted messages.
+    if (failure.err instanceof AbortedError) {
+      this.d.log.warn({ err: failure.err.lastError, partition: batch.partition }, 'batch abandoned; its uncommitted messages will be replayed');
+      return;
+    }
+    throw failure.err;
   };
 
   /** One consumer span per message, a child of the producer span whose context ingest put in its headers. */
@@ -231,7 +253,12 @@ export class QuizEventsHandler {
     this.d.metrics.deadLettered.inc({ reason: reason.startsWith('not in the Confluent') || reason.startsWith('cannot decode') ? 'undecodable' : 'unappliable' });
   }
 
-  private async flush(topic: string, partition: number, effects: BatchEffects, p: EachBatchPayload): Promise<void> {
+  /**
+   * Produces the chunk's outputs and tells the snapshot path its seq, then queues its Postgres
+   * transaction and offset commit; `written` settles when those have run (or were skipped after a failure).
+   */
+  private async flush(batch: EachBatchPayload['batch'], effects: BatchEffects, p: EachBatchPayload): Promise<{ written: Promise<void> }> {
+    const { topic, partition } = batch;
     const timer = this.d.metrics.flushDuration.startTimer();
     // A stopping process still finishes the chunk it has applied; only a revoked partition gives up.
     const retrying = this.retrying(() => !p.isStale(), p);
@@ -247,12 +274,18 @@ export class QuizEventsHandler {
     // replayed), that close's reveal and held results would never be sent. The other way round, a
     // replay sends the outputs again, which their consumers take as repeats.
     await produce();
-    await retryUntilDone('postgres', () => writePgBatch(this.d.pg, this.o.groupId, effects.toPgBatch([{ topic, partition, nextOffset }])), retrying);
+    // Redis holds the chunk's state now: a snapshot may be built from it under this seq (a replay
+    // after a crash rebuilds the same state, every script being idempotent).
     await retryUntilDone('before-commit', () => this.d.beforeCommit(partition, effects.changedQuizzes), retrying);
-    p.resolveOffset(effects.lastOffset!);
-    await retryUntilDone('commit', () => p.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }), retrying);
-    this.d.metrics.batchSize.observe(effects.messages);
-    timer();
+    const written = this.d.writes.queue(async () => {
+      await retryUntilDone('postgres', () => writePgBatch(this.d.pg, this.o.groupId, effects.toPgBatch([{ topic, partition, nextOffset }])), retrying);
+      p.resolveOffset(effects.lastOffset!);
+      await retryUntilDone('commit', () => p.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }), retrying);
+      this.d.metrics.lag.set({ partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(effects.lastOffset) - 1));
+      this.d.metrics.batchSize.observe(effects.messages);
+      timer();
+    });
+    return { written };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { PgReader } from './write-behind';
 import type { Logger } from '../common/logger';
 import { failoverEpoch, redisKeys, type RedisClient } from '../common/redis';
 import { scoredMarker, type LeaderboardWriter } from './leaderboard-writer';
@@ -13,10 +13,11 @@ import { NO_STREAK, advanceStreak, previousOpening, streakField, type StreakStat
 //
 // How a loss is noticed: each quiz carries a marker key (redisKeys.built) written together
 // with its state. Before a snapshot of a quiz is built, the marker is checked; when it is missing
-// the quiz's state is rewritten from Postgres first. This runs under the processor's serial lock
-// after the chunk was flushed, so Postgres then holds every message this process applied: answers
-// applied to the emptied Redis meanwhile are in Postgres too, and the rewrite replaces the partial
-// totals they left. No snapshot is published from a Redis that lost its state.
+// the quiz's state is rewritten from Postgres first. This runs under the processor's serial lock,
+// between chunks, and reads Postgres behind the transactions of the chunks applied so far
+// (write-behind.ts), so Postgres then holds every message this process applied: answers applied to
+// the emptied Redis meanwhile are in Postgres too, and the rewrite replaces the partial totals they
+// left. No snapshot is published from a Redis that lost its state.
 //
 // A Redis Cluster failover is subtler: the promoted replica has the quiz's marker but may lack the
 // last writes its primary acknowledged (replication is asynchronous). So before any snapshot is
@@ -88,14 +89,14 @@ export class RedisRebuild {
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly pg: Pool,
+    private readonly pg: PgReader,
     private readonly store: LeaderboardWriter,
     private readonly topN: number,
     private readonly log: Logger,
     private readonly openQuestions: (quizId: string) => Promise<string[]>,
   ) {}
 
-  /** Called after a chunk is durable: these quizzes' Redis state now matches Postgres up to `seq`. */
+  /** Called once a chunk is in Redis: these quizzes' state, and Postgres behind the queued transactions, now run up to `seq`. */
   noteChanged(changed: Map<string, number>): void {
     for (const [quizId, seq] of changed) this.seen.touch(quizId, seq);
   }

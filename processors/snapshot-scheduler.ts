@@ -33,9 +33,9 @@ export class SnapshotScheduler {
   ) {}
 
   /**
-   * A chunk's effects are durable and its offset not committed yet; runs still under the lock, so
-   * the timer must not read this chunk's state from Redis before the throttle knows its seq, or it
-   * publishes newer state under an older seq.
+   * A chunk's state is in Redis and its outputs in Kafka; its Postgres transaction and offset commit
+   * come after. Runs still under the lock, so the timer must not read this chunk's state from Redis
+   * before the throttle knows its seq, or it publishes newer state under an older seq.
    */
   changed(partition: number, changed: Map<string, number>): Promise<void> {
     for (const [quizId, seq] of changed) {

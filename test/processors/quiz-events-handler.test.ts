@@ -8,6 +8,7 @@ import type { EventApplier } from '../../processors/event-applier';
 import { ProcessorMetrics } from '../../processors/metrics';
 import { QuizEventsHandler } from '../../processors/quiz-events-handler';
 import { SerialLock } from '../../processors/serial-lock';
+import { WriteBehind, type PgReader } from '../../processors/write-behind';
 
 // The order of a chunk's flush, with the I/O faked: the Postgres transaction records the questions a
 // chunk released, and a replay that finds a question released there reveals nothing again, so the
@@ -43,7 +44,7 @@ function handlerWith(send: DurableSender['sendBatch'], steps: string[], extra: {
   return handlerOf({ codec, applier, producer: { sendBatch: send } as unknown as DurableSender, pg, snapshotWaiting: extra.snapshotWaiting }, { maxMessages: 100, maxWaitMs: 500 });
 }
 
-/** A handler over the given fakes, with a real lock and metrics, a silent log and no snapshot path. */
+/** A handler over the given fakes, with a real lock, write queue and metrics, a silent log and no snapshot path. */
 function handlerOf(
   d: Pick<ConstructorParameters<typeof QuizEventsHandler>[0], 'codec' | 'applier' | 'producer' | 'pg' | 'snapshotWaiting'>,
   o: { maxMessages: number; maxWaitMs: number },
@@ -51,6 +52,7 @@ function handlerOf(
   return new QuizEventsHandler(
     {
       ...d,
+      writes: new WriteBehind(d.pg as unknown as PgReader),
       lock: new SerialLock(),
       metrics: new ProcessorMetrics(new Registry()),
       log: createLogger('test', 'silent'),
@@ -199,5 +201,73 @@ describe("a chunk's round in parts", () => {
     ]);
     const finishes = log.filter((l) => l.startsWith('finish'));
     expect(finishes).toEqual(Array.from({ length: 1_200 }, (_, n) => `finish ${n}: reply ${n}`));
+  });
+});
+
+describe("a chunk's Postgres transaction behind the next chunk", () => {
+  /** One message per chunk; each transaction's COMMIT waits until the test lets it through. */
+  function overlapHandler(log: string[], commitFails?: number) {
+    let planned = 0;
+    let transactions = 0;
+    const gates: Array<() => void> = [];
+    const codec = { decodeKnown: () => undefined, decode: async () => ({ type: 'AnswerSubmitted', payload: {} }), topics: { results: 't.quiz.results' } } as unknown as EventCodec;
+    const applier = {
+      round: () => ({ size: 0, exec: async () => [] }),
+      needsOwnRound: () => false,
+      plan: async () => {
+        log.push(`plan ${planned++}`);
+        return undefined;
+      },
+    } as unknown as EventApplier;
+    const pg = {
+      connect: async () => {
+        const id = transactions++;
+        return {
+          query: async (sql: string) => {
+            if (sql.trim() === 'COMMIT') {
+              await new Promise<void>((resolve) => gates.push(resolve));
+              if (id === commitFails) throw Object.assign(new Error('connection lost'), { code: '57P01' });
+              log.push(`commit transaction ${id}`);
+            }
+            return { rows: [], rowCount: 0 };
+          },
+          release: () => undefined,
+        };
+      },
+    } as unknown as Pool;
+    const handler = handlerOf({ codec, applier, producer: { sendBatch: async () => [] } as unknown as DurableSender, pg }, { maxMessages: 1, maxWaitMs: 60_000 });
+    const letOneThrough = async () => {
+      while (gates.length === 0) await new Promise((r) => setTimeout(r, 5));
+      gates.shift()!();
+    };
+    return { handler, letOneThrough };
+  }
+
+  it('the next chunk is applied while a transaction runs, but no more than one', async () => {
+    const log: string[] = [];
+    const { handler, letOneThrough } = overlapHandler(log);
+    const steps: string[] = [];
+    const done = handler.eachBatch(payload(() => false, steps, 3));
+    await letOneThrough();
+    await letOneThrough();
+    await letOneThrough();
+    await done;
+    // Message 1 was planned while transaction 0 waited; message 2 only once transaction 0 was in.
+    expect(log).toEqual(['plan 0', 'plan 1', 'commit transaction 0', 'plan 2', 'commit transaction 1', 'commit transaction 2']);
+    expect(steps).toEqual(['commit', 'commit', 'commit']);
+  });
+
+  it('a transaction that fails once its partition is revoked stops the batch: nothing after it is committed', async () => {
+    const log: string[] = [];
+    let revoked = false;
+    const { handler, letOneThrough } = overlapHandler(log, 0);
+    const steps: string[] = [];
+    const done = handler.eachBatch(payload(() => revoked, steps, 3));
+    await letOneThrough(); // transaction 0 fails; the partition moves while it is retried
+    revoked = true;
+    await done;
+    expect(steps).toEqual([]);
+    expect(log.filter((l) => l.startsWith('commit'))).toEqual([]);
+    expect(log).not.toContain('plan 2');
   });
 });
