@@ -20,6 +20,8 @@ export interface SendResult {
   notOffered: number;
   failed: Record<string, number>;
   durationS: number;
+  /** The pairs ran out before the duration: the run was cut short. */
+  exhausted: boolean;
 }
 
 export async function sendAnswers(baseUrl: string, quizId: string, pairs: AnswerPairs, o: { rate: number; durationS: number; sockets: number; maxInFlight: number }): Promise<SendResult> {
@@ -84,5 +86,5 @@ export async function sendAnswers(baseUrl: string, quizId: string, pairs: Answer
   // Bounded by the request timeout above.
   await Promise.all([...pending]);
   agent.destroy();
-  return { accepted, offered, notOffered, failed, durationS };
+  return { accepted, offered, notOffered, failed, durationS, exhausted };
 }

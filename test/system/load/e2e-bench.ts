@@ -61,7 +61,8 @@ export async function runE2eBench(s: BenchSettings, env: Record<string, string>,
       );
       await sleep(1_000); // the initial snapshot arrives and push's consumers settle
       const base = snapshots.at(-1)?.answers ?? 0;
-      const pairs = new AnswerPairs(quiz, rep * perRep);
+      // Each run has questions of its own: one that answered the next run's would leave it 409s.
+      const pairs = new AnswerPairs(quiz, rep * perRep, (rep + 1) * perRep);
       const sampledIds = new Set(sampled.map((p) => p.id));
       const sent = await sendAnswers(ingest.url, quiz.quizId, pairs, { rate: sizes.targetRate, durationS: sizes.durationS, sockets: sizes.senders, maxInFlight: sizes.senders * 4 });
       const accepted = [...sent.accepted].sort((a, b) => a.acceptedAt - b.acceptedAt);
@@ -97,7 +98,8 @@ export async function runE2eBench(s: BenchSettings, env: Record<string, string>,
       notes.push(`run ${rep + 1}: time between snapshots at the viewer while answers came in: p50 ${gapP50} ms, p99 ${gapP99} ms, max ${gapMax} ms (${gaps.length} gaps).`);
       progress(`e2e: run ${rep + 1}/${s.reps}: snapshot gaps p50 ${gapP50} ms, max ${gapMax} ms`);
       const fails = Object.entries(sent.failed).map(([k, v]) => `${k}×${v}`).join(', ') || 'none';
-      notes.push(`run ${rep + 1}: offered ${sent.offered} in ${sent.durationS.toFixed(1)} s (${sent.notOffered} not offered: in-flight cap), ${accepted.length} accepted, failures: ${fails}; ${snapLat.length}/${accepted.length} seen in a snapshot, ${ownLat.length}/${ownExpected.length} sampled results seen.`);
+      const ranOut = sent.exhausted ? ` It ran out of (player, question) pairs (${pairs.capacity}) before ${sizes.durationS} s: the run was short.` : '';
+      notes.push(`run ${rep + 1}: offered ${sent.offered} in ${sent.durationS.toFixed(1)} s (${sent.notOffered} not offered: in-flight cap), ${accepted.length} accepted, failures: ${fails}; ${snapLat.length}/${accepted.length} seen in a snapshot, ${ownLat.length}/${ownExpected.length} sampled results seen.${ranOut}`);
       progress(`e2e: run ${rep + 1}/${s.reps}: ${Math.round(accepted.length / sent.durationS)}/s accepted, snapshot p99 ${Math.round(percentile(snapLat, 99))} ms, own result p99 ${Math.round(percentile(ownLat, 99))} ms`);
     }
     const closeLast: number[] = [];

@@ -121,17 +121,26 @@ export async function closeQuestion(ingestUrl: string, quizId: string, questionI
  */
 export class AnswerPairs {
   private next = 0;
-  constructor(private readonly quiz: BenchQuiz, private readonly firstQuestion = 0) {}
+  private readonly endQuestion: number;
+
+  /** The pairs of questions firstQuestion up to endQuestion (exclusive; default: the last). */
+  constructor(
+    private readonly quiz: BenchQuiz,
+    private readonly firstQuestion = 0,
+    endQuestion?: number,
+  ) {
+    this.endQuestion = Math.min(endQuestion ?? quiz.questionIds.length, quiz.questionIds.length);
+  }
 
   get capacity(): number {
-    return this.quiz.players.length * (this.quiz.questionIds.length - this.firstQuestion);
+    return this.quiz.players.length * (this.endQuestion - this.firstQuestion);
   }
 
   take(): { player: BenchPlayer; questionId: string } | undefined {
     const i = this.next++;
     const n = this.quiz.players.length;
     const q = this.firstQuestion + Math.floor(i / n);
-    if (q >= this.quiz.questionIds.length) return undefined;
+    if (q >= this.endQuestion) return undefined;
     return { player: this.quiz.players[i % n]!, questionId: this.quiz.questionIds[q]! };
   }
 }
