@@ -2,7 +2,8 @@ import type { PgReader } from './write-behind';
 import type { ScoredRow } from './pg-batch';
 
 // Every counted answer to one question, for the results a close releases: what earlier batches
-// made durable in Postgres plus what the batch in progress has applied but not flushed yet. Read
+// made durable in Postgres (the read waits for their queued transactions, write-behind.ts) plus
+// what the batch in progress has applied but not flushed yet. Read
 // from Postgres, not from Redis, so a Redis that lost its state (and is rebuilt before the next
 // snapshot) cannot make a close forget anyone's result.
 
