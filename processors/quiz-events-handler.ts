@@ -78,14 +78,11 @@ export class QuizEventsHandler {
     const retrying = this.retrying(alive, p);
     let next = 0;
     let failure: { err: unknown } | undefined;
-    // The transaction of the chunk before the previous one: a chunk starts once it is in, so at
-    // most one chunk's transaction is outstanding while another is applied (Postgres down does not
-    // let Redis run ahead by more than a chunk).
-    let olderWrite: Promise<void> = Promise.resolve();
-    let lastWrite: Promise<void> = Promise.resolve();
     try {
       while (next < batch.messages.length && alive() && !this.d.writes.failed) {
-        await olderWrite;
+        // One chunk's transaction outstanding while the next is applied, no more: with Postgres
+        // down, Redis runs ahead by one chunk, not by the backlog.
+        await this.d.writes.room();
         if (this.d.writes.failed) break;
         const effects = new BatchEffects();
         await this.d.lock.run(async () => {
@@ -100,11 +97,9 @@ export class QuizEventsHandler {
           await this.runRound(chunk, retrying);
           if (effects.lastOffset !== undefined) {
             // A flush serves many messages (many traces): its span links to each message's span.
-            const { written } = await inSpan(`${batch.topic} flush`, { links: effects.traceLinks, attributes: { 'messaging.batch.message_count': effects.messages } }, () =>
+            await inSpan(`${batch.topic} flush`, { links: effects.traceLinks, attributes: { 'messaging.batch.message_count': effects.messages } }, () =>
               this.flush(batch, effects, p),
             );
-            olderWrite = lastWrite;
-            lastWrite = written;
           }
         });
         if (effects.lastOffset === undefined) break;
@@ -255,9 +250,9 @@ export class QuizEventsHandler {
 
   /**
    * Produces the chunk's outputs and tells the snapshot path its seq, then queues its Postgres
-   * transaction and offset commit; `written` settles when those have run (or were skipped after a failure).
+   * transaction and offset commit (this.d.writes).
    */
-  private async flush(batch: EachBatchPayload['batch'], effects: BatchEffects, p: EachBatchPayload): Promise<{ written: Promise<void> }> {
+  private async flush(batch: EachBatchPayload['batch'], effects: BatchEffects, p: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const timer = this.d.metrics.flushDuration.startTimer();
     // A stopping process still finishes the chunk it has applied; only a revoked partition gives up.
@@ -277,7 +272,7 @@ export class QuizEventsHandler {
     // Redis holds the chunk's state now: a snapshot may be built from it under this seq (a replay
     // after a crash rebuilds the same state, every script being idempotent).
     await retryUntilDone('before-commit', () => this.d.beforeCommit(partition, effects.changedQuizzes), retrying);
-    const written = this.d.writes.queue(async () => {
+    void this.d.writes.queue(async () => {
       await retryUntilDone('postgres', () => writePgBatch(this.d.pg, this.o.groupId, effects.toPgBatch([{ topic, partition, nextOffset }])), retrying);
       p.resolveOffset(effects.lastOffset!);
       await retryUntilDone('commit', () => p.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }), retrying);
@@ -285,7 +280,6 @@ export class QuizEventsHandler {
       this.d.metrics.batchSize.observe(effects.messages);
       timer();
     });
-    return { written };
   }
 
   /**

@@ -15,6 +15,9 @@ export interface PgReader {
 export class WriteBehind {
   readonly reader: PgReader;
   private tail: Promise<void> = Promise.resolve();
+  /** When the step queued last, and the one before it, have run or been skipped. */
+  private last: Promise<void> = Promise.resolve();
+  private beforeLast: Promise<void> = Promise.resolve();
   private failure: { err: unknown } | undefined;
 
   constructor(pg: PgReader) {
@@ -38,7 +41,17 @@ export class WriteBehind {
         this.failure ??= { err };
       },
     );
+    this.beforeLast = this.last;
+    this.last = done;
     return done;
+  }
+
+  /**
+   * Resolves once at most one queued step is left: a caller that waits for this before it queues
+   * the next step keeps one step running while it prepares another, and no more.
+   */
+  room(): Promise<void> {
+    return this.beforeLast;
   }
 
   /** Whether a queued step failed; the steps after it were skipped. */
@@ -59,7 +72,7 @@ export class WriteBehind {
     await this.settled();
     const failure = this.failure;
     this.failure = undefined;
-    this.tail = Promise.resolve();
+    this.tail = this.last = this.beforeLast = Promise.resolve();
     if (failure) throw failure.err;
   }
 }
