@@ -13,9 +13,13 @@ import { RedisScript } from './redis-script';
 // once: how many players' answers Kafka has, which closeWhenAllAnswered compares to the players
 // (all-answered.ts). Lost with the hash, it counts low, and the question then closes at its time limit.
 
-/** Lua: claims a player's field of an answered hash; the claim script below and the request gate (hot/request-gate.ts) both call it. */
+/**
+ * Lua: claims a player's field of an answered hash; the claim script below and the request gate
+ * (hot/request-gate.ts) both call it. `expiredKeys` (optional): hashes whose expiry this script call
+ * already set, so a batch of claims on one hash sets it once.
+ */
 export const CLAIM_ANSWER_LUA = `
-local function claimAnswer(key, player, answerId, now, staleMs, ttl)
+local function claimAnswer(key, player, answerId, now, staleMs, ttl, expiredKeys)
   local cur = redis.call('HGET', key, player)
   if cur then
     local accepted = string.match(cur, '^a|(.*)$')
@@ -25,7 +29,10 @@ local function claimAnswer(key, player, answerId, now, staleMs, ttl)
   end
   local mine = 'p|' .. now .. '|' .. answerId
   redis.call('HSET', key, player, mine)
-  redis.call('EXPIRE', key, ttl)
+  if not (expiredKeys and expiredKeys[key]) then
+    redis.call('EXPIRE', key, ttl)
+    if expiredKeys then expiredKeys[key] = true end
+  end
   return {'claimed', mine}
 end
 `;

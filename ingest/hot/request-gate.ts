@@ -53,6 +53,51 @@ local function hit(key, max, windowMs)
   return ttl
 end
 local ipMax, ipWindowMs, playerMax, playerWindowMs, staleMs, ttl, kickedComplete = unpack(ARGV, 1, ${SHARED_ARGS})
+-- What the requests of one call share (a quiz's status, a question's state, whether a kicked set is
+-- complete, an answered hash's expiry) is read or set once per call: nothing in this script changes
+-- the first three, and the hash's expiry is the same ttl from (almost) the same instant.
+local statusOf, stateOf, completeOf, expiredKeys = {}, {}, {}, {}
+local function quizStatus(K)
+  local key = KEYS[K + 3]
+  local status = statusOf[key]
+  if status == nil then
+    status = cachedQuizStatus(key, KEYS[K + 4]) or false
+    statusOf[key] = status
+  end
+  return status
+end
+-- A question's state: the stored JSON (a refusal quotes it) and, while it is open, when it closes.
+local function questionState(key, questionId)
+  local states = stateOf[key]
+  if not states then
+    states = {}
+    stateOf[key] = states
+  end
+  local state = states[questionId]
+  if state == nil then
+    state = false
+    local raw = redis.call('HGET', key, questionId)
+    if raw then
+      local s = cjson.decode(raw)
+      local function field(name)
+        local v = s[name]
+        if v == cjson.null then return nil end
+        return v
+      end
+      state = { raw = raw, closesAt = (not field('closedAt') and field('openedAt') and field('closesAt')) or nil }
+    end
+    states[questionId] = state
+  end
+  return state
+end
+local function kickedSetComplete(key)
+  local complete = completeOf[key]
+  if complete == nil then
+    complete = redis.call('SISMEMBER', key, kickedComplete) == 1
+    completeOf[key] = complete
+  end
+  return complete
+end
 local function decide(K, A)
   local over = hit(KEYS[K + 1], ipMax, ipWindowMs)
   if over then return {'limited', over} end
@@ -61,24 +106,18 @@ local function decide(K, A)
   if over then return {'limited', over} end
   if ARGV[A + 1] == 'limits' then return {'passed'} end
 
-  local status = cachedQuizStatus(KEYS[K + 3], KEYS[K + 4])
+  local status = quizStatus(K)
   if not status then return {'uncached'} end
   if status == 'missing' then return {'quiz_not_found'} end
-  local state = redis.call('HGET', KEYS[K + 5], ARGV[A + 2])
+  local state = questionState(KEYS[K + 5], ARGV[A + 2])
   if not state then return {'uncached'} end
   if status == 'closed' then return {'quiz_closed'} end
-  if redis.call('SISMEMBER', KEYS[K + 7], kickedComplete) == 0 then return {'uncached'} end
+  if not kickedSetComplete(KEYS[K + 7]) then return {'uncached'} end
   if redis.call('SISMEMBER', KEYS[K + 7], ARGV[A + 3]) == 1 then return {'kicked'} end
   if redis.call('HEXISTS', KEYS[K + 6], ARGV[A + 3]) == 0 then return {'uncached'} end
-  local s = cjson.decode(state)
-  local function field(name)
-    local v = s[name]
-    if v == cjson.null then return nil end
-    return v
-  end
-  if field('closedAt') or not field('openedAt') or not field('closesAt') or tonumber(ARGV[A + 5]) > field('closesAt') then return {'not_open', state} end
+  if not state.closesAt or tonumber(ARGV[A + 5]) > state.closesAt then return {'not_open', state.raw} end
   if ARGV[A + 6] ~= '1' then return {'bad_answer'} end
-  return claimAnswer(KEYS[K + 8], ARGV[A + 3], ARGV[A + 4], ARGV[A + 5], staleMs, ttl)
+  return claimAnswer(KEYS[K + 8], ARGV[A + 3], ARGV[A + 4], ARGV[A + 5], staleMs, ttl, expiredKeys)
 end
 local verdicts = {}
 for i = 0, #KEYS / ${KEYS_PER_REQUEST} - 1 do

@@ -80,4 +80,32 @@ describe('one turn of the event loop', () => {
     expect(verdicts.every((v, i) => v.kind === 'claim' && v.result.kind === 'claimed' && v.result.claim.answerId === `p${i}-answer`)).toBe(true);
     expect(await redis.hlen(redisKeys.answered(quizId, 'q1'))).toBe(300);
   });
+
+  test('what requests share is read once per call, yet each request gets its own quiz and question', async () => {
+    const quizA = await openQuiz(['ann', 'bob']);
+    const quizB = await openQuiz(['ann']);
+    const closedState = JSON.stringify({ openedAt: Date.now() - 5_000, closesAt: Date.now() - 1_000 });
+    await redis.hset(redisKeys.questionState(quizA), 'q2', closedState);
+    await redis.set(redisKeys.quizStatus(quizB), 'closed', 'EX', 600);
+    // ann already answered q1 of quiz A: the first request of the batch claims nothing.
+    await redis.hset(redisKeys.answered(quizA, 'q1'), 'ann', 'a|a-0');
+    const g = gate();
+    const sent = jest.spyOn(redis, 'pipeline');
+    const verdicts = await Promise.all([
+      g.pass(answer(quizA, 'ann', 'a-1')),
+      g.pass({ ...answer(quizA, 'bob', 'b-2'), questionId: 'q2' }),
+      g.pass(answer(quizB, 'ann', 'a-3')),
+      g.pass(answer(quizA, 'bob', 'b-1')),
+    ]);
+    expect(sent).toHaveBeenCalledTimes(1);
+    sent.mockRestore();
+    expect(verdicts[0]).toEqual({ kind: 'claim', result: { kind: 'accepted', answerId: 'a-0' } });
+    expect(verdicts[1]).toEqual({ kind: 'not_open', state: JSON.parse(closedState) });
+    expect(verdicts[2]).toEqual({ kind: 'quiz_closed' });
+    expect(verdicts[3]!.kind === 'claim' && verdicts[3]!.result.kind).toBe('claimed');
+    // The claim after a request that claimed nothing still gives the hash its expiry.
+    const ttl = await redis.ttl(redisKeys.answered(quizA, 'q1'));
+    expect(ttl).toBeGreaterThan(3_500);
+    expect(ttl).toBeLessThanOrEqual(3_600);
+  });
 });
