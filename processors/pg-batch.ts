@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { booleanArray, integerArray, textArray } from './pg-arrays';
 
 // One Postgres transaction per flushed batch: joined and kicked players, scored answers, the totals they add
 // to, the questions whose close released held points, and the Kafka position they bring the
@@ -180,22 +181,22 @@ async function writeInTransaction(client: PoolClient, groupId: string, b: PgBatc
   if (b.answers.length > 0) {
     const a = b.answers;
     const { rows } = await client.query<{ inserted: number }>(INSERT_ANSWERS, [
-      a.map((r) => r.quizId),
-      a.map((r) => r.questionId),
-      a.map((r) => r.playerId),
-      a.map((r) => r.answerId),
-      a.map((r) => r.choiceId),
-      a.map((r) => r.correct),
-      a.map((r) => r.late),
-      a.map((r) => r.points),
-      a.map((r) => r.latencyMs),
-      a.map((r) => r.acceptedAt),
-      a.map((r) => r.scoredAt),
-      a.map((r) => r.held),
+      textArray(a.map((r) => r.quizId)),
+      textArray(a.map((r) => r.questionId)),
+      textArray(a.map((r) => r.playerId)),
+      textArray(a.map((r) => r.answerId)),
+      textArray(a.map((r) => r.choiceId)),
+      booleanArray(a.map((r) => r.correct)),
+      booleanArray(a.map((r) => r.late)),
+      integerArray(a.map((r) => r.points)),
+      integerArray(a.map((r) => r.latencyMs)),
+      integerArray(a.map((r) => r.acceptedAt)),
+      integerArray(a.map((r) => r.scoredAt)),
+      booleanArray(a.map((r) => r.held)),
       // unnest flattens a two-dimensional array: each answer's picks travel as one JSON text.
-      a.map((r) => JSON.stringify(r.choiceIds)),
-      a.map((r) => r.text),
-      a.map((r) => r.bonus),
+      textArray(a.map((r) => JSON.stringify(r.choiceIds))),
+      textArray(a.map((r) => r.text)),
+      integerArray(a.map((r) => r.bonus)),
     ]);
     inserted = rows[0]?.inserted ?? 0;
   }
