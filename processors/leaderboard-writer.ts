@@ -103,17 +103,26 @@ const MAX_ANSWERS_PER_CALL = 100; // answers
 // A run of answers queued one after another, in one call: each is applied exactly as the script
 // above applies it alone, in order (the script's body is the function, KEYS and ARGV its own), so
 // the effects and replies are those of the separate calls; only the per-call work is shared. The
-// call's ARGV gives each answer's argument count first, as the reveal counters vary in number.
+// keys of a question (nine, the same for every answer to it) are sent once per call: KEYS holds
+// one set of nine per question of the run, and each answer's ARGV starts with the number
+// of its set, then its argument count (the reveal counters vary in number), then its arguments.
 const APPLY_ANSWERS = `
 local function apply_answer(KEYS, ARGV)
 ${APPLY_ANSWER}
 end
+local keysets = {}
 local replies = {}
 local a = 0
-for k = 0, #KEYS - 1, ${ANSWER_KEYS} do
-  local n = tonumber(ARGV[a + 1])
-  replies[#replies + 1] = apply_answer({unpack(KEYS, k + 1, k + ${ANSWER_KEYS})}, {unpack(ARGV, a + 2, a + 1 + n)})
-  a = a + 1 + n
+while a < #ARGV do
+  local set = tonumber(ARGV[a + 1])
+  local n = tonumber(ARGV[a + 2])
+  local keys = keysets[set]
+  if not keys then
+    keys = {unpack(KEYS, (set - 1) * ${ANSWER_KEYS} + 1, set * ${ANSWER_KEYS})}
+    keysets[set] = keys
+  end
+  replies[#replies + 1] = apply_answer(keys, {unpack(ARGV, a + 3, a + 2 + n)})
+  a = a + 2 + n
 end
 return replies
 `;
@@ -249,9 +258,12 @@ type Scripted = RedisClient & {
 
 interface QueuedCommand {
   name: ScriptName | 'hgetall';
+  /** An answer's: its arguments after the keys, which `send` adds (answerKeys). */
   args: string[];
   /** Every key of a command is one quiz's, under its {quizId} hash tag: one Redis Cluster slot. */
   quizId: string;
+  /** An answer's question: with quizId, its keys. */
+  questionId?: string;
 }
 
 /**
@@ -275,7 +287,8 @@ export class WriteRound {
   }
 
   applyAnswer(w: AnswerWrite): number {
-    return this.queue('qsApplyAnswer', answerArgs(w), w.quizId);
+    this.commands.push({ name: 'qsApplyAnswer', args: answerValues(w), quizId: w.quizId, questionId: w.questionId });
+    return this.commands.length - 1;
   }
 
   applyJoin(quizId: string, playerId: string, displayName: string, joinedOffsetMs: number): number {
@@ -333,14 +346,24 @@ export class WriteRound {
       if (run > 1) {
         const keys: string[] = [];
         const args: string[] = [];
-        for (const { args: a } of commands.slice(i, i + run)) {
-          keys.push(...a.slice(0, ANSWER_KEYS));
-          args.push(String(a.length - ANSWER_KEYS), ...a.slice(ANSWER_KEYS));
+        /** The number (from 1) of each question's key set in this call. */
+        const sets = new Map<string, string>();
+        for (let k = i; k < i + run; k++) {
+          const { quizId, questionId, args: values } = commands[k]!;
+          const question = `${quizId}\n${questionId}`;
+          let set = sets.get(question);
+          if (set === undefined) {
+            keys.push(...answerKeys(quizId, questionId!));
+            set = String(sets.size + 1);
+            sets.set(question, set);
+          }
+          args.push(set, String(values.length), ...values);
         }
         pipeline.qsApplyAnswers!(String(keys.length), ...keys, ...args);
       } else {
         const c = commands[i]!;
-        pipeline[c.name]!(...c.args);
+        if (c.name === 'qsApplyAnswer') pipeline.qsApplyAnswer!(...answerKeys(c.quizId, c.questionId!), ...c.args);
+        else pipeline[c.name]!(...c.args);
       }
       calls.push(run);
       i += run;
@@ -374,17 +397,24 @@ function answerRun(commands: QueuedCommand[], start: number): number {
 
 type ScriptName = 'qsApplyAnswer' | 'qsApplyJoin' | 'qsApplyKick';
 
-function answerArgs(w: AnswerWrite): string[] {
+/** An answer's KEYS (the same for every answer to the question). */
+function answerKeys(quizId: string, questionId: string): string[] {
   return [
-    redisKeys.scored(w.quizId, w.questionId),
-    redisKeys.totals(w.quizId),
-    redisKeys.leaderboard(w.quizId),
-    redisKeys.stats(w.quizId),
-    redisKeys.choiceCounts(w.quizId, w.questionId),
-    redisKeys.held(w.quizId, w.questionId),
-    redisKeys.offBoard(w.quizId),
-    redisKeys.streaks(w.quizId),
-    redisKeys.bonus(w.quizId, w.questionId),
+    redisKeys.scored(quizId, questionId),
+    redisKeys.totals(quizId),
+    redisKeys.leaderboard(quizId),
+    redisKeys.stats(quizId),
+    redisKeys.choiceCounts(quizId, questionId),
+    redisKeys.held(quizId, questionId),
+    redisKeys.offBoard(quizId),
+    redisKeys.streaks(quizId),
+    redisKeys.bonus(quizId, questionId),
+  ];
+}
+
+/** An answer's ARGV. */
+function answerValues(w: AnswerWrite): string[] {
+  return [
     w.playerId,
     scoredMarker(w.answerId, w.acceptedAt),
     String(w.points),
@@ -450,7 +480,7 @@ export class LeaderboardWriter {
   }
 
   async applyAnswer(w: AnswerWrite): Promise<AppliedAnswer> {
-    return appliedAnswer(await this.redis.qsApplyAnswer(...answerArgs(w)));
+    return appliedAnswer(await this.redis.qsApplyAnswer(...answerKeys(w.quizId, w.questionId), ...answerValues(w)));
   }
 
   /**

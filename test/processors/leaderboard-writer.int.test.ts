@@ -67,7 +67,8 @@ test('answers queued one after another in a round go as one call, with the effec
   onCleanup(() => deleteQuizKeys(redis, batched));
   const store = new LeaderboardWriter(redis);
   // A score, a replay and a duplicate of it, a held answer, two streak answers, a player joined in
-  // the middle (which ends one run of answers and starts another), answers with several counters.
+  // the middle (which ends one run of answers and starts another), answers with several counters,
+  // a run that goes from one question to another and back.
   type Step = { join: string } | { answer: Omit<AnswerWrite, 'quizId'> };
   const answer = (playerId: string, answerId: string, more: Partial<AnswerWrite> = {}): Step => ({
     answer: { hold: false, questionId: 'q1', playerId, answerId, acceptedAt: 1_000 + answerId.length * 10, tally: ['a'], points: 500, reachedOffsetMs: 1_000, ...more },
@@ -83,6 +84,11 @@ test('answers queued one after another in a round go as one call, with the effec
     answer('p3', 'c1', { hold: true, questionId: 'q2' }),
     answer('p1', 'a2', { questionId: 'q2', streak: { earned: true, version: 2, previous: 1 } }),
     answer('p2', 'b2', { questionId: 'q2', streak: { earned: false, version: 2, previous: 1 } }),
+    // The same call goes on with other questions: each answer must find its own question's keys
+    // (p2 answered q1 above: a duplicate; on q3 p3 is new).
+    answer('p3', 'c3', { questionId: 'q3', tally: ['b'] }),
+    answer('p2', 'b4', { questionId: 'q1' }),
+    answer('p1', 'a3', { questionId: 'q3' }),
   ];
   const separate: unknown[] = [];
   for (const step of steps) {
@@ -109,7 +115,7 @@ test('answers queued one after another in a round go as one call, with the effec
   expect(calls).toEqual(['qsApplyJoin', 'qsApplyJoin', 'qsApplyAnswers', 'qsApplyJoin', 'qsApplyAnswers']);
   const together = indexes.map((i, n) => ('join' in steps[n]! ? replies[i] === 1 : appliedAnswer(replies[i])));
   expect(together).toEqual(separate);
-  expect(together.filter((r) => typeof r === 'object').map((r) => (r as { outcome: string }).outcome)).toEqual(['scored', 'replay', 'duplicate', 'scored', 'scored', 'scored', 'scored']);
+  expect(together.filter((r) => typeof r === 'object').map((r) => (r as { outcome: string }).outcome)).toEqual(['scored', 'replay', 'duplicate', 'scored', 'scored', 'scored', 'scored', 'scored', 'duplicate', 'scored']);
   // Every key of the quiz holds the same after both ways.
   const dump = async (quizId: string) => {
     const keys = (await redis.keys(`*{${quizId}}*`)).sort();
