@@ -26,11 +26,16 @@ import { RedisScript } from '../redis-script';
 // The limit counters and the quiz's keys sit in different hash slots, which a Redis Cluster refuses
 // in one script: there app.ts leaves every request to the express routes.
 
-const KEYS_PER_REQUEST = 8;
+// KEYS: each request's two limit counters (address, player), in request order, then one set of
+// keys per question the call's answers go to (the quiz's status, meta, question states, joined and
+// kicked players, and the question's answered hash): the same for every answer to the question,
+// so sent once per call; each answer names its set (ARGV, its last argument; 0 for none).
+const KEYS_PER_REQUEST = 2;
+const KEYS_PER_QUESTION = 6;
 // The same for every request of a gate (limits, marker timings, the kicked set's completeness
 // member): sent once per call, ahead of each request's own arguments.
 const SHARED_ARGS = 7;
-const ARGS_PER_REQUEST = 6;
+const ARGS_PER_REQUEST = 7;
 /** Most requests in one script call: Redis runs nothing else while it runs (each takes ~10-25 µs). */
 const MAX_BATCH = 128; // requests
 
@@ -57,11 +62,11 @@ local ipMax, ipWindowMs, playerMax, playerWindowMs, staleMs, ttl, kickedComplete
 -- complete, an answered hash's expiry) is read or set once per call: nothing in this script changes
 -- the first three, and the hash's expiry is the same ttl from (almost) the same instant.
 local statusOf, stateOf, completeOf, expiredKeys = {}, {}, {}, {}
-local function quizStatus(K)
-  local key = KEYS[K + 3]
+local function quizStatus(Q)
+  local key = KEYS[Q + 1]
   local status = statusOf[key]
   if status == nil then
-    status = cachedQuizStatus(key, KEYS[K + 4]) or false
+    status = cachedQuizStatus(key, KEYS[Q + 2]) or false
     statusOf[key] = status
   end
   return status
@@ -98,6 +103,7 @@ local function kickedSetComplete(key)
   end
   return complete
 end
+local requests = (#ARGV - ${SHARED_ARGS}) / ${ARGS_PER_REQUEST}
 local function decide(K, A)
   local over = hit(KEYS[K + 1], ipMax, ipWindowMs)
   if over then return {'limited', over} end
@@ -106,21 +112,22 @@ local function decide(K, A)
   if over then return {'limited', over} end
   if ARGV[A + 1] == 'limits' then return {'passed'} end
 
-  local status = quizStatus(K)
+  local Q = requests * ${KEYS_PER_REQUEST} + (tonumber(ARGV[A + 7]) - 1) * ${KEYS_PER_QUESTION}
+  local status = quizStatus(Q)
   if not status then return {'uncached'} end
   if status == 'missing' then return {'quiz_not_found'} end
-  local state = questionState(KEYS[K + 5], ARGV[A + 2])
+  local state = questionState(KEYS[Q + 3], ARGV[A + 2])
   if not state then return {'uncached'} end
   if status == 'closed' then return {'quiz_closed'} end
-  if not kickedSetComplete(KEYS[K + 7]) then return {'uncached'} end
-  if redis.call('SISMEMBER', KEYS[K + 7], ARGV[A + 3]) == 1 then return {'kicked'} end
-  if redis.call('HEXISTS', KEYS[K + 6], ARGV[A + 3]) == 0 then return {'uncached'} end
+  if not kickedSetComplete(KEYS[Q + 5]) then return {'uncached'} end
+  if redis.call('SISMEMBER', KEYS[Q + 5], ARGV[A + 3]) == 1 then return {'kicked'} end
+  if redis.call('HEXISTS', KEYS[Q + 4], ARGV[A + 3]) == 0 then return {'uncached'} end
   if not state.closesAt or tonumber(ARGV[A + 5]) > state.closesAt then return {'not_open', state.raw} end
   if ARGV[A + 6] ~= '1' then return {'bad_answer'} end
-  return claimAnswer(KEYS[K + 8], ARGV[A + 3], ARGV[A + 4], ARGV[A + 5], staleMs, ttl, expiredKeys)
+  return claimAnswer(KEYS[Q + 6], ARGV[A + 3], ARGV[A + 4], ARGV[A + 5], staleMs, ttl, expiredKeys)
 end
 local verdicts = {}
-for i = 0, #KEYS / ${KEYS_PER_REQUEST} - 1 do
+for i = 0, requests - 1 do
   verdicts[i + 1] = decide(i * ${KEYS_PER_REQUEST}, ${SHARED_ARGS} + i * ${ARGS_PER_REQUEST})
 end
 return verdicts
@@ -163,8 +170,6 @@ export interface GateLimits {
 }
 
 interface Queued {
-  keys: string[];
-  args: Array<string | number>;
   request: GateRequest;
   resolve: (verdict: GateVerdict) => void;
   reject: (err: unknown) => void;
@@ -185,25 +190,46 @@ export class RequestGate {
   }
 
   pass(r: GateRequest): Promise<GateVerdict> {
-    const { keyPrefix } = this.limits;
-    const quizId = r.quizId ?? '';
-    const questionId = r.questionId ?? '';
-    const playerId = r.playerId ?? '';
-    const keys = [
-      `${keyPrefix}ip:${r.address}`,
-      `${keyPrefix}player:${playerId}`,
-      redisKeys.quizStatus(quizId),
-      redisKeys.quizMeta(quizId),
-      redisKeys.questionState(quizId),
-      redisKeys.joined(quizId),
-      redisKeys.kicked(quizId),
-      redisKeys.answered(quizId, questionId),
-    ];
-    const args = [r.scope, questionId, playerId, r.answerId ?? '', r.at ?? 0, r.answerFits ? '1' : '0'];
     const { promise, resolve, reject } = Promise.withResolvers<GateVerdict>();
     if (this.queued.length === 0) setImmediate(() => this.flush());
-    this.queued.push({ keys, args, request: r, resolve, reject });
+    this.queued.push({ request: r, resolve, reject });
     return promise;
+  }
+
+  /** The call's KEYS and ARGV (see KEYS_PER_REQUEST above). */
+  private callOf(batch: Queued[]): { keys: string[]; args: Array<string | number> } {
+    const { keyPrefix } = this.limits;
+    const keys: string[] = [];
+    const questionKeys: string[] = [];
+    const args: Array<string | number> = [...this.sharedArgs];
+    /** The number (from 1) of each question's key set in this call. */
+    const sets = new Map<string, number>();
+    for (const { request: r } of batch) {
+      const questionId = r.questionId ?? '';
+      const playerId = r.playerId ?? '';
+      keys.push(`${keyPrefix}ip:${r.address}`, `${keyPrefix}player:${playerId}`);
+      let set = 0;
+      if (r.scope === 'full') {
+        const quizId = r.quizId ?? '';
+        const question = `${quizId}\n${questionId}`;
+        set = sets.get(question) ?? 0;
+        if (set === 0) {
+          set = sets.size + 1;
+          sets.set(question, set);
+          questionKeys.push(
+            redisKeys.quizStatus(quizId),
+            redisKeys.quizMeta(quizId),
+            redisKeys.questionState(quizId),
+            redisKeys.joined(quizId),
+            redisKeys.kicked(quizId),
+            redisKeys.answered(quizId, questionId),
+          );
+        }
+      }
+      args.push(r.scope, questionId, playerId, r.answerId ?? '', r.at ?? 0, r.answerFits ? '1' : '0', set);
+    }
+    keys.push(...questionKeys);
+    return { keys, args };
   }
 
   private flush(): void {
@@ -215,13 +241,8 @@ export class RequestGate {
   private async send(batch: Queued[]): Promise<void> {
     let replies: unknown[];
     try {
-      replies = (await guardRedis(this.redis, 'request gate', () =>
-        GATE.runNow(
-          this.redis,
-          batch.flatMap((q) => q.keys),
-          [...this.sharedArgs, ...batch.flatMap((q) => q.args)],
-        ),
-      )) as unknown[];
+      const { keys, args } = this.callOf(batch);
+      replies = (await guardRedis(this.redis, 'request gate', () => GATE.runNow(this.redis, keys, args))) as unknown[];
     } catch (err) {
       for (const q of batch) q.reject(err);
       return;
