@@ -146,11 +146,6 @@ export class EventWriter {
 
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
-      // The batch is taken after this turn's I/O callbacks: an acknowledgement read early in a poll
-      // would otherwise send the next request with only the writes queued before it (at saturation
-      // one produce request in three carried a single answer), and each request costs the same
-      // socket writes, broker work and reply handling whatever it carries.
-      await new Promise<void>((resolve) => setImmediate(resolve));
       const batch = this.queue.splice(0, this.maxBatch);
       for (const e of batch) e.state = 'sending';
       this.inFlight = batch.length;
