@@ -1,4 +1,5 @@
 import { snapshotJson, type LeaderboardEntryWire, type SnapshotWire } from '../common/messages/wire';
+import { QuestionKeySets } from '../common/question-key-sets';
 import { isCluster, redisKeys, type RedisClient } from '../common/redis';
 import { TIME_SPAN } from './ranking';
 import { STREAK_CAP, STREAK_STEP } from './scoring';
@@ -287,8 +288,7 @@ export class WriteRound {
   }
 
   applyAnswer(w: AnswerWrite): number {
-    this.commands.push({ name: 'qsApplyAnswer', args: answerValues(w), quizId: w.quizId, questionId: w.questionId });
-    return this.commands.length - 1;
+    return this.queue('qsApplyAnswer', answerValues(w), w.quizId, w.questionId);
   }
 
   applyJoin(quizId: string, playerId: string, displayName: string, joinedOffsetMs: number): number {
@@ -344,22 +344,13 @@ export class WriteRound {
     for (let i = 0; i < commands.length; ) {
       const run = answerRun(commands, i);
       if (run > 1) {
-        const keys: string[] = [];
+        const sets = new QuestionKeySets(answerKeys);
         const args: string[] = [];
-        /** The number (from 1) of each question's key set in this call. */
-        const sets = new Map<string, string>();
         for (let k = i; k < i + run; k++) {
           const { quizId, questionId, args: values } = commands[k]!;
-          const question = `${quizId}\n${questionId}`;
-          let set = sets.get(question);
-          if (set === undefined) {
-            keys.push(...answerKeys(quizId, questionId!));
-            set = String(sets.size + 1);
-            sets.set(question, set);
-          }
-          args.push(set, String(values.length), ...values);
+          args.push(String(sets.numberOf(quizId, questionId!)), String(values.length), ...values);
         }
-        pipeline.qsApplyAnswers!(String(keys.length), ...keys, ...args);
+        pipeline.qsApplyAnswers!(String(sets.keys.length), ...sets.keys, ...args);
       } else {
         const c = commands[i]!;
         if (c.name === 'qsApplyAnswer') pipeline.qsApplyAnswer!(...answerKeys(c.quizId, c.questionId!), ...c.args);
@@ -381,8 +372,8 @@ export class WriteRound {
     return replies;
   }
 
-  private queue(name: ScriptName | 'hgetall', args: string[], quizId: string): number {
-    this.commands.push({ name, args, quizId });
+  private queue(name: ScriptName | 'hgetall', args: string[], quizId: string, questionId?: string): number {
+    this.commands.push({ name, args, quizId, questionId });
     return this.commands.length - 1;
   }
 }

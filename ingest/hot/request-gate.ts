@@ -1,5 +1,6 @@
 import type { RedisClient } from '../../common/redis';
 import { redisKeys } from '../../common/redis';
+import { QuestionKeySets } from '../../common/question-key-sets';
 import type { RateLimitOptions } from '../../common/rate-limit';
 import { CLAIM_ANSWER_LUA, claimResultOf, type AnswerMarkers, type ClaimResult } from '../answer-markers';
 import { CACHED_QUIZ_STATUS_LUA } from '../cached-quiz-status';
@@ -58,52 +59,36 @@ local function hit(key, max, windowMs)
   return ttl
 end
 local ipMax, ipWindowMs, playerMax, playerWindowMs, staleMs, ttl, kickedComplete = unpack(ARGV, 1, ${SHARED_ARGS})
--- What the requests of one call share (a quiz's status, a question's state, whether a kicked set is
--- complete, an answered hash's expiry) is read or set once per call: nothing in this script changes
--- the first three, and the hash's expiry is the same ttl from (almost) the same instant.
-local statusOf, stateOf, completeOf, expiredKeys = {}, {}, {}, {}
-local function quizStatus(Q)
-  local key = KEYS[Q + 1]
-  local status = statusOf[key]
-  if status == nil then
-    status = cachedQuizStatus(key, KEYS[Q + 2]) or false
-    statusOf[key] = status
-  end
-  return status
-end
--- A question's state: the stored JSON (a refusal quotes it) and, while it is open, when it closes.
-local function questionState(key, questionId)
-  local states = stateOf[key]
-  if not states then
-    states = {}
-    stateOf[key] = states
-  end
-  local state = states[questionId]
-  if state == nil then
-    state = false
-    local raw = redis.call('HGET', key, questionId)
-    if raw then
-      local s = cjson.decode(raw)
-      local function field(name)
-        local v = s[name]
-        if v == cjson.null then return nil end
-        return v
-      end
-      state = { raw = raw, closesAt = (not field('closedAt') and field('openedAt') and field('closesAt')) or nil }
-    end
-    states[questionId] = state
-  end
-  return state
-end
-local function kickedSetComplete(key)
-  local complete = completeOf[key]
-  if complete == nil then
-    complete = redis.call('SISMEMBER', key, kickedComplete) == 1
-    completeOf[key] = complete
-  end
-  return complete
-end
 local requests = (#ARGV - ${SHARED_ARGS}) / ${ARGS_PER_REQUEST}
+-- What the answers to one question share is read once per call, when the first of them is decided:
+-- the quiz's status, the question's state (and its JSON decode: the stored text, which a refusal
+-- quotes, and when it closes while it is open), whether the kicked set is complete. Nothing in this
+-- script changes them. An answered hash's expiry is likewise set once (claimAnswer's expiredKeys).
+local questions, expiredKeys = {}, {}
+local function question(set, questionId)
+  local q = questions[set]
+  if q then return q end
+  local Q = requests * ${KEYS_PER_REQUEST} + (set - 1) * ${KEYS_PER_QUESTION}
+  q = {
+    status = cachedQuizStatus(KEYS[Q + 1], KEYS[Q + 2]) or false,
+    state = redis.call('HGET', KEYS[Q + 3], questionId),
+    joined = KEYS[Q + 4],
+    kicked = KEYS[Q + 5],
+    kickedKnown = redis.call('SISMEMBER', KEYS[Q + 5], kickedComplete) == 1,
+    answered = KEYS[Q + 6],
+  }
+  if q.state then
+    local s = cjson.decode(q.state)
+    local function field(name)
+      local v = s[name]
+      if v == cjson.null then return nil end
+      return v
+    end
+    q.closesAt = (not field('closedAt') and field('openedAt') and field('closesAt')) or nil
+  end
+  questions[set] = q
+  return q
+end
 local function decide(K, A)
   local over = hit(KEYS[K + 1], ipMax, ipWindowMs)
   if over then return {'limited', over} end
@@ -112,19 +97,17 @@ local function decide(K, A)
   if over then return {'limited', over} end
   if ARGV[A + 1] == 'limits' then return {'passed'} end
 
-  local Q = requests * ${KEYS_PER_REQUEST} + (tonumber(ARGV[A + 7]) - 1) * ${KEYS_PER_QUESTION}
-  local status = quizStatus(Q)
-  if not status then return {'uncached'} end
-  if status == 'missing' then return {'quiz_not_found'} end
-  local state = questionState(KEYS[Q + 3], ARGV[A + 2])
-  if not state then return {'uncached'} end
-  if status == 'closed' then return {'quiz_closed'} end
-  if not kickedSetComplete(KEYS[Q + 5]) then return {'uncached'} end
-  if redis.call('SISMEMBER', KEYS[Q + 5], ARGV[A + 3]) == 1 then return {'kicked'} end
-  if redis.call('HEXISTS', KEYS[Q + 4], ARGV[A + 3]) == 0 then return {'uncached'} end
-  if not state.closesAt or tonumber(ARGV[A + 5]) > state.closesAt then return {'not_open', state.raw} end
+  local q = question(tonumber(ARGV[A + 7]), ARGV[A + 2])
+  if not q.status then return {'uncached'} end
+  if q.status == 'missing' then return {'quiz_not_found'} end
+  if not q.state then return {'uncached'} end
+  if q.status == 'closed' then return {'quiz_closed'} end
+  if not q.kickedKnown then return {'uncached'} end
+  if redis.call('SISMEMBER', q.kicked, ARGV[A + 3]) == 1 then return {'kicked'} end
+  if redis.call('HEXISTS', q.joined, ARGV[A + 3]) == 0 then return {'uncached'} end
+  if not q.closesAt or tonumber(ARGV[A + 5]) > q.closesAt then return {'not_open', q.state} end
   if ARGV[A + 6] ~= '1' then return {'bad_answer'} end
-  return claimAnswer(KEYS[Q + 6], ARGV[A + 3], ARGV[A + 4], ARGV[A + 5], staleMs, ttl, expiredKeys)
+  return claimAnswer(q.answered, ARGV[A + 3], ARGV[A + 4], ARGV[A + 5], staleMs, ttl, expiredKeys)
 end
 local verdicts = {}
 for i = 0, requests - 1 do
@@ -200,35 +183,16 @@ export class RequestGate {
   private callOf(batch: Queued[]): { keys: string[]; args: Array<string | number> } {
     const { keyPrefix } = this.limits;
     const keys: string[] = [];
-    const questionKeys: string[] = [];
     const args: Array<string | number> = [...this.sharedArgs];
-    /** The number (from 1) of each question's key set in this call. */
-    const sets = new Map<string, number>();
+    const sets = new QuestionKeySets(questionKeys);
     for (const { request: r } of batch) {
       const questionId = r.questionId ?? '';
       const playerId = r.playerId ?? '';
       keys.push(`${keyPrefix}ip:${r.address}`, `${keyPrefix}player:${playerId}`);
-      let set = 0;
-      if (r.scope === 'full') {
-        const quizId = r.quizId ?? '';
-        const question = `${quizId}\n${questionId}`;
-        set = sets.get(question) ?? 0;
-        if (set === 0) {
-          set = sets.size + 1;
-          sets.set(question, set);
-          questionKeys.push(
-            redisKeys.quizStatus(quizId),
-            redisKeys.quizMeta(quizId),
-            redisKeys.questionState(quizId),
-            redisKeys.joined(quizId),
-            redisKeys.kicked(quizId),
-            redisKeys.answered(quizId, questionId),
-          );
-        }
-      }
+      const set = r.scope === 'full' ? sets.numberOf(r.quizId ?? '', questionId) : 0;
       args.push(r.scope, questionId, playerId, r.answerId ?? '', r.at ?? 0, r.answerFits ? '1' : '0', set);
     }
-    keys.push(...questionKeys);
+    keys.push(...sets.keys);
     return { keys, args };
   }
 
@@ -255,6 +219,18 @@ export class RequestGate {
       }
     });
   }
+}
+
+/** A question's set of keys, in the order the script reads them (KEYS_PER_QUESTION). */
+function questionKeys(quizId: string, questionId: string): string[] {
+  return [
+    redisKeys.quizStatus(quizId),
+    redisKeys.quizMeta(quizId),
+    redisKeys.questionState(quizId),
+    redisKeys.joined(quizId),
+    redisKeys.kicked(quizId),
+    redisKeys.answered(quizId, questionId),
+  ];
 }
 
 function verdictOf(reply: [string, (string | number)?], r: GateRequest): GateVerdict {
