@@ -19,7 +19,7 @@ export const FULL: BenchSettings = {
   reps: 3,
   // 500,000 distinct (player, question) pairs (a quiz has at most 100 questions): at ~13,000
   // answers/s, three repetitions with --before use ~420,000; past the last pair ingest answers
-  // 409s, which measure nothing (with 3,000 players the third "before" run of 05:01 UTC, 2026-12-04, did).
+  // 409s, which measure nothing.
   ingest: { players: 5_000, questions: 100, durationS: 5, warmupRequests: 500, fixedRate: 500, fixedConnections: 100, saturationConnections: 100 },
   // Each of three runs gets 19 questions: 3,000 players give 57,000 pairs a run, more than 8 s at
   // 6,000/s offers (1,000 players ran out at ~2,400 accepted/s, and the run after answered 409s).
