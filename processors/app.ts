@@ -78,6 +78,7 @@ export function createProcessorApp(deps: ProcessorDeps, onFatal: (err: unknown) 
     heartbeatInterval: options.heartbeatIntervalMs,
     rebalanceTimeout: options.rebalanceTimeoutMs,
     maxWaitTimeInMs: options.batchMaxWaitMs,
+    maxBytesPerPartition: options.fetchMaxBytes,
     allowAutoTopicCreation: false,
   });
   const succession = new GroupSuccession(redis, deps.config.kafka.brokers, `${deps.config.kafka.clientId}-processor`, options.groupId, options.instanceId, log);
