@@ -103,14 +103,26 @@ test('a failed request fails every write in it with a 503', async () => {
   expect(writer.pendingWrites).toBe(0);
 });
 
+test('writes that one reply lets through go out in one request, not the first alone', async () => {
+  const { producer, writer } = setup();
+  // As a Redis reply that passes several answers: each resumes in its own microtask and writes.
+  const reply = Promise.resolve();
+  const writes = [1, 2, 3].map((n) => reply.then(() => writer.write('quiz', [answer(n)])));
+  await waitUntil(() => producer.sent.length === 1);
+  await new Promise((r) => setTimeout(r, 20));
+  expect(producer.sent.map(ids)).toEqual([['a1', 'a2', 'a3']]);
+  await producer.ack();
+  await Promise.all(writes);
+});
+
 test('past maxPending, writes are shed at once', async () => {
   const { producer, writer } = setup(1_000, 2);
   const a = writer.write('quiz', [answer(1)]);
   const b = writer.write('quiz', [answer(2)]);
   await expect(writer.write('quiz', [answer(3)])).rejects.toMatchObject({ status: 503 });
   await producer.ack();
-  await producer.ack();
   await Promise.all([a, b]);
+  expect(producer.sent.map(ids)).toEqual([['a1', 'a2']]);
 });
 
 test('an event that cannot be encoded fails only its own write', async () => {
