@@ -47,8 +47,9 @@ interface Entry {
  * Writes are group-committed: the idempotent producer allows one request in flight, so writes
  * that arrive while one is out go together in the next request (in arrival order, which keeps each
  * quiz's order), and a request started when none was out also takes the writes made in the
- * microtasks queued before it. Each caller still gets its answer only after Kafka acknowledged its own message.
- * A write whose caller already timed out before its batch left is dropped, never sent late.
+ * microtasks queued before it. Each caller still gets its answer only after Kafka acknowledged its
+ * own message. A write whose caller already timed out before its batch left is dropped, never sent
+ * late.
  */
 export class EventWriter {
   private readonly queue: Entry[] = [];
