@@ -133,12 +133,18 @@ export class Answers {
         .catch((releaseErr: unknown) => this.log.warn({ err: releaseErr, quizId, questionId }, 'could not release an answer claim'));
       throw err;
     }
-    // If this fails the claim stays "pending" and is taken over once stale; the answer is in Kafka.
-    await this.markers
+    // The answer is in Kafka, so the 202 does not wait for its marker: a retry of it that reaches
+    // Redis first is told answer_pending (retry in a moment), and the confirm, sent in this turn on
+    // the connection the retry's claim will use, is almost always there first. If it fails the claim
+    // stays "pending" and is taken over once stale.
+    const confirmed = this.markers
       .confirm(claim)
       .catch((err: unknown) => this.log.warn({ err, quizId, questionId }, 'answer accepted but its marker was not confirmed'));
     this.metrics.answers.inc({ result: 'accepted' });
-    // The answer is in Kafka whatever happens here: a failed check only leaves the close to the time limit.
-    if (closeWhenAllAnswered) await this.allAnswered.check(quizId, questionId);
+    if (!closeWhenAllAnswered) return;
+    // The all-answered check compares the count the confirm raises. The answer is in Kafka whatever
+    // happens here: a failed check only leaves the close to the time limit.
+    await confirmed;
+    await this.allAnswered.check(quizId, questionId);
   }
 }

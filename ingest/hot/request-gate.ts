@@ -22,7 +22,8 @@ import { RedisScript } from '../redis-script';
 //
 // The requests of one turn of the event loop (every request whose body arrived in one poll) go to
 // Redis in one script call, each decided in arrival order as if alone: one command to build, send
-// and parse instead of one per request, on both sides of the wire.
+// and parse instead of one per request, on both sides of the wire. While a call is out, the
+// requests of the turns until its reply wait and go together in the next call.
 //
 // The limit counters and the quiz's keys sit in different hash slots, which a Redis Cluster refuses
 // in one script: there app.ts leaves every request to the express routes.
@@ -160,6 +161,10 @@ interface Queued {
 
 export class RequestGate {
   private queued: Queued[] = [];
+  /** A flush's calls are out (see schedule). */
+  private sending = false;
+  /** A flush waits for the end of this turn. */
+  private scheduled = false;
   /** ARGV[1..SHARED_ARGS] of every call. */
   private readonly sharedArgs: Array<string | number>;
 
@@ -174,9 +179,23 @@ export class RequestGate {
 
   pass(r: GateRequest): Promise<GateVerdict> {
     const { promise, resolve, reject } = Promise.withResolvers<GateVerdict>();
-    if (this.queued.length === 0) setImmediate(() => this.flush());
     this.queued.push({ request: r, resolve, reject });
+    this.schedule();
     return promise;
+  }
+
+  /**
+   * One flush out at a time: requests that arrive while its calls are out wait for their replies
+   * and go together in the next. Under load that is many turns' requests in one call instead of a
+   * call per turn, and each call costs both sides a write, a read and a wake-up.
+   */
+  private schedule(): void {
+    if (this.sending || this.scheduled || this.queued.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
   }
 
   /** The call's KEYS and ARGV (see KEYS_PER_REQUEST above). */
@@ -196,10 +215,15 @@ export class RequestGate {
     return { keys, args };
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     const queued = this.queued;
     this.queued = [];
-    for (let i = 0; i < queued.length; i += MAX_BATCH) void this.send(queued.slice(i, i + MAX_BATCH));
+    this.sending = true;
+    const calls: Array<Promise<void>> = [];
+    for (let i = 0; i < queued.length; i += MAX_BATCH) calls.push(this.send(queued.slice(i, i + MAX_BATCH)));
+    await Promise.all(calls);
+    this.sending = false;
+    this.schedule();
   }
 
   private async send(batch: Queued[]): Promise<void> {

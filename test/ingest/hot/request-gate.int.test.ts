@@ -1,7 +1,7 @@
 import '../../helpers/cleanup';
 import { createRedis, redisKeys } from '../../../common/redis';
 import { AnswerMarkers } from '../../../ingest/answer-markers';
-import { RequestGate, type GateRequest } from '../../../ingest/hot/request-gate';
+import { RequestGate, type GateRequest, type GateVerdict } from '../../../ingest/hot/request-gate';
 import { KICKED_SET_COMPLETE } from '../../../ingest/kicked-players';
 import { onCleanup } from '../../helpers/cleanup';
 import { uniqueId } from '../../helpers/ids';
@@ -107,5 +107,57 @@ describe('one turn of the event loop', () => {
     const ttl = await redis.ttl(redisKeys.answered(quizA, 'q1'));
     expect(ttl).toBeGreaterThan(3_500);
     expect(ttl).toBeLessThanOrEqual(3_600);
+  });
+});
+
+describe('while a call is out', () => {
+  test('requests of later turns wait for its reply and go together in the next call', async () => {
+    const quizId = await openQuiz(['ann', 'bob', 'cy', 'dee']);
+    const g = gate();
+    const { promise: replyMayCome, resolve: letReplyCome } = Promise.withResolvers<void>();
+    const pipeline = redis.pipeline.bind(redis);
+    const sent = jest.spyOn(redis, 'pipeline').mockImplementation(() => {
+      const p = pipeline();
+      // The first call is held before it is written: to the gate, a reply that has not come yet.
+      if (sent.mock.calls.length === 1) {
+        const exec = p.exec.bind(p);
+        p.exec = async () => {
+          await replyMayCome;
+          return exec();
+        };
+      }
+      return p;
+    });
+    const first = g.pass(answer(quizId, 'ann', 'a-1'));
+    const later: Array<Promise<GateVerdict>> = [];
+    for (const player of ['bob', 'cy', 'dee']) {
+      await new Promise((r) => setImmediate(r));
+      later.push(g.pass(answer(quizId, player, `${player}-1`)));
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toHaveBeenCalledTimes(1);
+    letReplyCome();
+    const verdicts = await Promise.all([first, ...later]);
+    expect(sent).toHaveBeenCalledTimes(2);
+    sent.mockRestore();
+    expect(verdicts.map((v) => (v.kind === 'claim' && v.result.kind === 'claimed' ? v.result.claim.answerId : v.kind))).toEqual(['a-1', 'bob-1', 'cy-1', 'dee-1']);
+  });
+
+  test('a call Redis fails rejects only its own requests; the next call goes out', async () => {
+    const quizId = await openQuiz(['ann', 'bob']);
+    const g = gate();
+    const pipeline = redis.pipeline.bind(redis);
+    const sent = jest.spyOn(redis, 'pipeline').mockImplementation(() => {
+      const p = pipeline();
+      if (sent.mock.calls.length === 1) p.exec = () => Promise.reject(new Error('connection reset'));
+      return p;
+    });
+    const failed = expect(g.pass(answer(quizId, 'ann', 'a-1'))).rejects.toMatchObject({ code: 'cache_unavailable', retriable: true });
+    await new Promise((r) => setImmediate(r));
+    const next = g.pass(answer(quizId, 'bob', 'b-1'));
+    await failed;
+    const verdict = await next;
+    sent.mockRestore();
+    expect(verdict.kind === 'claim' && verdict.result.kind).toBe('claimed');
   });
 });
