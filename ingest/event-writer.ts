@@ -4,7 +4,7 @@ import { UnavailableError } from '../common/errors';
 import type { AnswerSubmitted, PlayerJoined, PlayerKicked, QuestionClosed, QuestionOpened, QuizClosed } from '../common/messages/events';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/codec';
-import { SpanKind, inSpan, traceHeaders } from '../common/tracing';
+import { SpanKind, inSpan, traceHeaders, tracingIsOn } from '../common/tracing';
 import type { IngestMetrics } from './metrics';
 
 /** What ingest writes to quiz.events; everything is keyed by quizId so one partition keeps a quiz's order. */
@@ -29,11 +29,12 @@ type Encoded = { ok: true; messages: Message[] } | { ok: false; error: unknown }
 
 interface Entry {
   quizId: string;
-  types: string[];
   started: bigint;
+  /** When the caller gets its 503 if Kafka has not acknowledged by then (performance.now() ms). */
+  deadline: number;
   encoded: Promise<Encoded>;
-  /** queued: waiting for its batch; sending: in a produce request; abandoned: its caller gave up first. */
-  state: 'queued' | 'sending' | 'abandoned';
+  /** queued: waiting for its batch; sending: in a produce request; abandoned: its caller gave up first; settled: acknowledged or failed. */
+  state: 'queued' | 'sending' | 'abandoned' | 'settled';
   resolve: () => void;
   reject: (err: unknown) => void;
   timedOut: boolean;
@@ -53,6 +54,13 @@ interface Entry {
  */
 export class EventWriter {
   private readonly queue: Entry[] = [];
+  /**
+   * Every write not yet settled, abandoned or timed out, oldest first: one timer for the oldest
+   * deadline serves them all (writes settle in arrival order, batch by batch), where a timer and a
+   * race of two promises per write cost more than the rest of the write's bookkeeping.
+   */
+  private readonly watched: Entry[] = [];
+  private deadlineTimer: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private flushing = false;
   private readonly maxBatch: number;
@@ -75,21 +83,22 @@ export class EventWriter {
   write(quizId: string, events: QuizEvent[]): Promise<void> {
     // The producer span: its context goes into each message's headers (see encode), so the
     // processor's span for the message continues this trace.
+    if (!tracingIsOn()) return this.writeNow(quizId, events);
     const topic = this.codec.topics.quizEvents;
     const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'quizstream.quiz_id': quizId, 'quizstream.event_types': events.map((e) => e.type) };
     return inSpan(`${topic} publish`, { kind: SpanKind.PRODUCER, attributes }, () => this.writeNow(quizId, events));
   }
 
-  private async writeNow(quizId: string, events: QuizEvent[]): Promise<void> {
+  private writeNow(quizId: string, events: QuizEvent[]): Promise<void> {
     if (this.pendingWrites >= this.options.maxPending) {
       this.metrics.produceRejected.inc();
-      throw new UnavailableError(`kafka: ${this.pendingWrites} writes already waiting for an acknowledgement`, 1, 'kafka_unavailable');
+      return Promise.reject(new UnavailableError(`kafka: ${this.pendingWrites} writes already waiting for an acknowledgement`, 1, 'kafka_unavailable'));
     }
-    const { promise: done, resolve, reject } = Promise.withResolvers<void>();
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
     const entry: Entry = {
       quizId,
-      types: events.map((e) => e.type),
       started: process.hrtime.bigint(),
+      deadline: performance.now() + this.options.timeoutMs,
       encoded: this.encode(quizId, events),
       state: 'queued',
       resolve,
@@ -97,21 +106,40 @@ export class EventWriter {
       timedOut: false,
     };
     this.queue.push(entry);
-    this.metrics.pendingSends.set(this.pendingWrites);
+    this.watched.push(entry);
+    this.deadlineTimer ??= setTimeout(() => this.expire(), this.options.timeoutMs);
     this.kick();
+    return promise;
+  }
 
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, rej) => {
-      timer = setTimeout(() => {
-        entry.timedOut = true;
-        if (entry.state === 'queued') this.abandon(entry);
-        rej(new UnavailableError(`kafka did not acknowledge within ${this.options.timeoutMs} ms`, 1, 'kafka_unavailable'));
-      }, this.options.timeoutMs);
-    });
-    try {
-      await Promise.race([done, deadline]);
-    } finally {
-      clearTimeout(timer);
+  /** Answers every write past its deadline with a 503; one still queued is dropped, never sent late. */
+  private expire(): void {
+    this.deadlineTimer = undefined;
+    const now = performance.now();
+    let head = 0;
+    for (; head < this.watched.length; head++) {
+      const entry = this.watched[head]!;
+      if (entry.state === 'settled' || entry.state === 'abandoned') continue;
+      if (entry.deadline > now) break;
+      entry.timedOut = true;
+      if (entry.state === 'queued') this.abandon(entry);
+      entry.reject(new UnavailableError(`kafka did not acknowledge within ${this.options.timeoutMs} ms`, 1, 'kafka_unavailable'));
+    }
+    this.watched.splice(0, head);
+    this.watchFrom();
+  }
+
+  /** Drops the settled writes at the front and sets the timer for the oldest one left. */
+  private watchFrom(): void {
+    let head = 0;
+    while (head < this.watched.length && this.watched[head]!.state === 'settled') head++;
+    if (head > 0) this.watched.splice(0, head);
+    const oldest = this.watched[0];
+    if (!oldest) {
+      clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = undefined;
+    } else if (!this.deadlineTimer) {
+      this.deadlineTimer = setTimeout(() => this.expire(), Math.max(0, oldest.deadline - performance.now()));
     }
   }
 
@@ -119,8 +147,9 @@ export class EventWriter {
   private async encode(quizId: string, events: QuizEvent[]): Promise<Encoded> {
     const topic = this.codec.topics.quizEvents;
     try {
+      const traced = tracingIsOn();
       const messages = await Promise.all(
-        events.map(async (e) => ({ key: quizId, value: await this.codec.encode(topic, e.type, e.payload), headers: { 'event-type': e.type, ...traceHeaders() } })),
+        events.map(async (e) => ({ key: quizId, value: await this.codec.encode(topic, e.type, e.payload), headers: traced ? { 'event-type': e.type, ...traceHeaders() } : { 'event-type': e.type } })),
       );
       return { ok: true, messages };
     } catch (error) {
@@ -156,6 +185,7 @@ export class EventWriter {
       const batch = this.queue.splice(0, this.maxBatch);
       for (const e of batch) e.state = 'sending';
       this.inFlight = batch.length;
+      this.metrics.pendingSends.set(this.pendingWrites);
       const encoded = await Promise.all(batch.map((e) => e.encoded));
       const ready: Array<{ entry: Entry; messages: Message[] }> = [];
       batch.forEach((entry, i) => {
@@ -166,6 +196,7 @@ export class EventWriter {
       if (ready.length > 0) await this.send(ready);
       this.inFlight = 0;
       this.metrics.pendingSends.set(this.pendingWrites);
+      this.watchFrom();
     }
   }
 
@@ -188,7 +219,9 @@ export class EventWriter {
     for (const { entry } of ready) this.settle(entry, 'ok');
   }
 
+  /** A caller already told 503 (timed out) is not answered again. */
   private settle(entry: Entry, outcome: 'ok' | 'error', error?: unknown): void {
+    entry.state = 'settled';
     this.observe(entry, outcome);
     if (outcome === 'ok') entry.resolve();
     else entry.reject(error);

@@ -89,6 +89,21 @@ test('a write still queued when its caller times out gets a 503 and is never sen
   await late;
 });
 
+test('a write made after others timed out gets its own full timeout', async () => {
+  const { producer, writer } = setup(100);
+  const stuck = writer.write('quiz', [answer(1)]);
+  await waitUntil(() => producer.sent.length === 1);
+  await expect(stuck).rejects.toMatchObject({ code: 'kafka_unavailable' });
+  const started = performance.now();
+  const next = writer.write('quiz', [answer(2)]);
+  await expect(next).rejects.toMatchObject({ code: 'kafka_unavailable' });
+  expect(performance.now() - started).toBeGreaterThanOrEqual(95);
+  expect(writer.pendingWrites).toBe(1); // the stuck request, still out; the queued write was dropped
+  await producer.ack();
+  await waitUntil(() => writer.pendingWrites === 0);
+  expect(producer.sent).toHaveLength(1);
+});
+
 test('a failed request fails every write in it with a 503', async () => {
   const { producer, writer } = setup();
   const first = writer.write('quiz', [answer(0)]);
