@@ -126,9 +126,11 @@ export function inSpan<T>(
 }
 
 /** The active span's context as W3C headers (`traceparent`, `tracestate`); empty when tracing is off. */
-export function traceHeaders(ctx: Context = context.active()): Record<string, string> {
+export function traceHeaders(ctx?: Context): Record<string, string> {
   const carrier: Record<string, string> = {};
-  propagation.inject(ctx, carrier);
+  // Off, no propagator is registered and the API's no-op would add nothing: skip it per message.
+  if (!tracingOn) return carrier;
+  propagation.inject(ctx ?? context.active(), carrier);
   return carrier;
 }
 

@@ -4,7 +4,7 @@ import { UnavailableError } from '../common/errors';
 import type { AnswerSubmitted, PlayerJoined, PlayerKicked, QuestionClosed, QuestionOpened, QuizClosed } from '../common/messages/events';
 import type { Logger } from '../common/logger';
 import type { EventCodec } from '../common/codec';
-import { SpanKind, inSpan, traceHeaders, tracingIsOn } from '../common/tracing';
+import { SpanKind, inSpan, traceHeaders } from '../common/tracing';
 import type { IngestMetrics } from './metrics';
 
 /** What ingest writes to quiz.events; everything is keyed by quizId so one partition keeps a quiz's order. */
@@ -55,7 +55,8 @@ interface Entry {
 export class EventWriter {
   private readonly queue: Entry[] = [];
   /**
-   * Every write not yet settled, abandoned or timed out, oldest first: one timer for the oldest
+   * Every write whose caller still waits, oldest first (and some already answered, dropped from the
+   * front as they come up): one timer for the oldest
    * deadline serves them all (writes settle in arrival order, batch by batch), where a timer and a
    * race of two promises per write cost more than the rest of the write's bookkeeping.
    */
@@ -83,7 +84,6 @@ export class EventWriter {
   write(quizId: string, events: QuizEvent[]): Promise<void> {
     // The producer span: its context goes into each message's headers (see encode), so the
     // processor's span for the message continues this trace.
-    if (!tracingIsOn()) return this.writeNow(quizId, events);
     const topic = this.codec.topics.quizEvents;
     const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'quizstream.quiz_id': quizId, 'quizstream.event_types': events.map((e) => e.type) };
     return inSpan(`${topic} publish`, { kind: SpanKind.PRODUCER, attributes }, () => this.writeNow(quizId, events));
@@ -107,7 +107,7 @@ export class EventWriter {
     };
     this.queue.push(entry);
     this.watched.push(entry);
-    this.deadlineTimer ??= setTimeout(() => this.expire(), this.options.timeoutMs);
+    this.watchFrom();
     this.kick();
     return promise;
   }
@@ -116,23 +116,20 @@ export class EventWriter {
   private expire(): void {
     this.deadlineTimer = undefined;
     const now = performance.now();
-    let head = 0;
-    for (; head < this.watched.length; head++) {
-      const entry = this.watched[head]!;
-      if (entry.state === 'settled' || entry.state === 'abandoned') continue;
+    for (const entry of this.watched) {
       if (entry.deadline > now) break;
+      if (!waiting(entry)) continue;
       entry.timedOut = true;
       if (entry.state === 'queued') this.abandon(entry);
       entry.reject(new UnavailableError(`kafka did not acknowledge within ${this.options.timeoutMs} ms`, 1, 'kafka_unavailable'));
     }
-    this.watched.splice(0, head);
     this.watchFrom();
   }
 
-  /** Drops the settled writes at the front and sets the timer for the oldest one left. */
+  /** Drops the answered writes at the front and sets the timer for the oldest one still waiting. */
   private watchFrom(): void {
     let head = 0;
-    while (head < this.watched.length && this.watched[head]!.state === 'settled') head++;
+    while (head < this.watched.length && !waiting(this.watched[head]!)) head++;
     if (head > 0) this.watched.splice(0, head);
     const oldest = this.watched[0];
     if (!oldest) {
@@ -147,9 +144,8 @@ export class EventWriter {
   private async encode(quizId: string, events: QuizEvent[]): Promise<Encoded> {
     const topic = this.codec.topics.quizEvents;
     try {
-      const traced = tracingIsOn();
       const messages = await Promise.all(
-        events.map(async (e) => ({ key: quizId, value: await this.codec.encode(topic, e.type, e.payload), headers: traced ? { 'event-type': e.type, ...traceHeaders() } : { 'event-type': e.type } })),
+        events.map(async (e) => ({ key: quizId, value: await this.codec.encode(topic, e.type, e.payload), headers: { 'event-type': e.type, ...traceHeaders() } })),
       );
       return { ok: true, messages };
     } catch (error) {
@@ -230,4 +226,9 @@ export class EventWriter {
   private observe(entry: Entry, result: 'ok' | 'error' | 'timeout'): void {
     this.metrics.produceDuration.observe({ result }, Number(process.hrtime.bigint() - entry.started) / 1e9);
   }
+}
+
+/** Whether a write's caller still waits for its answer: not settled, and not told 503 by the deadline. */
+function waiting(entry: Entry): boolean {
+  return entry.state !== 'settled' && !entry.timedOut;
 }

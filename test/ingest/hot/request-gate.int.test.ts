@@ -1,4 +1,5 @@
 import '../../helpers/cleanup';
+import type { ChainableCommander } from 'ioredis';
 import { createRedis, redisKeys } from '../../../common/redis';
 import { AnswerMarkers } from '../../../ingest/answer-markers';
 import { RequestGate, type GateRequest, type GateVerdict } from '../../../ingest/hot/request-gate';
@@ -110,23 +111,29 @@ describe('one turn of the event loop', () => {
   });
 });
 
+/** Counts the pipelines made from now on, the first one's exec replaced by `exec(realExec)`. */
+function withFirstPipeline(exec: (realExec: () => ReturnType<ChainableCommander['exec']>) => ReturnType<ChainableCommander['exec']>) {
+  const pipeline = redis.pipeline.bind(redis);
+  const sent = jest.spyOn(redis, 'pipeline').mockImplementation(() => {
+    const p = pipeline();
+    if (sent.mock.calls.length === 1) {
+      const realExec = p.exec.bind(p);
+      p.exec = () => exec(realExec);
+    }
+    return p;
+  });
+  return sent;
+}
+
 describe('while a call is out', () => {
   test('requests of later turns wait for its reply and go together in the next call', async () => {
     const quizId = await openQuiz(['ann', 'bob', 'cy', 'dee']);
     const g = gate();
     const { promise: replyMayCome, resolve: letReplyCome } = Promise.withResolvers<void>();
-    const pipeline = redis.pipeline.bind(redis);
-    const sent = jest.spyOn(redis, 'pipeline').mockImplementation(() => {
-      const p = pipeline();
-      // The first call is held before it is written: to the gate, a reply that has not come yet.
-      if (sent.mock.calls.length === 1) {
-        const exec = p.exec.bind(p);
-        p.exec = async () => {
-          await replyMayCome;
-          return exec();
-        };
-      }
-      return p;
+    // The first call is held before it is written: to the gate, a reply that has not come yet.
+    const sent = withFirstPipeline(async (realExec) => {
+      await replyMayCome;
+      return realExec();
     });
     const first = g.pass(answer(quizId, 'ann', 'a-1'));
     const later: Array<Promise<GateVerdict>> = [];
@@ -146,12 +153,7 @@ describe('while a call is out', () => {
   test('a call Redis fails rejects only its own requests; the next call goes out', async () => {
     const quizId = await openQuiz(['ann', 'bob']);
     const g = gate();
-    const pipeline = redis.pipeline.bind(redis);
-    const sent = jest.spyOn(redis, 'pipeline').mockImplementation(() => {
-      const p = pipeline();
-      if (sent.mock.calls.length === 1) p.exec = () => Promise.reject(new Error('connection reset'));
-      return p;
-    });
+    const sent = withFirstPipeline(() => Promise.reject(new Error('connection reset')));
     const failed = expect(g.pass(answer(quizId, 'ann', 'a-1'))).rejects.toMatchObject({ code: 'cache_unavailable', retriable: true });
     await new Promise((r) => setImmediate(r));
     const next = g.pass(answer(quizId, 'bob', 'b-1'));
