@@ -39,27 +39,45 @@ end
 
 const CLAIM = new RedisScript(`${CLAIM_ANSWER_LUA}\nreturn claimAnswer(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])`, 1);
 
-// Confirms the markers of one quiz's answers: KEYS[i] is the answered hash of the i-th answer (a key
-// may repeat), ARGV holds (player, pending marker, accepted marker) for each. Like the release
-// below, it only touches a marker its own request wrote, never one a newer request has taken over;
-// each hash's count goes up once per call, by how many of its markers were confirmed.
-const CONFIRM = new RedisScript(
-  `
-local confirmed = {}
-for i = 1, #KEYS do
-  local a = (i - 1) * 3
-  if redis.call('HGET', KEYS[i], ARGV[a + 1]) == ARGV[a + 2] then
-    redis.call('HSET', KEYS[i], ARGV[a + 1], ARGV[a + 3])
-    confirmed[KEYS[i]] = (confirmed[KEYS[i]] or 0) + 1
+/**
+ * Lua: confirms the markers of `n` answers. KEYS[k + i] is the answered hash of the i-th answer (a
+ * key may repeat), ARGV[a + 3i - 2 .. a + 3i] its (player, pending marker, accepted marker). Like the
+ * release below, it only touches a marker its own request wrote, never one a newer request has taken
+ * over; each hash's count goes up once per call, by how many of its markers were confirmed. The
+ * confirm script below and the request gate (hot/request-gate.ts) both call it.
+ */
+export const CONFIRM_MARKERS_LUA = `
+local function confirmMarkers(k, a, n)
+  local confirmed = {}
+  for i = 1, n do
+    local key, arg = KEYS[k + i], a + (i - 1) * 3
+    if redis.call('HGET', key, ARGV[arg + 1]) == ARGV[arg + 2] then
+      redis.call('HSET', key, ARGV[arg + 1], ARGV[arg + 3])
+      confirmed[key] = (confirmed[key] or 0) + 1
+    end
   end
+  for key, count in pairs(confirmed) do redis.call('HINCRBY', key, '', count) end
 end
-for key, n in pairs(confirmed) do redis.call('HINCRBY', key, '', n) end
-return 0
-`,
-  'all',
-);
+`;
+
+// One quiz's confirms (a Redis Cluster takes a script only when its keys share a slot, and a quiz's keys do).
+const CONFIRM = new RedisScript(`${CONFIRM_MARKERS_LUA}\nconfirmMarkers(0, 0, #KEYS)\nreturn 0`, 'all');
+
+/** A confirm's KEYS entry and its three ARGV entries, in CONFIRM_MARKERS_LUA's layout. */
+export function confirmArgs(c: Claim): { key: string; args: [string, string, string] } {
+  return { key: redisKeys.answered(c.quizId, c.questionId), args: [c.playerId, c.marker, `a|${c.answerId}`] };
+}
+
+/**
+ * Who confirms a marker once Kafka has its answer: AnswerMarkers in a call of its own, or the
+ * request gate in the call it makes anyway.
+ */
+export interface MarkerConfirms {
+  confirm(c: Claim): Promise<void>;
+}
+
 /** Most markers confirmed by one script call. */
-const MAX_CONFIRMS = 500; // markers
+export const MAX_CONFIRMS = 500; // markers
 
 /** The field of an answered hash that counts its confirmed markers. */
 export const CONFIRMED_COUNT_FIELD = '';
@@ -98,7 +116,7 @@ interface QueuedConfirm {
   reject: (err: unknown) => void;
 }
 
-export class AnswerMarkers {
+export class AnswerMarkers implements MarkerConfirms {
   // Confirms asked for in one turn of the event loop (every answer of one Kafka batch is
   // acknowledged at once) go to Redis together: one script call per quiz, since a Redis Cluster
   // takes a script only when its keys share a slot, and a quiz's keys do.
@@ -143,13 +161,14 @@ export class AnswerMarkers {
     await Promise.all(
       calls.map(async (call) => {
         try {
-          await guardRedis(this.redis, 'confirm answers', () =>
-            CONFIRM.runNow(
-              this.redis,
-              call.map(({ claim }) => redisKeys.answered(claim.quizId, claim.questionId)),
-              call.flatMap(({ claim }) => [claim.playerId, claim.marker, `a|${claim.answerId}`]),
-            ),
-          );
+          const keys: string[] = [];
+          const args: string[] = [];
+          for (const { claim } of call) {
+            const c = confirmArgs(claim);
+            keys.push(c.key);
+            args.push(...c.args);
+          }
+          await guardRedis(this.redis, 'confirm answers', () => CONFIRM.runNow(this.redis, keys, args));
           for (const { resolve } of call) resolve();
         } catch (err) {
           for (const { reject } of call) reject(err);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { PlayerIdentity } from '../common/tokens';
-import type { AnswerMarkers, Claim, ClaimResult } from './answer-markers';
+import type { AnswerMarkers, Claim, ClaimResult, MarkerConfirms } from './answer-markers';
 import type { AllAnsweredCloser } from './all-answered';
 import type { EventWriter } from './event-writer';
 import type { KickedPlayers } from './kicked-players';
@@ -74,6 +74,8 @@ export class Answers {
   constructor(
     private readonly store: QuizStore,
     readonly markers: AnswerMarkers,
+    /** The markers themselves, or the request gate, which carries confirms in its own calls. */
+    private readonly confirms: MarkerConfirms,
     private readonly kicked: KickedPlayers,
     private readonly writer: EventWriter,
     private readonly allAnswered: AllAnsweredCloser,
@@ -134,10 +136,11 @@ export class Answers {
       throw err;
     }
     // The answer is in Kafka, so the 202 does not wait for its marker: a retry of it that reaches
-    // Redis first is told answer_pending (retry in a moment), and the confirm, sent in this turn on
-    // the connection the retry's claim will use, is almost always there first. If it fails the claim
-    // stays "pending" and is taken over once stale.
-    const confirmed = this.markers
+    // Redis first is told answer_pending (retry in a moment). The confirm goes out on the connection
+    // the retry's claim will use (with the gate, in the very call that carries the claim, ahead of
+    // it), so it is almost always there first. If it fails the claim stays "pending" and is taken
+    // over once stale.
+    const confirmed = this.confirms
       .confirm(claim)
       .catch((err: unknown) => this.log.warn({ err, quizId, questionId }, 'answer accepted but its marker was not confirmed'));
     this.metrics.answers.inc({ result: 'accepted' });

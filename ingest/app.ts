@@ -139,6 +139,11 @@ export function createIngestApp(deps: IngestDeps): IngestApp {
   // A pending claim older than a few produce timeouts belongs to a request that died mid-write.
   const staleClaimMs = Math.max(10_000, 5 * options.produceTimeoutMs);
   const markers = new AnswerMarkers(redis, staleClaimMs, options.cacheTtlSeconds);
+  // The hot path's one script reads the rate-limit counters and the quiz's keys together, and they
+  // hash to different slots: a Redis Cluster refuses it (CROSSSLOT). There every request takes the
+  // express routes, which make the same checks one key at a time, and markers confirm in calls of
+  // their own.
+  const gate = isCluster(redis) ? undefined : new RequestGate(redis, markers, { ...options.rateLimit });
   const limiterDeps = { redis, keyPrefix: options.rateLimit.keyPrefix, log };
   const kicked = new KickedPlayers(redis, pg, options.cacheTtlSeconds);
   const verifier = new CachedTokenVerifier(deps.tokenVerifier ?? playerTokenVerifier(config.auth), MAX_VERIFIED_TOKENS);
@@ -150,7 +155,7 @@ export function createIngestApp(deps: IngestDeps): IngestApp {
     store,
     admin,
     joins: new Joins(store, new JoinClaims(redis, pg, staleClaimMs, options.cacheTtlSeconds), new JoinRecorder(pg), kicked, new ProfanityCheck(), writer, log),
-    answers: new Answers(store, markers, kicked, writer, allAnswered, metrics, log),
+    answers: new Answers(store, markers, gate ?? markers, kicked, writer, allAnswered, metrics, log),
     results: new QuizResults(pg, store),
     allAnswered,
     devTokens: config.auth.mode === 'dev' ? new DevTokenIssuer(config.auth, options.devTokenTtlSeconds) : undefined,
@@ -188,12 +193,9 @@ export function createIngestApp(deps: IngestDeps): IngestApp {
   app.use(notFoundHandler());
   app.use(errorHandler(log));
 
-  // The hot path's one script reads the rate-limit counters and the quiz's keys together, and they
-  // hash to different slots: a Redis Cluster refuses it (CROSSSLOT). There every request takes the
-  // express routes, which make the same checks one key at a time.
-  if (isCluster(redis)) return { express: app, listener: app };
+  if (!gate) return { express: app, listener: app };
   const hot = new HotRoutes({
-    gate: new RequestGate(redis, markers, { ...options.rateLimit }),
+    gate,
     definitions: new QuizDefinitions(store, MAX_QUIZ_DEFINITIONS),
     answers: ctx.answers,
     joins: ctx.joins,

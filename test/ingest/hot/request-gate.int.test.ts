@@ -1,7 +1,7 @@
 import '../../helpers/cleanup';
 import type { ChainableCommander } from 'ioredis';
 import { createRedis, redisKeys } from '../../../common/redis';
-import { AnswerMarkers } from '../../../ingest/answer-markers';
+import { AnswerMarkers, CONFIRMED_COUNT_FIELD, type Claim } from '../../../ingest/answer-markers';
 import { RequestGate, type GateRequest, type GateVerdict } from '../../../ingest/hot/request-gate';
 import { KICKED_SET_COMPLETE } from '../../../ingest/kicked-players';
 import { onCleanup } from '../../helpers/cleanup';
@@ -161,5 +161,52 @@ describe('while a call is out', () => {
     const verdict = await next;
     sent.mockRestore();
     expect(verdict.kind === 'claim' && verdict.result.kind).toBe('claimed');
+  });
+});
+
+describe('confirms', () => {
+  /** The player's claim of q1, made through the gate. */
+  async function claimed(g: RequestGate, quizId: string, player: string, answerId: string): Promise<Claim> {
+    const verdict = await g.pass(answer(quizId, player, answerId));
+    if (verdict.kind !== 'claim' || verdict.result.kind !== 'claimed') throw new Error(`expected a claim, got ${JSON.stringify(verdict)}`);
+    return verdict.result.claim;
+  }
+
+  test('go in the call of the same turn, ahead of its claims: a retry there is told the answer was accepted', async () => {
+    const quizId = await openQuiz(['ann', 'bob']);
+    const g = gate();
+    const claim = await claimed(g, quizId, 'ann', 'a-1');
+    const sent = jest.spyOn(redis, 'pipeline');
+    const [, retry, other] = await Promise.all([g.confirm(claim), g.pass(answer(quizId, 'ann', 'a-1')), g.pass(answer(quizId, 'bob', 'b-1'))]);
+    expect(sent).toHaveBeenCalledTimes(1);
+    sent.mockRestore();
+    expect(retry).toEqual({ kind: 'claim', result: { kind: 'accepted', answerId: 'a-1' } });
+    expect(other.kind === 'claim' && other.result.kind).toBe('claimed');
+    const answered = await redis.hgetall(redisKeys.answered(quizId, 'q1'));
+    expect(answered).toMatchObject({ ann: 'a|a-1', [CONFIRMED_COUNT_FIELD]: '1' });
+  });
+
+  test('go out on their own when no request comes, and leave a marker a newer request took over alone', async () => {
+    const quizId = await openQuiz(['ann', 'bob']);
+    const g = gate();
+    const ann = await claimed(g, quizId, 'ann', 'a-1');
+    const bob = await claimed(g, quizId, 'bob', 'b-1');
+    const key = redisKeys.answered(quizId, 'q1');
+    await redis.hset(key, 'bob', `p|${Date.now()}|b-2`);
+    await Promise.all([g.confirm(ann), g.confirm(bob)]);
+    expect(await redis.hgetall(key)).toMatchObject({ ann: 'a|a-1', bob: expect.stringMatching(/^p\|\d+\|b-2$/), [CONFIRMED_COUNT_FIELD]: '1' });
+  });
+
+  test('a call Redis fails rejects its confirms with its requests', async () => {
+    const quizId = await openQuiz(['ann', 'bob']);
+    const g = gate();
+    const claim = await claimed(g, quizId, 'ann', 'a-1');
+    const sent = withFirstPipeline(() => Promise.reject(new Error('connection reset')));
+    const confirm = g.confirm(claim);
+    const request = g.pass(answer(quizId, 'bob', 'b-1'));
+    await expect(confirm).rejects.toMatchObject({ code: 'cache_unavailable' });
+    await expect(request).rejects.toMatchObject({ code: 'cache_unavailable' });
+    sent.mockRestore();
+    expect(await redis.hget(redisKeys.answered(quizId, 'q1'), 'ann')).toBe(claim.marker);
   });
 });
