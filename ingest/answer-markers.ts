@@ -40,30 +40,39 @@ end
 const CLAIM = new RedisScript(`${CLAIM_ANSWER_LUA}\nreturn claimAnswer(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])`, 1);
 
 /**
- * Lua: confirms the markers of `n` answers. KEYS[k + i] is the answered hash of the i-th answer (a
- * key may repeat), ARGV[a + 3i - 2 .. a + 3i] its (player, pending marker, accepted marker). Like the
- * release below, it only touches a marker its own request wrote, never one a newer request has taken
- * over; each hash's count goes up once per call, by how many of its markers were confirmed. The
- * confirm script below and the request gate (hot/request-gate.ts) both call it.
+ * Lua: confirms one answer's marker in its answered hash, counting it in `counts` (hash -> n);
+ * `countConfirmed(counts)` then raises each hash's count once. Like the release below, it only
+ * touches a marker its own request wrote (`pending`), never one a newer request has taken over. The
+ * confirm script below and the request gate (hot/request-gate.ts) both call them.
  */
-export const CONFIRM_MARKERS_LUA = `
-local function confirmMarkers(k, a, n)
-  local confirmed = {}
-  for i = 1, n do
-    local key, arg = KEYS[k + i], a + (i - 1) * 3
-    if redis.call('HGET', key, ARGV[arg + 1]) == ARGV[arg + 2] then
-      redis.call('HSET', key, ARGV[arg + 1], ARGV[arg + 3])
-      confirmed[key] = (confirmed[key] or 0) + 1
-    end
+export const CONFIRM_MARKER_LUA = `
+local function confirmMarker(key, player, pending, accepted, counts)
+  if redis.call('HGET', key, player) == pending then
+    redis.call('HSET', key, player, accepted)
+    counts[key] = (counts[key] or 0) + 1
   end
-  for key, count in pairs(confirmed) do redis.call('HINCRBY', key, '', count) end
+end
+local function countConfirmed(counts)
+  for key, n in pairs(counts) do redis.call('HINCRBY', key, '', n) end
 end
 `;
 
-// One quiz's confirms (a Redis Cluster takes a script only when its keys share a slot, and a quiz's keys do).
-const CONFIRM = new RedisScript(`${CONFIRM_MARKERS_LUA}\nconfirmMarkers(0, 0, #KEYS)\nreturn 0`, 'all');
+// One quiz's confirms (a Redis Cluster takes a script only when its keys share a slot, and a quiz's
+// keys do): KEYS[i] is the i-th answer's answered hash (a key may repeat), ARGV its three confirmArgs.
+const CONFIRM = new RedisScript(
+  `${CONFIRM_MARKER_LUA}
+local counts = {}
+for i = 1, #KEYS do
+  local a = (i - 1) * 3
+  confirmMarker(KEYS[i], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], counts)
+end
+countConfirmed(counts)
+return 0
+`,
+  'all',
+);
 
-/** A confirm's KEYS entry and its three ARGV entries, in CONFIRM_MARKERS_LUA's layout. */
+/** A confirm's answered hash and what confirmMarker takes: the player, the pending marker and the accepted one. */
 export function confirmArgs(c: Claim): { key: string; args: [string, string, string] } {
   return { key: redisKeys.answered(c.quizId, c.questionId), args: [c.playerId, c.marker, `a|${c.answerId}`] };
 }
