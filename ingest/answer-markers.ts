@@ -20,15 +20,16 @@ import { RedisScript } from './redis-script';
  */
 export const CLAIM_ANSWER_LUA = `
 local function claimAnswer(key, player, answerId, now, staleMs, ttl, expiredKeys)
-  local cur = redis.call('HGET', key, player)
-  if cur then
+  local mine = 'p|' .. now .. '|' .. answerId
+  -- A player's first answer, the usual case, is one command; any other reads what is there.
+  if redis.call('HSETNX', key, player, mine) == 0 then
+    local cur = redis.call('HGET', key, player)
     local accepted = string.match(cur, '^a|(.*)$')
     if accepted then return {'accepted', accepted} end
     local ts, id = string.match(cur, '^p|(%d+)|(.*)$')
     if ts and tonumber(ts) + tonumber(staleMs) > tonumber(now) then return {'pending', id} end
+    redis.call('HSET', key, player, mine)
   end
-  local mine = 'p|' .. now .. '|' .. answerId
-  redis.call('HSET', key, player, mine)
   if not (expiredKeys and expiredKeys[key]) then
     redis.call('EXPIRE', key, ttl)
     if expiredKeys then expiredKeys[key] = true end

@@ -54,9 +54,23 @@ const GATE = new RedisScript(
   `${CLAIM_ANSWER_LUA}
 ${CONFIRM_MARKER_LUA}
 ${CACHED_QUIZ_STATUS_LUA}
--- rate-limit-redis's fixed window; a window already open costs one command (INCR).
+-- rate-limit-redis's fixed window; a window already open costs one command (INCR). A counter this
+-- call already read and left under its limit (an address's, hit by most of the call's requests) is
+-- counted here and written once at the end (INCRBY): nothing else runs between, and time stands
+-- still for expiry while a script runs, so every request sees the count the INCRs would have given.
+local counted = {}
 local function hit(key, max, windowMs)
+  local c = counted[key]
+  if c and c.n < tonumber(max) then
+    c.n, c.unwritten = c.n + 1, c.unwritten + 1
+    return nil
+  end
+  if c and c.unwritten > 0 then
+    redis.call('INCRBY', key, c.unwritten)
+    c.unwritten = 0
+  end
   local n = redis.call('INCR', key)
+  counted[key] = {n = n, unwritten = 0}
   if n == 1 then
     redis.call('PEXPIRE', key, windowMs)
     return nil
@@ -65,9 +79,15 @@ local function hit(key, max, windowMs)
   local ttl = redis.call('PTTL', key)
   if ttl <= 0 then
     redis.call('SET', key, 1, 'PX', windowMs)
+    counted[key].n = 1
     return nil
   end
   return ttl
+end
+local function writeCounts()
+  for key, c in pairs(counted) do
+    if c.unwritten > 0 then redis.call('INCRBY', key, c.unwritten) end
+  end
 end
 local ipMax, ipWindowMs, playerMax, playerWindowMs, staleMs, ttl, kickedComplete = unpack(ARGV, 1, ${SHARED_ARGS})
 local answeredKeys, limitKeys, confirms = tonumber(ARGV[${SHARED_ARGS} + 1]), tonumber(ARGV[${SHARED_ARGS} + 2]), tonumber(ARGV[${SHARED_ARGS} + 3])
@@ -95,6 +115,8 @@ local function question(set, questionId)
     joined = KEYS[Q + 4],
     kicked = KEYS[Q + 5],
     kickedKnown = redis.call('SISMEMBER', KEYS[Q + 5], kickedComplete) == 1,
+    -- Only the completeness member: nobody to look for.
+    nobodyKicked = redis.call('SCARD', KEYS[Q + 5]) == 1,
     answered = KEYS[Q + 6],
   }
   if q.state then
@@ -124,7 +146,7 @@ local function decide(request)
   if not q.state then return {'uncached'} end
   if q.status == 'closed' then return {'quiz_closed'} end
   if not q.kickedKnown then return {'uncached'} end
-  if redis.call('SISMEMBER', q.kicked, playerId) == 1 then return {'kicked'} end
+  if not q.nobodyKicked and redis.call('SISMEMBER', q.kicked, playerId) == 1 then return {'kicked'} end
   if redis.call('HEXISTS', q.joined, playerId) == 0 then return {'uncached'} end
   if not q.closesAt or tonumber(at) > q.closesAt then return {'not_open', q.state} end
   if fits ~= '1' then return {'bad_answer'} end
@@ -136,6 +158,7 @@ for i = R0 + 1, #ARGV do
   local v = decide(ARGV[i])
   verdicts[#verdicts + 1] = v[2] and (v[1] .. ' ' .. v[2]) or v[1]
 end
+writeCounts()
 return verdicts
 `,
   'all',

@@ -70,6 +70,23 @@ describe('one turn of the event loop', () => {
     expect(limited.kind === 'limited' && limited.retryAfterSeconds).toBeGreaterThanOrEqual(1);
   });
 
+  test("an address's counter reads in Redis as if each request had counted it alone, past its limit too", async () => {
+    const keyPrefix = `${uniqueId('rl')}:`;
+    const g = new RequestGate(redis, markers, { ip: { max: 3, windowMs: 60_000 }, player: { max: 100, windowMs: 60_000 }, keyPrefix });
+    const sent = jest.spyOn(redis, 'pipeline');
+    const verdicts = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((p) => g.pass({ scope: 'limits', address: '127.0.0.7', playerId: p })));
+    expect(sent).toHaveBeenCalledTimes(1);
+    sent.mockRestore();
+    expect(verdicts.map((v) => v.kind)).toEqual(['passed', 'passed', 'passed', 'limited', 'limited']);
+    const key = `${keyPrefix}ip:127.0.0.7`;
+    expect(await redis.get(key)).toBe('5');
+    expect(await redis.pttl(key)).toBeGreaterThan(59_000);
+    // The next call goes on from there.
+    const later = await Promise.all([g.pass({ scope: 'ip', address: '127.0.0.7' }), g.pass({ scope: 'ip', address: '127.0.0.8' })]);
+    expect(later.map((v) => v.kind)).toEqual(['limited', 'passed']);
+    expect(await redis.get(key)).toBe('6');
+  });
+
   test('more requests than one call takes are split into several calls, none lost', async () => {
     const players = Array.from({ length: 300 }, (_, i) => `p${i}`);
     const quizId = await openQuiz(players);
