@@ -17,10 +17,13 @@ export interface BenchSettings {
 export const FULL: BenchSettings = {
   mode: 'full',
   reps: 3,
-  // 500,000 distinct (player, question) pairs (a quiz has at most 100 questions): at ~13,000
-  // answers/s, three repetitions with --before use ~420,000; past the last pair ingest answers
-  // 409s, which measure nothing.
-  ingest: { players: 5_000, questions: 100, durationS: 5, warmupRequests: 500, fixedRate: 500, fixedConnections: 100, saturationConnections: 100 },
+  // The warm-up answers once for every player, so a fresh ingest has verified (and cached) each
+  // player's token before it is measured, as one that has been up for a while has: with 500, about
+  // 2,000 first verifications (~55 µs of CPU each) fell into every saturation run, and V8 was still
+  // compiling the answer path there. 600,000 distinct (player, question) pairs (a quiz has at most
+  // 100 questions): at ~15,000 answers/s, three repetitions with --before use ~500,000; past the
+  // last pair ingest answers 409s, which measure nothing.
+  ingest: { players: 6_000, questions: 100, durationS: 5, warmupRequests: 6_000, fixedRate: 500, fixedConnections: 100, saturationConnections: 100 },
   // Each of three runs gets 19 questions: 3,000 players give 57,000 pairs a run, more than 8 s at
   // 6,000/s offers (1,000 players ran out at ~2,400 accepted/s, and the run after answered 409s).
   e2e: { players: 3_000, questions: 60, targetRate: 6_000, durationS: 8, personalStreams: 100, senders: 200, closePlayers: 2_000 },
