@@ -258,7 +258,7 @@ export class RequestGate implements MarkerConfirms {
     });
   }
 
-  /** The call's KEYS and ARGV (see KEYS_PER_REQUEST above). */
+  /** The call's KEYS and ARGV (their layout is described above GATE). */
   private callOf(batch: Queued[], confirms: QueuedConfirm[]): { keys: string[]; args: Array<string | number> } {
     const { keyPrefix } = this.limits;
     const answered = new DistinctKeys();
