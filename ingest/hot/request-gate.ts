@@ -98,7 +98,7 @@ for i = 1, confirms do
   confirmMarker(KEYS[tonumber(key)], player, pending, accepted, counts)
 end
 countConfirmed(counts)
--- Where the limit counters, the question sets and the requests start.
+-- Offsets of the limit counters and the question sets in KEYS, and of the requests in ARGV.
 local L0, Q0, R0 = answeredKeys, answeredKeys + limitKeys, A0 + confirms
 -- What the answers to one question share is read once per call, when the first of them is decided:
 -- the quiz's status, the question's state (and its JSON decode: the stored text, which a refusal
