@@ -41,15 +41,16 @@ end
 const CLAIM = new RedisScript(`${CLAIM_ANSWER_LUA}\nreturn claimAnswer(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])`, 1);
 
 /**
- * Lua: confirms one answer's marker in its answered hash, counting it in `counts` (hash -> n);
- * `countConfirmed(counts)` then raises each hash's count once. Like the release below, it only
- * touches a marker its own request wrote (`pending`), never one a newer request has taken over. The
- * confirm script below and the request gate (hot/request-gate.ts) both call them.
+ * Lua: confirms one answer's marker in its answered hash (its pending form becomes the accepted
+ * one), counting it in `counts` (hash -> n); `countConfirmed(counts)` then raises each hash's count
+ * once. Like the release below, it only touches a marker its own request wrote (`pending`), never
+ * one a newer request has taken over. The confirm script below and the request gate
+ * (hot/request-gate.ts) both call them.
  */
 export const CONFIRM_MARKER_LUA = `
-local function confirmMarker(key, player, pending, accepted, counts)
+local function confirmMarker(key, player, pending, counts)
   if redis.call('HGET', key, player) == pending then
-    redis.call('HSET', key, player, accepted)
+    redis.call('HSET', key, player, 'a|' .. string.match(pending, '^p|%d+|(.*)$'))
     counts[key] = (counts[key] or 0) + 1
   end
 end
@@ -59,13 +60,12 @@ end
 `;
 
 // One quiz's confirms (a Redis Cluster takes a script only when its keys share a slot, and a quiz's
-// keys do): KEYS[i] is the i-th answer's answered hash (a key may repeat), ARGV its three confirmArgs.
+// keys do): KEYS[i] is the i-th answer's answered hash (a key may repeat), ARGV its two confirmArgs.
 const CONFIRM = new RedisScript(
   `${CONFIRM_MARKER_LUA}
 local counts = {}
 for i = 1, #KEYS do
-  local a = (i - 1) * 3
-  confirmMarker(KEYS[i], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], counts)
+  confirmMarker(KEYS[i], ARGV[2 * i - 1], ARGV[2 * i], counts)
 end
 countConfirmed(counts)
 return 0
@@ -73,9 +73,9 @@ return 0
   'all',
 );
 
-/** A confirm's answered hash and what confirmMarker takes: the player, the pending marker and the accepted one. */
-export function confirmArgs(c: Claim): { key: string; args: [string, string, string] } {
-  return { key: redisKeys.answered(c.quizId, c.questionId), args: [c.playerId, c.marker, `a|${c.answerId}`] };
+/** A confirm's answered hash and what confirmMarker takes: the player and the pending marker. */
+export function confirmArgs(c: Claim): { key: string; args: [string, string] } {
+  return { key: redisKeys.answered(c.quizId, c.questionId), args: [c.playerId, c.marker] };
 }
 
 /**

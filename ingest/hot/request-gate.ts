@@ -61,25 +61,23 @@ ${CACHED_QUIZ_STATUS_LUA}
 local counted = {}
 local function hit(key, max, windowMs)
   local c = counted[key]
-  if c and c.n < tonumber(max) then
+  if c and c.n < max then
     c.n, c.unwritten = c.n + 1, c.unwritten + 1
     return nil
   end
-  if c and c.unwritten > 0 then
-    redis.call('INCRBY', key, c.unwritten)
-    c.unwritten = 0
-  end
-  local n = redis.call('INCR', key)
-  counted[key] = {n = n, unwritten = 0}
+  -- This request's count, and whatever this call counted before without writing it.
+  local n = redis.call('INCRBY', key, 1 + (c and c.unwritten or 0))
+  c = {n = n, unwritten = 0}
+  counted[key] = c
   if n == 1 then
     redis.call('PEXPIRE', key, windowMs)
     return nil
   end
-  if n <= tonumber(max) then return nil end
+  if n <= max then return nil end
   local ttl = redis.call('PTTL', key)
   if ttl <= 0 then
     redis.call('SET', key, 1, 'PX', windowMs)
-    counted[key].n = 1
+    c.n = 1
     return nil
   end
   return ttl
@@ -90,12 +88,13 @@ local function writeCounts()
   end
 end
 local ipMax, ipWindowMs, playerMax, playerWindowMs, staleMs, ttl, kickedComplete = unpack(ARGV, 1, ${SHARED_ARGS})
+ipMax, playerMax = tonumber(ipMax), tonumber(playerMax)
 local answeredKeys, limitKeys, confirms = tonumber(ARGV[${SHARED_ARGS} + 1]), tonumber(ARGV[${SHARED_ARGS} + 2]), tonumber(ARGV[${SHARED_ARGS} + 3])
 local A0 = ${SHARED_ARGS} + 3
 local counts = {}
 for i = 1, confirms do
-  local key, player, pending, accepted = string.match(ARGV[A0 + i], '^(%d+) (%S+) (%S+) (%S+)$')
-  confirmMarker(KEYS[tonumber(key)], player, pending, accepted, counts)
+  local key, player, pending = string.match(ARGV[A0 + i], '^(%d+) (%S+) (%S+)$')
+  confirmMarker(KEYS[tonumber(key)], player, pending, counts)
 end
 countConfirmed(counts)
 -- Offsets of the limit counters and the question sets in KEYS, and of the requests in ARGV.

@@ -121,8 +121,9 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
         // The bare server checks nothing, so it gets its own wrapping source instead of using up the
         // distinct pairs ingest needs.
         const src = target === 'bare' ? new AnswerPairs(quiz) : pairs;
-        // Warm-up (not counted): JIT, connection pools, the schema id lookup on the first write.
-        await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: 0, amount: sizes.warmupRequests });
+        // Warm-up (not counted): JIT, connection pools, the schema id lookup on the first write, and
+        // one answer per player, so every token is verified and cached before anything is measured.
+        await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: 0, amount: sizes.players });
         const fixed = await drive(url, path, src, quiz, { connections: sizes.fixedConnections, durationS: sizes.durationS, rate: sizes.fixedRate });
         // CPU per accepted answer: what a loaded machine cannot blur, unlike the rates.
         // A tier's supervisor and its processes together (INGEST_PROCESSES), or every bare server.
@@ -181,7 +182,7 @@ export async function runIngestBench(s: BenchSettings, env: Record<string, strin
     title: '1. Ingest: POST answers',
     figures,
     notes: [
-      `autocannon in the bench process, ${sizes.durationS} s per measurement after ${sizes.warmupRequests} warm-up requests on each fresh server; fixed rate ${sizes.fixedRate}/s over ${sizes.fixedConnections} connections; saturation with ${sizes.saturationConnections} connections, no rate limit on the client.`,
+      `autocannon in the bench process, ${sizes.durationS} s per measurement after ${sizes.players} warm-up requests (one per player) on each fresh server; fixed rate ${sizes.fixedRate}/s over ${sizes.fixedConnections} connections; saturation with ${sizes.saturationConnections} connections, no rate limit on the client.`,
       `Rate limits raised for the bench: INGEST_RATE_PLAYER_MAX=${INGEST_BENCH_ENV.INGEST_RATE_PLAYER_MAX}, INGEST_RATE_IP_MAX=${INGEST_BENCH_ENV.INGEST_RATE_IP_MAX} (defaults 20/s per player and 2000/s per address would cap one load generator).`,
       `Every answer is a distinct (player, question) pair: ${sizes.players} players joined to a quiz with ${sizes.questions} open questions (${sizes.players * sizes.questions} pairs); only 202s are counted (${rejected} non-202 replies from ingest over all runs, e.g. 409 after the pairs ran out or 503 when Kafka lagged).`,
       ...(beforeR.satRate.length > 0 ? [`"${before!.ref}" rows: ingest as of commit ${before!.commit}, exported (git archive) to a temporary directory with the same node_modules, measured in each repetition right after this checkout's ingest, on the same port, against the same quiz.`] : []),

@@ -4,7 +4,8 @@
 export interface BenchSettings {
   mode: 'full' | 'smoke';
   reps: number;
-  ingest: { players: number; questions: number; durationS: number; warmupRequests: number; fixedRate: number; fixedConnections: number; saturationConnections: number };
+  /** The warm-up before each server's runs answers once for every player (see FULL). */
+  ingest: { players: number; questions: number; durationS: number; fixedRate: number; fixedConnections: number; saturationConnections: number };
   /** closePlayers: players of the onClose quiz whose results one close releases (each with me/stream open). */
   e2e: { players: number; questions: number; targetRate: number; durationS: number; personalStreams: number; senders: number; closePlayers: number };
   fanOut: { steps: number[]; stopOnFail: boolean; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number; cpuProfDir?: string; noPeer?: boolean; compareDir?: string };
@@ -23,7 +24,7 @@ export const FULL: BenchSettings = {
   // compiling the answer path there. 600,000 distinct (player, question) pairs (a quiz has at most
   // 100 questions): at ~15,000 answers/s, three repetitions with --before use ~500,000; past the
   // last pair ingest answers 409s, which measure nothing.
-  ingest: { players: 6_000, questions: 100, durationS: 5, warmupRequests: 6_000, fixedRate: 500, fixedConnections: 100, saturationConnections: 100 },
+  ingest: { players: 6_000, questions: 100, durationS: 5, fixedRate: 500, fixedConnections: 100, saturationConnections: 100 },
   // Each of three runs gets 19 questions: 3,000 players give 57,000 pairs a run, more than 8 s at
   // 6,000/s offers (1,000 players ran out at ~2,400 accepted/s, and the run after answered 409s).
   e2e: { players: 3_000, questions: 60, targetRate: 6_000, durationS: 8, personalStreams: 100, senders: 200, closePlayers: 2_000 },
@@ -47,7 +48,7 @@ export const FULL: BenchSettings = {
 export const SMOKE: BenchSettings = {
   mode: 'smoke',
   reps: 1,
-  ingest: { players: 20, questions: 10, durationS: 1, warmupRequests: 20, fixedRate: 50, fixedConnections: 4, saturationConnections: 8 },
+  ingest: { players: 20, questions: 10, durationS: 1, fixedRate: 50, fixedConnections: 4, saturationConnections: 8 },
   e2e: { players: 20, questions: 10, targetRate: 100, durationS: 1, personalStreams: 5, senders: 8, closePlayers: 20 },
   fanOut: { steps: [30], stopOnFail: true, snapshotsPerS: 2, measureS: 1, entries: 100, stepDeadlineMs: 8_000, sectionBudgetMs: 15_000, workers: 1 },
   // Several processor chunks (BATCH_MAX_MESSAGES, 5,000 by default): a backlog scored within one
