@@ -5,7 +5,8 @@ export interface BenchSettings {
   mode: 'full' | 'smoke';
   reps: number;
   /** The warm-up before each server's runs answers once for every player (see FULL). */
-  ingest: { players: number; questions: number; durationS: number; fixedRate: number; fixedConnections: number; saturationConnections: number };
+  /** saturationConnections: the client concurrencies tried; a server's saturation rate is the highest it reached among them. */
+  ingest: { players: number; questions: number; durationS: number; fixedRate: number; fixedConnections: number; saturationConnections: number[] };
   /** closePlayers: players of the onClose quiz whose results one close releases (each with me/stream open). */
   e2e: { players: number; questions: number; targetRate: number; durationS: number; personalStreams: number; senders: number; closePlayers: number };
   fanOut: { steps: number[]; stopOnFail: boolean; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number; cpuProfDir?: string; noPeer?: boolean; compareDir?: string };
@@ -21,10 +22,14 @@ export const FULL: BenchSettings = {
   // The warm-up answers once for every player, so a fresh ingest has verified (and cached) each
   // player's token before it is measured, as one that has been up for a while has: with 500, about
   // 2,000 first verifications (~55 µs of CPU each) fell into every saturation run, and V8 was still
-  // compiling the answer path there. 600,000 distinct (player, question) pairs (a quiz has at most
-  // 100 questions): at ~15,000 answers/s, three repetitions with --before use ~500,000; past the
-  // last pair ingest answers 409s, which measure nothing.
-  ingest: { players: 6_000, questions: 100, durationS: 5, fixedRate: 500, fixedConnections: 100, saturationConnections: 100 },
+  // compiling the answer path there.
+  // Saturation is the highest rate over three client concurrencies, for ingest and the bare server
+  // alike: at 100 connections alone ingest waited on its Redis and Kafka round trips with a fifth of
+  // the machine idle (README, Performance, 2026-12-04 late), a rate the client's concurrency set, not
+  // the server. 1,200,000 distinct (player, question) pairs (a quiz has at most 100 questions): three
+  // repetitions with --before use about 1,100,000 at 10,000-12,000 answers/s; past the last pair
+  // ingest answers 409s, which measure nothing (the report counts them).
+  ingest: { players: 12_000, questions: 100, durationS: 5, fixedRate: 500, fixedConnections: 100, saturationConnections: [100, 200, 400] },
   // Each of three runs gets 19 questions: 3,000 players give 57,000 pairs a run, more than 8 s at
   // 6,000/s offers (1,000 players ran out at ~2,400 accepted/s, and the run after answered 409s).
   e2e: { players: 3_000, questions: 60, targetRate: 6_000, durationS: 8, personalStreams: 100, senders: 200, closePlayers: 2_000 },
@@ -48,7 +53,7 @@ export const FULL: BenchSettings = {
 export const SMOKE: BenchSettings = {
   mode: 'smoke',
   reps: 1,
-  ingest: { players: 20, questions: 10, durationS: 1, fixedRate: 50, fixedConnections: 4, saturationConnections: 8 },
+  ingest: { players: 20, questions: 10, durationS: 1, fixedRate: 50, fixedConnections: 4, saturationConnections: [4, 8] },
   e2e: { players: 20, questions: 10, targetRate: 100, durationS: 1, personalStreams: 5, senders: 8, closePlayers: 20 },
   fanOut: { steps: [30], stopOnFail: true, snapshotsPerS: 2, measureS: 1, entries: 100, stepDeadlineMs: 8_000, sectionBudgetMs: 15_000, workers: 1 },
   // Several processor chunks (BATCH_MAX_MESSAGES, 5,000 by default): a backlog scored within one
