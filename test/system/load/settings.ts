@@ -12,8 +12,8 @@ export interface BenchSettings {
   fanOut: { steps: number[]; stopOnFail: boolean; snapshotsPerS: number; measureS: number; entries: number; stepDeadlineMs: number; sectionBudgetMs: number; workers: number; cpuProfDir?: string; noPeer?: boolean; compareDir?: string };
   scoring: { players: number; questions: number };
   scale: { players: number; samples: number; concurrency: number };
-  /** spreadMs: every player answers within this long after the open; sockets: keep-alive connections of the players. */
-  burst: { quizzes: number; players: number; spreadMs: number; sockets: number; scoreTimeoutMs: number };
+  /** spreadMs: every player answers within this long after the open; sockets: keep-alive connections of the players; warmUps: unmeasured bursts first. */
+  burst: { quizzes: number; players: number; spreadMs: number; sockets: number; scoreTimeoutMs: number; warmUps: number };
 }
 
 export const FULL: BenchSettings = {
@@ -47,7 +47,7 @@ export const FULL: BenchSettings = {
   // 100,000 answers: a 20,000 backlog was scored in under 2 s, mostly before the code was optimized (10.7–11.1k/s against 14.4–14.5k/s here).
   scoring: { players: 5_000, questions: 20 },
   scale: { players: 1_000_000, samples: 2_000, concurrency: 16 },
-  burst: { quizzes: 3, players: 2_000, spreadMs: 1_000, sockets: 1_000, scoreTimeoutMs: 120_000 },
+  burst: { quizzes: 3, players: 2_000, spreadMs: 1_000, sockets: 1_000, scoreTimeoutMs: 120_000, warmUps: 2 },
 };
 
 export const SMOKE: BenchSettings = {
@@ -60,5 +60,5 @@ export const SMOKE: BenchSettings = {
   // chunk gives no rate (2,000 answers did, in a CI rehearsal, once chunks grew from 500).
   scoring: { players: 1_000, questions: 20 },
   scale: { players: 2_000, samples: 50, concurrency: 4 },
-  burst: { quizzes: 2, players: 20, spreadMs: 200, sockets: 20, scoreTimeoutMs: 60_000 },
+  burst: { quizzes: 2, players: 20, spreadMs: 200, sockets: 20, scoreTimeoutMs: 60_000, warmUps: 1 },
 };
