@@ -53,7 +53,7 @@ export async function runBurstBench(s: BenchSettings, env: Record<string, string
     const notes: string[] = [];
     // Unmeasured bursts first, on the fresh ingest and processor: the join route is warm from the
     // joins, but the answer route and the scoring are still being compiled by V8 through the first
-    // bursts (p99 269 and 273 ms in the first two, 81 and 45 in the next, at 14:33 UTC on
+    // bursts (p99 269 and 273 ms in the first two, 81 and 45 in the next, at 14:23 UTC on
     // 2026-12-04), where a deployment that has served a game before has them compiled (section 1
     // warms up for the same reason).
     for (let w = 0; w < sizes.warmUps; w++) {
