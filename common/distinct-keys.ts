@@ -1,5 +1,6 @@
 // Keys a batched Lua call sends once however many of its requests name them (one address's limit
 // counter, one question's answered hash): each request names a key by its place, from 1.
+// QuestionKeySets numbers its questions the same way.
 
 export class DistinctKeys {
   /** Every key added so far, in the order first asked for. */

@@ -45,11 +45,7 @@ export async function runBurstBench(s: BenchSettings, env: Record<string, string
   try {
     leases.push(...(await Promise.all([pool.acquire('ingest', { ...env, ...INGEST_BENCH_ENV }), pool.acquire('processor', env)])));
     const ingestUrl = leases[0]!.tier.url;
-    const rate: number[] = [];
-    const p50: number[] = [];
-    const p99: number[] = [];
-    const scoredS: number[] = [];
-    const wrong: number[] = [];
+    const runs: BurstResult[] = [];
     const notes: string[] = [];
     // Unmeasured bursts first, on the fresh ingest and processor: the join route is warm from the
     // joins, but the answer route and the scoring are still being compiled by V8 through the first
@@ -62,21 +58,20 @@ export async function runBurstBench(s: BenchSettings, env: Record<string, string
     }
     for (let rep = 0; rep < s.reps; rep++) {
       const r = await burstOnce(s, ingestUrl, pg, `run ${rep + 1}/${s.reps}`, progress);
-      rate.push(r.rate);
-      p50.push(r.p50);
-      p99.push(r.p99);
-      scoredS.push(r.scoredS);
-      wrong.push(r.wrong);
+      runs.push(r);
       notes.push(`run ${rep + 1}: ${r.note}`);
     }
+    const rate = runs.map((r) => r.rate);
+    const p99 = runs.map((r) => r.p99);
+    const wrong = runs.map((r) => r.wrong);
     return {
       id: 'burst',
       title: '6. Burst: every player of several quizzes answers at once',
       figures: [
         { name: 'Burst answers accepted/s', unit: 'answers/s', ours: rate, reference: rate.map(() => 5_000), referenceName: 'issue target (≥ 5000/s)' },
-        { name: 'Burst 202 p50', unit: 'ms', ours: p50 },
+        { name: 'Burst 202 p50', unit: 'ms', ours: runs.map((r) => r.p50) },
         { name: 'Burst 202 p99', unit: 'ms', ours: p99, reference: p99.map(() => 250), referenceName: 'issue target (< 250 ms)' },
-        { name: 'Burst: first answer sent → every answer scored', unit: 's', ours: scoredS },
+        { name: 'Burst: first answer sent → every answer scored', unit: 's', ours: runs.map((r) => r.scoredS) },
         { name: 'Burst: answers not scored exactly once', unit: 'answers', ours: wrong, reference: wrong.map(() => 0), referenceName: 'must be 0' },
       ],
       notes: [

@@ -4,8 +4,10 @@
 export interface BenchSettings {
   mode: 'full' | 'smoke';
   reps: number;
-  /** The warm-up before each server's runs answers once for every player (see FULL). */
-  /** saturationConnections: the client concurrencies tried; a server's saturation rate is the highest it reached among them. */
+  /**
+   * The warm-up before each server's runs answers once for every player (see FULL);
+   * saturationConnections: the client concurrencies tried, a server's saturation rate the highest it reached among them.
+   */
   ingest: { players: number; questions: number; durationS: number; fixedRate: number; fixedConnections: number; saturationConnections: number[] };
   /** closePlayers: players of the onClose quiz whose results one close releases (each with me/stream open). */
   e2e: { players: number; questions: number; targetRate: number; durationS: number; personalStreams: number; senders: number; closePlayers: number };
